@@ -1,0 +1,97 @@
+/**
+ * The one event store interface of the project. Two adapters implement it:
+ * SQLite (embedded default) and EventStoreDB / KurrentDB (distributed).
+ *
+ * Revisions and positions are plain numbers: stream revisions start at 0, global positions
+ * grow strictly along the global log (SQLite: a sequence from 1; EventStoreDB: the commit
+ * position). Both stay far below 2^53 in any realistic life of the system.
+ */
+
+/** What the writer believes about the stream it appends to. */
+export type ExpectedRevision =
+  | 'any'
+  | 'no_stream'
+  | 'stream_exists'
+  /** the revision of the last event in the stream */
+  | number;
+
+export interface NewEvent {
+  /** a UUID; generated when absent. Re-appending the same id is the adapter's idempotency hook. */
+  id?: string;
+  type: string;
+  data: unknown;
+  metadata?: Record<string, unknown>;
+}
+
+export interface RecordedEvent {
+  id: string;
+  streamId: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  /** position of the event in its stream, from 0 */
+  revision: number;
+  /** position of the event in the global log; strictly increasing in read order */
+  position: number;
+  createdAt: Date;
+}
+
+export interface AppendResult {
+  /** revision of the last event appended */
+  nextExpectedRevision: number;
+  /** global position of the last event appended */
+  position: number;
+}
+
+export interface ReadStreamOptions {
+  fromRevision?: number;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** read events strictly after this global position; from the start when absent */
+  after?: number;
+  maxCount?: number;
+}
+
+export interface SubscribeOptions {
+  /** deliver events strictly after this global position; from the start when absent */
+  after?: number;
+}
+
+/**
+ * A pulled subscription to the global log: `for await` it. Events come one at a time in
+ * global order; the next is not fetched until the consumer asks for it, so a handler never
+ * runs concurrently with itself. `close()` ends the iteration.
+ */
+export interface Subscription extends AsyncIterable<RecordedEvent> {
+  close(): Promise<void>;
+}
+
+export interface EventStore {
+  appendToStream(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision: ExpectedRevision },
+  ): Promise<AppendResult>;
+  /** the stream's events in order; an empty array when the stream does not exist */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** position of the newest event in the global log; 0 when the log is empty */
+  headPosition(): Promise<number>;
+  subscribeToAll(options?: SubscribeOptions): Subscription;
+  close(): Promise<void>;
+}
+
+/** The expected revision did not hold: somebody else appended first. */
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedRevision,
+    /** the stream's actual last revision; -1 when the stream does not exist */
+    readonly actual: number,
+  ) {
+    super(`stream ${streamId}: expected revision ${String(expected)}, actual ${actual}`);
+  }
+}

@@ -1,0 +1,57 @@
+import './formats.js';
+import type { TObject } from '@sinclair/typebox';
+import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { contentEvents } from './content.js';
+import type { DomainEventOf, EventDefinition } from './define.js';
+import { identityEvents } from './identity.js';
+import { socialGraphEvents } from './social-graph.js';
+
+/** Every event of the domain, each with its current version. */
+export const catalogue = [...identityEvents, ...contentEvents, ...socialGraphEvents] as const;
+
+export type CatalogueDefinition = (typeof catalogue)[number];
+export type EventType = CatalogueDefinition['type'];
+/** Any event of the domain at its current version, as a tagged union. */
+export type DomainEvent = DomainEventOf<CatalogueDefinition>;
+export type EventOfType<T extends EventType> = Extract<DomainEvent, { type: T }>;
+export type PayloadOfType<T extends EventType> = EventOfType<T>['data'];
+
+const byType = new Map<string, EventDefinition>(catalogue.map((d) => [d.type, d]));
+const validators = new Map<string, TypeCheck<TObject>>();
+
+export function definitionOf(type: string): EventDefinition | undefined {
+  return byType.get(type);
+}
+
+export function isEventType(type: string): type is EventType {
+  return byType.has(type);
+}
+
+export function isPublicEvent(type: string): boolean {
+  return byType.get(type)?.visibility === 'public';
+}
+
+/** The topic a public event goes to; undefined for private or unknown events, which never leave their service. */
+export function topicOf(type: string): string | undefined {
+  const definition = byType.get(type);
+  return definition?.visibility === 'public' ? (definition.aggregate.topic ?? undefined) : undefined;
+}
+
+/** Every public topic, each once. */
+export const publicTopics: readonly string[] = [
+  ...new Set(
+    catalogue.flatMap((d) => (d.visibility === 'public' && d.aggregate.topic ? [d.aggregate.topic] : [])),
+  ),
+];
+
+/** Validation errors of a payload against its current schema; empty when valid. */
+export function payloadErrors(type: string, data: unknown): string[] {
+  const definition = byType.get(type);
+  if (!definition) return [`unknown event type ${type}`];
+  let check = validators.get(type);
+  if (!check) {
+    check = TypeCompiler.Compile(definition.schema);
+    validators.set(type, check);
+  }
+  return [...check.Errors(data)].map((e) => `${e.path || '/'}: ${e.message}`);
+}

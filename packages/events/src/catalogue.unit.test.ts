@@ -1,0 +1,141 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  aggregateOfStream,
+  catalogue,
+  fromStoredEvent,
+  InvalidEventError,
+  isPublicEvent,
+  jsonSchemaFiles,
+  payloadErrors,
+  publicTopics,
+  streamIds,
+  topicOf,
+  toStoredEvent,
+  UnknownEventVersionError,
+  upcast,
+} from './index.js';
+
+const userId = '01890a5d-ac96-774b-bcce-b302099a8057';
+const postId = '01890a5d-ac96-774b-bcce-b302099a8058';
+const at = '2026-11-24T10:00:00.000Z';
+
+describe('event catalogue', () => {
+  it('names every event once, in the past tense of the domain', () => {
+    const types = catalogue.map((d) => d.type);
+    expect(new Set(types).size).toBe(types.length);
+    for (const type of types) expect(type).toMatch(/(ed|Set)$/);
+  });
+
+  it('keeps credentials, sessions, reservations and contact data private: no topic', () => {
+    for (const type of [
+      'AccountCredentialsSet',
+      'SessionStarted',
+      'SessionRefreshed',
+      'SessionRevoked',
+      'UniqueValueReserved',
+      'UniqueValueReleased',
+    ]) {
+      expect(isPublicEvent(type), type).toBe(false);
+      expect(topicOf(type), type).toBeUndefined();
+    }
+  });
+
+  it('gives no public event a field that holds contact data or a secret', () => {
+    const forbidden = /email|phone|password|hash|token/i;
+    for (const definition of catalogue.filter((d) => d.visibility === 'public')) {
+      for (const field of Object.keys(definition.schema.properties)) {
+        expect(field, `${definition.type}.${field}`).not.toMatch(forbidden);
+      }
+    }
+  });
+
+  it('routes each public event to the topic of its aggregate', () => {
+    expect(topicOf('UserRegistered')).toBe('identity.users');
+    expect(topicOf('PostLiked')).toBe('content.likes');
+    expect(topicOf('UserFollowed')).toBe('social.follows');
+    expect(topicOf('NoSuchEvent')).toBeUndefined();
+    expect([...publicTopics].sort()).toEqual([
+      'content.comments',
+      'content.likes',
+      'content.posts',
+      'content.replies',
+      'identity.users',
+      'social.follows',
+    ]);
+  });
+
+  it('builds stream ids as <category>-<id> and maps them back to their aggregate', () => {
+    expect(streamIds.like(postId, userId)).toBe(`like-${postId}_${userId}`);
+    expect(aggregateOfStream(streamIds.like(postId, userId))).toBe('like');
+    expect(aggregateOfStream(streamIds.follow(userId, postId))).toBe('follow');
+    expect(aggregateOfStream(streamIds.user(userId))).toBe('user');
+    expect(aggregateOfStream('unknown-1')).toBeUndefined();
+  });
+});
+
+describe('stored events', () => {
+  it('stamps the current schema version into the metadata on the way in', () => {
+    const stored = toStoredEvent(
+      { type: 'PostLiked', data: { postId, userId, postAuthorId: userId, likedAt: at } },
+      { actorId: userId },
+    );
+    expect(stored.metadata).toEqual({ actorId: userId, schemaVersion: 1 });
+  });
+
+  it('refuses to store a payload that breaks its schema', () => {
+    expect(() =>
+      toStoredEvent({
+        type: 'PostCreated',
+        data: { postId, authorId: userId, photo: 'ftp://x', caption: '', createdAt: at },
+      }),
+    ).toThrow(InvalidEventError);
+    expect(
+      payloadErrors('UserFollowed', { followerId: userId, followeeId: 'nope', followedAt: at }),
+    ).not.toEqual([]);
+    expect(
+      payloadErrors('UserFollowed', { followerId: userId, followeeId: userId, followedAt: at, extra: 1 }),
+    ).not.toEqual([]);
+  });
+
+  it('reads a PostCreated stored as v1 (imageUrl, no caption) as v2 (photo, caption "")', () => {
+    const v1 = {
+      type: 'PostCreated',
+      data: { postId, authorId: userId, imageUrl: 'https://cdn.example.com/p.jpg', createdAt: at },
+      metadata: { schemaVersion: 1 },
+    };
+    const event = fromStoredEvent(v1);
+    expect(event).toEqual({
+      type: 'PostCreated',
+      data: { postId, authorId: userId, photo: 'https://cdn.example.com/p.jpg', caption: '', createdAt: at },
+    });
+    expect(payloadErrors('PostCreated', event?.data)).toEqual([]);
+  });
+
+  it('keeps a v1 caption when upcasting and leaves current versions untouched', () => {
+    const data = { postId, authorId: userId, imageUrl: 'https://x.io/a.png', caption: 'hi', createdAt: at };
+    expect(upcast('PostCreated', 1, data).data).toMatchObject({ photo: 'https://x.io/a.png', caption: 'hi' });
+    const current = { postId, authorId: userId, photo: 'https://x.io/a.png', caption: 'hi', createdAt: at };
+    expect(upcast('PostCreated', 2, current)).toEqual({ version: 2, data: current });
+  });
+
+  it('refuses an event newer than the code instead of misreading it', () => {
+    expect(() => upcast('PostLiked', 2, {})).toThrow(UnknownEventVersionError);
+  });
+
+  it('skips unknown event types when reading', () => {
+    expect(fromStoredEvent({ type: '$metadata', data: {} })).toBeUndefined();
+  });
+});
+
+describe('JSON Schema files', () => {
+  it('are up to date with the catalogue (run `pnpm --filter @gram/events schemas`)', () => {
+    const dir = join(import.meta.dirname, '..', 'schemas');
+    const expected = jsonSchemaFiles();
+    expect(readdirSync(dir).sort()).toEqual(Object.keys(expected).sort());
+    for (const [name, content] of Object.entries(expected)) {
+      expect(JSON.parse(readFileSync(join(dir, name), 'utf8')), name).toEqual(content);
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import type { Static, TObject } from '@sinclair/typebox';
+
+/**
+ * Public events leave their service: the relay publishes them on their topic, read models and
+ * analytics consume them. Private events (credentials, sessions, contact data) never leave the
+ * service that owns them: they have no topic, and the relay refuses them.
+ */
+export type Visibility = 'public' | 'private';
+
+/** An aggregate kind: its stream category, the service that owns it and, when public, its Kafka topic. */
+export interface AggregateDefinition {
+  readonly category: string;
+  readonly service: 'identity' | 'content' | 'social-graph' | 'media';
+  readonly description: string;
+  /** Kafka topic of the aggregate's public events; messages are keyed by stream id. */
+  readonly topic: string | null;
+}
+
+export interface EventDefinition<TType extends string = string, TSchema extends TObject = TObject> {
+  readonly type: TType;
+  /** The current schema version. Older versions are read through upcasters. */
+  readonly version: number;
+  readonly schema: TSchema;
+  readonly aggregate: AggregateDefinition;
+  readonly visibility: Visibility;
+  readonly description: string;
+}
+
+export function defineEvent<const TType extends string, TSchema extends TObject>(
+  definition: EventDefinition<TType, TSchema>,
+): EventDefinition<TType, TSchema> {
+  if (definition.visibility === 'public' && definition.aggregate.topic === null) {
+    throw new Error(
+      `${definition.type} is public but its aggregate ${definition.aggregate.category} has no topic`,
+    );
+  }
+  return definition;
+}
+
+export type PayloadOf<D> = D extends EventDefinition<string, infer S> ? Static<S> : never;
+
+/** A typed domain event: what deciders return and evolve folds. */
+export type DomainEventOf<D> =
+  D extends EventDefinition<infer T, infer S> ? { type: T; data: Static<S> } : never;

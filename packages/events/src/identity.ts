@@ -1,0 +1,172 @@
+import { Type } from '@sinclair/typebox';
+import { aggregates } from './aggregates.js';
+import { HttpUrl, Id, Timestamp } from './common.js';
+import { defineEvent } from './define.js';
+
+const UserName = Type.String({ minLength: 3, maxLength: 30, pattern: '^[A-Za-z0-9._]+$' });
+const Name = Type.String({ minLength: 1, maxLength: 50 });
+const Bio = Type.String({ maxLength: 150 });
+
+export const UserRegistered = defineEvent({
+  type: 'UserRegistered',
+  version: 1,
+  aggregate: aggregates.user,
+  visibility: 'public',
+  description:
+    'An account was created. Public profile fields only: contact data and credentials are in AccountCredentialsSet.',
+  schema: Type.Object(
+    {
+      userId: Id(),
+      userName: UserName,
+      name: Name,
+      bio: Bio,
+      profilePic: HttpUrl(),
+      registeredAt: Timestamp(),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const AccountCredentialsSet = defineEvent({
+  type: 'AccountCredentialsSet',
+  version: 1,
+  aggregate: aggregates.user,
+  visibility: 'private',
+  description:
+    "The account's contact data and password hash, appended with UserRegistered in the same write. Never leaves identity.",
+  schema: Type.Object(
+    {
+      userId: Id(),
+      email: Type.String({ maxLength: 254 }),
+      phoneNo: Type.String({ maxLength: 16 }),
+      /** a self-describing KDF string, e.g. `scrypt$N=...$salt$hash`; never the password */
+      passwordHash: Type.String(),
+      setAt: Timestamp(),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const ProfileUpdated = defineEvent({
+  type: 'ProfileUpdated',
+  version: 1,
+  aggregate: aggregates.user,
+  visibility: 'public',
+  description: 'Profile fields changed; only the fields that changed are present, with their new values.',
+  schema: Type.Object(
+    {
+      userId: Id(),
+      name: Type.Optional(Name),
+      bio: Type.Optional(Bio),
+      profilePic: Type.Optional(HttpUrl()),
+      updatedAt: Timestamp(),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const UserDeleted = defineEvent({
+  type: 'UserDeleted',
+  version: 1,
+  aggregate: aggregates.user,
+  visibility: 'public',
+  description:
+    "The account was deleted: its profile and posts disappear, and it stops counting in others' follower, following, like and comment counts.",
+  schema: Type.Object({ userId: Id(), deletedAt: Timestamp() }, { additionalProperties: false }),
+});
+
+export const SessionStarted = defineEvent({
+  type: 'SessionStarted',
+  version: 1,
+  aggregate: aggregates.session,
+  visibility: 'private',
+  description:
+    'A login opened a session (a refresh-token family). Only a hash of the refresh token is stored.',
+  schema: Type.Object(
+    {
+      sessionId: Id(),
+      userId: Id(),
+      refreshTokenHash: Type.String(),
+      startedAt: Timestamp(),
+      expiresAt: Timestamp(),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const SessionRefreshed = defineEvent({
+  type: 'SessionRefreshed',
+  version: 1,
+  aggregate: aggregates.session,
+  visibility: 'private',
+  description: 'The refresh token was rotated: the previous one is spent, reusing it revokes the session.',
+  schema: Type.Object(
+    {
+      sessionId: Id(),
+      refreshTokenHash: Type.String(),
+      refreshedAt: Timestamp(),
+      expiresAt: Timestamp(),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const SessionRevoked = defineEvent({
+  type: 'SessionRevoked',
+  version: 1,
+  aggregate: aggregates.session,
+  visibility: 'private',
+  description: 'The session ended: logout, reuse of a spent refresh token, or account deletion.',
+  schema: Type.Object(
+    {
+      sessionId: Id(),
+      userId: Id(),
+      reason: Type.Union([
+        Type.Literal('logout'),
+        Type.Literal('refresh-token-reuse'),
+        Type.Literal('account-deleted'),
+      ]),
+      revokedAt: Timestamp(),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+const UniqueKind = Type.Union([Type.Literal('userName'), Type.Literal('email'), Type.Literal('phoneNo')]);
+
+export const UniqueValueReserved = defineEvent({
+  type: 'UniqueValueReserved',
+  version: 1,
+  aggregate: aggregates.reservation,
+  visibility: 'private',
+  description:
+    'A userName, email or phoneNo was claimed for an account (appended with expected revision "no stream").',
+  schema: Type.Object(
+    { kind: UniqueKind, userId: Id(), reservedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const UniqueValueReleased = defineEvent({
+  type: 'UniqueValueReleased',
+  version: 1,
+  aggregate: aggregates.reservation,
+  visibility: 'private',
+  description: 'A claim was given up: a signup failed midway, a value changed, or the account was deleted.',
+  schema: Type.Object(
+    { kind: UniqueKind, userId: Id(), releasedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const identityEvents = [
+  UserRegistered,
+  AccountCredentialsSet,
+  ProfileUpdated,
+  UserDeleted,
+  SessionStarted,
+  SessionRefreshed,
+  SessionRevoked,
+  UniqueValueReserved,
+  UniqueValueReleased,
+] as const;

@@ -1,0 +1,110 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import { HttpProblem } from './problem.js';
+
+export const accessTokenIssuer = 'gram-identity';
+export const accessTokenAudience = 'gram-api';
+
+export interface AccessTokenClaims {
+  userId: string;
+  sessionId: string;
+}
+
+export interface AccessTokenVerifier {
+  /** the token's claims; throws when the token is malformed, expired, tampered or signed by an unknown key */
+  verify(token: string): Promise<AccessTokenClaims>;
+}
+
+/**
+ * Verifies identity's access tokens with its public keys only (JWKS): a service that verifies
+ * cannot mint. `jwks` is identity's JWKS URL (distributed mode; fetched, cached and refetched on
+ * an unknown `kid` by jose) or the key set itself (embedded mode, same process).
+ */
+export function jwksAccessTokenVerifier(jwks: URL | JSONWebKeySet | JWTVerifyGetKey): AccessTokenVerifier {
+  const keys =
+    jwks instanceof URL
+      ? createRemoteJWKSet(jwks, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+      : typeof jwks === 'function'
+        ? jwks
+        : createLocalJWKSet(jwks);
+  return {
+    async verify(token) {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: accessTokenIssuer,
+        audience: accessTokenAudience,
+        algorithms: ['EdDSA'],
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') {
+        throw new Error('access token lacks sub or sid');
+      }
+      return { userId: payload.sub, sessionId: payload.sid };
+    },
+  };
+}
+
+export interface AuthenticationOptions {
+  verifier: AccessTokenVerifier;
+  /**
+   * Whether a validly signed token was revoked since it was issued: its account deleted, its
+   * session logged out. Each service answers from what it can see (see its wiring).
+   */
+  isRevoked?: (claims: AccessTokenClaims) => Promise<boolean>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** the authenticated caller, or null for an anonymous request */
+    auth: AccessTokenClaims | null;
+  }
+  interface FastifyInstance {
+    /** preHandler for routes that need a caller */
+    requireAuth: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  }
+}
+
+const unauthorized = (detail: string) =>
+  new HttpProblem(401, detail, { headers: { 'www-authenticate': 'Bearer realm="gram"' } });
+
+/**
+ * Reads `Authorization: Bearer` on every request. A request without it is anonymous (routes with
+ * optional auth serve it); a request with a bad token is refused with 401 even on optional routes,
+ * so a client never mistakes an expired session for an anonymous view.
+ */
+export const authentication = fp<AuthenticationOptions>(
+  async (app, options) => {
+    app.decorateRequest('auth', null);
+    app.addHook('onRequest', async (request) => {
+      const header = request.headers.authorization;
+      if (header === undefined) return;
+      const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+      if (!match?.[1]) throw unauthorized('the Authorization header is not a Bearer token');
+      let claims: AccessTokenClaims;
+      try {
+        claims = await options.verifier.verify(match[1]);
+      } catch {
+        throw unauthorized('the access token is invalid or expired');
+      }
+      if (options.isRevoked && (await options.isRevoked(claims))) {
+        throw unauthorized('the access token was revoked');
+      }
+      request.auth = claims;
+    });
+    app.decorate('requireAuth', async (request: FastifyRequest) => {
+      if (!request.auth) throw unauthorized('this route needs an access token');
+    });
+  },
+  { name: 'authentication' },
+);
+
+/** The caller of a route guarded by `requireAuth`. */
+export function caller(request: FastifyRequest): AccessTokenClaims {
+  if (!request.auth) throw unauthorized('this route needs an access token');
+  return request.auth;
+}

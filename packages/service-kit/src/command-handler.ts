@@ -1,0 +1,90 @@
+import { type EventStore, WrongExpectedRevisionError } from '@gram/event-store';
+import { type DomainEvent, fromStoredEvent, toStoredEvent } from '@gram/events';
+import { type Decider, type DomainError, foldEvents, isDomainError } from './domain.js';
+import { HttpProblem } from './problem.js';
+
+export interface CommandContext {
+  [key: string]: unknown;
+  /** the account acting, recorded in each event's metadata */
+  actorId?: string;
+  /** the request that caused the command, recorded for tracing */
+  correlationId?: string;
+}
+
+/** What a write hands back: the events it appended and where they landed, for read-your-writes. */
+export interface WriteResult<TEvent extends DomainEvent = DomainEvent> {
+  streamId: string;
+  events: readonly TEvent[];
+  /** the stream's revision after the command (-1: the stream still does not exist) */
+  streamRevision: number;
+  /**
+   * Global position of the last event appended, or of the stream's last event when the
+   * command changed nothing: a read that waits for it sees the state the command saw.
+   */
+  position: number;
+}
+
+/** Read an aggregate's stream as domain events of today's schema, with its revision and last position. */
+export async function loadAggregate<TState, TEvent extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, TState, TEvent>, 'initialState' | 'evolve'>,
+): Promise<{ state: TState; revision: number; position: number }> {
+  const recorded = await store.readStream(streamId);
+  const events = recorded.flatMap((r) => {
+    const event = fromStoredEvent(r);
+    return event ? [event as TEvent] : [];
+  });
+  const last = recorded.at(-1);
+  return {
+    state: foldEvents(decider.evolve, decider.initialState(), events),
+    revision: last?.revision ?? -1,
+    position: last?.position ?? 0,
+  };
+}
+
+const maxAttempts = 5;
+
+/**
+ * Load, decide, append with the revision read. A lost race (somebody appended in between) is
+ * retried on the fresh state: the new decision may well be the same no-op or the same events,
+ * so a client only sees a conflict when the world really changed under it, and the retries run out.
+ */
+export async function handleCommand<TCommand, TState, TEvent extends DomainEvent, TError extends DomainError>(
+  store: EventStore,
+  streamId: string,
+  decider: Decider<TCommand, TState, TEvent, TError>,
+  command: TCommand,
+  context: CommandContext = {},
+): Promise<WriteResult<TEvent> | TError> {
+  for (let attempt = 1; ; attempt++) {
+    const { state, revision, position } = await loadAggregate(store, streamId, decider);
+    const decision = decider.decide(command, state);
+    if (isDomainError(decision)) return decision;
+    if (decision.length === 0) return { streamId, events: [], streamRevision: revision, position };
+    try {
+      const appended = await store.appendToStream(
+        streamId,
+        decision.map((e) => toStoredEvent(e, context)),
+        { expectedRevision: revision === -1 ? 'no_stream' : revision },
+      );
+      return {
+        streamId,
+        events: decision,
+        streamRevision: appended.nextExpectedRevision,
+        position: appended.position,
+      };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevisionError) || attempt >= maxAttempts) {
+        if (error instanceof WrongExpectedRevisionError) {
+          throw new HttpProblem(409, `${streamId} kept changing while the request was decided; try again`);
+        }
+        throw error;
+      }
+    }
+  }
+}
+
+export function isWriteResult<TEvent extends DomainEvent>(value: unknown): value is WriteResult<TEvent> {
+  return typeof value === 'object' && value !== null && 'streamRevision' in value;
+}

@@ -1,0 +1,33 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import {
+  type AccessTokenVerifier,
+  accessTokenAudience,
+  accessTokenIssuer,
+  jwksAccessTokenVerifier,
+} from './auth.js';
+import { newId } from './ids.js';
+
+/**
+ * A stand-in for identity's token signing in the tests of other services: real EdDSA keys and
+ * real JWTs with identity's claims, verified through the same JWKS verifier production uses.
+ */
+export async function createTestTokenIssuer(): Promise<{
+  verifier: AccessTokenVerifier;
+  mint: (userId: string, options?: { sessionId?: string; expiresIn?: string }) => Promise<string>;
+}> {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  const kid = newId();
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  return {
+    verifier: jwksAccessTokenVerifier({ keys: [jwk] }),
+    mint: (userId, options = {}) =>
+      new SignJWT({ sid: options.sessionId ?? newId() })
+        .setProtectedHeader({ alg: 'EdDSA', kid })
+        .setSubject(userId)
+        .setIssuer(accessTokenIssuer)
+        .setAudience(accessTokenAudience)
+        .setIssuedAt()
+        .setExpirationTime(options.expiresIn ?? '15m')
+        .sign(privateKey),
+  };
+}

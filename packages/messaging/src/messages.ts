@@ -1,0 +1,42 @@
+/**
+ * An event as it travels from the event store to its consumers, on Kafka or on the in-process
+ * bus. On Kafka it is a CloudEvents binary-mode message: these fields are its `ce_*` headers and
+ * the payload is the message value (see docs/asyncapi.yaml).
+ */
+export interface EventMessage {
+  /** the event's id in the event store (ce_id): the same id on every redelivery */
+  id: string;
+  /** ce_type, e.g. `PostLiked` */
+  type: string;
+  /** schema version of `data` as published */
+  version: number;
+  /** the aggregate's stream, also the Kafka message key: one stream's events stay in order */
+  streamId: string;
+  /** the event's revision in its stream, from 0 */
+  streamRevision: number;
+  /** the event's position in the event store's global log */
+  position: number;
+  /** when the event was recorded, ISO 8601 UTC (ce_time) */
+  time: string;
+  /** the payload */
+  data: unknown;
+}
+
+/**
+ * A consumer's handler. It is called for one message at a time per partition (per stream on the
+ * in-process bus), in order; the message is acknowledged only after the returned promise resolves.
+ * Delivery is at least once: a handler must be idempotent.
+ */
+export type MessageHandler = (message: EventMessage) => Promise<void>;
+
+export interface Subscriber {
+  /** consume `topics` as the consumer group `groupId` until stopped */
+  subscribe(options: { groupId: string; topics: readonly string[]; handler: MessageHandler }): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Publisher {
+  /** resolves once every message is acknowledged by the transport */
+  publish(messages: readonly { topic: string; message: EventMessage }[]): Promise<void>;
+  close(): Promise<void>;
+}

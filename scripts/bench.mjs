@@ -1,0 +1,19 @@
+// `pnpm bench <name> [args]` runs one benchmark; `pnpm bench` lists them. Each benchmark prints
+// its figures beside the saved baseline (`--save-baseline` records the current run as baseline).
+import { spawnSync } from 'node:child_process';
+
+const benches = {
+  'event-store': { dir: 'packages/event-store', what: 'SQLite event store: appends/s (1 and 16 writers, batches), read-all events/s' },
+  content: { dir: 'services/content', what: 'content service: like-a-post and create-a-post req/s, p50/p99' },
+  follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const bench = benches[name];
+if (!bench) {
+  console.log('usage: pnpm bench <name> [--save-baseline]\n');
+  for (const [key, value] of Object.entries(benches)) console.log(`  ${key.padEnd(12)} ${value.what}`);
+  process.exit(name ? 1 : 0);
+}
+const result = spawnSync('pnpm', ['--dir', bench.dir, 'run', 'bench', ...args], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

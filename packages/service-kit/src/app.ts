@@ -43,7 +43,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     requestIdHeader: 'x-request-id',
     requestIdLogLabel: 'requestId',
     genReqId: () => newId(),
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    // unicode: false counts string lengths in UTF-16 units, as the event catalogue's TypeBox checks
+    // do: a value the edge accepts is then never refused when its event is stored.
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, unicode: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ProblemDetails);

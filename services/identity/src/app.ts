@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  authentication,
+  createServiceApp,
+  jwksAccessTokenVerifier,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from '@gram/service-kit';
+import { createIdentityContext, type IdentityContext, type IdentityDeps } from './context.js';
+import { keyRoutes } from './keys/routes.js';
+import { sessionRoutes } from './sessions/routes.js';
+import { userRoutes } from './users/routes.js';
+
+/**
+ * Every route of identity under its full path. It needs `authentication` registered around it
+ * (it uses `requireAuth`), with `context.revocation.isRevoked` so that tokens of logged-out
+ * sessions and deleted accounts are refused: `buildIdentityApp` does this for the standalone
+ * service, the gateway does it when it mounts identity in the embedded mode.
+ */
+export const identityRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app, context) => {
+  await app.register(userRoutes, context);
+  await app.register(sessionRoutes, context);
+  await app.register(keyRoutes, context);
+};
+
+export interface IdentityAppOptions extends IdentityDeps {
+  logger?: ServiceAppOptions['logger'];
+}
+
+/** Identity as a service of its own: signup, login, tokens and JWKS, profile edits, account deletion. */
+export async function buildIdentityApp(options: IdentityAppOptions): Promise<ServiceApp> {
+  const { logger, ...deps } = options;
+  const context = createIdentityContext(deps);
+  const app = createServiceApp({
+    name: 'identity',
+    description: 'Accounts, sessions and the keys that sign access tokens',
+    ...(logger !== undefined ? { logger } : {}),
+  });
+  // Identity verifies its own tokens with its own public keys, in-process: it needs no JWKS_URL.
+  await app.register(authentication, {
+    verifier: jwksAccessTokenVerifier(context.keys.jwks()),
+    isRevoked: context.revocation.isRevoked,
+  });
+  await app.register(identityRoutes, context);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

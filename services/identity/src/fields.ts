@@ -1,0 +1,70 @@
+import { Id, Timestamp } from '@gram/events';
+import { type Static, Type } from '@sinclair/typebox';
+import type { preValidationAsyncHookHandler } from 'fastify';
+
+/**
+ * The field rules of API.md as schemas. Values API.md calls "trimmed" are trimmed before the
+ * schema sees them (see `trimFields`), so each rule reads as plainly as API.md states it: a name
+ * of spaces is an empty name, and surrounding spaces never count against a length.
+ */
+export const Name = Type.String({ minLength: 1, maxLength: 50, description: '1-50 characters, trimmed' });
+export const UserName = Type.String({
+  minLength: 3,
+  maxLength: 30,
+  pattern: '^[A-Za-z0-9._]+$',
+  description: '3-30 of A-Z, a-z, 0-9, "." and "_", trimmed; unique case-insensitively',
+});
+export const Email = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'an email address, trimmed; unique case-insensitively',
+});
+export const PhoneNo = Type.String({
+  pattern: '^\\+?[0-9]{7,15}$',
+  description: '7-15 digits with an optional leading "+"; unique',
+});
+export const Password = Type.String({ minLength: 8, maxLength: 128, description: '8-128 characters' });
+export const Bio = Type.String({ maxLength: 150, description: '0-150 characters' });
+export const ProfilePic = Type.String({
+  format: 'uri',
+  pattern: '^https?://',
+  maxLength: 2048,
+  description: 'an http(s) URL, at most 2048 characters',
+});
+
+export const UserSummary = Type.Object(
+  { id: Id(), userName: Type.String(), name: Type.String(), profilePic: Type.String() },
+  { description: 'UserSummary' },
+);
+export type UserSummary = Static<typeof UserSummary>;
+
+export const Profile = Type.Object(
+  {
+    id: Id(),
+    userName: Type.String(),
+    name: Type.String(),
+    bio: Type.String(),
+    profilePic: Type.String(),
+    followersCount: Type.Integer({ minimum: 0 }),
+    followingCount: Type.Integer({ minimum: 0 }),
+    postCount: Type.Integer({ minimum: 0 }),
+    createdAt: Timestamp(),
+  },
+  { description: 'Profile' },
+);
+export type Profile = Static<typeof Profile>;
+
+/**
+ * A preValidation hook that trims the named string fields of a JSON body before the schema
+ * validates them. Anything else in the body is left for the schema to judge.
+ */
+export function trimFields(...fields: string[]): preValidationAsyncHookHandler {
+  return async (request) => {
+    const body: unknown = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
+    for (const field of fields) {
+      const value: unknown = Reflect.get(body, field);
+      if (typeof value === 'string') Reflect.set(body, field, value.trim());
+    }
+  };
+}

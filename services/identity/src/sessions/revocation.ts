@@ -1,0 +1,68 @@
+import type { EventStore } from '@gram/event-store';
+import { streamIds } from '@gram/events';
+import type { AccessTokenClaims, AccountDirectory } from '@gram/service-kit';
+
+/** Bounds on what is remembered per session, so memory does not grow with every session ever seen. */
+const maxRemembered = 100_000;
+
+/**
+ * Whether a validly signed access token must be refused anyway: its account is deleted (or
+ * unknown), or its session was revoked (logout, refresh-token reuse, account deletion). Read from
+ * the event store, the write side's truth, never from a read model that may lag behind a logout.
+ *
+ * Both facts are final, so they are cached once seen. A live session is re-read on every request,
+ * but only from the last revision seen: a long session with many refreshes costs one short read.
+ */
+export class RevocationCheck {
+  readonly #revoked = new Set<string>();
+  /** last revision read of each live session's stream */
+  readonly #readUpTo = new Map<string, number>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly accounts: AccountDirectory,
+  ) {}
+
+  /** For `authentication`'s `isRevoked` option. */
+  readonly isRevoked = async (claims: AccessTokenClaims): Promise<boolean> => {
+    if ((await this.accounts.status(claims.userId)) !== 'active') return true;
+    return this.#sessionRevoked(claims.sessionId);
+  };
+
+  async #sessionRevoked(sessionId: string): Promise<boolean> {
+    if (this.#revoked.has(sessionId)) return true;
+    const seen = this.#readUpTo.get(sessionId);
+    const events = await this.store.readStream(streamIds.session(sessionId), {
+      fromRevision: seen === undefined ? 0 : seen + 1,
+    });
+    // A token naming a session that was never started is no token of ours to honour.
+    if (seen === undefined && events.length === 0) return true;
+    if (events.some((e) => e.type === 'SessionRevoked')) {
+      this.#readUpTo.delete(sessionId);
+      remember(this.#revoked, sessionId);
+      return true;
+    }
+    const last = events.at(-1);
+    if (last) {
+      this.#readUpTo.delete(sessionId);
+      this.#readUpTo.set(sessionId, last.revision);
+      evictOldest(this.#readUpTo);
+    }
+    return false;
+  }
+}
+
+function remember(set: Set<string>, value: string) {
+  set.add(value);
+  if (set.size > maxRemembered) {
+    const oldest = set.values().next();
+    if (!oldest.done) set.delete(oldest.value);
+  }
+}
+
+function evictOldest(map: Map<string, number>) {
+  if (map.size > maxRemembered) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}

@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type EventStore, openSqliteEventStore } from '@gram/event-store';
+import type { ServiceApp } from '@gram/service-kit';
+import type { LightMyRequestResponse } from 'fastify';
+import { buildIdentityApp } from '../app.js';
+import type { IdentitySettings } from '../context.js';
+import { KeyStore } from '../keys/key-store.js';
+import type { PasswordHasher } from '../passwords/password-hasher.js';
+
+export interface SignupBody {
+  name: string;
+  userName: string;
+  email: string;
+  phoneNo: string;
+  password: string;
+}
+
+let sequence = 0;
+
+/** A signup body whose unique values are new on every call. */
+export function newSignup(overrides: Partial<SignupBody> = {}): SignupBody {
+  sequence += 1;
+  const n = `${process.pid}${String(sequence).padStart(4, '0')}`;
+  return {
+    name: `Tester ${n}`,
+    userName: `user_${n}`,
+    email: `user${n}@example.com`,
+    phoneNo: `+49${n}`.slice(0, 16),
+    password: 'correct horse battery',
+    ...overrides,
+  };
+}
+
+export interface HarnessOptions {
+  /** reuse a data directory (restart tests); a fresh temp one otherwise */
+  dataDir?: string;
+  clock?: () => Date;
+  passwords?: PasswordHasher;
+  settings?: Partial<IdentitySettings>;
+}
+
+/**
+ * Identity over a real SQLite event store in a temp directory, with its signing key kept in that
+ * directory as in the embedded mode. Requests go through `app.inject()`.
+ */
+export class IdentityHarness {
+  private constructor(
+    readonly app: ServiceApp,
+    readonly store: EventStore,
+    readonly keys: KeyStore,
+    readonly dataDir: string,
+    private readonly ownsDir: boolean,
+  ) {}
+
+  static async start(options: HarnessOptions = {}): Promise<IdentityHarness> {
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gram-identity-')));
+    const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+    const keys = await KeyStore.inDirectory(join(dataDir, 'keys'));
+    const app = await buildIdentityApp({
+      store,
+      keys,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(options.passwords ? { passwords: options.passwords } : {}),
+      ...(options.settings ? { settings: options.settings } : {}),
+    });
+    await app.ready();
+    return new IdentityHarness(app, store, keys, dataDir, options.dataDir === undefined);
+  }
+
+  /** Close the app and the store; the data directory stays when `keepData` (restart tests). */
+  async stop(options: { keepData?: boolean } = {}): Promise<void> {
+    await this.app.close();
+    await this.store.close();
+    if (this.ownsDir && !options.keepData) await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  post(url: string, payload: object, accessToken?: string): Promise<LightMyRequestResponse> {
+    return this.app.inject({ method: 'POST', url, payload, headers: auth(accessToken) });
+  }
+
+  patchMe(payload: object, accessToken?: string): Promise<LightMyRequestResponse> {
+    return this.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/users/me',
+      payload,
+      headers: auth(accessToken),
+    });
+  }
+
+  deleteMe(accessToken?: string): Promise<LightMyRequestResponse> {
+    return this.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(accessToken) });
+  }
+
+  signup(body: object): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/auth/signup', body);
+  }
+
+  login(login: string, password: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/auth/login', { login, password });
+  }
+
+  refresh(refreshToken: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/auth/refresh', { refreshToken });
+  }
+
+  logout(refreshToken: string, accessToken: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/auth/logout', { refreshToken }, accessToken);
+  }
+
+  /** Sign up a new account and log it in. */
+  async account(overrides: Partial<SignupBody> = {}) {
+    const body = newSignup(overrides);
+    const signup = await this.signup(body);
+    if (signup.statusCode !== 201) throw new Error(`signup failed: ${signup.statusCode} ${signup.body}`);
+    const login = await this.login(body.userName, body.password);
+    if (login.statusCode !== 200) throw new Error(`login failed: ${login.statusCode} ${login.body}`);
+    const tokens = login.json<{ accessToken: string; refreshToken: string; user: { id: string } }>();
+    return {
+      body,
+      userId: tokens.user.id,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+    };
+  }
+}
+
+function auth(accessToken: string | undefined): Record<string, string> {
+  return accessToken ? { authorization: `Bearer ${accessToken}` } : {};
+}

@@ -1,0 +1,148 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { streamIds } from '@gram/events';
+import {
+  assertNever,
+  caller,
+  handleCommand,
+  isDomainError,
+  problems,
+  sendWriteHeaders,
+} from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import type { IdentityContext } from '../context.js';
+import {
+  Bio,
+  Email,
+  Name,
+  Password,
+  PhoneNo,
+  Profile,
+  ProfilePic,
+  trimFields,
+  UserName,
+  UserSummary,
+} from '../fields.js';
+import { toHttpProblem, valuesTaken } from '../http-errors.js';
+import type { UniqueValue } from '../reservations/unique-values.js';
+import { signUp } from './registration.js';
+import { userDecider } from './user.js';
+import { toProfile, toUserSummary, userStateAt } from './views.js';
+
+const SignupBody = Type.Object(
+  { name: Name, userName: UserName, email: Email, phoneNo: PhoneNo, password: Password },
+  { additionalProperties: false },
+);
+
+const ProfileChangesBody = Type.Object(
+  { name: Type.Optional(Name), bio: Type.Optional(Bio), profilePic: Type.Optional(ProfilePic) },
+  { additionalProperties: false },
+);
+
+const bearer = [{ bearer: [] }];
+
+/** Accounts: signup, profile edits, deletion. */
+export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app, context) => {
+  app.post(
+    '/api/v1/auth/signup',
+    {
+      preValidation: trimFields('name', 'userName', 'email'),
+      schema: {
+        tags: ['identity'],
+        summary: 'Create an account',
+        body: SignupBody,
+        response: { 201: Type.Object({ user: UserSummary }), ...problems(400, 409) },
+      },
+    },
+    async (request, reply) => {
+      const outcome = await signUp(context, request.body, request.log);
+      switch (outcome.outcome) {
+        case 'registered':
+          sendWriteHeaders(reply, outcome.write);
+          return reply.code(201).send({ user: toUserSummary(outcome.profile) });
+        case 'taken':
+          throw valuesTaken(outcome.errors);
+        case 'refused':
+          throw toHttpProblem(outcome.error);
+        default:
+          return assertNever(outcome);
+      }
+    },
+  );
+
+  app.patch(
+    '/api/v1/users/me',
+    {
+      // The caller is judged before the body: without a valid token the answer is 401, whatever was sent.
+      onRequest: app.requireAuth,
+      preValidation: trimFields('name'),
+      schema: {
+        tags: ['identity'],
+        summary: "Edit the caller's profile",
+        security: bearer,
+        body: ProfileChangesBody,
+        response: { 200: Profile, ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
+        type: 'UpdateProfile',
+        userId,
+        changes: request.body,
+        at: context.clock().toISOString(),
+      });
+      if (isDomainError(result)) throw toHttpProblem(result);
+      const state = await userStateAt(context.store, userId, result.streamRevision);
+      if (state.status !== 'active') {
+        throw new Error(`account ${userId} is not active after its profile edit`);
+      }
+      sendWriteHeaders(reply, result);
+      return reply.code(200).send(toProfile(state.profile));
+    },
+  );
+
+  app.delete(
+    '/api/v1/users/me',
+    {
+      onRequest: app.requireAuth,
+      schema: {
+        tags: ['identity'],
+        summary: "Delete the caller's account",
+        security: bearer,
+        response: { 204: Type.Null(), ...problems(401) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const at = context.clock().toISOString();
+      // The UserDeleted append is the decisive write: from it on, login, tokens and the profile
+      // are gone. Releasing the account's userName, email and phoneNo comes after and may fail
+      // (each release is retried, and is idempotent); a claim left behind by a deleted account
+      // is taken over by the next signup that wants the value, so the answer is 204 either way.
+      const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
+        type: 'DeleteUser',
+        userId,
+        at,
+      });
+      if (isDomainError(result)) throw toHttpProblem(result);
+      const state = await userStateAt(context.store, userId, result.streamRevision);
+      if (state.status === 'deleted') {
+        const values: UniqueValue[] = [{ kind: 'userName', value: state.userName }];
+        if (state.credentials) {
+          values.push({ kind: 'email', value: state.credentials.email });
+          values.push({ kind: 'phoneNo', value: state.credentials.phoneNo });
+        }
+        try {
+          await context.uniqueValues.releaseAll(values, userId, at);
+        } catch (error) {
+          request.log.warn(
+            { err: error, userId },
+            'a deleted account kept some claims; the next claimant takes them over',
+          );
+        }
+      }
+      sendWriteHeaders(reply, result);
+      return reply.code(204).send(null);
+    },
+  );
+};

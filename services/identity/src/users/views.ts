@@ -1,0 +1,47 @@
+import type { EventStore } from '@gram/event-store';
+import { fromStoredEvent, streamIds } from '@gram/events';
+import { foldEvents } from '@gram/service-kit';
+import type { Profile, UserSummary } from '../fields.js';
+import { type PublicProfile, type UserEvent, type UserState, userDecider } from './user.js';
+
+export function toUserSummary(profile: PublicProfile): UserSummary {
+  return {
+    id: profile.userId,
+    userName: profile.userName,
+    name: profile.name,
+    profilePic: profile.profilePic,
+  };
+}
+
+/**
+ * The profile as the write side knows it. The counters belong to the read side (projections
+ * count follows and posts), which identity cannot see: they are 0 here. The gateway (a later
+ * issue) serves PATCH /users/me's answer from the read model once it has applied this write,
+ * waiting on the response's consistency token, so clients get the real counts.
+ */
+export function toProfile(profile: PublicProfile): Profile {
+  return {
+    id: profile.userId,
+    userName: profile.userName,
+    name: profile.name,
+    bio: profile.bio,
+    profilePic: profile.profilePic,
+    followersCount: 0,
+    followingCount: 0,
+    postCount: 0,
+    createdAt: profile.registeredAt,
+  };
+}
+
+/**
+ * The account's state exactly as a write left it (its events up to `revision`), not whatever a
+ * later concurrent write made of it: the answer describes this request's write.
+ */
+export async function userStateAt(store: EventStore, userId: string, revision: number): Promise<UserState> {
+  const recorded = await store.readStream(streamIds.user(userId), { maxCount: revision + 1 });
+  const events = recorded.flatMap((r) => {
+    const event = fromStoredEvent(r);
+    return event ? [event as UserEvent] : [];
+  });
+  return foldEvents(userDecider.evolve, userDecider.initialState(), events);
+}

@@ -41,7 +41,6 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     genReqId: () => newId(),
     // unicode: false counts string lengths in UTF-16 units, as the event catalogue's TypeBox checks
     // do: a value the edge accepts is then never refused when its event is stored.

@@ -1,0 +1,97 @@
+import type { AccountStatus } from '@gram/service-kit';
+import { describe, expect, it } from 'vitest';
+import { deciderSpec } from '../../test/decider-spec.js';
+import { type FollowCommand, type FollowEvent, followDecider } from './follow.js';
+
+const spec = deciderSpec(followDecider);
+const followerId = '01900000-0000-7000-8000-0000000000a1';
+const followeeId = '01900000-0000-7000-8000-0000000000b2';
+const t1 = '2025-01-01T10:00:00.000Z';
+const t2 = '2025-01-01T11:00:00.000Z';
+const t3 = '2025-01-01T12:00:00.000Z';
+const t4 = '2025-01-01T13:00:00.000Z';
+
+const followed = (followedAt: string): FollowEvent => ({
+  type: 'UserFollowed',
+  data: { followerId, followeeId, followedAt },
+});
+const unfollowed = (unfollowedAt: string): FollowEvent => ({
+  type: 'UserUnfollowed',
+  data: { followerId, followeeId, unfollowedAt },
+});
+const follow = (followedAt: string, followee: AccountStatus = 'active', of = followeeId): FollowCommand => ({
+  type: 'FollowUser',
+  data: { followerId, followeeId: of, followedAt, followee },
+});
+const unfollow = (
+  unfollowedAt: string,
+  followee: AccountStatus = 'active',
+  of = followeeId,
+): FollowCommand => ({
+  type: 'UnfollowUser',
+  data: { followerId, followeeId: of, unfollowedAt, followee },
+});
+
+describe('FollowUser', () => {
+  it('records UserFollowed on a first follow of a live account', () => {
+    spec().when(follow(t1)).thenRecords(followed(t1));
+  });
+
+  it('records nothing when the user already follows the account', () => {
+    spec(followed(t1)).when(follow(t2)).thenNothingHappens();
+  });
+
+  it('records a new UserFollowed after an unfollow', () => {
+    spec(followed(t1), unfollowed(t2)).when(follow(t3)).thenRecords(followed(t3));
+  });
+
+  it('refuses to let a user follow themselves', () => {
+    spec()
+      .when(follow(t1, 'active', followerId))
+      .thenError('CannotFollowSelf');
+  });
+
+  it('answers not found for an account that never existed or was deleted', () => {
+    spec().when(follow(t1, 'none')).thenError('UserNotFound');
+    spec().when(follow(t1, 'deleted')).thenError('UserNotFound');
+    spec(followed(t1)).when(follow(t2, 'deleted')).thenError('UserNotFound');
+  });
+});
+
+describe('UnfollowUser', () => {
+  it('records UserUnfollowed when the user follows the account', () => {
+    spec(followed(t1)).when(unfollow(t2)).thenRecords(unfollowed(t2));
+  });
+
+  it('records nothing when the user never followed the account', () => {
+    spec().when(unfollow(t1)).thenNothingHappens();
+  });
+
+  it('records nothing when the follow was already taken back', () => {
+    spec(followed(t1), unfollowed(t2)).when(unfollow(t3)).thenNothingHappens();
+  });
+
+  it('records nothing when a user unfollows themselves: they never follow themselves', () => {
+    spec()
+      .when(unfollow(t1, 'active', followerId))
+      .thenNothingHappens();
+  });
+
+  it('answers not found for an account that never existed or was deleted', () => {
+    spec().when(unfollow(t1, 'none')).thenError('UserNotFound');
+    spec(followed(t1)).when(unfollow(t2, 'deleted')).thenError('UserNotFound');
+  });
+});
+
+describe('a follow stream over time', () => {
+  it('holds three events after follow, unfollow, follow (with repeats in between changing nothing)', () => {
+    const history: FollowEvent[] = [];
+    for (const command of [follow(t1), follow(t1), unfollow(t2), unfollow(t2), follow(t3), follow(t4)]) {
+      const state = history.reduce(followDecider.evolve, followDecider.initialState());
+      const decision = followDecider.decide(command, state);
+      if (!Array.isArray(decision)) throw new Error(`unexpected error ${JSON.stringify(decision)}`);
+      history.push(...decision);
+    }
+    expect(history).toEqual([followed(t1), unfollowed(t2), followed(t3)]);
+  });
+});

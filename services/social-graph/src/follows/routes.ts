@@ -1,0 +1,117 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventStore } from '@gram/event-store';
+import { Id, streamIds } from '@gram/events';
+import {
+  type AccountDirectory,
+  caller,
+  handleCommand,
+  isDomainError,
+  problems,
+  sendWriteHeaders,
+} from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import { toHttpProblem } from '../http-errors.js';
+import { type FollowCommand, followDecider } from './follow.js';
+
+export interface FollowRoutesOptions {
+  store: EventStore;
+  accounts: AccountDirectory;
+  /** the clock that stamps followedAt / unfollowedAt */
+  now: () => Date;
+}
+
+const FollowParams = Type.Object({ userId: Id('the account to follow or unfollow') });
+
+const writeHeaders = {
+  'x-stream-revision': Type.String({ description: 'revision of the follow stream after the write' }),
+  'x-global-position': Type.String({ description: "global position of the follow stream's last event" }),
+  'x-consistency-token': Type.String({
+    description: 'send it back on a read to see this write (read-your-writes)',
+  }),
+};
+
+/** PUT and DELETE /api/v1/users/:userId/follow: the caller follows or stops following an account. */
+export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = async (
+  app,
+  { store, accounts, now },
+) => {
+  async function execute(
+    type: FollowCommand['type'],
+    followerId: string,
+    userId: string,
+    correlationId: string,
+  ) {
+    // Ids are issued in lower case; a client may send the same UUID in upper case, which must name
+    // the same account (and the same follow stream, so "only once" still holds).
+    const followeeId = userId.toLowerCase();
+    // Whether the followee exists and is not deleted comes from identity's public events in the
+    // followee's own user stream on the event store (AccountDirectory): that is the write side's
+    // own knowledge. A read model (profiles) could lag behind a deletion and let a follow through
+    // minutes after the account was gone. The race that remains, a deletion appended between this
+    // read and our append, is the read side's to absorb: see follow.ts.
+    const followee = await accounts.status(followeeId);
+    const at = now().toISOString();
+    const command: FollowCommand =
+      type === 'FollowUser'
+        ? { type, data: { followerId, followeeId, followedAt: at, followee } }
+        : { type, data: { followerId, followeeId, unfollowedAt: at, followee } };
+    const result = await handleCommand(
+      store,
+      streamIds.follow(followerId, followeeId),
+      followDecider,
+      command,
+      {
+        actorId: followerId,
+        correlationId,
+      },
+    );
+    if (isDomainError(result)) throw toHttpProblem(result);
+    return result;
+  }
+
+  app.put(
+    '/api/v1/users/:userId/follow',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        tags: ['social graph'],
+        summary: 'Follow a user',
+        description:
+          'Following an account the caller already follows changes nothing and answers 204 as well.',
+        security: [{ bearer: [] }],
+        params: FollowParams,
+        response: {
+          204: Type.Null({ description: 'The caller follows the user', headers: writeHeaders }),
+          ...problems(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await execute('FollowUser', caller(request).userId, request.params.userId, request.id);
+      return sendWriteHeaders(reply, result).code(204).send();
+    },
+  );
+
+  app.delete(
+    '/api/v1/users/:userId/follow',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        tags: ['social graph'],
+        summary: 'Unfollow a user',
+        description:
+          'Unfollowing an account the caller does not follow changes nothing and answers 204 as well.',
+        security: [{ bearer: [] }],
+        params: FollowParams,
+        response: {
+          204: Type.Null({ description: 'The caller does not follow the user', headers: writeHeaders }),
+          ...problems(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await execute('UnfollowUser', caller(request).userId, request.params.userId, request.id);
+      return sendWriteHeaders(reply, result).code(204).send();
+    },
+  );
+};

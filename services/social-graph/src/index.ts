@@ -1,0 +1,17 @@
+export {
+  buildSocialGraphApp,
+  type SocialGraphAppDeps,
+  type SocialGraphRoutesOptions,
+  socialGraphRoutes,
+} from './app.js';
+export {
+  decideFollow,
+  evolveFollow,
+  type FollowCommand,
+  type FollowError,
+  type FollowErrorCode,
+  type FollowEvent,
+  type FollowState,
+  followDecider,
+  initialFollowState,
+} from './follows/follow.js';

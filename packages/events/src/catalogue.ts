@@ -1,6 +1,6 @@
 import './formats.js';
 import type { TObject } from '@sinclair/typebox';
-import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { type TypeCheck, TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import { contentEvents } from './content.js';
 import type { DomainEventOf, EventDefinition } from './define.js';
 import { identityEvents } from './identity.js';
@@ -53,5 +53,17 @@ export function payloadErrors(type: string, data: unknown): string[] {
     check = TypeCompiler.Compile(definition.schema);
     validators.set(type, check);
   }
-  return [...check.Errors(data)].map((e) => `${e.path || '/'}: ${e.message}`);
+  return [...check.Errors(data)]
+    .filter((e) => !withinLengthInCodePoints(e))
+    .map((e) => `${e.path || '/'}: ${e.message}`);
+}
+
+/**
+ * TypeBox measures string length in UTF-16 units; the HTTP edge (ajv) and API.md count characters
+ * (code points). A 50-emoji name is 50 characters: valid at the edge, so valid here too.
+ */
+function withinLengthInCodePoints(error: { type: ValueErrorType; value: unknown; schema: unknown }): boolean {
+  if (error.type !== ValueErrorType.StringMaxLength || typeof error.value !== 'string') return false;
+  const { maxLength } = error.schema as { maxLength: number };
+  return [...error.value].length <= maxLength;
 }

@@ -99,6 +99,12 @@ describe('stored events', () => {
     ).not.toEqual([]);
   });
 
+  it('counts string lengths in characters (code points), as the HTTP edge does', () => {
+    const post = { postId, authorId: userId, photo: 'https://x.io/a.png', createdAt: at };
+    expect(payloadErrors('PostCreated', { ...post, caption: '📷'.repeat(2200) })).toEqual([]);
+    expect(payloadErrors('PostCreated', { ...post, caption: '📷'.repeat(2201) })).not.toEqual([]);
+  });
+
   it('reads a PostCreated stored as v1 (imageUrl, no caption) as v2 (photo, caption "")', () => {
     const v1 = {
       type: 'PostCreated',

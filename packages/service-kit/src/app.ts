@@ -42,9 +42,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
-    // unicode: false counts string lengths in UTF-16 units, as the event catalogue's TypeBox checks
-    // do: a value the edge accepts is then never refused when its event is stored.
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, unicode: false } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ProblemDetails);

@@ -1,4 +1,28 @@
-import { buildGatewayApp } from './app.js';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '@gram/event-store';
+import { KeyStore } from '@gram/identity';
+import { buildEmbeddedApp } from './embedded-app.js';
 
-const app = buildGatewayApp();
+// The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
+// SQLite event store and identity's signing key). Nothing else to install or start.
+const dataDir = process.env.DATA_DIR || './data';
+const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+const keys = await KeyStore.forEnvironment(dataDir);
+const app = await buildEmbeddedApp({
+  store,
+  keys,
+  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  ...(process.env.DEFAULT_PROFILE_PIC
+    ? { settings: { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } }
+    : {}),
+});
+
+const shutdown = async () => {
+  await app.close();
+  await store.close();
+};
+process.once('SIGINT', shutdown);
+process.once('SIGTERM', shutdown);
+
 await app.listen({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '0.0.0.0' });
+app.log.info({ dataDir }, 'embedded mode: identity, content and social-graph in one process');

@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '@gram/event-store';
+import { KeyStore } from '@gram/identity';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildEmbeddedApp } from './embedded-app.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(dataDir: string) {
+  const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+  const keys = await KeyStore.inDirectory(dataDir);
+  const app = await buildEmbeddedApp({ store, keys });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+const signup = (n: number) => ({
+  name: `User ${n}`,
+  userName: `user_${n}`,
+  email: `user${n}@example.com`,
+  phoneNo: `+4917000000${n}`,
+  password: 'correct horse battery',
+});
+
+describe('embedded mode: every command service in one process', () => {
+  it('serves a user journey across identity, content and social-graph, and keeps it across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
+    dirs.push(dataDir);
+    let system = await start(dataDir);
+
+    const users = [];
+    for (const n of [1, 2]) {
+      const created = await system.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/signup',
+        payload: signup(n),
+      });
+      expect(created.statusCode).toBe(201);
+      const login = await system.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: `user_${n}`, password: 'correct horse battery' },
+      });
+      expect(login.statusCode).toBe(200);
+      users.push({ id: created.json().user.id as string, token: login.json().accessToken as string });
+    }
+    const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
+    const auth = (u: typeof alice) => ({ authorization: `Bearer ${u.token}` });
+
+    const post = await system.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: auth(alice),
+      payload: { photo: 'https://img.example.com/a.jpg', caption: '  sunset  ' },
+    });
+    expect(post.statusCode).toBe(201);
+    expect(post.json()).toMatchObject({ caption: 'sunset', author: { id: alice.id, userName: 'user_1' } });
+    expect(post.headers['x-consistency-token']).toBeTruthy();
+    const postId = post.json().id as string;
+
+    const like = await system.app.inject({
+      method: 'PUT',
+      url: `/api/v1/posts/${postId}/like`,
+      headers: auth(bob),
+    });
+    expect(like.statusCode).toBe(204);
+    const follow = await system.app.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${alice.id}/follow`,
+      headers: auth(bob),
+    });
+    expect(follow.statusCode).toBe(204);
+
+    await system.close();
+    system = await start(dataDir);
+
+    // Same keys and events after the restart: the old token still works and likes stay single.
+    const again = await system.app.inject({
+      method: 'PUT',
+      url: `/api/v1/posts/${postId}/like`,
+      headers: auth(bob),
+    });
+    expect(again.statusCode).toBe(204);
+    expect(again.headers['x-global-position']).toBe(like.headers['x-global-position']);
+    const relogin = await system.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { login: 'user1@example.com', password: 'correct horse battery' },
+    });
+    expect(relogin.statusCode).toBe(200);
+
+    const deleted = await system.app.inject({
+      method: 'DELETE',
+      url: '/api/v1/users/me',
+      headers: auth(alice),
+    });
+    expect(deleted.statusCode).toBe(204);
+    const afterDelete = await system.app.inject({
+      method: 'POST',
+      url: '/api/v1/posts',
+      headers: auth(alice),
+      payload: { photo: 'https://img.example.com/b.jpg' },
+    });
+    expect(afterDelete.statusCode).toBe(401);
+    const followDeleted = await system.app.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${alice.id}/follow`,
+      headers: auth(bob),
+    });
+    expect(followDeleted.statusCode).toBe(404);
+    await system.close();
+  });
+
+  it('publishes one OpenAPI document with the routes of every mounted service', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
+    dirs.push(dataDir);
+    const system = await start(dataDir);
+    const res = await system.app.inject({ method: 'GET', url: '/openapi.json' });
+    const paths = Object.keys(res.json().paths);
+    for (const path of [
+      '/api/v1/auth/signup',
+      '/api/v1/posts/{postId}/like',
+      '/api/v1/users/{userId}/follow',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    await system.close();
+  });
+});

@@ -1,0 +1,243 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  collectUntil,
+  describeEventStoreContract,
+  expectStrictlyIncreasing,
+  newEvent,
+  rejectionOf,
+  uniqueStreamId,
+  withTimeout,
+} from './event-store.contract.js';
+import { WrongExpectedRevisionError } from './event-store.js';
+import { DuplicateEventIdError, openSqliteEventStore } from './sqlite-event-store.js';
+
+const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+const workerScript = join(packageDir, 'test', 'append-worker.ts');
+const tempRoot = mkdtempSync(join(tmpdir(), 'gram-event-store-'));
+const freshPath = () => join(tempRoot, randomUUID(), 'events.sqlite');
+
+console.info(`event store tests use SQLite files under ${tempRoot}`);
+
+afterAll(() => {
+  rmSync(tempRoot, { recursive: true, force: true });
+});
+
+describeEventStoreContract('SQLite (file)', () => openSqliteEventStore({ path: freshPath() }));
+
+interface Worker {
+  ready: Promise<void>;
+  start: () => void;
+  /** ids of the events whose append the worker saw acknowledged */
+  acknowledged: Promise<string[]>;
+}
+
+/** Starts `test/append-worker.ts` in its own Node process; see that file for the modes. */
+function spawnWorker(path: string, name: string, events: number, mode: 'contend' | 'own' | 'crash'): Worker {
+  const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(
+    process.execPath,
+    ['--import', 'tsx', workerScript, path, name, String(events), mode],
+    { cwd: packageDir, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  let signalReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    signalReady = resolve;
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.startsWith('ready\n')) signalReady();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const acknowledged = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      const lines = stdout.trim().split('\n');
+      const last = lines.at(-1) ?? '';
+      const expectedEnd = mode === 'crash' ? signal === 'SIGKILL' : code === 0;
+      if (!expectedEnd || !last.startsWith('{')) {
+        reject(new Error(`worker ${name} ended with code ${code}, signal ${signal}: ${stderr}`));
+        return;
+      }
+      resolve((JSON.parse(last) as { ids: string[] }).ids);
+    });
+  });
+  return { ready, start: () => child.stdin.end('go\n'), acknowledged };
+}
+
+describe('SQLite event store, beyond the contract', () => {
+  it('creates the directory of its file and works in memory', async () => {
+    const path = join(tempRoot, randomUUID(), 'nested', 'events.sqlite');
+    const store = openSqliteEventStore({ path });
+    expect(existsSync(path)).toBe(true);
+    await store.close();
+
+    const memory = openSqliteEventStore({ path: ':memory:' });
+    const streamId = uniqueStreamId('post');
+    await memory.appendToStream(streamId, [newEvent(0)], { expectedRevision: 'no_stream' });
+    expect(await memory.readStream(streamId)).toHaveLength(1);
+    await memory.close();
+  });
+
+  it('acknowledged appends survive closing and reopening the file', async () => {
+    const path = freshPath();
+    const store = openSqliteEventStore({ path });
+    const streamId = uniqueStreamId('account');
+    const events = [newEvent(0), newEvent(1), newEvent(2)];
+    await store.appendToStream(streamId, events.slice(0, 2), { expectedRevision: 'no_stream' });
+    await store.appendToStream(streamId, events.slice(2), { expectedRevision: 1 });
+    await store.close();
+
+    const reopened = openSqliteEventStore({ path });
+    expect((await reopened.readStream(streamId)).map((event) => event.id)).toEqual(
+      events.map((event) => event.id),
+    );
+    const next = await reopened.appendToStream(streamId, [newEvent(3)], { expectedRevision: 2 });
+    expect(next.nextExpectedRevision).toBe(3);
+    await reopened.close();
+  });
+
+  it('acknowledged appends survive the writing process being killed without closing the store', async () => {
+    const path = freshPath();
+    const worker = spawnWorker(path, 'crashing', 300, 'crash');
+    await worker.ready;
+    worker.start();
+    const acknowledged = await worker.acknowledged;
+    expect(acknowledged).toHaveLength(300);
+
+    const store = openSqliteEventStore({ path });
+    expect((await store.readStream('own-crashing')).map((event) => event.id)).toEqual(acknowledged);
+    await store.close();
+  });
+
+  it('two processes appending to one file concurrently lose nothing and keep revisions unique', async () => {
+    const path = freshPath();
+    // Create the file first so that both workers race on appends, not on creating the schema.
+    await openSqliteEventStore({ path }).close();
+    const workers = ['a', 'b'].map((name) => spawnWorker(path, name, 1_000, 'contend'));
+    await Promise.all(workers.map((worker) => worker.ready));
+    for (const worker of workers) worker.start();
+    const acknowledged = (await Promise.all(workers.map((worker) => worker.acknowledged))).flat();
+    expect(acknowledged).toHaveLength(2_000);
+
+    const store = openSqliteEventStore({ path });
+    const log = await store.readAll();
+    expect(log).toHaveLength(2_000);
+    expect(new Set(log.map((event) => event.id))).toEqual(new Set(acknowledged));
+    expectStrictlyIncreasing(log.map((event) => event.position));
+    const streams = new Map<string, number[]>();
+    for (const event of log)
+      streams.set(event.streamId, [...(streams.get(event.streamId) ?? []), event.revision]);
+    expect([...streams.keys()].sort()).toEqual(['own-a', 'own-b', 'shared-0', 'shared-1', 'shared-2']);
+    for (const revisions of streams.values()) {
+      expect(revisions).toEqual(revisions.map((_, i) => i));
+    }
+    // The processes really interleaved, append by append, rather than taking turns in two long runs: so their
+    // expected-revision checks on the shared streams raced each other.
+    const writerOf = (event: (typeof log)[number]) => (event.data as { worker: string }).worker;
+    const handovers = log.filter(
+      (event, i) => i > 0 && writerOf(event) !== writerOf(log[i - 1] as typeof event),
+    );
+    expect(handovers.length).toBeGreaterThan(10);
+    await store.close();
+  });
+
+  it('a subscriber in one process sees the appends of another process, in order', async () => {
+    const path = freshPath();
+    const store = openSqliteEventStore({ path, pollIntervalMs: 50 });
+    const worker = spawnWorker(path, 'remote', 500, 'own');
+    await worker.ready;
+    const received = collectUntil(
+      store.subscribeToAll({ after: await store.headPosition() }),
+      () => true,
+      (event) => event.revision === 499,
+      30_000,
+    );
+    worker.start();
+    const acknowledged = await worker.acknowledged;
+    const seen = await received;
+    expect(seen.map((event) => event.id)).toEqual(acknowledged);
+    expectStrictlyIncreasing(seen.map((event) => event.position));
+    await store.close();
+  });
+
+  it('an append through the store wakes its caught-up subscriptions without waiting for the poll', async () => {
+    const store = openSqliteEventStore({ path: freshPath(), pollIntervalMs: 60_000 });
+    const streamId = uniqueStreamId('post');
+    const received = collectUntil(
+      store.subscribeToAll(),
+      () => true,
+      () => true,
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await store.appendToStream(streamId, [newEvent(0)], { expectedRevision: 'no_stream' });
+    expect(await withTimeout(received, 1_000, 'the in-process wake-up')).toHaveLength(1);
+    await store.close();
+  });
+
+  it('a failing append does not disturb the other appends committed in the same transaction', async () => {
+    const store = openSqliteEventStore({ path: freshPath() });
+    const existing = uniqueStreamId('post');
+    await store.appendToStream(existing, [newEvent(0)], { expectedRevision: 'no_stream' });
+    const healthy = uniqueStreamId('post');
+    const broken = uniqueStreamId('post');
+    const repeated = newEvent(1);
+    // Issued in one turn of the event loop, these three share one transaction.
+    const [ok, stale, duplicate] = await Promise.allSettled([
+      store.appendToStream(healthy, [newEvent(0), newEvent(1)], { expectedRevision: 'no_stream' }),
+      store.appendToStream(existing, [newEvent(1)], { expectedRevision: 'no_stream' }),
+      // The second insert fails on the id after the first succeeded: the savepoint must undo the first.
+      store.appendToStream(broken, [repeated, repeated], { expectedRevision: 'no_stream' }),
+    ]);
+    expect(ok?.status).toBe('fulfilled');
+    expect(stale?.status === 'rejected' && stale.reason).toBeInstanceOf(WrongExpectedRevisionError);
+    expect(duplicate?.status === 'rejected' && duplicate.reason).toBeInstanceOf(DuplicateEventIdError);
+    expect(await store.readStream(healthy)).toHaveLength(2);
+    expect(await store.readStream(existing)).toHaveLength(1);
+    expect(await store.readStream(broken)).toEqual([]);
+    await store.close();
+  });
+
+  it('reusing a stored event id in an append that is not its retry is rejected', async () => {
+    const store = openSqliteEventStore({ path: freshPath() });
+    const event = newEvent(0);
+    const first = uniqueStreamId('post');
+    await store.appendToStream(first, [event], { expectedRevision: 'no_stream' });
+
+    const elsewhere = await rejectionOf(
+      store.appendToStream(uniqueStreamId('post'), [event], { expectedRevision: 'no_stream' }),
+    );
+    expect(elsewhere).toBeInstanceOf(DuplicateEventIdError);
+    expect(elsewhere).toMatchObject({ eventId: event.id });
+    // Same stream, but appended after other events: not a retry of the original append.
+    const later = await rejectionOf(store.appendToStream(first, [event], { expectedRevision: 0 }));
+    expect(later).toBeInstanceOf(DuplicateEventIdError);
+    // A retry whose expected revision no longer holds is a plain conflict.
+    const conflicting = await rejectionOf(
+      store.appendToStream(first, [event, newEvent(1)], { expectedRevision: 5 }),
+    );
+    expect(conflicting).toBeInstanceOf(WrongExpectedRevisionError);
+    await store.close();
+  });
+
+  it('refuses event ids that are not UUIDs, as EventStoreDB does', async () => {
+    const store = openSqliteEventStore({ path: ':memory:' });
+    const error = await rejectionOf(
+      store.appendToStream('post-1', [{ id: 'not-a-uuid', type: 'PostCreated', data: {} }], {
+        expectedRevision: 'any',
+      }),
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    await store.close();
+  });
+});

@@ -3,7 +3,10 @@
 import { spawnSync } from 'node:child_process';
 
 const benches = {
-  'event-store': { dir: 'packages/event-store', what: 'SQLite event store: appends/s (1 and 16 writers, batches), read-all events/s' },
+  'event-store': {
+    dir: 'packages/event-store',
+    what: 'SQLite event store: appends/s (1 and 16 writers, batches), read-all events/s',
+  },
   content: { dir: 'services/content', what: 'content service: like-a-post and create-a-post req/s, p50/p99' },
   follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
 };

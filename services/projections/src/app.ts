@@ -1,9 +1,45 @@
-import { createServiceApp, type ServiceApp } from '@gram/service-kit';
+import {
+  type AccessTokenVerifier,
+  authentication,
+  createServiceApp,
+  type ServiceApp,
+} from '@gram/service-kit';
+import { ReadModelQueries } from './queries/read-model-queries.js';
+import type { ReadModelStore } from './read-model/document-store.js';
+import { projectionsRoutes } from './routes.js';
 
 /**
- * The read side: projection workers and the query API. Until the read models land it serves
- * only `/health`, so the system's layout and its start-up already include it.
+ * The read models the query API answers from. `current()` is read on every query, so the rebuild can switch
+ * the API to fresh read models atomically: a query in flight finishes on the generation it started with.
  */
-export function buildProjectionsApp(): ServiceApp {
-  return createServiceApp({ name: 'projections', description: 'Read models and the query API' });
+export interface ReadModels {
+  current(): ReadModelStore;
+}
+
+export function fixedReadModels(store: ReadModelStore): ReadModels {
+  return { current: () => store };
+}
+
+export interface ProjectionsAppOptions {
+  readModels: ReadModels;
+  verifier: AccessTokenVerifier;
+  logger?: boolean;
+}
+
+/** The query API: every read route of API.md, served from the read models. */
+export function buildProjectionsApp(options: ProjectionsAppOptions): ServiceApp {
+  const app = createServiceApp({
+    name: 'projections',
+    description: 'Read models and the query API',
+    logger: options.logger ?? false,
+  });
+  const queries = new ReadModelQueries(() => options.readModels.current());
+  app.register(authentication, {
+    verifier: options.verifier,
+    // A deleted account's tokens answer 401 as soon as the read model knows of the deletion.
+    isRevoked: (claims) => queries.isDeletedAccount(claims.userId),
+  });
+  app.register(projectionsRoutes, { queries });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
 }

@@ -1,10 +1,236 @@
-import { describe, expect, it } from 'vitest';
-import { buildProjectionsApp } from './app.js';
+import { createTestTokenIssuer } from '@gram/service-kit/testing';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { messagesOf } from '../test/deliveries.js';
+import { HistoryBuilder } from '../test/history.js';
+import { buildProjectionsApp, fixedReadModels } from './app.js';
+import { Projector } from './projection/projector.js';
+import { createMemoryReadModelStore } from './read-model/memory-store.js';
 
-describe('projections service', () => {
+const tokens = await createTestTokenIssuer();
+
+/** A history, projected into memory, behind the query API; `more` appends and projects further events. */
+function scenario(options: { hotAuthorThreshold?: number } = {}) {
+  const h = new HistoryBuilder();
+  const store = createMemoryReadModelStore();
+  const projector = new Projector(store, options);
+  const app = buildProjectionsApp({ readModels: fixedReadModels(store), verifier: tokens.verifier });
+  let projected = 0;
+  const sync = async () => {
+    for (const message of messagesOf(h.events.slice(projected))) await projector.handle(message);
+    projected = h.events.length;
+  };
+  const get = async (url: string, as?: string) => {
+    await sync();
+    const headers = as ? { authorization: `Bearer ${await tokens.mint(as)}` } : {};
+    return app.inject({ method: 'GET', url, headers });
+  };
+  return { h, get, app };
+}
+
+describe('query API', () => {
+  let s: ReturnType<typeof scenario>;
+  let ann: string;
+  let bob: string;
+  let cat: string;
+  beforeEach(() => {
+    s = scenario();
+    ann = s.h.register('Ann');
+    bob = s.h.register('bob');
+    cat = s.h.register('cat');
+  });
+
   it('answers /health', async () => {
-    const res = await buildProjectionsApp().inject({ method: 'GET', url: '/health' });
-    expect(res.statusCode).toBe(200);
+    const res = await s.get('/health');
     expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves a profile with its counts, by id and by userName case-insensitively, followedByMe when authenticated', async () => {
+    s.h.follow(bob, ann);
+    s.h.follow(cat, ann);
+    s.h.follow(ann, bob);
+    s.h.post(ann);
+    s.h.updateProfile(ann, { name: 'Ann A.', bio: 'hi' });
+    const anonymous = await s.get(`/api/v1/users/${ann}`);
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json()).toMatchObject({
+      id: ann,
+      userName: 'Ann',
+      name: 'Ann A.',
+      bio: 'hi',
+      followersCount: 2,
+      followingCount: 1,
+      postCount: 1,
+    });
+    expect(anonymous.json()).not.toHaveProperty('followedByMe');
+    expect((await s.get('/api/v1/users/by-username/ann', bob)).json()).toMatchObject({
+      id: ann,
+      followedByMe: true,
+    });
+    expect((await s.get(`/api/v1/users/${ann}`, ann)).json()).toMatchObject({ followedByMe: false });
+    expect((await s.get('/api/v1/users/me', bob)).json()).toMatchObject({ id: bob, followingCount: 1 });
+  });
+
+  it('answers 400 for a malformed id, limit or cursor, 404 for an unknown user, 401 for /users/me and /feed without a token', async () => {
+    expect((await s.get('/api/v1/users/not-a-uuid')).statusCode).toBe(400);
+    expect((await s.get(`/api/v1/users/${ann}/followers?limit=101`)).statusCode).toBe(400);
+    expect((await s.get(`/api/v1/users/${ann}/followers?cursor=xyz`)).statusCode).toBe(400);
+    const unknown = await s.get('/api/v1/users/0190a000-0000-7000-8000-000000000000');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await s.get('/api/v1/users/by-username/nobody')).statusCode).toBe(404);
+    expect((await s.get('/api/v1/users/me')).statusCode).toBe(401);
+    expect((await s.get('/api/v1/feed')).statusCode).toBe(401);
+  });
+
+  it('lists followers and following newest follow first, paging by cursor', async () => {
+    s.h.follow(bob, ann);
+    s.h.follow(cat, ann);
+    const first = (await s.get(`/api/v1/users/${ann}/followers?limit=1`)).json();
+    expect(first.items.map((u: { id: string }) => u.id)).toEqual([cat]);
+    const second = (await s.get(`/api/v1/users/${ann}/followers?limit=1&cursor=${first.nextCursor}`)).json();
+    expect(second).toEqual({
+      items: [{ id: bob, userName: 'bob', name: 'bob', profilePic: expect.any(String) }],
+      nextCursor: null,
+    });
+    expect(
+      (await s.get(`/api/v1/users/${bob}/following`)).json().items.map((u: { id: string }) => u.id),
+    ).toEqual([ann]);
+  });
+
+  it('serves posts with like and comment counts and likedByMe, likers newest first, comments and replies oldest first', async () => {
+    const post = s.h.post(ann, 'sunset');
+    s.h.like(post, ann, bob);
+    s.h.like(post, ann, cat);
+    s.h.unlike(post, cat);
+    s.h.like(post, ann, cat);
+    const c1 = s.h.comment(post, ann, bob, 'first');
+    const c2 = s.h.comment(post, ann, cat, 'second');
+    s.h.reply(c1, post, ann, ann, 'thanks');
+    s.h.reply(c1, post, ann, cat, 'me too');
+    s.h.deleteComment(c2, post, ann);
+    expect((await s.get(`/api/v1/posts/${post}`, bob)).json()).toMatchObject({
+      id: post,
+      caption: 'sunset',
+      author: { id: ann, userName: 'Ann' },
+      likesCount: 2,
+      commentsCount: 1,
+      likedByMe: true,
+    });
+    expect((await s.get(`/api/v1/posts/${post}`, ann)).json().likedByMe).toBe(false);
+    expect(
+      (await s.get(`/api/v1/posts/${post}/likes`)).json().items.map((u: { id: string }) => u.id),
+    ).toEqual([cat, bob]);
+    const comments = (await s.get(`/api/v1/posts/${post}/comments`)).json();
+    expect(comments.items).toEqual([
+      expect.objectContaining({
+        id: c1,
+        postId: post,
+        text: 'first',
+        replyCount: 2,
+        author: expect.objectContaining({ id: bob }),
+      }),
+    ]);
+    const replies = (await s.get(`/api/v1/comments/${c1}/replies`)).json();
+    expect(replies.items.map((r: { text: string }) => r.text)).toEqual(['thanks', 'me too']);
+    expect((await s.get(`/api/v1/comments/${c2}/replies`)).statusCode).toBe(404);
+    expect((await s.get(`/api/v1/users/${ann}/posts`)).json().items.map((p: { id: string }) => p.id)).toEqual(
+      [post],
+    );
+  });
+
+  it('a deleted post answers 404 and hides its comments and replies', async () => {
+    const post = s.h.post(ann);
+    const comment = s.h.comment(post, ann, bob);
+    s.h.deletePost(post, ann);
+    expect((await s.get(`/api/v1/posts/${post}`)).statusCode).toBe(404);
+    expect((await s.get(`/api/v1/posts/${post}/comments`)).statusCode).toBe(404);
+    expect((await s.get(`/api/v1/comments/${comment}/replies`)).statusCode).toBe(404);
+    expect((await s.get(`/api/v1/users/${ann}`)).json().postCount).toBe(0);
+  });
+
+  it("a deleted account's profile and posts answer 404, its token 401, and others' counts no longer count it", async () => {
+    s.h.follow(bob, ann);
+    s.h.follow(ann, cat);
+    const annPost = s.h.post(ann);
+    const catPost = s.h.post(cat);
+    s.h.like(catPost, cat, ann);
+    s.h.like(catPost, cat, bob);
+    const comment = s.h.comment(catPost, cat, ann);
+    s.h.comment(catPost, cat, bob);
+    s.h.reply(comment, catPost, cat, bob);
+    s.h.deleteUser(ann);
+    expect((await s.get(`/api/v1/users/${ann}`)).statusCode).toBe(404);
+    expect((await s.get(`/api/v1/posts/${annPost}`)).statusCode).toBe(404);
+    expect((await s.get(`/api/v1/users/${bob}`, ann)).statusCode).toBe(401);
+    expect((await s.get(`/api/v1/users/${bob}`)).json().followingCount).toBe(0);
+    expect((await s.get(`/api/v1/users/${cat}`)).json().followersCount).toBe(0);
+    expect((await s.get(`/api/v1/posts/${catPost}`)).json()).toMatchObject({
+      likesCount: 1,
+      commentsCount: 1,
+    });
+    expect(
+      (await s.get(`/api/v1/posts/${catPost}/likes`)).json().items.map((u: { id: string }) => u.id),
+    ).toEqual([bob]);
+    expect((await s.get(`/api/v1/comments/${comment}/replies`)).statusCode).toBe(404);
+    expect((await s.get('/api/v1/feed', bob)).json().items).toEqual([]);
+  });
+});
+
+describe('home feed', () => {
+  const ids = (res: { json(): { items: { id: string }[] } }) => res.json().items.map((p) => p.id);
+
+  it('holds my own posts and those of the accounts I follow, newest first; following brings recent posts in, unfollowing takes them out', async () => {
+    const s = scenario();
+    const me = s.h.register('myself');
+    const ann = s.h.register('ann');
+    const bob = s.h.register('bob');
+    const annOld = s.h.post(ann);
+    const mine = s.h.post(me);
+    s.h.follow(me, ann);
+    s.h.follow(me, bob);
+    const bobPost = s.h.post(bob);
+    expect(ids(await s.get('/api/v1/feed', me))).toEqual([bobPost, mine, annOld]);
+    s.h.unfollow(me, ann);
+    expect(ids(await s.get('/api/v1/feed', me))).toEqual([bobPost, mine]);
+    s.h.deletePost(bobPost, bob);
+    expect(ids(await s.get('/api/v1/feed', me))).toEqual([mine]);
+  });
+
+  it('pages by cursor without repeating or skipping while new posts arrive', async () => {
+    const s = scenario();
+    const me = s.h.register('myself');
+    const ann = s.h.register('ann');
+    s.h.follow(me, ann);
+    const posts = Array.from({ length: 5 }, () => s.h.post(ann)).reverse();
+    const first = await s.get('/api/v1/feed?limit=2', me);
+    expect(ids(first)).toEqual(posts.slice(0, 2));
+    s.h.post(ann);
+    s.h.post(me);
+    const second = await s.get(`/api/v1/feed?limit=2&cursor=${first.json().nextCursor}`, me);
+    expect(ids(second)).toEqual(posts.slice(2, 4));
+    const third = await s.get(`/api/v1/feed?limit=2&cursor=${second.json().nextCursor}`, me);
+    expect(third.json()).toEqual({ items: [expect.objectContaining({ id: posts[4] })], nextCursor: null });
+  });
+
+  it("merges a hot author's posts at read time instead of fanning them out", async () => {
+    const s = scenario({ hotAuthorThreshold: 2 });
+    const star = s.h.register('star');
+    const fans = ['fan1', 'fan2', 'fan3'].map((name) => s.h.register(name));
+    for (const fan of fans) s.h.follow(fan, star);
+    const mine = s.h.post(fans[0] as string);
+    const hot = s.h.post(star);
+    expect(ids(await s.get('/api/v1/feed', fans[0]))).toEqual([hot, mine]);
+    expect(ids(await s.get('/api/v1/feed', fans[1]))).toEqual([hot]);
+    expect(ids(await s.get('/api/v1/feed', star))).toEqual([hot]);
+    s.h.unfollow(fans[1] as string, star);
+    expect(ids(await s.get('/api/v1/feed', fans[1]))).toEqual([]);
+  });
+
+  it('serves its OpenAPI document', async () => {
+    const s = scenario();
+    const doc = (await s.get('/openapi.json')).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/feed', '/api/v1/users/{userId}/followers']),
+    );
   });
 });

@@ -1,0 +1,34 @@
+import { openEventStoreFromEnv } from '@gram/event-store';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { Generations } from '../read-model/generations.js';
+import { progressBar } from '../rebuild/progress.js';
+import { rebuildGeneration } from '../rebuild/rebuild.js';
+import { projectorOptionsFromEnv } from '../runtime/config.js';
+
+// pnpm --filter @gram/projections rebuild: replays the event store's global log into a fresh generation of
+// collections and keys (MONGO_URL, REDIS_URL, EVENT_STORE_URL or DATA_DIR), switches the query API to it and
+// drops the previous one.
+const events = openEventStoreFromEnv();
+const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const options = projectorOptionsFromEnv();
+try {
+  const bar = progressBar('rebuild', await events.headPosition());
+  const result = await rebuildGeneration({
+    events,
+    generations: new Generations(mongo.db(process.env.MONGO_DB ?? 'gram'), redis, options.feedCap),
+    projector: options,
+    graceMs: Number(process.env.REBUILD_GRACE_MS ?? 5_000),
+    onProgress: bar.update,
+  });
+  bar.done(result.events);
+  console.info(
+    `rebuilt generation ${result.generation} (was ${result.previous}) up to position ${result.position}: ` +
+      `${result.events} events in ${result.seconds.toFixed(1)}s (${Math.round(result.events / result.seconds)} events/s)`,
+  );
+} finally {
+  await events.close();
+  await mongo.close();
+  redis.disconnect();
+}

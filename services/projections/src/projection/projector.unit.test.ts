@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
+import { generateHistory } from '../../test/history.js';
+import { createMemoryReadModelStore } from '../read-model/memory-store.js';
+import { compareCounters, recountFromEvents } from '../verify/recount.js';
+import { Projector } from './projector.js';
+
+const history = generateHistory({
+  users: 40,
+  follows: 300,
+  posts: 150,
+  likes: 500,
+  comments: 200,
+  deletedUsers: 4,
+  seed: 7,
+});
+
+async function project(messages: ReturnType<typeof messagesOf>) {
+  const store = createMemoryReadModelStore();
+  const projector = new Projector(store);
+  for (const message of messages) await projector.handle(message);
+  return store;
+}
+
+describe('projections are idempotent and order-tolerant', () => {
+  it('history under test exercises every public event type', () => {
+    const types = new Set(messagesOf(history).map((m) => m.type));
+    expect([...types].sort()).toEqual(
+      [
+        'CommentAdded',
+        'CommentDeleted',
+        'PostCreated',
+        'PostDeleted',
+        'PostEdited',
+        'PostLiked',
+        'PostUnliked',
+        'ProfileUpdated',
+        'ReplyAdded',
+        'ReplyDeleted',
+        'UserDeleted',
+        'UserFollowed',
+        'UserRegistered',
+        'UserUnfollowed',
+      ].sort(),
+    );
+  });
+
+  it.each([1, 2, 3])(
+    'every event delivered twice, shuffled across streams (seed %i), builds the same read model as one clean pass',
+    async (seed) => {
+      const clean = await project(messagesOf(history));
+      const shuffled = await project(twiceShuffled(messagesOf(history), seed));
+      expect(shuffled.documents.dump()).toEqual(clean.documents.dump());
+      expect(shuffled.feeds.dump()).toEqual(clean.feeds.dump());
+    },
+  );
+
+  it('every counter equals a recount from the event log, after a clean pass and after a shuffled one', async () => {
+    const expected = await recountFromEvents(history);
+    expect(expected.users.size).toBeGreaterThan(30);
+    for (const messages of [messagesOf(history), twiceShuffled(messagesOf(history), 9)]) {
+      const store = await project(messages);
+      expect(await compareCounters(expected, store.documents)).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,198 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Id } from '@gram/events';
+import { caller, HttpProblem, problems } from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
+import { CommentView, PageOf, PostView, ProfileView, ReplyView, UserSummaryView } from './queries/views.js';
+
+const ListQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'opaque, from nextCursor' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const UserParams = Type.Object({ userId: Id() });
+const UserNameParams = Type.Object({ userName: Type.String({ minLength: 1, maxLength: 30 }) });
+const PostParams = Type.Object({ postId: Id() });
+const CommentParams = Type.Object({ commentId: Id() });
+
+const bearer: { [label: string]: string[] }[] = [{ bearer: [] }];
+/** optional auth: anonymous, or a bearer token (then likedByMe / followedByMe are present) */
+const optionalBearer: { [label: string]: string[] }[] = [{}, { bearer: [] }];
+
+/** Queries answer NotFound for unknown, deleted or hidden things; this is the one place it becomes 404. */
+async function orNotFound<T>(query: Promise<T>): Promise<T> {
+  try {
+    return await query;
+  } catch (error) {
+    if (error instanceof NotFound) throw new HttpProblem(404, error.message);
+    throw error;
+  }
+}
+
+/** Every read route of API.md, with its full path, for the standalone app and the gateway alike. */
+export const projectionsRoutes: FastifyPluginAsyncTypebox<{ queries: ReadModelQueries }> = async (
+  app,
+  { queries },
+) => {
+  const viewer = (request: { auth: { userId: string } | null }) => request.auth?.userId;
+
+  app.get(
+    '/api/v1/users/me',
+    {
+      preHandler: app.requireAuth,
+      schema: { tags: ['profiles'], security: bearer, response: { 200: ProfileView, ...problems(401, 404) } },
+    },
+    async (request) => {
+      const { userId } = caller(request);
+      return orNotFound(queries.profile(userId, userId));
+    },
+  );
+
+  app.get(
+    '/api/v1/users/by-username/:userName',
+    {
+      schema: {
+        tags: ['profiles'],
+        security: optionalBearer,
+        params: UserNameParams,
+        response: { 200: ProfileView, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.profileByUserName(request.params.userName, viewer(request))),
+  );
+
+  app.get(
+    '/api/v1/users/:userId',
+    {
+      schema: {
+        tags: ['profiles'],
+        security: optionalBearer,
+        params: UserParams,
+        response: { 200: ProfileView, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.profile(request.params.userId, viewer(request))),
+  );
+
+  app.get(
+    '/api/v1/users/:userId/followers',
+    {
+      schema: {
+        tags: ['social graph'],
+        description: 'newest follow first',
+        security: optionalBearer,
+        params: UserParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.followers(request.params.userId, request.query)),
+  );
+
+  app.get(
+    '/api/v1/users/:userId/following',
+    {
+      schema: {
+        tags: ['social graph'],
+        description: 'newest follow first',
+        security: optionalBearer,
+        params: UserParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.following(request.params.userId, request.query)),
+  );
+
+  app.get(
+    '/api/v1/users/:userId/posts',
+    {
+      schema: {
+        tags: ['posts'],
+        description: 'newest first',
+        security: optionalBearer,
+        params: UserParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(PostView), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.userPosts(request.params.userId, request.query, viewer(request))),
+  );
+
+  app.get(
+    '/api/v1/posts/:postId',
+    {
+      schema: {
+        tags: ['posts'],
+        security: optionalBearer,
+        params: PostParams,
+        response: { 200: PostView, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.post(request.params.postId, viewer(request))),
+  );
+
+  app.get(
+    '/api/v1/posts/:postId/likes',
+    {
+      schema: {
+        tags: ['likes'],
+        description: 'newest like first',
+        security: optionalBearer,
+        params: PostParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.likers(request.params.postId, request.query)),
+  );
+
+  app.get(
+    '/api/v1/posts/:postId/comments',
+    {
+      schema: {
+        tags: ['comments'],
+        description: 'oldest first',
+        security: optionalBearer,
+        params: PostParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(CommentView), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.comments(request.params.postId, request.query)),
+  );
+
+  app.get(
+    '/api/v1/comments/:commentId/replies',
+    {
+      schema: {
+        tags: ['comments'],
+        description: 'oldest first',
+        security: optionalBearer,
+        params: CommentParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(ReplyView), ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.replies(request.params.commentId, request.query)),
+  );
+
+  app.get(
+    '/api/v1/feed',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        tags: ['feed'],
+        description: 'the posts of the accounts I follow and my own, newest first',
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: PageOf(PostView), ...problems(400, 401) },
+      },
+    },
+    async (request) => queries.feed(caller(request).userId, request.query),
+  );
+};

@@ -1,0 +1,11 @@
+import { defaultHotAuthorThreshold, type ProjectorOptions } from '../projection/projector.js';
+
+/** HOT_AUTHOR_THRESHOLD (default 10,000 followers) and FEED_CAP (default 800 entries). */
+export function projectorOptionsFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): ProjectorOptions {
+  return {
+    hotAuthorThreshold: Number(env.HOT_AUTHOR_THRESHOLD ?? defaultHotAuthorThreshold),
+    feedCap: Number(env.FEED_CAP ?? 800),
+  };
+}

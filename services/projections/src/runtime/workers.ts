@@ -1,0 +1,65 @@
+import type { EventStore } from '@gram/event-store';
+import { publicTopics } from '@gram/events';
+import { InProcessBus, type InProcessRelay, type Subscriber, startInProcessRelay } from '@gram/messaging';
+import type { ReadModels } from '../app.js';
+import { Projector, type ProjectorOptions } from '../projection/projector.js';
+import type { ReadModelStore } from '../read-model/document-store.js';
+import { rebuildInMemory } from '../rebuild/rebuild.js';
+
+export const projectionsGroupId = 'projections';
+
+/**
+ * Subscribes the projection handlers to every public topic as one consumer group. The handler writes into
+ * whatever generation `readModels` currently points at, so after a rebuild switched it the worker continues on
+ * the new one (one Projector per generation: its queue keeps messages one at a time).
+ */
+export async function subscribeProjections(
+  subscriber: Subscriber,
+  readModels: ReadModels,
+  options: ProjectorOptions = {},
+): Promise<void> {
+  const projectors = new WeakMap<ReadModelStore, Projector>();
+  const projectorOf = (store: ReadModelStore) => {
+    let projector = projectors.get(store);
+    if (!projector) {
+      projector = new Projector(store, options);
+      projectors.set(store, projector);
+    }
+    return projector;
+  };
+  await subscriber.subscribe({
+    groupId: projectionsGroupId,
+    topics: publicTopics,
+    handler: (message) => projectorOf(readModels.current()).handle(message),
+  });
+}
+
+export interface EmbeddedProjections {
+  readonly store: ReadModelStore;
+  readonly relay: InProcessRelay;
+  readonly bus: InProcessBus;
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded mode: read models in memory, rebuilt from the whole log at start, then kept current by the
+ * in-process bus fed by the in-process relay from where the rebuild stopped.
+ */
+export async function startEmbeddedProjections(
+  events: EventStore,
+  options: ProjectorOptions & { bus?: InProcessBus } = {},
+): Promise<EmbeddedProjections> {
+  const { store, position } = await rebuildInMemory(events, options);
+  const bus = options.bus ?? new InProcessBus();
+  await subscribeProjections(bus, { current: () => store }, options);
+  const relay = startInProcessRelay({ store: events, publisher: bus, after: position });
+  return {
+    store,
+    relay,
+    bus,
+    async stop() {
+      await relay.stop();
+      await bus.stop();
+    },
+  };
+}

@@ -1,0 +1,266 @@
+import type { RecordedEvent } from '@gram/event-store';
+import { type DomainEvent, streamIds, toStoredEvent } from '@gram/events';
+import { v7 } from 'uuid';
+
+/**
+ * Builds an event history as the command services would have appended it: stream ids, revisions per stream,
+ * global positions, payloads validated against the catalogue, and identity's private credential event beside
+ * each registration (so public revisions have gaps, as in production).
+ */
+export class HistoryBuilder {
+  readonly events: RecordedEvent[] = [];
+  private readonly revisions = new Map<string, number>();
+  private clock: number;
+
+  constructor(start = Date.UTC(2025, 0, 1)) {
+    this.clock = start;
+  }
+
+  private append(streamId: string, event: DomainEvent): void {
+    this.clock += 1_000;
+    const stored = toStoredEvent(event);
+    const revision = (this.revisions.get(streamId) ?? -1) + 1;
+    this.revisions.set(streamId, revision);
+    this.events.push({
+      id: v7({ msecs: this.clock }),
+      streamId,
+      type: stored.type,
+      data: stored.data,
+      metadata: stored.metadata,
+      revision,
+      position: this.events.length + 1,
+      createdAt: new Date(this.clock),
+    });
+  }
+
+  private now(): string {
+    return new Date(this.clock + 1_000).toISOString();
+  }
+
+  private id(): string {
+    return v7({ msecs: this.clock + 1_000 });
+  }
+
+  register(userName: string, name = userName): string {
+    const userId = this.id();
+    this.append(streamIds.user(userId), {
+      type: 'UserRegistered',
+      data: {
+        userId,
+        userName,
+        name,
+        bio: '',
+        profilePic: 'https://img.example/default.png',
+        registeredAt: this.now(),
+      },
+    });
+    this.append(streamIds.user(userId), {
+      type: 'AccountCredentialsSet',
+      data: {
+        userId,
+        email: `${userName}@example.com`,
+        phoneNo: '+15550100',
+        passwordHash: 'x',
+        setAt: this.now(),
+      },
+    });
+    return userId;
+  }
+
+  updateProfile(userId: string, change: { name?: string; bio?: string }): void {
+    this.append(streamIds.user(userId), {
+      type: 'ProfileUpdated',
+      data: { userId, ...change, updatedAt: this.now() },
+    });
+  }
+
+  deleteUser(userId: string): void {
+    this.append(streamIds.user(userId), { type: 'UserDeleted', data: { userId, deletedAt: this.now() } });
+  }
+
+  follow(followerId: string, followeeId: string): void {
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'UserFollowed',
+      data: { followerId, followeeId, followedAt: this.now() },
+    });
+  }
+
+  unfollow(followerId: string, followeeId: string): void {
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'UserUnfollowed',
+      data: { followerId, followeeId, unfollowedAt: this.now() },
+    });
+  }
+
+  post(authorId: string, caption = 'a photo'): string {
+    const postId = this.id();
+    this.append(streamIds.post(postId), {
+      type: 'PostCreated',
+      data: { postId, authorId, photo: `https://img.example/${postId}.jpg`, caption, createdAt: this.now() },
+    });
+    return postId;
+  }
+
+  editPost(postId: string, authorId: string, caption: string): void {
+    this.append(streamIds.post(postId), {
+      type: 'PostEdited',
+      data: { postId, authorId, caption, editedAt: this.now() },
+    });
+  }
+
+  deletePost(postId: string, authorId: string): void {
+    this.append(streamIds.post(postId), {
+      type: 'PostDeleted',
+      data: { postId, authorId, deletedAt: this.now() },
+    });
+  }
+
+  like(postId: string, postAuthorId: string, userId: string): void {
+    this.append(streamIds.like(postId, userId), {
+      type: 'PostLiked',
+      data: { postId, userId, postAuthorId, likedAt: this.now() },
+    });
+  }
+
+  unlike(postId: string, userId: string): void {
+    this.append(streamIds.like(postId, userId), {
+      type: 'PostUnliked',
+      data: { postId, userId, unlikedAt: this.now() },
+    });
+  }
+
+  comment(postId: string, postAuthorId: string, authorId: string, text = 'nice'): string {
+    const commentId = this.id();
+    this.append(streamIds.comment(commentId), {
+      type: 'CommentAdded',
+      data: { commentId, postId, postAuthorId, authorId, text, createdAt: this.now() },
+    });
+    return commentId;
+  }
+
+  deleteComment(commentId: string, postId: string, deletedBy: string): void {
+    this.append(streamIds.comment(commentId), {
+      type: 'CommentDeleted',
+      data: { commentId, postId, deletedBy, deletedAt: this.now() },
+    });
+  }
+
+  reply(commentId: string, postId: string, postAuthorId: string, authorId: string, text = 'thanks'): string {
+    const replyId = this.id();
+    this.append(streamIds.reply(replyId), {
+      type: 'ReplyAdded',
+      data: { replyId, commentId, postId, postAuthorId, authorId, text, createdAt: this.now() },
+    });
+    return replyId;
+  }
+
+  deleteReply(replyId: string, commentId: string, postId: string, deletedBy: string): void {
+    this.append(streamIds.reply(replyId), {
+      type: 'ReplyDeleted',
+      data: { replyId, commentId, postId, deletedBy, deletedAt: this.now() },
+    });
+  }
+}
+
+/** A small seeded PRNG (mulberry32), so a failing history can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface HistoryShape {
+  users: number;
+  follows: number;
+  posts: number;
+  likes: number;
+  comments: number;
+  /** replies, deletions, unlikes, unfollows, edits and account deletions are drawn in proportion to the above */
+  seed?: number;
+  /** accounts deleted near the end, with everything they did before */
+  deletedUsers?: number;
+}
+
+/**
+ * A realistic history: follows skewed towards a few popular accounts, posts and likes interleaved with follows,
+ * some unfollows, unlikes, edits, post/comment/reply deletions and account deletions (with their edges left in
+ * the log, as identity and the other services leave them).
+ */
+export function generateHistory(shape: HistoryShape): RecordedEvent[] {
+  const random = seededRandom(shape.seed ?? 1);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  // Popularity skew: low indexes are drawn far more often.
+  const skewed = <T>(items: readonly T[]): T => items[Math.floor(random() ** 2.5 * items.length)] as T;
+  const h = new HistoryBuilder();
+  const users: string[] = [];
+  for (let i = 0; i < shape.users; i++) users.push(h.register(`user_${i}`, `User ${i}`));
+
+  const follows = new Set<string>();
+  const posts: { postId: string; authorId: string }[] = [];
+  const likes = new Set<string>();
+  const comments: { commentId: string; postId: string; postAuthorId: string }[] = [];
+  const total = shape.follows + shape.posts + shape.likes + shape.comments;
+  const weights = [shape.follows, shape.posts, shape.likes, shape.comments].map((n) => n / total);
+  for (let i = 0; i < total; i++) {
+    const r = random();
+    let cumulative = 0;
+    const kind = weights.findIndex((w) => {
+      cumulative += w;
+      return r < cumulative;
+    });
+    if (kind === 0 || (kind !== 1 && posts.length === 0)) {
+      const follower = pick(users);
+      const followee = skewed(users);
+      if (follower === followee) continue;
+      const key = `${follower}_${followee}`;
+      if (follows.has(key)) {
+        if (random() < 0.3) {
+          h.unfollow(follower, followee);
+          follows.delete(key);
+        }
+      } else {
+        h.follow(follower, followee);
+        follows.add(key);
+      }
+    } else if (kind === 1) {
+      const authorId = skewed(users);
+      const postId = h.post(authorId);
+      posts.push({ postId, authorId });
+      if (random() < 0.05) h.editPost(postId, authorId, 'edited caption');
+      if (random() < 0.03) h.deletePost(postId, authorId);
+    } else if (kind === 2) {
+      const post = posts[
+        Math.max(0, posts.length - 1 - Math.floor(random() ** 3 * posts.length))
+      ] as (typeof posts)[0];
+      const userId = pick(users);
+      const key = `${post.postId}_${userId}`;
+      if (likes.has(key)) {
+        h.unlike(post.postId, userId);
+        likes.delete(key);
+      } else {
+        h.like(post.postId, post.authorId, userId);
+        likes.add(key);
+      }
+    } else {
+      const post = pick(posts);
+      const authorId = pick(users);
+      if (comments.length > 0 && random() < 0.3) {
+        const comment = pick(comments);
+        const replyId = h.reply(comment.commentId, comment.postId, comment.postAuthorId, authorId);
+        if (random() < 0.05) h.deleteReply(replyId, comment.commentId, comment.postId, authorId);
+      } else {
+        const commentId = h.comment(post.postId, post.authorId, authorId);
+        comments.push({ commentId, postId: post.postId, postAuthorId: post.authorId });
+        if (random() < 0.05) h.deleteComment(commentId, post.postId, authorId);
+      }
+    }
+    if (i % 97 === 0) h.updateProfile(pick(users), { bio: `bio ${i}` });
+  }
+  for (let i = 0; i < (shape.deletedUsers ?? 0); i++) h.deleteUser(users[users.length - 1 - i * 3] as string);
+  return h.events;
+}

@@ -56,6 +56,12 @@ export const aggregates = {
     topic: 'social.follows',
     description: "One user's follow of another: the stream id is follow-<followerId>_<followeeId>.",
   },
+  media: {
+    category: 'media',
+    service: 'media',
+    topic: 'media.uploads',
+    description: 'One uploaded photo and its stored renditions (original, standard, thumbnail).',
+  },
 } as const satisfies Record<string, AggregateDefinition>;
 
 export type AggregateName = keyof typeof aggregates;
@@ -71,6 +77,7 @@ export const streamIds = {
   comment: (commentId: string) => `comment-${commentId}`,
   reply: (replyId: string) => `reply-${replyId}`,
   follow: (followerId: string, followeeId: string) => `follow-${followerId}_${followeeId}`,
+  media: (mediaId: string) => `media-${mediaId}`,
 } as const;
 
 /** The aggregate a stream belongs to, from its category prefix. */

@@ -4,10 +4,11 @@ import { type TypeCheck, TypeCompiler, ValueErrorType } from '@sinclair/typebox/
 import { contentEvents } from './content.js';
 import type { DomainEventOf, EventDefinition } from './define.js';
 import { identityEvents } from './identity.js';
+import { mediaEvents } from './media.js';
 import { socialGraphEvents } from './social-graph.js';
 
 /** Every event of the domain, each with its current version. */
-export const catalogue = [...identityEvents, ...contentEvents, ...socialGraphEvents] as const;
+export const catalogue = [...identityEvents, ...contentEvents, ...socialGraphEvents, ...mediaEvents] as const;
 
 export type CatalogueDefinition = (typeof catalogue)[number];
 export type EventType = CatalogueDefinition['type'];

@@ -62,6 +62,7 @@ describe('event catalogue', () => {
       'content.posts',
       'content.replies',
       'identity.users',
+      'media.uploads',
       'social.follows',
     ]);
   });

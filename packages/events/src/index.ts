@@ -6,5 +6,6 @@ export * from './define.js';
 export * from './envelope.js';
 export * from './identity.js';
 export * from './json-schemas.js';
+export * from './media.js';
 export * from './social-graph.js';
 export * from './upcasters.js';

@@ -1,10 +1,11 @@
-// Real Redis, Kafka and MongoDB-protocol servers for tests and local runs: containers where a Docker engine
+// Real Redis, Kafka, MongoDB-protocol and S3-compatible servers for tests and local runs: containers where a Docker engine
 // runs, local processes (installed on demand, cached between runs) everywhere else. See README.md.
 import './provided-context.js';
 
 export { isCi } from './ci.js';
 export { startKafka } from './kafka.js';
 export { KAFKA_VERSION } from './kafka-install.js';
+export { MINIO_MODULE_VERSION, startS3 } from './minio.js';
 export { serverMode } from './mode.js';
 export { startMongo } from './mongo.js';
 export { startRedis } from './redis.js';
@@ -19,6 +20,7 @@ export type {
   RunningKafka,
   RunningMongo,
   RunningRedis,
+  RunningS3,
   RunningServer,
   ServerMode,
   ServerName,

@@ -2,7 +2,7 @@ import { inject, type ProvidedContext } from 'vitest';
 import { isCi } from './ci.js';
 import './provided-context.js';
 
-type ServerKey = 'redisUrl' | 'kafkaBrokers' | 'mongoUrl';
+type ServerKey = 'redisUrl' | 'kafkaBrokers' | 'mongoUrl' | 's3Url' | 's3Credentials';
 
 /**
  * A test server's address for a test file, or undefined when the server was not started, so the file can

@@ -12,5 +12,8 @@ declare module 'vitest' {
     kafkaBrokers?: string[];
     /** `mongodb://host:port/`, no database: each test picks its own. */
     mongoUrl?: string;
+    /** `http://host:port` of an S3-compatible store (MinIO), path-style */
+    s3Url?: string;
+    s3Credentials?: { accessKey: string; secretKey: string };
   }
 }

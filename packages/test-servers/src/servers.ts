@@ -1,5 +1,6 @@
 import { isCi } from './ci.js';
 import { startKafka } from './kafka.js';
+import { startS3 } from './minio.js';
 import { startMongo } from './mongo.js';
 import { startRedis } from './redis.js';
 import {
@@ -7,6 +8,7 @@ import {
   type RunningKafka,
   type RunningMongo,
   type RunningRedis,
+  type RunningS3,
   SERVER_NAMES,
   type ServerName,
 } from './types.js';
@@ -15,7 +17,8 @@ export interface TestServers {
   redis?: RunningRedis;
   kafka?: RunningKafka;
   mongo?: RunningMongo;
-  /** `REDIS_URL`, `KAFKA_BROKERS` (comma-separated) and `MONGO_URL` of the servers that run. */
+  s3?: RunningS3;
+  /** `REDIS_URL`, `KAFKA_BROKERS` (comma-separated), `MONGO_URL` and `S3_ENDPOINT`/`S3_ACCESS_KEY`/`S3_SECRET_KEY` of the servers that run. */
   env: Record<string, string>;
   /** One line naming every server used, its version and where it runs. */
   summary: string;
@@ -35,6 +38,7 @@ const starters: { [N in ServerName]: () => Promise<Extract<AnyRunningServer, { n
   redis: startRedis,
   kafka: startKafka,
   mongo: startMongo,
+  s3: startS3,
 };
 
 /** The servers named by `TEST_SERVERS` (e.g. `redis,kafka`); all of them when it is unset or empty. */
@@ -106,6 +110,12 @@ export async function startTestServers(
       case 'mongo':
         servers.mongo = server;
         servers.env.MONGO_URL = server.url;
+        break;
+      case 's3':
+        servers.s3 = server;
+        servers.env.S3_ENDPOINT = server.url;
+        servers.env.S3_ACCESS_KEY = server.accessKey;
+        servers.env.S3_SECRET_KEY = server.secretKey;
         break;
       default: {
         const unknown: never = server;

@@ -1,7 +1,7 @@
 /** The servers this package can provide. */
-export type ServerName = 'redis' | 'kafka' | 'mongo';
+export type ServerName = 'redis' | 'kafka' | 'mongo' | 's3';
 
-export const SERVER_NAMES: readonly ServerName[] = ['redis', 'kafka', 'mongo'];
+export const SERVER_NAMES: readonly ServerName[] = ['redis', 'kafka', 'mongo', 's3'];
 
 /** How a server is run: a container where a Docker engine is available, a local process otherwise. */
 export type ServerMode = 'container' | 'local';
@@ -32,4 +32,12 @@ export interface RunningMongo extends RunningServer {
   readonly url: string;
 }
 
-export type AnyRunningServer = RunningRedis | RunningKafka | RunningMongo;
+export interface RunningS3 extends RunningServer {
+  readonly name: 's3';
+  /** `http://host:port`, path-style S3 API */
+  readonly url: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+export type AnyRunningServer = RunningRedis | RunningKafka | RunningMongo | RunningS3;

@@ -33,6 +33,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (servers.redis) project.provide('redisUrl', servers.redis.url);
   if (servers.kafka) project.provide('kafkaBrokers', servers.kafka.brokers);
   if (servers.mongo) project.provide('mongoUrl', servers.mongo.url);
+  if (servers.s3) {
+    project.provide('s3Url', servers.s3.url);
+    project.provide('s3Credentials', { accessKey: servers.s3.accessKey, secretKey: servers.s3.secretKey });
+  }
   // For the processes that e2e tests spawn (services in distributed mode), which cannot call inject().
   Object.assign(process.env, servers.env);
 

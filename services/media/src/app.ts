@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventStore } from '@gram/event-store';
+import {
+  type AccessTokenVerifier,
+  AccountDirectory,
+  authentication,
+  createServiceApp,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import { fileRoutes } from './files/routes.js';
+import type { MediaStorage } from './storage/media-storage.js';
+import { uploadRoutes } from './uploads/routes.js';
+
+export interface MediaRoutesOptions {
+  store: EventStore;
+  storage: MediaStorage;
+  /** scheme and host of the URLs handed out, e.g. `https://gram.example` (MEDIA_PUBLIC_URL) */
+  publicUrl: string;
+  now?: () => Date;
+}
+
+/**
+ * Every route of the service under its full public path. The gateway mounts this plugin as it is
+ * in embedded mode (after registering `authentication` itself); the standalone app below does the same.
+ */
+export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async (app, options) => {
+  await app.register(uploadRoutes, {
+    store: options.store,
+    storage: options.storage,
+    publicUrl: options.publicUrl,
+    now: options.now ?? (() => new Date()),
+  });
+  await app.register(fileRoutes, { storage: options.storage });
+};
+
+export interface MediaAppDeps {
+  store: EventStore;
+  storage: MediaStorage;
+  publicUrl: string;
+  verifier: AccessTokenVerifier;
+  logger?: ServiceAppOptions['logger'];
+  now?: () => Date;
+}
+
+/** The standalone media service: photo uploads and the files they stored. */
+export function buildMediaApp(deps: MediaAppDeps): ServiceApp {
+  const app = createServiceApp({
+    name: 'media',
+    description: 'Photo uploads: format sniffing, metadata stripping, variants, and serving the stored files',
+    logger: deps.logger,
+  });
+  const accounts = new AccountDirectory(deps.store);
+  app.register(authentication, {
+    verifier: deps.verifier,
+    // A token of a deleted (or never registered) account is refused with 401: a deleted account uploads nothing.
+    isRevoked: async (claims) => (await accounts.status(claims.userId)) !== 'active',
+  });
+  app.register(mediaRoutes, {
+    store: deps.store,
+    storage: deps.storage,
+    publicUrl: deps.publicUrl,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  app.get('/openapi.json', { schema: { hide: true, response: { 200: Type.Unknown() } } }, async () =>
+    app.swagger(),
+  );
+  return app;
+}

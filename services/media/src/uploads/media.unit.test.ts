@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { sniffImageFormat } from './image-format.js';
+import { decideMedia, evolveMedia, initialMediaState, type MediaEvent, type MediaUpload } from './media.js';
+
+const mediaId = '01890a5d-ac96-774b-bcce-b302099a8057';
+const upload: MediaUpload = {
+  mediaId,
+  uploaderId: '01890a5d-ac96-774b-bcce-b302099a8058',
+  format: 'jpeg',
+  original: { key: `${mediaId}/original-${'a'.repeat(32)}.jpg`, width: 2000, height: 1000, bytes: 300_000 },
+  standard: { key: `${mediaId}/standard-${'b'.repeat(32)}.jpg`, width: 1080, height: 540, bytes: 90_000 },
+  thumbnail: { key: `${mediaId}/thumbnail-${'c'.repeat(32)}.jpg`, width: 320, height: 160, bytes: 9_000 },
+  uploadedAt: '2026-11-24T10:00:00.000Z',
+};
+const given = (events: MediaEvent[]) => events.reduce(evolveMedia, initialMediaState());
+
+describe('media decider', () => {
+  it('Given no media, When RecordUpload, Then MediaUploaded with the stored renditions', () => {
+    expect(decideMedia({ type: 'RecordUpload', data: upload }, given([]))).toEqual([
+      { type: 'MediaUploaded', data: upload },
+    ]);
+  });
+
+  it('Given an uploaded media, When RecordUpload under the same id, Then MediaAlreadyUploaded: bytes behind a URL never change', () => {
+    const state = given([{ type: 'MediaUploaded', data: upload }]);
+    expect(decideMedia({ type: 'RecordUpload', data: upload }, state)).toMatchObject({
+      code: 'MediaAlreadyUploaded',
+    });
+  });
+});
+
+describe('sniffImageFormat', () => {
+  const bytes = (...values: number[]) => Uint8Array.from([...values, ...new Array(12).fill(0)]);
+  it('recognizes JPEG, PNG and WebP by their magic numbers', () => {
+    expect(sniffImageFormat(bytes(0xff, 0xd8, 0xff, 0xe0))).toBe('jpeg');
+    expect(sniffImageFormat(bytes(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a))).toBe('png');
+    expect(sniffImageFormat(Buffer.from('RIFF\x10\0\0\0WEBPVP8 ', 'latin1'))).toBe('webp');
+  });
+
+  it('refuses anything else, including GIF, a RIFF that is not WebP, and text', () => {
+    expect(sniffImageFormat(Buffer.from('GIF89a......', 'latin1'))).toBeUndefined();
+    expect(sniffImageFormat(Buffer.from('RIFF\x10\0\0\0WAVEfmt ', 'latin1'))).toBeUndefined();
+    expect(sniffImageFormat(Buffer.from('hello, world', 'latin1'))).toBeUndefined();
+  });
+});

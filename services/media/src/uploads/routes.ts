@@ -1,0 +1,210 @@
+import multipart, { type MultipartFile } from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventStore } from '@gram/event-store';
+import { Id, streamIds } from '@gram/events';
+import {
+  caller,
+  HttpProblem,
+  handleCommand,
+  isDomainError,
+  loadAggregate,
+  newId,
+  problems,
+  sendWriteHeaders,
+} from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { toHttpProblem } from '../http-errors.js';
+import type { MediaStorage } from '../storage/media-storage.js';
+import { type ImageFormat, SNIFF_BYTES, sniffImageFormat } from './image-format.js';
+import { ImageRefused, type ProcessedImage, processImage, type RenderedImage } from './image-processing.js';
+import { type MediaUpload, mediaDecider } from './media.js';
+import { mediaKey, type Rendition } from './media-keys.js';
+import { Media, mediaView } from './media-view.js';
+
+/** The largest upload accepted, in bytes. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+export interface UploadRoutesOptions {
+  store: EventStore;
+  storage: MediaStorage;
+  /** the scheme and host the URLs of Media start with */
+  publicUrl: string;
+  now: () => Date;
+}
+
+const writeHeaders = {
+  'x-stream-revision': Type.String({ description: 'revision of the media stream after the write' }),
+  'x-global-position': Type.String({ description: 'global position of the MediaUploaded event' }),
+  'x-consistency-token': Type.String({
+    description: 'send it back on a read to see this write (read-your-writes)',
+  }),
+};
+
+const contentTypes: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
+
+/** POST /api/v1/media and GET /api/v1/media/:mediaId. */
+export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = async (
+  app,
+  { store, storage, publicUrl, now },
+) => {
+  // Registered here, not on the root: the gateway mounts this plugin beside services that take JSON only.
+  await app.register(multipart, {
+    limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 11, fieldSize: 1024 },
+  });
+
+  app.post(
+    '/api/v1/media',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        tags: ['media'],
+        summary: 'Upload a photo',
+        description:
+          'A `multipart/form-data` body with one part named `file`: a JPEG, PNG or WebP image (judged by its bytes, ' +
+          'not its name or declared type) of at most 10 MB and 50 megapixels. Its metadata (EXIF, GPS) is removed, ' +
+          'it is turned upright, and a 1080 px wide standard variant and a 320 px wide thumbnail are stored beside it.',
+        security: [{ bearer: [] }],
+        consumes: ['multipart/form-data'],
+        response: {
+          201: { ...Media, headers: writeHeaders },
+          ...problems(400, 401, 413, 415),
+        },
+      },
+    },
+    async (request, reply) => {
+      const uploaderId = caller(request).userId;
+      const { bytes, format } = await receiveImage(request);
+      const image = await processImage(bytes, format).catch((error: unknown) => {
+        throw error instanceof ImageRefused ? toHttpProblem(error) : error;
+      });
+
+      const mediaId = newId();
+      const stored = await storeRenditions(storage, mediaId, image);
+      const upload: MediaUpload = {
+        mediaId,
+        uploaderId,
+        format,
+        ...stored.renditions,
+        uploadedAt: now().toISOString(),
+      };
+      try {
+        const result = await handleCommand(
+          store,
+          streamIds.media(mediaId),
+          mediaDecider,
+          { type: 'RecordUpload', data: upload },
+          { actorId: uploaderId, correlationId: request.id },
+        );
+        if (isDomainError(result)) throw toHttpProblem(result);
+        return sendWriteHeaders(reply, result).code(201).send(mediaView(upload, publicUrl));
+      } catch (error) {
+        // Files without their event would be unreachable forever: an upload is its event or nothing.
+        await stored.remove();
+        throw error;
+      }
+    },
+  );
+
+  app.get(
+    '/api/v1/media/:mediaId',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'An uploaded photo',
+        params: Type.Object({ mediaId: Id() }),
+        response: { 200: Media, ...problems(400, 404) },
+      },
+    },
+    async (request) => {
+      const mediaId = request.params.mediaId.toLowerCase();
+      // The write side's own record (the MediaUploaded event in the media stream): an upload is readable
+      // as soon as its POST answered, without waiting for any projection.
+      const { state } = await loadAggregate(store, streamIds.media(mediaId), mediaDecider);
+      if (state.status === 'none') throw new HttpProblem(404, `no media ${mediaId}`);
+      return mediaView(state.upload, publicUrl);
+    },
+  );
+};
+
+/**
+ * Reads the one `file` part: its first bytes decide whether it is an image at all, before the rest is
+ * read; the rest is collected as it streams in and joined into one buffer (the decoder needs the whole
+ * file, and this is the only whole copy of it).
+ */
+async function receiveImage(request: FastifyRequest): Promise<{ bytes: Buffer; format: ImageFormat }> {
+  if (!request.isMultipart()) {
+    throw new HttpProblem(400, 'send the photo as multipart/form-data with one part named file');
+  }
+  const part = await request.file();
+  if (!part) throw new HttpProblem(400, 'the request has no file part');
+  if (part.fieldname !== 'file') {
+    await drain(part);
+    throw new HttpProblem(400, 'the photo must be in a part named file', {
+      errors: [{ field: 'file', message: 'is required' }],
+    });
+  }
+
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let format: ImageFormat | undefined;
+  for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    length += chunk.length;
+    if (format === undefined && length >= SNIFF_BYTES) {
+      format = sniffImageFormat(chunks.length === 1 ? chunk : Buffer.concat(chunks));
+      if (format === undefined) {
+        await drain(part);
+        throw notAnImage();
+      }
+    }
+  }
+  if (part.file.truncated) throw new HttpProblem(413, `the file is larger than ${MAX_UPLOAD_BYTES} bytes`);
+  if (length === 0) throw new HttpProblem(400, 'the file part is empty');
+  if (format === undefined) throw notAnImage();
+  return { bytes: chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, length), format };
+}
+
+const notAnImage = () => new HttpProblem(415, 'the file is not a JPEG, PNG or WebP image');
+
+/** Reads and discards the rest of a part, so the request can be answered on a healthy connection. */
+async function drain(part: MultipartFile): Promise<void> {
+  part.file.resume();
+  if (!part.file.readableEnded) await new Promise((resolve) => part.file.once('end', resolve));
+}
+
+async function storeRenditions(storage: MediaStorage, mediaId: string, image: ProcessedImage) {
+  const keys: string[] = [];
+  const remove = async () => {
+    await Promise.allSettled(keys.map((key) => storage.delete(key)));
+  };
+  const put = async (rendition: Rendition, rendered: RenderedImage) => {
+    const key = mediaKey(mediaId, rendition, rendered.bytes, image.format);
+    keys.push(key);
+    await storage.put(key, rendered.bytes, contentTypes[image.format]);
+    return { key, width: rendered.width, height: rendered.height, bytes: rendered.bytes.length };
+  };
+  // Settled, not raced: a failed put must not leave the others writing after the clean-up ran.
+  const [original, standard, thumbnail] = await Promise.allSettled([
+    put('original', image.original),
+    put('standard', image.standard),
+    put('thumbnail', image.thumbnail),
+  ]);
+  if (
+    original.status === 'fulfilled' &&
+    standard.status === 'fulfilled' &&
+    thumbnail.status === 'fulfilled'
+  ) {
+    return {
+      renditions: { original: original.value, standard: standard.value, thumbnail: thumbnail.value },
+      remove,
+    };
+  }
+  await remove();
+  const failed = [original, standard, thumbnail].find((r) => r.status === 'rejected');
+  throw failed?.reason;
+}

@@ -1,0 +1,240 @@
+import { payloadErrors, streamIds } from '@gram/events';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publicUrl, registerUser, startService } from '../../test/fixtures.js';
+import {
+  jpegWithExifAndGps,
+  multipartBody,
+  plainJpeg,
+  png,
+  pngBomb,
+  textFile,
+  truncatedJpeg,
+  webp,
+} from '../../test/images.js';
+
+let service: Awaited<ReturnType<typeof startService>>;
+let auth: Record<string, string>;
+let userId: string;
+beforeAll(async () => {
+  service = await startService();
+  userId = await registerUser(service.store);
+  auth = { authorization: `Bearer ${await service.issuer.mint(userId)}` };
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+const upload = (data: Buffer, filename = 'photo.jpg', headers = auth, name = 'file') => {
+  const body = multipartBody([{ name, filename, contentType: 'image/jpeg', data }]);
+  return service.app.inject({
+    method: 'POST',
+    url: '/api/v1/media',
+    payload: body.payload,
+    headers: { ...headers, ...body.headers },
+  });
+};
+
+/** GET of an absolute media URL against the app itself. */
+const fetchUrl = (url: string, headers: Record<string, string> = {}) => {
+  expect(url.startsWith(publicUrl)).toBe(true);
+  return service.app.inject({ method: 'GET', url: url.slice(publicUrl.length), headers });
+};
+
+function expectProblem(res: { statusCode: number; headers: Record<string, unknown> }, status: number) {
+  expect(res.statusCode).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+}
+
+/** A refusal must leave nothing behind: no file and no event. */
+async function expectNothingStored(run: () => Promise<{ statusCode: number }>, status: number) {
+  const filesBefore = await service.storedKeys();
+  const positionBefore = await service.store.headPosition();
+  const res = await run();
+  expectProblem(res as never, status);
+  expect(await service.storedKeys()).toEqual(filesBefore);
+  expect(await service.store.headPosition()).toBe(positionBefore);
+}
+
+describe('POST /api/v1/media', () => {
+  it.each([
+    ['JPEG', () => plainJpeg(1600, 1200), 'image/jpeg', 'jpg'],
+    ['PNG', () => png(500, 400), 'image/png', 'png'],
+    ['WebP', () => webp(2000, 1000), 'image/webp', 'webp'],
+  ])('accepts a %s: 201 Media with absolute URLs, and records MediaUploaded', async (_, make, type, ext) => {
+    const res = await upload(await make(), 'whatever.bin');
+    expect(res.statusCode).toBe(201);
+    const media = res.json();
+    expect(media).toEqual({
+      id: expect.any(String),
+      url: expect.stringMatching(
+        new RegExp(`^${publicUrl}/api/v1/media/files/${media.id}/original-[0-9a-f]{32}\\.${ext}$`),
+      ),
+      width: expect.any(Number),
+      height: expect.any(Number),
+      variants: {
+        thumbnail: expect.stringMatching(/^https:\/\/.*thumbnail-.*$/),
+        standard: expect.stringMatching(/^https:\/\/.*standard-.*$/),
+      },
+    });
+    const file = await fetchUrl(media.url);
+    expect(file.statusCode).toBe(200);
+    expect(file.headers['content-type']).toBe(type);
+    const recorded = await service.store.readStream(streamIds.media(media.id));
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      type: 'MediaUploaded',
+      data: { mediaId: media.id, uploaderId: userId },
+      metadata: { actorId: userId },
+    });
+    expect(res.headers['x-stream-revision']).toBe('0');
+    expect(res.headers['x-global-position']).toBe(String(recorded[0]?.position));
+    expect(res.headers['x-consistency-token']).toEqual(expect.any(String));
+  });
+
+  it('stores no metadata: EXIF and GPS are gone from every stored file, read back byte for byte', async () => {
+    const input = await jpegWithExifAndGps();
+    expect(input.includes('SpyCam')).toBe(true);
+    const media = (await upload(input)).json();
+    for (const url of [media.url, media.variants.standard, media.variants.thumbnail]) {
+      const bytes = (await fetchUrl(url)).rawPayload;
+      const metadata = await sharp(bytes).metadata();
+      expect(metadata.exif, url).toBeUndefined();
+      expect(metadata.xmp, url).toBeUndefined();
+      expect(metadata.iptc, url).toBeUndefined();
+      expect(metadata.orientation, url).toBeUndefined();
+      expect(bytes.includes('SpyCam'), url).toBe(false);
+      expect(bytes.includes('secret-owner'), url).toBe(false);
+      expect(bytes.includes('Exif\0'), url).toBe(false);
+    }
+  });
+
+  it('keeps the orientation right: a 1600x1200 photo tagged "turn 90°" is stored 1200x1600 upright', async () => {
+    const media = (await upload(await jpegWithExifAndGps(1600, 1200))).json();
+    expect({ width: media.width, height: media.height }).toEqual({ width: 1200, height: 1600 });
+    const original = await sharp((await fetchUrl(media.url)).rawPayload).metadata();
+    expect({ width: original.width, height: original.height }).toEqual({ width: 1200, height: 1600 });
+    const standard = await sharp((await fetchUrl(media.variants.standard)).rawPayload).metadata();
+    expect({ width: standard.width, height: standard.height }).toEqual({ width: 1080, height: 1440 });
+  });
+
+  it('stores a standard variant 1080 px wide and a thumbnail 320 px wide, keeping the aspect ratio', async () => {
+    const media = (await upload(await webp(2000, 1000))).json();
+    const standard = await sharp((await fetchUrl(media.variants.standard)).rawPayload).metadata();
+    const thumbnail = await sharp((await fetchUrl(media.variants.thumbnail)).rawPayload).metadata();
+    expect([standard.width, standard.height]).toEqual([1080, 540]);
+    expect([thumbnail.width, thumbnail.height]).toEqual([320, 160]);
+    expect([media.width, media.height]).toEqual([2000, 1000]);
+  });
+
+  it('never enlarges: a 500 px wide PNG keeps 500 px as its standard variant', async () => {
+    const media = (await upload(await png(500, 400))).json();
+    const standard = await sharp((await fetchUrl(media.variants.standard)).rawPayload).metadata();
+    expect([standard.width, standard.height]).toEqual([500, 400]);
+  });
+
+  it('answers with URLs that are valid photo and profilePic values of posts and profiles', async () => {
+    const media = (await upload(await plainJpeg(400, 300))).json();
+    const createdAt = new Date().toISOString();
+    for (const url of [media.url, media.variants.standard, media.variants.thumbnail]) {
+      expect(
+        payloadErrors('PostCreated', {
+          postId: media.id,
+          authorId: userId,
+          photo: url,
+          caption: '',
+          createdAt,
+        }),
+      ).toEqual([]);
+      expect(payloadErrors('ProfileUpdated', { userId, profilePic: url, updatedAt: createdAt })).toEqual([]);
+    }
+  });
+
+  it('answers 415 to a text file named .jpg and declared image/jpeg, and stores nothing', async () => {
+    await expectNothingStored(() => upload(textFile, 'photo.jpg'), 415);
+  });
+
+  it('answers 415 to a truncated JPEG and stores nothing', async () => {
+    await expectNothingStored(async () => upload(await truncatedJpeg()), 415);
+  });
+
+  it('answers 413 to a decompression bomb (a PNG declaring 100000x100000 pixels) and stores nothing', async () => {
+    await expectNothingStored(async () => upload(await pngBomb(), 'bomb.png'), 413);
+  });
+
+  it('answers 413 to a file over 10 MB and stores nothing', async () => {
+    const big = Buffer.concat([await plainJpeg(64, 64), Buffer.alloc(10 * 1024 * 1024 + 1)]);
+    await expectNothingStored(() => upload(big), 413);
+  });
+
+  it('answers 400 to a multipart body without a file, or with the file under another name', async () => {
+    const fieldsOnly = multipartBody([{ name: 'caption', data: 'hello' }]);
+    expectProblem(
+      await service.app.inject({
+        method: 'POST',
+        url: '/api/v1/media',
+        payload: fieldsOnly.payload,
+        headers: { ...auth, ...fieldsOnly.headers },
+      }),
+      400,
+    );
+    await expectNothingStored(async () => upload(await plainJpeg(64, 64), 'a.jpg', auth, 'photo'), 400);
+  });
+
+  it('answers 400 to a body that is not multipart', async () => {
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/media',
+      payload: { file: 'x' },
+      headers: auth,
+    });
+    expectProblem(res, 400);
+  });
+
+  it('answers 401 without a token and stores nothing', async () => {
+    await expectNothingStored(async () => upload(await plainJpeg(64, 64), 'a.jpg', {}), 401);
+  });
+});
+
+describe('GET /api/v1/media/:mediaId', () => {
+  it('answers the Media of an upload, from its MediaUploaded event', async () => {
+    const media = (await upload(await plainJpeg(400, 300))).json();
+    const res = await service.app.inject({ method: 'GET', url: `/api/v1/media/${media.id}` });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual(media);
+  });
+
+  it('answers 404 for an unknown id and 400 for a malformed one', async () => {
+    expectProblem(
+      await service.app.inject({ method: 'GET', url: '/api/v1/media/01890a5d-ac96-774b-bcce-b302099a8057' }),
+      404,
+    );
+    expectProblem(await service.app.inject({ method: 'GET', url: '/api/v1/media/not-an-id' }), 400);
+  });
+});
+
+describe('GET /api/v1/media/files/<key>', () => {
+  it('serves the bytes with a strong ETag and a year-long immutable cache policy', async () => {
+    const media = (await upload(await plainJpeg(400, 300))).json();
+    const res = await fetchUrl(media.variants.thumbnail);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(res.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+  });
+
+  it('answers 304 without a body when If-None-Match holds the ETag', async () => {
+    const media = (await upload(await plainJpeg(400, 300))).json();
+    const first = await fetchUrl(media.url);
+    const again = await fetchUrl(media.url, { 'if-none-match': String(first.headers.etag) });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+    expect(again.headers.etag).toBe(first.headers.etag);
+  });
+
+  it('answers 404 for a key that was never stored and for a path that tries to leave the media directory', async () => {
+    const missing = `${publicUrl}/api/v1/media/files/01890a5d-ac96-774b-bcce-b302099a8057/original-${'0'.repeat(32)}.jpg`;
+    expectProblem(await fetchUrl(missing), 404);
+    expectProblem(await fetchUrl(`${publicUrl}/api/v1/media/files/..%2F..%2Fevents.sqlite`), 404);
+  });
+});

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { KeyStore } from '@gram/identity';
+import { diskMediaStorage } from '@gram/media';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmbeddedApp } from './embedded-app.js';
 
@@ -14,7 +15,8 @@ afterEach(() => {
 async function start(dataDir: string) {
   const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
   const keys = await KeyStore.inDirectory(dataDir);
-  const app = await buildEmbeddedApp({ store, keys });
+  const media = { storage: diskMediaStorage(join(dataDir, 'media')), publicUrl: 'http://localhost:8080' };
+  const app = await buildEmbeddedApp({ store, keys, media });
   return {
     app,
     close: async () => {
@@ -22,6 +24,21 @@ async function start(dataDir: string) {
       await store.close();
     },
   };
+}
+
+/** Reads are eventually consistent: retry until the read model shows the write, for at most 2 s. */
+async function eventually<T>(read: () => Promise<T>, check: (value: T) => void): Promise<T> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const value = await read();
+    try {
+      check(value);
+      return value;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 const signup = (n: number) => ({
@@ -57,14 +74,39 @@ describe('embedded mode: every command service in one process', () => {
     const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
     const auth = (u: typeof alice) => ({ authorization: `Bearer ${u.token}` });
 
+    // A photo uploaded to media is a valid `photo` for a post.
+    const boundary = 'gram-boundary';
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const upload = await system.app.inject({
+      method: 'POST',
+      url: '/api/v1/media',
+      headers: { ...auth(alice), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+        ),
+        png,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]),
+    });
+    expect(upload.statusCode).toBe(201);
+    const photo = upload.json().variants.standard as string;
+
     const post = await system.app.inject({
       method: 'POST',
       url: '/api/v1/posts',
       headers: auth(alice),
-      payload: { photo: 'https://img.example.com/a.jpg', caption: '  sunset  ' },
+      payload: { photo, caption: '  sunset  ' },
     });
     expect(post.statusCode).toBe(201);
-    expect(post.json()).toMatchObject({ caption: 'sunset', author: { id: alice.id, userName: 'user_1' } });
+    expect(post.json()).toMatchObject({
+      photo,
+      caption: 'sunset',
+      author: { id: alice.id, userName: 'user_1' },
+    });
     expect(post.headers['x-consistency-token']).toBeTruthy();
     const postId = post.json().id as string;
 
@@ -81,8 +123,22 @@ describe('embedded mode: every command service in one process', () => {
     });
     expect(follow.statusCode).toBe(204);
 
+    const get = (url: string, user: typeof alice) => () =>
+      system.app.inject({ method: 'GET', url, headers: auth(user) });
+    await eventually(get('/api/v1/feed', bob), (res) => {
+      expect(res.json().items.map((p: { id: string }) => p.id)).toEqual([postId]);
+    });
+    await eventually(get(`/api/v1/posts/${postId}`, bob), (res) => {
+      expect(res.json()).toMatchObject({ likesCount: 1, likedByMe: true });
+    });
+
     await system.close();
     system = await start(dataDir);
+
+    // The read models are rebuilt from the log at start.
+    await eventually(get(`/api/v1/users/${alice.id}`, bob), (res) => {
+      expect(res.json()).toMatchObject({ followersCount: 1, postCount: 1, followedByMe: true });
+    });
 
     // Same keys and events after the restart: the old token still works and likes stay single.
     const again = await system.app.inject({
@@ -118,6 +174,8 @@ describe('embedded mode: every command service in one process', () => {
       headers: auth(bob),
     });
     expect(followDeleted.statusCode).toBe(404);
+    await eventually(get(`/api/v1/posts/${postId}`, bob), (res) => expect(res.statusCode).toBe(404));
+    await eventually(get('/api/v1/feed', bob), (res) => expect(res.json().items).toEqual([]));
     await system.close();
   });
 

@@ -1,6 +1,8 @@
 import { contentRoutes } from '@gram/content';
 import type { EventStore } from '@gram/event-store';
 import { createIdentityContext, identityRoutes, type KeyStore } from '@gram/identity';
+import { type MediaStorage, mediaRoutes } from '@gram/media';
+import { projectionsRoutes, ReadModelQueries, startEmbeddedProjections } from '@gram/projections';
 import {
   authentication,
   createServiceApp,
@@ -13,6 +15,7 @@ import { socialGraphRoutes } from '@gram/social-graph';
 export interface EmbeddedAppOptions {
   store: EventStore;
   keys: KeyStore;
+  media: { storage: MediaStorage; publicUrl: string };
   logger?: ServiceAppOptions['logger'];
   settings?: { defaultProfilePic?: string };
 }
@@ -20,7 +23,8 @@ export interface EmbeddedAppOptions {
 /**
  * Every service in one process (the embedded mode): the same route plugins the standalone
  * services serve, mounted behind one `authentication`. Identity's revocation check is the one
- * used, since it knows both deleted accounts and logged-out sessions.
+ * used, since it knows both deleted accounts and logged-out sessions. The read models live in
+ * memory: rebuilt from the event log at start, then fed by the in-process bus.
  */
 export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<ServiceApp> {
   const identity = createIdentityContext({
@@ -42,6 +46,11 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   await app.register(identityRoutes, identity);
   await app.register(contentRoutes, { store: options.store, accounts: identity.accounts });
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
+  await app.register(mediaRoutes, { store: options.store, ...options.media });
+
+  const projections = await startEmbeddedProjections(options.store);
+  app.addHook('onClose', () => projections.stop());
+  await app.register(projectionsRoutes, { queries: new ReadModelQueries(() => projections.store) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

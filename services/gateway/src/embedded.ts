@@ -1,16 +1,22 @@
 import { join } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { KeyStore } from '@gram/identity';
+import { diskMediaStorage } from '@gram/media';
 import { buildEmbeddedApp } from './embedded-app.js';
 
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
 // SQLite event store and identity's signing key). Nothing else to install or start.
 const dataDir = process.env.DATA_DIR || './data';
+const port = Number(process.env.PORT ?? 8080);
 const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
 const keys = await KeyStore.forEnvironment(dataDir);
 const app = await buildEmbeddedApp({
   store,
   keys,
+  media: {
+    storage: diskMediaStorage(join(dataDir, 'media')),
+    publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,
+  },
   logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
   ...(process.env.DEFAULT_PROFILE_PIC
     ? { settings: { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } }
@@ -24,5 +30,8 @@ const shutdown = async () => {
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);
 
-await app.listen({ port: Number(process.env.PORT ?? 8080), host: process.env.HOST ?? '0.0.0.0' });
-app.log.info({ dataDir }, 'embedded mode: identity, content and social-graph in one process');
+await app.listen({ port, host: process.env.HOST ?? '0.0.0.0' });
+app.log.info(
+  { dataDir },
+  'embedded mode: identity, content, social-graph, media and projections in one process',
+);

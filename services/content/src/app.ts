@@ -1,0 +1,73 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { EventStore } from '@gram/event-store';
+import {
+  type AccessTokenVerifier,
+  AccountDirectory,
+  authentication,
+  createServiceApp,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from '@gram/service-kit';
+import fp from 'fastify-plugin';
+import { cachingVerifier } from './auth/verified-token-cache.js';
+import { commentRoutes } from './comments/routes.js';
+import { contentContext } from './context.js';
+import { likeRoutes } from './likes/routes.js';
+import { postRoutes } from './posts/routes.js';
+import { replyRoutes } from './replies/routes.js';
+
+export interface ContentRoutesOptions {
+  store: EventStore;
+  /**
+   * Account status from identity's user streams. Share the instance given to `authentication`'s
+   * `isRevoked` when there is one: it remembers deleted accounts.
+   */
+  accounts?: AccountDirectory;
+  /** the clock commands are stamped with; the system clock unless a test fixes it */
+  clock?: () => Date;
+}
+
+/**
+ * Every route of the content service under its full public path (`/api/v1/...`), for the
+ * standalone app below and for the gateway, which mounts it in its own process (embedded mode).
+ * It needs the `authentication` plugin registered before it.
+ */
+export const contentRoutes = fp<ContentRoutesOptions>(
+  async (app, options) => {
+    const accounts = options.accounts ?? new AccountDirectory(options.store);
+    const ctx = contentContext(options.store, accounts, options.clock ?? (() => new Date()));
+    const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+    await typed.register(postRoutes, ctx);
+    await typed.register(likeRoutes, ctx);
+    await typed.register(commentRoutes, ctx);
+    await typed.register(replyRoutes, ctx);
+  },
+  { name: 'content-routes', dependencies: ['authentication'] },
+);
+
+export interface ContentAppDeps {
+  store: EventStore;
+  /** verifies identity's access tokens (its JWKS) */
+  verifier: AccessTokenVerifier;
+  logger?: ServiceAppOptions['logger'];
+  clock?: () => Date;
+}
+
+/** The content service as a standalone app: posts, likes, comments and replies. */
+export function buildContentApp(deps: ContentAppDeps): ServiceApp {
+  const app = createServiceApp({
+    name: 'content',
+    description: 'Posts, likes, comments and replies (the write side)',
+    ...(deps.logger !== undefined ? { logger: deps.logger } : {}),
+  });
+  const accounts = new AccountDirectory(deps.store);
+  app.register(authentication, {
+    verifier: cachingVerifier(deps.verifier),
+    // A validly signed token of an account that is not active (never registered, or deleted
+    // since the token was issued) is refused: identity's user stream is the truth for that.
+    isRevoked: async (claims) => (await accounts.status(claims.userId)) !== 'active',
+  });
+  app.register(contentRoutes, { store: deps.store, accounts, ...(deps.clock ? { clock: deps.clock } : {}) });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { streamIds } from '@gram/events';
+import { caller, handleCommand, loadAggregate, newId, problems, sendWriteHeaders } from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import { activeUserSummary } from '../authors/user-summary.js';
+import { type ContentContext, commandContext } from '../context.js';
+import { orProblem } from '../http-errors.js';
+import { bearer, Comment, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
+import { trimBodyFields } from '../trim.js';
+import { commentDecider } from './comment.js';
+
+const tags = ['comments'];
+
+export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app, ctx) => {
+  const { store, visibility, now } = ctx;
+
+  app.post(
+    '/api/v1/posts/:postId/comments',
+    {
+      preHandler: app.requireAuth,
+      preValidation: trimBodyFields('text'),
+      schema: {
+        summary: 'Comment on a post',
+        tags,
+        security: bearer,
+        params: PostParams,
+        body: Type.Object({ text: Text }, { additionalProperties: false }),
+        response: { 201: Comment, ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const { postId } = request.params;
+      const commentId = newId();
+      const post = await visibility.post(postId);
+      const result = orProblem(
+        await handleCommand(
+          store,
+          streamIds.comment(commentId),
+          commentDecider,
+          {
+            type: 'AddComment',
+            data: { commentId, postId, authorId: userId, text: request.body.text, createdAt: now(), post },
+          },
+          commandContext(request, userId),
+        ),
+      );
+      const [added] = result.events;
+      if (added?.type !== 'CommentAdded') throw new Error('AddComment appended no CommentAdded');
+      const author = await activeUserSummary(store, userId);
+      const { text, createdAt } = added.data;
+      // A comment that was just born has no replies.
+      return sendWriteHeaders(reply, result)
+        .code(201)
+        .send({ id: commentId, postId, author, text, replyCount: 0, createdAt });
+    },
+  );
+
+  app.delete(
+    '/api/v1/comments/:commentId',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        summary: "Delete a comment (its author or the post's author): its replies disappear with it",
+        tags,
+        security: bearer,
+        params: CommentParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const { commentId } = request.params;
+      // The comment's own stream says where it lives; whether its post (`post-<postId>`) and its
+      // author's account are still there decides whether the API still shows it at all.
+      const { state } = await loadAggregate(store, streamIds.comment(commentId), commentDecider);
+      const hidden = state.status === 'live' && !(await visibility.commentOf(state)).visible;
+      const result = orProblem(
+        await handleCommand(
+          store,
+          streamIds.comment(commentId),
+          commentDecider,
+          { type: 'DeleteComment', data: { commentId, actorId: userId, deletedAt: now(), hidden } },
+          commandContext(request, userId),
+        ),
+      );
+      return sendWriteHeaders(reply, result).code(204).send();
+    },
+  );
+};

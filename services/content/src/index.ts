@@ -1,0 +1,6 @@
+export { buildContentApp, type ContentAppDeps, type ContentRoutesOptions, contentRoutes } from './app.js';
+export * from './comments/comment.js';
+export * from './likes/like.js';
+export * from './posts/post.js';
+export * from './replies/reply.js';
+export { Comment, Post, Reply, UserSummary } from './schemas.js';

@@ -1,0 +1,152 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { streamIds } from '@gram/events';
+import { caller, handleCommand, loadAggregate, newId, problems, sendWriteHeaders } from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import { activeUserSummary } from '../authors/user-summary.js';
+import { handleCommandWithState } from '../command-with-state.js';
+import { type ContentContext, commandContext } from '../context.js';
+import { orProblem } from '../http-errors.js';
+import { likeDecider } from '../likes/like.js';
+import { bearer, Caption, NoContent, Photo, Post, PostParams, type UserSummary } from '../schemas.js';
+import { trimBodyFields } from '../trim.js';
+import { type PostState, postDecider } from './post.js';
+
+const tags = ['posts'];
+
+export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app, ctx) => {
+  const { store, now } = ctx;
+
+  app.post(
+    '/api/v1/posts',
+    {
+      preHandler: app.requireAuth,
+      preValidation: trimBodyFields('caption'),
+      schema: {
+        summary: 'Publish a photo post',
+        tags,
+        security: bearer,
+        body: Type.Object({ photo: Photo, caption: Type.Optional(Caption) }, { additionalProperties: false }),
+        response: { 201: Post, ...problems(400, 401) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const postId = newId();
+      const result = orProblem(
+        await handleCommand(
+          store,
+          streamIds.post(postId),
+          postDecider,
+          {
+            type: 'CreatePost',
+            data: {
+              postId,
+              authorId: userId,
+              photo: request.body.photo,
+              caption: request.body.caption ?? '',
+              createdAt: now(),
+            },
+          },
+          commandContext(request, userId),
+        ),
+      );
+      const [created] = result.events;
+      if (created?.type !== 'PostCreated') throw new Error('CreatePost appended no PostCreated');
+      const { photo, caption, createdAt } = created.data;
+      const author = await activeUserSummary(store, userId);
+      // A post that was just born has no likes or comments, and its author does not like it yet.
+      return sendWriteHeaders(reply, result).code(201).send({
+        id: postId,
+        author,
+        photo,
+        caption,
+        likesCount: 0,
+        commentsCount: 0,
+        likedByMe: false,
+        createdAt,
+        updatedAt: createdAt,
+      });
+    },
+  );
+
+  app.patch(
+    '/api/v1/posts/:postId',
+    {
+      preHandler: app.requireAuth,
+      preValidation: trimBodyFields('caption'),
+      schema: {
+        summary: "Edit a post's photo and/or caption (author only)",
+        tags,
+        security: bearer,
+        params: PostParams,
+        body: Type.Object(
+          { photo: Type.Optional(Photo), caption: Type.Optional(Caption) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Post, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const { postId } = request.params;
+      const { result, state } = orProblem(
+        await handleCommandWithState(
+          store,
+          streamIds.post(postId),
+          postDecider,
+          { type: 'EditPost', data: { postId, actorId: userId, ...request.body, editedAt: now() } },
+          commandContext(request, userId),
+        ),
+      );
+      if (state.status !== 'live')
+        throw new Error(`post-${postId} is ${state.status} after a successful edit`);
+      // Only the author edits, so likedByMe is whether the author likes their own post: their
+      // like stream `like-<postId>_<userId>` says so, without waiting for the read side.
+      const [author, like] = await Promise.all([
+        activeUserSummary(store, userId),
+        loadAggregate(store, streamIds.like(postId, userId), likeDecider),
+      ]);
+      const likedByMe = like.state.status === 'liked';
+      return sendWriteHeaders(reply, result).send({ ...editedPost(state, author), likedByMe });
+    },
+  );
+
+  app.delete(
+    '/api/v1/posts/:postId',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        summary: 'Delete a post (author only): it, its comments and their replies disappear',
+        tags,
+        security: bearer,
+        params: PostParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const { postId } = request.params;
+      const result = orProblem(
+        await handleCommand(
+          store,
+          streamIds.post(postId),
+          postDecider,
+          { type: 'DeletePost', data: { postId, actorId: userId, deletedAt: now() } },
+          commandContext(request, userId),
+        ),
+      );
+      return sendWriteHeaders(reply, result).code(204).send();
+    },
+  );
+};
+
+/**
+ * The edited post as this service knows it. Its likesCount and commentsCount are NOT known here:
+ * likes and comments live in their own streams and only the read side counts them. They are 0
+ * in this answer; the gateway (a later issue) serves PATCH /posts/:postId from the read model,
+ * after waiting on this write's x-consistency-token, and that answer has the real counts.
+ */
+function editedPost(state: Extract<PostState, { status: 'live' }>, author: UserSummary): Post {
+  const { postId, photo, caption, createdAt, updatedAt } = state;
+  return { id: postId, author, photo, caption, likesCount: 0, commentsCount: 0, createdAt, updatedAt };
+}

@@ -1,0 +1,77 @@
+import { describe, it } from 'vitest';
+import { deciderSpec } from '../../test/decider-spec.js';
+import type { CommentVisibility } from '../comments/comment.js';
+import { type ReplyEvent, replyDecider } from './reply.js';
+
+const spec = deciderSpec(replyDecider);
+const replyId = '01900000-0000-7000-8000-0000000000e1';
+const commentId = '01900000-0000-7000-8000-0000000000c1';
+const postId = '01900000-0000-7000-8000-000000000001';
+const postAuthorId = '01900000-0000-7000-8000-0000000000a1';
+const commentAuthorId = '01900000-0000-7000-8000-0000000000c2';
+const authorId = '01900000-0000-7000-8000-0000000000b2';
+const strangerId = '01900000-0000-7000-8000-0000000000d3';
+const t1 = '2025-01-01T10:00:00.000Z';
+const t2 = '2025-01-01T11:00:00.000Z';
+
+const added: ReplyEvent = {
+  type: 'ReplyAdded',
+  data: { replyId, commentId, postId, postAuthorId, authorId, text: 'thanks', createdAt: t1 },
+};
+const deletedBy = (actorId: string): ReplyEvent => ({
+  type: 'ReplyDeleted',
+  data: { replyId, commentId, postId, deletedBy: actorId, deletedAt: t2 },
+});
+const add = (comment: CommentVisibility) => ({
+  type: 'AddReply' as const,
+  data: { replyId, commentId, authorId, text: 'thanks', createdAt: t1, comment },
+});
+const remove = (actorId: string, hidden = false) => ({
+  type: 'DeleteReply' as const,
+  data: { replyId, actorId, deletedAt: t2, hidden },
+});
+
+describe('AddReply', () => {
+  it("records ReplyAdded with the comment's post and the post's author under a visible comment", () => {
+    spec()
+      .when(add({ visible: true, postId, postAuthorId }))
+      .thenRecords(added);
+  });
+
+  it('answers comment not found under a comment that is not visible (deleted, or its post deleted)', () => {
+    spec()
+      .when(add({ visible: false }))
+      .thenFailsWith('CommentNotFound');
+  });
+
+  it('refuses an id that is already taken', () => {
+    spec(added)
+      .when(add({ visible: true, postId, postAuthorId }))
+      .thenFailsWith('ReplyAlreadyExists');
+  });
+});
+
+describe('DeleteReply', () => {
+  it("lets the reply's author delete it", () => {
+    spec(added).when(remove(authorId)).thenRecords(deletedBy(authorId));
+  });
+
+  it("lets the post's author delete it", () => {
+    spec(added).when(remove(postAuthorId)).thenRecords(deletedBy(postAuthorId));
+  });
+
+  it("forbids anybody else, the comment's author included", () => {
+    spec(added).when(remove(strangerId)).thenFailsWith('NotAllowedToDeleteReply');
+    spec(added).when(remove(commentAuthorId)).thenFailsWith('NotAllowedToDeleteReply');
+  });
+
+  it('answers not found for a missing or already deleted reply', () => {
+    spec().when(remove(authorId)).thenFailsWith('ReplyNotFound');
+    spec(added, deletedBy(authorId)).when(remove(authorId)).thenFailsWith('ReplyNotFound');
+  });
+
+  it('answers not found for a reply hidden by its comment, post or author, before judging who asks', () => {
+    spec(added).when(remove(authorId, true)).thenFailsWith('ReplyNotFound');
+    spec(added).when(remove(strangerId, true)).thenFailsWith('ReplyNotFound');
+  });
+});

@@ -1,0 +1,103 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { streamIds } from '@gram/events';
+import { caller, handleCommand, loadAggregate, newId, problems, sendWriteHeaders } from '@gram/service-kit';
+import { Type } from '@sinclair/typebox';
+import { activeUserSummary } from '../authors/user-summary.js';
+import { type ContentContext, commandContext } from '../context.js';
+import { orProblem } from '../http-errors.js';
+import { bearer, CommentParams, NoContent, Reply, ReplyParams, Text } from '../schemas.js';
+import { trimBodyFields } from '../trim.js';
+import { replyDecider } from './reply.js';
+
+const tags = ['replies'];
+
+export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app, ctx) => {
+  const { store, accounts, visibility, now } = ctx;
+
+  app.post(
+    '/api/v1/comments/:commentId/replies',
+    {
+      preHandler: app.requireAuth,
+      preValidation: trimBodyFields('text'),
+      schema: {
+        summary: 'Reply to a comment',
+        tags,
+        security: bearer,
+        params: CommentParams,
+        body: Type.Object({ text: Text }, { additionalProperties: false }),
+        response: { 201: Reply, ...problems(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const { commentId } = request.params;
+      const replyId = newId();
+      const comment = await visibility.comment(commentId);
+      const result = orProblem(
+        await handleCommand(
+          store,
+          streamIds.reply(replyId),
+          replyDecider,
+          {
+            type: 'AddReply',
+            data: {
+              replyId,
+              commentId,
+              authorId: userId,
+              text: request.body.text,
+              createdAt: now(),
+              comment,
+            },
+          },
+          commandContext(request, userId),
+        ),
+      );
+      const [added] = result.events;
+      if (added?.type !== 'ReplyAdded') throw new Error('AddReply appended no ReplyAdded');
+      const author = await activeUserSummary(store, userId);
+      const { postId, text, createdAt } = added.data;
+      return sendWriteHeaders(reply, result)
+        .code(201)
+        .send({ id: replyId, commentId, postId, author, text, createdAt });
+    },
+  );
+
+  app.delete(
+    '/api/v1/replies/:replyId',
+    {
+      preHandler: app.requireAuth,
+      schema: {
+        summary: "Delete a reply (its author or the post's author)",
+        tags,
+        security: bearer,
+        params: ReplyParams,
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = caller(request);
+      const { replyId } = request.params;
+      // The reply's own stream says which comment it answers; whether that comment (and through
+      // it the post) and the reply's author are still there decides whether the API shows it.
+      const { state } = await loadAggregate(store, streamIds.reply(replyId), replyDecider);
+      let hidden = false;
+      if (state.status === 'live') {
+        const [comment, authorStatus] = await Promise.all([
+          visibility.comment(state.commentId),
+          accounts.status(state.authorId),
+        ]);
+        hidden = !comment.visible || authorStatus !== 'active';
+      }
+      const result = orProblem(
+        await handleCommand(
+          store,
+          streamIds.reply(replyId),
+          replyDecider,
+          { type: 'DeleteReply', data: { replyId, actorId: userId, deletedAt: now(), hidden } },
+          commandContext(request, userId),
+        ),
+      );
+      return sendWriteHeaders(reply, result).code(204).send();
+    },
+  );
+};

@@ -54,6 +54,8 @@ export function payloadErrors(type: string, data: unknown): string[] {
     check = TypeCompiler.Compile(definition.schema);
     validators.set(type, check);
   }
+  // Check() is the compiled fast path; the error scan runs only for a payload that fails it.
+  if (check.Check(data)) return [];
   return [...check.Errors(data)]
     .filter((e) => !withinLengthInCodePoints(e))
     .map((e) => `${e.path || '/'}: ${e.message}`);

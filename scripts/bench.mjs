@@ -9,6 +9,15 @@ const benches = {
   },
   content: { dir: 'services/content', what: 'content service: like-a-post and create-a-post req/s, p50/p99' },
   follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
+  relay: {
+    dir: 'services/relay',
+    what: 'relay: catch-up events/s into Kafka, append-to-consumer lag p50/p99',
+  },
+  projections: {
+    dir: 'services/projections',
+    what: 'read side: rebuild events/s (memory, MongoDB+Redis), feed reads, append-to-visible lag',
+  },
+  media: { dir: 'services/media', what: 'media: 3 MB JPEG uploads/s, p50/p99, peak memory' },
 };
 
 const [name, ...args] = process.argv.slice(2);

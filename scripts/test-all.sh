@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
+export TURBO_TELEMETRY_DISABLED=1
 
 echo "== lint and format (biome)"
 pnpm exec biome ci .

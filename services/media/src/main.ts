@@ -3,6 +3,13 @@ import { jwksAccessTokenVerifier } from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
 import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 
+// Memory: start this process with MALLOC_ARENA_MAX=2 (package.json `start` does). glibc gives each thread
+// that allocates its own malloc arena, and the libvips threads that decode uploads leave them fragmented:
+// with the bench's 8 concurrent 3 MB uploads the peak RSS was 50-80 MB higher without it (sharp's docs
+// advise the same, or jemalloc). It must be set before the process starts; any process embedding
+// mediaRoutes (the gateway in embedded mode) and the container image need it too.
+// MEDIA_PROCESSING_CONCURRENCY: uploads decoded at once (default: one per core; see image-processing.ts).
+
 // Standalone (distributed mode): tokens are verified with identity's public keys fetched from its
 // JWKS endpoint; identity listens on 4001 by default.
 const port = Number(process.env.PORT ?? 4005);

@@ -2,21 +2,37 @@
  * Removes metadata from a JPEG without re-encoding it: the pixels stay bit for bit what was uploaded,
  * and it costs a scan of the bytes instead of a full JPEG encode (the dearest step of an upload).
  *
+ * In place: the kept segments are moved down over the dropped ones inside `jpeg` itself, and the result is
+ * the front of `jpeg` (all of it when nothing had to go). No second whole copy of the upload is made; the
+ * caller gives up `jpeg`, whose bytes past the result are left in an unspecified state.
+ *
  * Dropped: every APPn segment but JFIF (APP0), the ICC profile (APP2, colour data without which wide-gamut
  * photos change colour) and Adobe (APP14, which says how to read the colour channels), so EXIF with its GPS
  * block, XMP, IPTC/Photoshop and maker notes go; comments (COM); and anything after the end of image,
  * where some cameras append more metadata. Only called on a file the decoder has already read whole.
  */
-export function stripJpegMetadata(jpeg: Buffer): Buffer {
+export function stripJpegMetadataInPlace(jpeg: Buffer): Buffer {
+  const kept = keptRanges(jpeg);
+  let length = 0;
+  for (const [start, end] of kept) {
+    // Ranges come in order and length <= start: a move down, which copyWithin (memmove) does safely.
+    if (start !== length) jpeg.copyWithin(length, start, end);
+    length += end - start;
+  }
+  return length === jpeg.length ? jpeg : jpeg.subarray(0, length);
+}
+
+/** The [start, end) byte ranges of `jpeg` to keep, in order. */
+function keptRanges(jpeg: Buffer): Array<[number, number]> {
   if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('not a JPEG');
-  const kept: Buffer[] = [jpeg.subarray(0, 2)];
+  const kept: Array<[number, number]> = [[0, 2]];
   let at = 2;
   let inScan = false;
   while (at < jpeg.length) {
     if (inScan) {
       // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte) or a restart marker inside it.
       const next = nextMarker(jpeg, at);
-      kept.push(jpeg.subarray(at, next));
+      kept.push([at, next]);
       if (next >= jpeg.length) break;
       at = next;
       inScan = false;
@@ -30,22 +46,22 @@ export function stripJpegMetadata(jpeg: Buffer): Buffer {
       continue;
     }
     if (marker === 0xd9) {
-      kept.push(jpeg.subarray(at, at + 2));
+      kept.push([at, at + 2]);
       break;
     }
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      kept.push(jpeg.subarray(at, at + 2));
+      kept.push([at, at + 2]);
       at += 2;
       continue;
     }
     const length = jpeg.readUInt16BE(at + 2);
     const end = at + 2 + length;
     if (length < 2 || end > jpeg.length) throw new Error(`JPEG: segment at byte ${at} runs past the end`);
-    if (keepSegment(marker, jpeg.subarray(at + 4, end))) kept.push(jpeg.subarray(at, end));
+    if (keepSegment(marker, jpeg.subarray(at + 4, end))) kept.push([at, end]);
     at = end;
     if (marker === 0xda) inScan = true;
   }
-  return Buffer.concat(kept);
+  return kept;
 }
 
 function keepSegment(marker: number, payload: Buffer): boolean {

@@ -1,7 +1,13 @@
 import { type DomainEvent, isEventType } from '@gram/events';
 import type { EventMessage } from '@gram/messaging';
 import { assertNever } from '@gram/service-kit';
-import type { Doc, DocumentStore, FeedStore, ReadModelStore } from '../read-model/document-store.js';
+import type {
+  Doc,
+  DocumentStore,
+  FeedEntry,
+  FeedStore,
+  ReadModelStore,
+} from '../read-model/document-store.js';
 import { followId, likeId, ms } from '../read-model/keys.js';
 
 export interface ProjectorOptions {
@@ -12,6 +18,10 @@ export interface ProjectorOptions {
 }
 
 export const defaultHotAuthorThreshold = 10_000;
+
+/** What the handlers read of a user or a post they reconcile: never the whole document. */
+const userFlags = ['status', 'hot'] as const;
+const postFlags = ['status', 'authorDeleted', 'at'] as const;
 
 /**
  * The projection handlers: one event message in, read-model writes out.
@@ -34,6 +44,18 @@ export const defaultHotAuthorThreshold = 10_000;
  *
  * Recounts read then write, so two of them on the same document must not interleave: handle() applies one
  * message at a time (a worker is one consumer; its throughput comes from the store's round trips, which are few).
+ *
+ * Known limits:
+ * - Several workers (Kafka partitions spread over processes) may recount the same post or user at once: each
+ *   reads a count and writes it, so a slower worker can write a count that misses the other's edge. The next
+ *   event touching that document recounts it right, and `verify` reports any count still off; keeping counts
+ *   exact under concurrent workers would need the recount and the write in one atomic step (a `$inc` guarded
+ *   by the edge's own revision, or a single writer per document key).
+ * - A feed holds the newest `feedCap` entries. Every path converges for what is inside that window, but an
+ *   entry that fell off (the cap) does not come back when newer ones are removed (a post deleted, an unfollow):
+ *   Redis and memory both drop it for good, so two histories that differ only in the order of events around the
+ *   cap can end with feeds that differ below the newest entries. A feed read merges hot authors' posts at read
+ *   time, which is not capped.
  */
 export class Projector {
   private readonly documents: DocumentStore;
@@ -170,7 +192,7 @@ export class Projector {
       case 'UserFollowed':
       case 'UserUnfollowed': {
         const { followerId, followeeId } = event.data;
-        const followee = await d.get('users', followeeId);
+        const followee = await d.get('users', followeeId, userFlags);
         await d.applyRevision('follows', followId(followerId, followeeId), rev, {
           followerId,
           followeeId,
@@ -184,6 +206,9 @@ export class Projector {
         await this.reconcileFollowFeed(followerId, followeeId);
         return;
       }
+      case 'MediaUploaded':
+        // The media service answers for its own uploads; no read model here shows them.
+        return;
       case 'AccountCredentialsSet':
       case 'SessionStarted':
       case 'SessionRefreshed':
@@ -198,31 +223,32 @@ export class Projector {
   }
 
   private async isDeleted(userId: string): Promise<boolean> {
-    return (await this.documents.get('users', userId))?.status === 'deleted';
+    return (await this.documents.get('users', userId, userFlags))?.status === 'deleted';
   }
 
   /** A post's author count and its place in the feeds of the author and the author's followers. */
   private async reconcilePost(postId: string, authorId: string): Promise<void> {
     const d = this.documents;
     await d.setFields('users', authorId, { postCount: await d.count('posts', { authorId, status: 'live' }) });
-    const post = await d.get('posts', postId);
-    const author = await d.get('users', authorId);
+    const post = await d.get('posts', postId, postFlags);
+    const author = await d.get('users', authorId, userFlags);
     const audience = [authorId, ...(await this.liveFollowerIds(authorId))];
     if (post && isVisiblePost(post)) {
       // A hot author's followers merge the post at read time; the author still finds it in their own feed.
       const fanOut = author?.hot === true ? [authorId] : audience;
       await this.feeds.add(fanOut, [{ postId, score: post.at as number }]);
     } else {
-      await this.feeds.remove(audience, [postId]);
+      // A post without a sort key never reached a feed.
+      if (typeof post?.at === 'number') await this.feeds.remove(audience, [{ postId, score: post.at }]);
     }
   }
 
   private async liveFollowerIds(userId: string): Promise<string[]> {
-    const edges = await this.documents.findAll('follows', {
-      followeeId: userId,
-      following: true,
-      followerDeleted: false,
-    });
+    const edges = await this.documents.findAll(
+      'follows',
+      { followeeId: userId, following: true, followerDeleted: false },
+      ['followerId'],
+    );
     return edges.map((edge) => edge.followerId as string);
   }
 
@@ -266,7 +292,7 @@ export class Projector {
    */
   private async reconcileHotness(userId: string, hot: boolean): Promise<void> {
     const d = this.documents;
-    const user = await d.get('users', userId);
+    const user = await d.get('users', userId, userFlags);
     if ((user?.hot === true) === hot) return;
     await d.setFields('users', userId, { hot });
     await d.updateMany('follows', { followeeId: userId }, { followeeHot: hot });
@@ -276,33 +302,30 @@ export class Projector {
     }
   }
 
-  private async recentFeedEntries(authorId: string) {
+  private async recentFeedEntries(authorId: string): Promise<FeedEntry[]> {
     const posts = await this.documents.page(
       'posts',
       { authorId, status: 'live', authorDeleted: false },
       { field: 'at', order: -1 },
       undefined,
       this.feedCap,
+      ['at'],
     );
-    return posts.map((post) => ({ postId: post.id, score: post.at as number }));
+    return feedEntriesOf(posts);
   }
 
   /** Following brings the followee's recent posts in; not following takes every post of theirs out. */
   private async reconcileFollowFeed(followerId: string, followeeId: string): Promise<void> {
-    const edge = await this.documents.get('follows', followId(followerId, followeeId));
-    const followee = await this.documents.get('users', followeeId);
-    const follower = await this.documents.get('users', followerId);
+    const edge = await this.documents.get('follows', followId(followerId, followeeId), ['following']);
+    const followee = await this.documents.get('users', followeeId, userFlags);
+    const follower = await this.documents.get('users', followerId, userFlags);
     if (follower?.status === 'deleted') return;
     if (edge?.following === true && followee?.status !== 'deleted' && followee?.hot !== true) {
       const entries = await this.recentFeedEntries(followeeId);
       if (entries.length > 0) await this.feeds.add([followerId], entries);
     } else if (edge?.following !== true) {
-      const posts = await this.documents.findAll('posts', { authorId: followeeId });
-      if (posts.length > 0)
-        await this.feeds.remove(
-          [followerId],
-          posts.map((post) => post.id),
-        );
+      const posts = await this.documents.findAll('posts', { authorId: followeeId }, ['at']);
+      await this.feeds.remove([followerId], feedEntriesOf(posts));
     }
   }
 
@@ -335,15 +358,11 @@ export class Projector {
       await this.recountReplies(commentId);
     }
 
-    const posts = await d.findAll('posts', { authorId: userId });
-    const followers = (await d.findAll('follows', { followeeId: userId })).map(
+    const posts = await d.findAll('posts', { authorId: userId }, ['at']);
+    const followers = (await d.findAll('follows', { followeeId: userId }, ['followerId'])).map(
       (edge) => edge.followerId as string,
     );
-    if (posts.length > 0)
-      await this.feeds.remove(
-        followers,
-        posts.map((post) => post.id),
-      );
+    await this.feeds.remove(followers, feedEntriesOf(posts));
     await this.feeds.drop(userId);
   }
 }
@@ -351,6 +370,11 @@ export class Projector {
 /** A post the API shows: live, by an account that is not deleted. */
 export function isVisiblePost(post: Doc): boolean {
   return post.status === 'live' && post.authorDeleted === false;
+}
+
+/** The feed entries of posts read with their sort key; a post without one never reached a feed. */
+function feedEntriesOf(posts: readonly Doc[]): FeedEntry[] {
+  return posts.flatMap((post) => (typeof post.at === 'number' ? [{ postId: post.id, score: post.at }] : []));
 }
 
 function unique(docs: Doc[], field: string): string[] {

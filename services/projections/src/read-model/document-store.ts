@@ -45,18 +45,23 @@ export const indexedFields: Record<CollectionName, readonly string[]> = {
 };
 
 export interface DocumentStore {
-  get(collection: CollectionName, id: string): Promise<Doc | undefined>;
+  /** the document, or with `fields` only those fields of it (and `id`, `rev`) */
+  get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Doc | undefined>;
   /** the documents that exist among `ids`, in no particular order */
   getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]>;
   findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined>;
-  /** every matching document (for handlers reconciling after a change: one author's posts, one user's edges) */
-  findAll(collection: CollectionName, filter: Filter): Promise<Doc[]>;
+  /**
+   * every matching document (for handlers reconciling after a change: one author's posts, one user's edges);
+   * with `fields`, only those fields (and `id`) of each, which is all a reconcile usually needs
+   */
+  findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]>;
   page(
     collection: CollectionName,
     filter: Filter,
     sort: Sort,
     after: Position | undefined,
     limit: number,
+    fields?: readonly string[],
   ): Promise<Doc[]>;
   count(collection: CollectionName, filter: Filter): Promise<number>;
   /**
@@ -87,7 +92,8 @@ export interface FeedEntry {
  */
 export interface FeedStore {
   add(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>;
-  remove(userIds: readonly string[], postIds: readonly string[]): Promise<void>;
+  /** Takes the posts out; an entry's score must be its post's sort key, as when it was added. */
+  remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>;
   drop(userId: string): Promise<void>;
   /** up to `limit` entries strictly after `after` in feed order */
   page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]>;

@@ -51,13 +51,18 @@ export class MongoDocumentStore implements DocumentStore {
     }
   }
 
-  async get(collection: CollectionName, id: string): Promise<Doc | undefined> {
-    const doc = await this.collection(collection).findOne({ _id: id as never });
+  async get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Doc | undefined> {
+    const doc = await this.collection(collection).findOne(
+      { _id: id as never },
+      { projection: projectionOf(fields) },
+    );
     return doc ? toDoc(doc) : undefined;
   }
 
   async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {
     if (ids.length === 0) return [];
+    // One query, not one per id: FerretDB 1.x (SQLite backend) answers even `findOne({ _id })` with a scan of
+    // the collection (measured by bench/feed.bench.ts), so a page's worth of point reads would be as many scans.
     return (
       await this.collection(collection)
         .find({ _id: { $in: [...ids] as never[] } })
@@ -70,8 +75,12 @@ export class MongoDocumentStore implements DocumentStore {
     return doc ? toDoc(doc) : undefined;
   }
 
-  async findAll(collection: CollectionName, filter: Filter): Promise<Doc[]> {
-    return (await this.collection(collection).find(filter).toArray()).map(toDoc);
+  async findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]> {
+    return (
+      await this.collection(collection)
+        .find(filter, { projection: projectionOf(fields) })
+        .toArray()
+    ).map(toDoc);
   }
 
   async page(
@@ -80,6 +89,7 @@ export class MongoDocumentStore implements DocumentStore {
     sort: Sort,
     after: Position | undefined,
     limit: number,
+    fields?: readonly string[],
   ): Promise<Doc[]> {
     const beyond = sort.order === 1 ? '$gt' : '$lt';
     const query: MongoFilter<Document> = after
@@ -92,7 +102,7 @@ export class MongoDocumentStore implements DocumentStore {
         }
       : { ...filter };
     const docs = await this.collection(collection)
-      .find(query)
+      .find(query, { projection: projectionOf(fields) })
       .sort({ [sort.field]: sort.order, _id: sort.order })
       .limit(limit)
       .toArray();
@@ -141,6 +151,11 @@ export class MongoDocumentStore implements DocumentStore {
   }
 }
 
+/** Only `fields` (and `_id`, `rev`) when given; every field otherwise. */
+function projectionOf(fields: readonly string[] | undefined): Document | undefined {
+  return fields && Object.fromEntries([...fields, 'rev'].map((field) => [field, 1]));
+}
+
 function toDoc({ _id, ...fields }: Document): Doc {
   return { id: String(_id), ...fields } as Doc;
 }
@@ -172,8 +187,20 @@ export class RedisFeedStore implements FeedStore {
     await execOrThrow(pipeline);
   }
 
-  async remove(userIds: readonly string[], postIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0 || postIds.length === 0) return;
+  /** Adds each user's own entries, all in one pipeline (the rebuild's export). */
+  async addEach(feeds: readonly (readonly [string, readonly FeedEntry[]])[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const [userId, entries] of feeds) {
+      if (entries.length === 0) continue;
+      pipeline.zadd(this.key(userId), ...entries.flatMap((entry) => [entry.score, entry.postId]));
+      pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
+    if (userIds.length === 0 || entries.length === 0) return;
+    const postIds = entries.map((entry) => entry.postId);
     const pipeline = this.redis.pipeline();
     for (const userId of userIds) pipeline.zrem(this.key(userId), ...postIds);
     await execOrThrow(pipeline);

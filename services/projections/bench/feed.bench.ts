@@ -1,0 +1,128 @@
+import { openSqliteEventStore } from '@gram/event-store';
+import { startTestServers } from '@gram/test-servers';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import type { Doc } from '../src/read-model/document-store.js';
+import { Generations } from '../src/read-model/generations.js';
+import type { MongoRedisReadModelStore } from '../src/read-model/mongo-redis-store.js';
+import { rebuildGeneration } from '../src/rebuild/rebuild.js';
+import { HistoryBuilder } from '../test/history.js';
+import { percentile, report } from './report.js';
+
+// pnpm --filter @gram/projections bench feed [--save-baseline] — the first home-feed page (20 posts with their
+// authors) of a user following 500 accounts, two ways, on the same MongoDB (FerretDB) and Redis:
+// - fan-out on write: the user's Redis sorted set, then the 20 posts and their authors by id;
+// - fan-out on read: the user's follow edges, then the newest 20 posts among the 500 authors' posts, then the
+//   authors: what every feed read would cost without the sorted sets.
+// Both answer the same page (checked). Reads run one after another; reads/s is their count over the time taken.
+const followed = 500;
+const postsPerAuthor = Number(process.env.BENCH_POSTS_PER_AUTHOR ?? 4);
+const reads = Number(process.env.BENCH_READS ?? 100);
+const pageSize = 20;
+
+const h = new HistoryBuilder();
+const reader = h.register('reader');
+const authors = Array.from({ length: followed }, (_, i) => h.register(`author_${i}`));
+for (const author of authors) h.follow(reader, author);
+for (let round = 0; round < postsPerAuthor; round++) for (const author of authors) h.post(author);
+const events = openSqliteEventStore({ path: ':memory:' });
+for (const e of h.events) {
+  await events.appendToStream(e.streamId, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }], {
+    expectedRevision: 'any',
+  });
+}
+
+async function fanOutOnWrite(store: MongoRedisReadModelStore): Promise<Doc[]> {
+  const entries = await store.feeds.page(reader, undefined, pageSize);
+  const posts = await store.documents.getMany(
+    'posts',
+    entries.map((entry) => entry.postId),
+  );
+  const byId = new Map(posts.map((post) => [post.id, post]));
+  const page = entries.flatMap((entry) => byId.get(entry.postId) ?? []);
+  await store.documents.getMany(
+    'users',
+    page.map((post) => post.authorId as string),
+  );
+  return page;
+}
+
+async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<Doc[]> {
+  const edges = await store.documents.findAll(
+    'follows',
+    { followerId: reader, following: true, followeeDeleted: false },
+    ['followeeId'],
+  );
+  const raw = await store.documents
+    .collection('posts')
+    .find({
+      authorId: { $in: edges.map((edge) => edge.followeeId as string) },
+      status: 'live',
+      authorDeleted: false,
+    })
+    .sort({ at: -1, _id: -1 })
+    .limit(pageSize)
+    .toArray();
+  const page = raw.map(({ _id, ...fields }) => ({ id: String(_id), ...fields }) as Doc);
+  await store.documents.getMany(
+    'users',
+    page.map((post) => post.authorId as string),
+  );
+  return page;
+}
+
+async function measure(read: () => Promise<Doc[]>) {
+  for (let i = 0; i < 10; i++) await read();
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < reads; i++) {
+    const t = performance.now();
+    await read();
+    samples.push(performance.now() - t);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), perSecond: reads / seconds };
+}
+
+const servers = process.env.MONGO_URL ? undefined : await startTestServers(['redis', 'mongo']);
+const mongo = await MongoClient.connect(process.env.MONGO_URL ?? (servers?.mongo?.url as string));
+const redis = new Redis(process.env.REDIS_URL ?? (servers?.redis?.url as string));
+let ok = false;
+try {
+  const generations = new Generations(mongo.db(`bench_feed_${Date.now()}`), redis);
+  const { generation } = await generations
+    .store(1)
+    .drop()
+    .then(() => rebuildGeneration({ events, generations, graceMs: 0 }));
+  const store = generations.store(generation);
+  const written = (await fanOutOnWrite(store)).map((post) => post.id);
+  const read = (await fanOutOnRead(store)).map((post) => post.id);
+  if (written.length !== pageSize || JSON.stringify(written) !== JSON.stringify(read)) {
+    throw new Error(`the two ways answer different pages:\n${written.join(',')}\n${read.join(',')}`);
+  }
+  console.info(`${followed} followed accounts, ${followed * postsPerAuthor} posts, ${reads} reads each way`);
+  const onWrite = await measure(() => fanOutOnWrite(store));
+  const onRead = await measure(() => fanOutOnRead(store));
+  ok = report('feed', [
+    { metric: 'fan-out on write p50, ms', now: onWrite.p50, better: 'lower' },
+    { metric: 'fan-out on write p99, ms', now: onWrite.p99, better: 'lower' },
+    { metric: 'fan-out on write reads/s', now: onWrite.perSecond, better: 'higher' },
+    { metric: 'fan-out on read p50, ms', now: onRead.p50, better: 'lower' },
+    { metric: 'fan-out on read p99, ms', now: onRead.p99, better: 'lower' },
+    { metric: 'fan-out on read reads/s', now: onRead.perSecond, better: 'higher' },
+    {
+      metric: 'reads/s, write over read (x)',
+      now: onWrite.perSecond / onRead.perSecond,
+      better: 'higher',
+      target: 10,
+    },
+    { metric: 'p50, read over write (x)', now: onRead.p50 / onWrite.p50, better: 'higher', target: 10 },
+  ]);
+  await generations.store(generation).drop();
+} finally {
+  await mongo.close();
+  redis.disconnect();
+  await events.close();
+  await servers?.stop();
+}
+process.exitCode = ok ? 0 : 1;

@@ -1,0 +1,24 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+// pnpm --filter @gram/projections bench [name] [--save-baseline]: every benchmark, or the one named.
+const benches = ['rebuild', 'feed', 'lag'];
+const args = process.argv.slice(2);
+const named = args.filter((arg) => !arg.startsWith('--'));
+const flags = args.filter((arg) => arg.startsWith('--'));
+const unknown = named.filter((name) => !benches.includes(name));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${benches.join(', ')}`);
+  process.exit(2);
+}
+let failed = false;
+for (const name of named.length > 0 ? named : benches) {
+  console.info(`\n== ${name}`);
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, `${name}.bench.ts`), ...flags],
+    { stdio: 'inherit' },
+  );
+  if (run.status !== 0) failed = true;
+}
+process.exitCode = failed ? 1 : 0;

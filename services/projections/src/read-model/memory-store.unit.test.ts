@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/history.js';
+import type { Doc, FeedEntry } from './document-store.js';
+import { MemoryDocumentStore, MemoryFeedStore } from './memory-store.js';
+
+/** The Redis semantics, plainly: ZADD then ZREMRANGEBYRANK down to `cap`, ZREM, newest first. */
+class ReferenceFeed {
+  entries: FeedEntry[] = [];
+  constructor(private readonly cap: number) {}
+  add(entries: FeedEntry[]) {
+    for (const entry of entries)
+      if (!this.entries.some((e) => e.postId === entry.postId)) this.entries.push({ ...entry });
+    this.entries.sort(
+      (a, b) => b.score - a.score || (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0),
+    );
+    this.entries.length = Math.min(this.entries.length, this.cap);
+  }
+  remove(postIds: string[]) {
+    this.entries = this.entries.filter((e) => !postIds.includes(e.postId));
+  }
+}
+
+describe('memory feeds behave like capped Redis sorted sets', () => {
+  it('random adds (single, batches, out of order, duplicates) and removals keep the same newest entries', async () => {
+    for (const seed of [1, 2, 3]) {
+      const random = seededRandom(seed);
+      const cap = 20;
+      const feeds = new MemoryFeedStore(cap);
+      const reference = new ReferenceFeed(cap);
+      const post = () => {
+        const n = Math.floor(random() * 200);
+        return { postId: `p${String(n).padStart(3, '0')}`, score: 1_000 + Math.floor(n / 2) };
+      };
+      for (let step = 0; step < 2_000; step++) {
+        const r = random();
+        if (r < 0.5) {
+          const entries = [post()];
+          await feeds.add(['u'], entries);
+          reference.add(entries);
+        } else if (r < 0.75) {
+          const entries = Array.from({ length: 1 + Math.floor(random() * 30) }, post);
+          const distinct = [...new Map(entries.map((e) => [e.postId, e])).values()];
+          await feeds.add(['u'], distinct);
+          reference.add(distinct);
+        } else {
+          const removed = Array.from({ length: 1 + Math.floor(random() * 12) }, post);
+          await feeds.remove(['u'], removed);
+          reference.remove(removed.map((e) => e.postId));
+        }
+        expect(await feeds.page('u', undefined, cap + 5)).toEqual(reference.entries);
+      }
+      const [first, second] = reference.entries;
+      if (first && second) {
+        expect(await feeds.page('u', { value: first.score, id: first.postId }, 1)).toEqual([second]);
+      }
+    }
+  });
+});
+
+describe('memory documents answer from their indexes as a scan would', () => {
+  it('counts, finds and pages stay right while documents move between buckets', async () => {
+    const random = seededRandom(5);
+    const store = new MemoryDocumentStore();
+    const all = new Map<string, Doc>();
+    for (let step = 0; step < 3_000; step++) {
+      const id = `e${Math.floor(random() * 300)}`;
+      const fields = {
+        postId: `p${Math.floor(random() * 5)}`,
+        liked: random() < 0.7,
+        userDeleted: random() < 0.1,
+        ...(random() < 0.8 ? { at: Math.floor(random() * 50) } : {}),
+      };
+      await store.setFields('likes', id, fields);
+      all.set(id, { ...(all.get(id) ?? { id, rev: -1 }), ...fields });
+      const filter = { postId: `p${step % 5}`, liked: true, userDeleted: false };
+      const matching = [...all.values()].filter(
+        (doc) => doc.postId === filter.postId && doc.liked === true && doc.userDeleted === false,
+      );
+      expect(await store.count('likes', filter)).toBe(matching.length);
+      expect((await store.findAll('likes', filter)).map((d) => d.id).sort()).toEqual(
+        matching.map((d) => d.id).sort(),
+      );
+      const newest = matching
+        .filter((doc) => typeof doc.at === 'number')
+        .sort((a, b) => (b.at as number) - (a.at as number) || (a.id < b.id ? 1 : -1));
+      const page = await store.page('likes', filter, { field: 'at', order: -1 }, undefined, 4);
+      expect(page.map((d) => d.id)).toEqual(newest.slice(0, 4).map((d) => d.id));
+      const last = newest[3];
+      if (last) {
+        const next = await store.page(
+          'likes',
+          filter,
+          { field: 'at', order: -1 },
+          { value: last.at as number, id: last.id },
+          4,
+        );
+        expect(next.map((d) => d.id)).toEqual(newest.slice(4, 8).map((d) => d.id));
+      }
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { isDeepStrictEqual } from 'node:util';
+import { publicTopics } from '@gram/events';
+import {
+  createKafka,
+  ensureTopics,
+  KafkaPublisher,
+  KafkaSubscriber,
+  publicMessageOf,
+  silentLogger,
+} from '@gram/messaging';
+import { injectServer } from '@gram/test-servers/inject';
+import { describe, expect, it } from 'vitest';
+import { generateHistory } from '../../test/history.js';
+import { fixedReadModels } from '../app.js';
+import { Projector } from '../projection/projector.js';
+import { collections, type Doc } from '../read-model/document-store.js';
+import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
+import { subscribeProjections } from './workers.js';
+
+const brokers = injectServer('kafkaBrokers');
+
+/**
+ * The documents and feeds of `store` that belong to `reference`: the public topics are shared with the other
+ * test files of the run, whose events (other ids) this worker projects too.
+ */
+function ours(store: MemoryReadModelStore, reference: MemoryReadModelStore) {
+  const expected = reference.documents.dump();
+  const actual = store.documents.dump();
+  const feeds = store.feeds.dump();
+  return {
+    documents: Object.fromEntries(
+      collections.map((name) => {
+        const ids = new Set(expected[name].map((doc: Doc) => doc.id));
+        return [name, actual[name].filter((doc) => ids.has(doc.id))];
+      }),
+    ),
+    feeds: Object.fromEntries(Object.keys(reference.feeds.dump()).map((userId) => [userId, feeds[userId]])),
+  };
+}
+
+describe.skipIf(brokers === undefined)('projections fed by Kafka (KafkaSubscriber, real broker)', () => {
+  it('every event published twice through the public topics builds the read model of one clean pass', async () => {
+    const history = generateHistory({ users: 15, follows: 40, posts: 30, likes: 80, comments: 30, seed: 11 });
+    const messages = history.flatMap((event) => publicMessageOf(event) ?? []);
+    const reference = createMemoryReadModelStore();
+    const clean = new Projector(reference);
+    for (const { message } of messages) await clean.apply(message);
+
+    const kafka = createKafka({
+      brokers: brokers as string[],
+      clientId: 'projections-test',
+      logger: silentLogger,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(
+      admin,
+      publicTopics.map((topic) => ({ topic, numPartitions: 3 })),
+    );
+    await admin.disconnect();
+
+    const store = createMemoryReadModelStore();
+    const subscriber = new KafkaSubscriber({ kafka, logger: silentLogger, shutdownSignals: [] });
+    const publisher = new KafkaPublisher(kafka);
+    try {
+      await subscribeProjections(subscriber, fixedReadModels(store));
+      // At least once, as after a relay crash: the whole log again after the first delivery.
+      await publisher.publish(messages);
+      await publisher.publish(messages);
+      const expected = { documents: reference.documents.dump(), feeds: reference.feeds.dump() };
+      const deadline = Date.now() + 60_000;
+      while (!isDeepStrictEqual(ours(store, reference), expected) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(ours(store, reference)).toEqual(expected);
+    } finally {
+      await subscriber.stop();
+      await publisher.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,3 @@
+export * from './consumer.js';
+export * from './contract.js';
+export * from './hourly-counts.js';

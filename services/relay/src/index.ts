@@ -1,0 +1,5 @@
+export * from './asyncapi.js';
+export * from './checkpoint.js';
+export { joinLease, type Lease, type LeaseOptions } from './lease.js';
+export * from './relay.js';
+export * from './topics.js';

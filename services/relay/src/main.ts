@@ -1,0 +1,66 @@
+// The relay as its own process (distributed mode). Run two or more: one publishes, the others stand by.
+//
+//   KAFKA_BROKERS               host:port[,host:port...] (required)
+//   EVENT_STORE_URL / ESDB_URL  esdb:// or kurrentdb:// for KurrentDB; otherwise the SQLite file under DATA_DIR
+//   DATA_DIR                    default ./data
+//   RELAY_ID                    this instance, in logs and as Kafka client id (default relay-<host>-<pid>)
+//   RELAY_NAME                  the relay every instance belongs to (default gram-relay): its lease, fencing, checkpoint
+//   RELAY_TOPIC_PARTITIONS      partitions of the event topics it creates (default 3)
+//   RELAY_SESSION_TIMEOUT_MS    how soon a standby takes over a silent active instance (default 10000)
+//   RELAY_POLL_INTERVAL_MS      SQLite only: how often to look for events appended by other processes (default 5)
+//   RELAY_MAX_BATCH             most events in one Kafka transaction (default 2000)
+//   LOG_LEVEL                   pino level (default info)
+import { hostname } from 'node:os';
+import {
+  type EventStore,
+  eventStoreLocation,
+  openKurrentDbEventStore,
+  openSqliteEventStore,
+} from '@gram/event-store';
+import { brokersFromEnv, createKafka } from '@gram/messaging';
+import { pino } from 'pino';
+import { Relay } from './relay.js';
+
+const env = process.env;
+const instanceId = env.RELAY_ID || `relay-${hostname()}-${process.pid}`;
+const logger = pino({ level: env.LOG_LEVEL ?? 'info', base: { service: 'relay', instance: instanceId } });
+const integer = (name: string, fallback: number) => {
+  const value = Number(env[name] ?? fallback);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+};
+
+const location = eventStoreLocation(env);
+const store: EventStore =
+  location.kind === 'kurrentdb'
+    ? openKurrentDbEventStore({ connectionString: location.connectionString })
+    : // The relay shares the SQLite file with the processes that append: it sees their events only by polling.
+      openSqliteEventStore({ path: location.path, pollIntervalMs: integer('RELAY_POLL_INTERVAL_MS', 5) });
+logger.info({ eventStore: location.kind === 'sqlite' ? location.path : 'kurrentdb' }, 'event store opened');
+
+const brokers = brokersFromEnv(env);
+const relay = await Relay.start({
+  store,
+  kafka: createKafka({ brokers, clientId: instanceId, logger }),
+  name: env.RELAY_NAME || 'gram-relay',
+  instanceId,
+  partitions: integer('RELAY_TOPIC_PARTITIONS', 3),
+  sessionTimeoutMs: integer('RELAY_SESSION_TIMEOUT_MS', 10_000),
+  maxBatch: integer('RELAY_MAX_BATCH', 2_000),
+  logger,
+});
+logger.info({ brokers }, 'relay started; publishing whenever it holds the lease');
+
+let stopping = false;
+const shutdown = async (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info(
+    { signal, position: relay.position ?? null },
+    'stopping: finishing the transaction in progress',
+  );
+  await relay.stop();
+  await store.close();
+  logger.info({ position: relay.position ?? null }, 'relay stopped');
+};
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, (s) => void shutdown(s));

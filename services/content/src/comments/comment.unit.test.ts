@@ -1,5 +1,5 @@
+import { deciderSpec } from '@gram/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../test/decider-spec.js';
 import { type CommentEvent, commentDecider, commentVisibility } from './comment.js';
 
 const spec = deciderSpec(commentDecider);

@@ -1,5 +1,5 @@
+import { deciderSpec } from '@gram/service-kit/testing';
 import { describe, it } from 'vitest';
-import { deciderSpec } from '../../test/decider-spec.js';
 import type { PostVisibility } from '../posts/post.js';
 import { type LikeEvent, likeDecider } from './like.js';
 

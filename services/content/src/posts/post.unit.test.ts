@@ -1,5 +1,5 @@
+import { deciderSpec } from '@gram/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../test/decider-spec.js';
 import { type PostEvent, postDecider, postVisibility } from './post.js';
 
 const spec = deciderSpec(postDecider);

@@ -1,5 +1,5 @@
+import { deciderSpec } from '@gram/service-kit/testing';
 import { describe, it } from 'vitest';
-import { deciderSpec } from '../../test/decider-spec.js';
 import type { CommentVisibility } from '../comments/comment.js';
 import { type ReplyEvent, replyDecider } from './reply.js';
 

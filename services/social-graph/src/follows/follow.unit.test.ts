@@ -1,6 +1,6 @@
 import type { AccountStatus } from '@gram/service-kit';
+import { deciderSpec } from '@gram/service-kit/testing';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../../test/decider-spec.js';
 import { type FollowCommand, type FollowEvent, followDecider } from './follow.js';
 
 const spec = deciderSpec(followDecider);
@@ -48,13 +48,13 @@ describe('FollowUser', () => {
   it('refuses to let a user follow themselves', () => {
     spec()
       .when(follow(t1, 'active', followerId))
-      .thenError('CannotFollowSelf');
+      .thenFailsWith('CannotFollowSelf');
   });
 
   it('answers not found for an account that never existed or was deleted', () => {
-    spec().when(follow(t1, 'none')).thenError('UserNotFound');
-    spec().when(follow(t1, 'deleted')).thenError('UserNotFound');
-    spec(followed(t1)).when(follow(t2, 'deleted')).thenError('UserNotFound');
+    spec().when(follow(t1, 'none')).thenFailsWith('UserNotFound');
+    spec().when(follow(t1, 'deleted')).thenFailsWith('UserNotFound');
+    spec(followed(t1)).when(follow(t2, 'deleted')).thenFailsWith('UserNotFound');
   });
 });
 
@@ -78,8 +78,8 @@ describe('UnfollowUser', () => {
   });
 
   it('answers not found for an account that never existed or was deleted', () => {
-    spec().when(unfollow(t1, 'none')).thenError('UserNotFound');
-    spec(followed(t1)).when(unfollow(t2, 'deleted')).thenError('UserNotFound');
+    spec().when(unfollow(t1, 'none')).thenFailsWith('UserNotFound');
+    spec(followed(t1)).when(unfollow(t2, 'deleted')).thenFailsWith('UserNotFound');
   });
 });
 

@@ -1,5 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
-import { jwksAccessTokenVerifier } from '@gram/service-kit';
+import { closeOnSignals, jwksAccessTokenVerifier } from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
 import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 
@@ -30,18 +30,7 @@ app.addHook('onClose', async () => {
   await store.close();
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    app.log.info({ signal }, 'shutting down');
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+closeOnSignals(app);
 
 const location = eventStoreLocation(process.env);
 await app.listen({ port, host });

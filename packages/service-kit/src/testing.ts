@@ -1,13 +1,10 @@
-import type { DomainEvent } from '@gram/events';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { expect } from 'vitest';
 import {
   type AccessTokenVerifier,
   accessTokenAudience,
   accessTokenIssuer,
   jwksAccessTokenVerifier,
 } from './auth.js';
-import { type Decider, type DomainError, foldEvents, isDomainError } from './domain.js';
 import { newId } from './ids.js';
 
 /**
@@ -33,29 +30,4 @@ export async function createTestTokenIssuer(): Promise<{
         .setExpirationTime(options.expiresIn ?? '15m')
         .sign(privateKey),
   };
-}
-
-/**
- * Given(events) / When(command) / Then(events or error) for a decider: the state is only ever
- * built by folding past events, exactly as it is when loaded from the store.
- */
-export function deciderSpec<TCommand, TState, TEvent extends DomainEvent, TError extends DomainError>(
-  decider: Decider<TCommand, TState, TEvent, TError>,
-) {
-  return (...given: TEvent[]) => ({
-    when: (command: TCommand) => {
-      const decision = decider.decide(command, foldEvents(decider.evolve, decider.initialState(), given));
-      return {
-        thenRecords: (...expected: TEvent[]) => {
-          expect(isDomainError(decision) ? { unexpectedError: decision } : decision).toEqual(expected);
-        },
-        thenNothingHappens: () => {
-          expect(isDomainError(decision) ? { unexpectedError: decision } : decision).toEqual([]);
-        },
-        thenFailsWith: (code: TError['code']) => {
-          expect(isDomainError(decision) ? decision.code : { unexpectedEvents: decision }).toBe(code);
-        },
-      };
-    },
-  });
 }

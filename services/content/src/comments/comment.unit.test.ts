@@ -1,4 +1,4 @@
-import { deciderSpec } from '@gram/service-kit/testing';
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
 import { type CommentEvent, commentDecider, commentVisibility } from './comment.js';
 

@@ -1,4 +1,4 @@
-import { deciderSpec } from '@gram/service-kit/testing';
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, it } from 'vitest';
 import type { PostVisibility } from '../posts/post.js';
 import { type LikeEvent, likeDecider } from './like.js';

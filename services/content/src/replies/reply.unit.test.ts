@@ -1,4 +1,4 @@
-import { deciderSpec } from '@gram/service-kit/testing';
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, it } from 'vitest';
 import type { CommentVisibility } from '../comments/comment.js';
 import { type ReplyEvent, replyDecider } from './reply.js';

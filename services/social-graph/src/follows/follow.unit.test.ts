@@ -1,5 +1,5 @@
 import type { AccountStatus } from '@gram/service-kit';
-import { deciderSpec } from '@gram/service-kit/testing';
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
 import { type FollowCommand, type FollowEvent, followDecider } from './follow.js';
 

@@ -8,6 +8,7 @@ import {
 } from '@gram/service-kit';
 import { createIdentityContext, type IdentityContext, type IdentityDeps } from './context.js';
 import { keyRoutes } from './keys/routes.js';
+import { introspectionRoutes } from './sessions/introspection.js';
 import { sessionRoutes } from './sessions/routes.js';
 import { userRoutes } from './users/routes.js';
 
@@ -42,6 +43,8 @@ export async function buildIdentityApp(options: IdentityAppOptions): Promise<Ser
     isRevoked: context.revocation.isRevoked,
   });
   await app.register(identityRoutes, context);
+  // Internal, for the gateway only: the embedded mode does not mount it, the gateway never routes it.
+  await app.register(introspectionRoutes, context);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

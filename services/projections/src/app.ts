@@ -4,9 +4,11 @@ import {
   createServiceApp,
   type ServiceApp,
 } from '@gram/service-kit';
+import type { Registry } from 'prom-client';
 import { ReadModelQueries } from './queries/read-model-queries.js';
 import type { ReadModelStore } from './read-model/document-store.js';
 import { projectionsRoutes } from './routes.js';
+import type { AppliedPositions } from './runtime/applied-positions.js';
 
 /**
  * The read models the query API answers from. `current()` is read on every query, so the rebuild can switch
@@ -24,6 +26,12 @@ export interface ProjectionsAppOptions {
   readModels: ReadModels;
   verifier: AccessTokenVerifier;
   logger?: boolean;
+  /** what the workers of this process have applied, for read-your-writes */
+  applied?: AppliedPositions;
+  /** how long a read sending a consistency token waits at most (default 2000 ms) */
+  consistencyTimeoutMs?: number;
+  /** served at `/metrics` (Prometheus text): the workers' lag and positions */
+  registry?: Registry;
 }
 
 /** The query API: every read route of API.md, served from the read models. */
@@ -39,7 +47,19 @@ export function buildProjectionsApp(options: ProjectionsAppOptions): ServiceApp 
     // A deleted account's tokens answer 401 as soon as the read model knows of the deletion.
     isRevoked: (claims) => queries.isDeletedAccount(claims.userId),
   });
-  app.register(projectionsRoutes, { queries });
+  app.register(projectionsRoutes, {
+    queries,
+    ...(options.applied ? { applied: options.applied } : {}),
+    ...(options.consistencyTimeoutMs !== undefined
+      ? { consistencyTimeoutMs: options.consistencyTimeoutMs }
+      : {}),
+  });
+  const { registry } = options;
+  if (registry) {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,6 +1,8 @@
 export * from './app.js';
 export { ReadModelQueries } from './queries/read-model-queries.js';
-export { projectionsRoutes } from './routes.js';
+export { consistencyTokenHeader, type ProjectionsRoutesOptions, projectionsRoutes } from './routes.js';
+export { AppliedPositions } from './runtime/applied-positions.js';
+export { ProjectionMetrics } from './runtime/metrics.js';
 export {
   type EmbeddedProjections,
   startEmbeddedProjections,

@@ -1,11 +1,14 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
 import { brokersFromEnv, createKafka, KafkaSubscriber } from '@gram/messaging';
-import { jwksAccessTokenVerifier } from '@gram/service-kit';
+import { closeOnSignals, jwksAccessTokenVerifier } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildProjectionsApp, fixedReadModels, type ReadModels } from './app.js';
 import { Generations } from './read-model/generations.js';
+import { AppliedPositions } from './runtime/applied-positions.js';
 import { projectorOptionsFromEnv } from './runtime/config.js';
+import { ProjectionMetrics } from './runtime/metrics.js';
 import { startEmbeddedProjections, subscribeProjections } from './runtime/workers.js';
 
 // Distributed when MONGO_URL is set: read models in MongoDB + Redis, fed from Kafka (KAFKA_BROKERS).
@@ -14,7 +17,12 @@ const options = projectorOptionsFromEnv();
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
 
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'gram_projections_' });
+const metrics = new ProjectionMetrics(registry);
 let readModels: ReadModels;
+let applied: AppliedPositions;
+const closers: (() => Promise<unknown>)[] = [];
 if (process.env.MONGO_URL) {
   const mongo = await MongoClient.connect(process.env.MONGO_URL);
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -23,16 +31,31 @@ if (process.env.MONGO_URL) {
   const subscriber = new KafkaSubscriber({
     kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'projections' }),
   });
-  await subscribeProjections(subscriber, readModels, options);
+  applied = new AppliedPositions();
+  await subscribeProjections(subscriber, readModels, { ...options, applied, metrics });
+  // On SIGTERM: leave the consumer group (offsets of finished work committed), then close the clients.
+  closers.push(
+    () => subscriber.stop(),
+    () => mongo.close(),
+    () => redis.quit(),
+  );
 } else {
   console.info('projections: embedded mode, event store', eventStoreLocation(process.env));
-  const projections = await startEmbeddedProjections(openEventStoreFromEnv(), options);
+  const projections = await startEmbeddedProjections(openEventStoreFromEnv(), { ...options, metrics });
   readModels = fixedReadModels(projections.store);
+  applied = projections.applied;
+  closers.push(() => projections.stop());
 }
 
 const app = buildProjectionsApp({
   readModels,
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl)),
   logger: true,
+  applied,
+  registry,
 });
+app.addHook('onClose', async () => {
+  for (const close of closers) await close();
+});
+closeOnSignals(app);
 await app.listen({ port: Number(process.env.PORT ?? 4004), host: process.env.HOST ?? '0.0.0.0' });

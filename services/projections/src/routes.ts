@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Id } from '@gram/events';
-import { caller, HttpProblem, problems } from '@gram/service-kit';
+import { caller, decodeConsistencyToken, HttpProblem, problems } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
 import { CommentView, PageOf, PostView, ProfileView, ReplyView, UserSummaryView } from './queries/views.js';
+import type { AppliedPositions } from './runtime/applied-positions.js';
 
 const ListQuery = Type.Object(
   {
@@ -33,11 +34,36 @@ async function orNotFound<T>(query: Promise<T>): Promise<T> {
   }
 }
 
+export interface ProjectionsRoutesOptions {
+  queries: ReadModelQueries;
+  /** what the read models have applied: reads sending `x-consistency-token` wait on it (read-your-writes) */
+  applied?: AppliedPositions;
+  /** how long such a read waits at most before answering what the read model has (default 2000 ms) */
+  consistencyTimeoutMs?: number;
+}
+
+export const consistencyTokenHeader = 'x-consistency-token';
+
 /** Every read route of API.md, with its full path, for the standalone app and the gateway alike. */
-export const projectionsRoutes: FastifyPluginAsyncTypebox<{ queries: ReadModelQueries }> = async (
+export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptions> = async (
   app,
-  { queries },
+  { queries, applied, consistencyTimeoutMs = 2_000 },
 ) => {
+  // Read-your-writes: a read that sends back a write's consistency token waits, bounded, until the read
+  // models have applied that write; `x-read-consistency` says whether it did (`applied`) or gave up (`timeout`).
+  app.addHook('preHandler', async (request, reply) => {
+    const token = request.headers[consistencyTokenHeader];
+    if (token === undefined || applied === undefined) return;
+    const position = typeof token === 'string' ? decodeConsistencyToken(token) : undefined;
+    if (position === undefined) {
+      throw new HttpProblem(400, `${consistencyTokenHeader} is not a token this API issued`, {
+        errors: [{ field: consistencyTokenHeader, message: 'must be the x-consistency-token of a write' }],
+      });
+    }
+    const done = await applied.waitFor(position, consistencyTimeoutMs);
+    reply.header('x-read-consistency', done ? 'applied' : 'timeout');
+  });
+
   const viewer = (request: { auth: { userId: string } | null }) => request.auth?.userId;
 
   app.get(

@@ -9,7 +9,9 @@
 //   RELAY_SESSION_TIMEOUT_MS    how soon a standby takes over a silent active instance (default 10000)
 //   RELAY_POLL_INTERVAL_MS      SQLite only: how often to look for events appended by other processes (default 5)
 //   RELAY_MAX_BATCH             most events in one Kafka transaction (default 2000)
+//   METRICS_PORT                serves GET /metrics (Prometheus text: lag, position, active) and /health (default 9465)
 //   LOG_LEVEL                   pino level (default info)
+import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import {
   type EventStore,
@@ -19,6 +21,8 @@ import {
 } from '@gram/event-store';
 import { brokersFromEnv, createKafka } from '@gram/messaging';
 import { pino } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { RelayMetrics } from './metrics.js';
 import { Relay } from './relay.js';
 
 const env = process.env;
@@ -38,6 +42,10 @@ const store: EventStore =
       openSqliteEventStore({ path: location.path, pollIntervalMs: integer('RELAY_POLL_INTERVAL_MS', 5) });
 logger.info({ eventStore: location.kind === 'sqlite' ? location.path : 'kurrentdb' }, 'event store opened');
 
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'gram_relay_process_' });
+const metrics = new RelayMetrics(registry);
+
 const brokers = brokersFromEnv(env);
 const relay = await Relay.start({
   store,
@@ -48,7 +56,24 @@ const relay = await Relay.start({
   sessionTimeoutMs: integer('RELAY_SESSION_TIMEOUT_MS', 10_000),
   maxBatch: integer('RELAY_MAX_BATCH', 2_000),
   logger,
+  metrics,
 });
+
+// A plain HTTP listener for the scraper and the health check: the relay serves nothing else.
+const metricsServer = createServer((request, response) => {
+  if (request.method === 'GET' && request.url === '/metrics') {
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  } else if (request.method === 'GET' && request.url === '/health') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+  } else {
+    response.writeHead(404).end();
+  }
+});
+const metricsPort = Number(env.METRICS_PORT ?? 9465);
+metricsServer.listen(metricsPort, env.HOST ?? '0.0.0.0');
 logger.info({ brokers }, 'relay started; publishing whenever it holds the lease');
 
 let stopping = false;
@@ -59,6 +84,7 @@ const shutdown = async (signal: NodeJS.Signals) => {
     { signal, position: relay.position ?? null },
     'stopping: finishing the transaction in progress',
   );
+  metricsServer.close();
   await relay.stop();
   await store.close();
   logger.info({ position: relay.position ?? null }, 'relay stopped');

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { openSqliteEventStore, type SqliteEventStore } from '@gram/event-store';
 import { publicTopics, streamIds } from '@gram/events';
 import { ensureTopics, silentLogger } from '@gram/messaging';
+import { Registry } from 'prom-client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPost, follow, like, newAccount, signUp } from '../test/history.js';
 import { type ReadMessage, readTopics, testBrokers, testKafka, topicEnds } from '../test/kafka.js';
+import { RelayMetrics } from './metrics.js';
 import { Relay, type RelayOptions } from './relay.js';
 import { eventTopicSpecs, relayCoordinates } from './topics.js';
 
@@ -161,6 +163,21 @@ describe.skipIf(!brokers)('relay against real Kafka', () => {
 
     expect(second.published).toBe(1);
     expect(messages.map((m) => m.headers.ce_type).sort()).toEqual(['PostCreated', 'UserRegistered']);
+  });
+
+  it('reports its lag per published event, its checkpoint position and that it is active, in Prometheus text', async () => {
+    const registry = new Registry();
+    const account = newAccount(1);
+    await signUp(store, account);
+    const relay = await startRelay({ metrics: new RelayMetrics(registry) });
+    const head = await store.headPosition();
+    while ((relay.position ?? 0) < head) await new Promise((resolve) => setTimeout(resolve, 20));
+    const text = await registry.metrics();
+    // signup appends its reservations and credentials too: every event read counts, published or private
+    const count = Number(/gram_relay_lag_seconds_count (\d+)/.exec(text)?.[1]);
+    expect(count).toBe(head);
+    expect(text).toContain(`gram_relay_position ${head}`);
+    expect(text).toContain('gram_relay_active 1');
   });
 
   it('keeps one instance active; when it stops, the standby takes over from the checkpoint and nothing is lost', async () => {

@@ -15,6 +15,7 @@ import {
 import type { Kafka, TopicMessages, Transaction } from 'kafkajs';
 import { checkpointMessages, readCheckpoint } from './checkpoint.js';
 import { joinLease, type Lease } from './lease.js';
+import type { RelayMetrics } from './metrics.js';
 import {
   coordinationTopicSpecs,
   defaultTopicPartitions,
@@ -41,6 +42,8 @@ export interface RelayOptions {
   /** a standby takes over this long after the active instance stopped heartbeating */
   sessionTimeoutMs?: number;
   logger?: Logger;
+  /** lag and position for Prometheus */
+  metrics?: RelayMetrics;
 }
 
 export type RelayStatus = 'standby' | 'active' | 'stopped';
@@ -175,6 +178,7 @@ export class Relay {
       this.publishedCount += published;
     });
     this.session = session;
+    this.options.metrics?.active(true);
     for (const wake of this.activeWaiters) wake();
     this.activeWaiters.clear();
     this.sessionRun = this.runSession(session);
@@ -206,6 +210,7 @@ export class Relay {
     await this.sessionRun;
     this.session = undefined;
     this.sessionRun = undefined;
+    this.options.metrics?.active(false);
     this.logger.info(
       { relay: this.name, instance: this.options.instanceId },
       'relay stopped publishing: standby',
@@ -272,6 +277,10 @@ class PublishingSession {
         }
         await transaction.commit();
         this.onCommitted(position, messages.length);
+        this.options.metrics?.committed(
+          position,
+          batch.map((event) => event.recordedAt),
+        );
         if (this.stopping) return;
         transaction = await producer.transaction();
       }
@@ -312,6 +321,8 @@ class PublishingSession {
 interface ReadEvent {
   message: { topic: string; record: KafkaRecord } | undefined;
   position: number;
+  /** when it was appended, ms since the epoch */
+  recordedAt: number;
 }
 
 /**
@@ -364,6 +375,7 @@ class ReadAhead {
         this.items.push({
           message: published && { topic: published.topic, record: toKafkaRecord(published.message) },
           position: event.position,
+          recordedAt: event.createdAt.getTime(),
         });
         this.wakeTaker?.();
         while (this.items.length >= this.capacity && !this.stopped) {

@@ -5,8 +5,16 @@ import type { ReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import type { ReadModelStore } from '../read-model/document-store.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
+import { AppliedPositions } from './applied-positions.js';
+import type { ProjectionMetrics } from './metrics.js';
 
 export const projectionsGroupId = 'projections';
+
+export interface WorkerOptions extends ProjectorOptions {
+  /** told of every applied message, for read-your-writes */
+  applied?: AppliedPositions;
+  metrics?: ProjectionMetrics;
+}
 
 /**
  * Subscribes the projection handlers to every public topic as one consumer group. The handler writes into
@@ -16,8 +24,9 @@ export const projectionsGroupId = 'projections';
 export async function subscribeProjections(
   subscriber: Subscriber,
   readModels: ReadModels,
-  options: ProjectorOptions = {},
+  options: WorkerOptions = {},
 ): Promise<void> {
+  const { applied, metrics } = options;
   const projectors = new WeakMap<ReadModelStore, Projector>();
   const projectorOf = (store: ReadModelStore) => {
     let projector = projectors.get(store);
@@ -30,7 +39,11 @@ export async function subscribeProjections(
   await subscriber.subscribe({
     groupId: projectionsGroupId,
     topics: publicTopics,
-    handler: (message) => projectorOf(readModels.current()).handle(message),
+    handler: async (message) => {
+      await projectorOf(readModels.current()).handle(message);
+      applied?.applied(message.position);
+      metrics?.applied(message);
+    },
   });
 }
 
@@ -38,6 +51,8 @@ export interface EmbeddedProjections {
   readonly store: ReadModelStore;
   readonly relay: InProcessRelay;
   readonly bus: InProcessBus;
+  /** the positions the read models have applied (everything up to the rebuild, then each message) */
+  readonly applied: AppliedPositions;
   stop(): Promise<void>;
 }
 
@@ -47,16 +62,18 @@ export interface EmbeddedProjections {
  */
 export async function startEmbeddedProjections(
   events: EventStore,
-  options: ProjectorOptions & { bus?: InProcessBus } = {},
+  options: ProjectorOptions & { bus?: InProcessBus; metrics?: ProjectionMetrics } = {},
 ): Promise<EmbeddedProjections> {
   const { store, position } = await rebuildInMemory(events, options);
   const bus = options.bus ?? new InProcessBus();
-  await subscribeProjections(bus, { current: () => store }, options);
+  const applied = new AppliedPositions({ floor: position });
+  await subscribeProjections(bus, { current: () => store }, { ...options, applied });
   const relay = startInProcessRelay({ store: events, publisher: bus, after: position });
   return {
     store,
     relay,
     bus,
+    applied,
     async stop() {
       await relay.stop();
       await bus.stop();

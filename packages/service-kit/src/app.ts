@@ -1,3 +1,4 @@
+import { AjvCompiler, type BuildCompilerFromPool, type ValidatorFactory } from '@fastify/ajv-compiler';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -5,6 +6,8 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   type FastifyServerOptions,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
@@ -42,7 +45,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    schemaController: { compilersFactory: { buildValidator: strictBodies() } },
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ProblemDetails);
@@ -66,6 +70,10 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? documentProblemsAsProblemJson(document.openapiObject)
+        : document.swaggerObject,
   });
 
   app.get(
@@ -74,6 +82,29 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+/**
+ * Validators for request parts. Query strings, path parameters and headers arrive as text, so their
+ * values are coerced to the schema's types (`?limit=5` is the number 5). A JSON body carries its own
+ * types and is validated as sent: `{ "caption": 5 }` or `{ "bio": null }` is a 400 naming the field,
+ * never silently turned into a string.
+ */
+function strictBodies(): ValidatorFactory {
+  const compilers = AjvCompiler();
+  const common = { allErrors: true, removeAdditional: false, useDefaults: true } as const;
+  const factory: BuildCompilerFromPool = (externalSchemas, serverOptions) => {
+    type Options = Parameters<BuildCompilerFromPool>[1];
+    const withOptions = (customOptions: object) => ({ ...serverOptions, customOptions }) as Options;
+    const coercing = compilers(externalSchemas, withOptions({ ...common, coerceTypes: 'array' }));
+    const strict = compilers(externalSchemas, withOptions({ ...common, coerceTypes: false }));
+    // fastify calls the compiler with the route's schema definition, httpPart included
+    return ((route: { httpPart?: string }) =>
+      (route.httpPart === 'body' ? strict : coercing)(
+        route as never,
+      )) as unknown as ReturnType<BuildCompilerFromPool>;
+  };
+  return factory;
 }
 
 function errorHandler(
@@ -104,6 +135,48 @@ function errorHandler(
   }
   request.log.error({ err: error }, 'unhandled error');
   return reply.code(500).send(problemBody(500, 'an unexpected error occurred; it has been logged'));
+}
+
+/**
+ * What the router refuses before any route runs (a path that is not valid percent-encoding, a path
+ * parameter over the router's length limit) is bad input like any other: a 400 problem, not fastify's
+ * own JSON (nor its 414, which the API does not know). No hook runs for it, hence the request id here.
+ */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const detail =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is too long'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'the path is not valid percent-encoding'
+        : error.message;
+  reply
+    .code(400)
+    .header('x-request-id', request.id)
+    .type('application/problem+json')
+    .send(problemBody(400, detail));
+}
+
+type OpenApiResponses = Record<string, { content?: Record<string, unknown> }>;
+type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: OpenApiResponses }>> };
+
+/**
+ * Every error of the API is RFC 9457 problem details sent as `application/problem+json` (the error
+ * handler above); @fastify/swagger documents every response schema as `application/json`. This puts the
+ * media type the errors are sent with on every 4xx and 5xx response of the document.
+ */
+function documentProblemsAsProblemJson<T extends object>(document: T): T {
+  const paths = (document as OpenApiDocument).paths ?? {};
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        const content = response?.content;
+        if (!/^[45]/.test(status) || content === undefined || !('application/json' in content)) continue;
+        const { 'application/json': media, ...others } = content;
+        response.content = { 'application/problem+json': media, ...others };
+      }
+    }
+  }
+  return document;
 }
 
 /** `/userName` → `userName`, `/items/0/x` → `items.0.x`; a missing property names itself. */

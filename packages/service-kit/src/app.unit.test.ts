@@ -22,6 +22,11 @@ async function buildApp() {
     },
     async (request, reply) => reply.code(201).send({ name: request.body.name }),
   );
+  app.get(
+    '/counted',
+    { schema: { querystring: Type.Object({ limit: Type.Integer({ default: 20 }) }) } },
+    async (request) => ({ limit: request.query.limit }),
+  );
   app.get('/teapot', async () => {
     throw new HttpProblem(409, 'taken', { errors: [{ field: 'userName', message: 'is taken' }] });
   });
@@ -43,6 +48,27 @@ describe('service app', () => {
     expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['count', 'name']);
   });
 
+  it('validates a JSON body as sent: a number or null where a string belongs is a 400, not coerced', async () => {
+    const { app } = await buildApp();
+    for (const payload of [
+      { name: 12345, count: 1 },
+      { name: null, count: 1 },
+      { name: 'ok', count: '3' },
+      { name: false, count: 1 },
+    ]) {
+      const res = await app.inject({ method: 'POST', url: '/things', payload });
+      expect(res.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(res.json().errors.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('coerces query string values to the schema types, with their defaults', async () => {
+    const { app } = await buildApp();
+    expect((await app.inject({ method: 'GET', url: '/counted?limit=5' })).json()).toEqual({ limit: 5 });
+    expect((await app.inject({ method: 'GET', url: '/counted' })).json()).toEqual({ limit: 20 });
+    expect((await app.inject({ method: 'GET', url: '/counted?limit=x' })).statusCode).toBe(400);
+  });
+
   it('answers malformed JSON with 400, not 500', async () => {
     const { app } = await buildApp();
     const res = await app.inject({
@@ -60,6 +86,37 @@ describe('service app', () => {
     const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ status: 404, detail: 'no route for GET /nope' });
+  });
+
+  it("answers a path that is not valid percent-encoding with a 400 problem, not fastify's own JSON", async () => {
+    const { app } = await buildApp();
+    const res = await app.inject({ method: 'GET', url: '/things/%E0%A4%A' });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 400, title: 'Bad Request', detail: expect.any(String) });
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  it('answers a path parameter over the router length limit with a 400 problem, not a 414', async () => {
+    const { app } = await buildApp();
+    app.get('/things/:name', async () => ({}));
+    const res = await app.inject({ method: 'GET', url: `/things/${'a'.repeat(101)}` });
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 400, detail: 'a path segment is too long' });
+  });
+
+  it('documents error responses as application/problem+json, the media type they are sent with', async () => {
+    const { app } = await buildApp();
+    await app.ready();
+    const document = app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: object }> }>>;
+    };
+    const responses = document.paths['/things']?.post?.responses;
+    expect(Object.keys(responses?.['201']?.content ?? {})).toEqual(['application/json']);
+    expect(Object.keys(responses?.['400']?.content ?? {})).toEqual(['application/problem+json']);
+    const res = await app.inject({ method: 'POST', url: '/things', payload: {} });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it('renders an HttpProblem with its status and field errors', async () => {

@@ -9,6 +9,7 @@ export { MINIO_MODULE_VERSION, startS3 } from './minio.js';
 export { serverMode } from './mode.js';
 export { startMongo } from './mongo.js';
 export { startRedis } from './redis.js';
+export { installSchemathesis, SCHEMATHESIS_VERSION, type SchemathesisInstallation } from './schemathesis.js';
 export {
   type StartTestServersOptions,
   serversFromEnv,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpProblem, problems } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { immutableCacheControl, type MediaStorage } from '../storage/media-storage.js';
+import { imageMediaTypes } from '../uploads/image-format.js';
 import { etagOfKey } from '../uploads/media-keys.js';
 import { filesPath } from '../uploads/media-view.js';
 
@@ -24,8 +25,17 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (a
         summary: 'The bytes of a stored image',
         params: Type.Object({ '*': Type.String() }),
         response: {
-          // The bytes are streamed as they are: the schema documents them and never serializes them.
-          200: Type.Unsafe<Readable>({ type: 'string', format: 'binary', description: 'the image' }),
+          // The bytes are streamed as they are, with the media type they were stored with: the schema
+          // documents them and never serializes them.
+          200: {
+            description: 'the image',
+            content: Object.fromEntries(
+              imageMediaTypes.map((type) => [
+                type,
+                { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) },
+              ]),
+            ),
+          },
           304: Type.Null({ description: 'the cached copy (If-None-Match) is current' }),
           ...problems(404),
         },

@@ -1,5 +1,15 @@
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
+/** The media type each format is stored and served with. */
+export const imageMediaType: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+};
+
+/** Every media type a stored image is served with. */
+export const imageMediaTypes: readonly string[] = Object.values(imageMediaType);
+
 /** How many leading bytes `sniffImageFormat` needs. */
 export const SNIFF_BYTES = 12;
 

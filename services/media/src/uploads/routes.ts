@@ -16,7 +16,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { toHttpProblem } from '../http-errors.js';
 import type { MediaStorage } from '../storage/media-storage.js';
-import { type ImageFormat, SNIFF_BYTES, sniffImageFormat } from './image-format.js';
+import { type ImageFormat, imageMediaType, SNIFF_BYTES, sniffImageFormat } from './image-format.js';
 import { ImageRefused, type ProcessedImage, processImage, type RenderedImage } from './image-processing.js';
 import { type MediaUpload, mediaDecider } from './media.js';
 import { mediaKey, type Rendition } from './media-keys.js';
@@ -39,12 +39,6 @@ const writeHeaders = {
   'x-consistency-token': Type.String({
     description: 'send it back on a read to see this write (read-your-writes)',
   }),
-};
-
-const contentTypes: Record<ImageFormat, string> = {
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
 };
 
 /** POST /api/v1/media and GET /api/v1/media/:mediaId. */
@@ -139,6 +133,28 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
  * the upload limit; without one it starts small and doubles.
  */
 async function receiveImage(request: FastifyRequest): Promise<{ bytes: Buffer; format: ImageFormat }> {
+  try {
+    return await readImagePart(request);
+  } catch (error) {
+    throw malformedBodyAsProblem(error);
+  }
+}
+
+/**
+ * The multipart parser (busboy) fails with plain errors on a body that is not what its Content-Type says:
+ * `multipart/form-data` without a boundary, a body cut short or not multipart at all. Those are the
+ * client's: 400, not the 500 of an unexpected error. Our own problems and the multipart plugin's errors
+ * (which carry their status, like 413 for a file over the limit) pass as they are.
+ */
+function malformedBodyAsProblem(error: unknown): unknown {
+  if (error instanceof HttpProblem) return error;
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new HttpProblem(400, `the multipart/form-data body is malformed: ${reason}`);
+}
+
+async function readImagePart(request: FastifyRequest): Promise<{ bytes: Buffer; format: ImageFormat }> {
   if (!request.isMultipart()) {
     throw new HttpProblem(400, 'send the photo as multipart/form-data with one part named file');
   }
@@ -195,7 +211,7 @@ async function storeRenditions(storage: MediaStorage, mediaId: string, image: Pr
   const put = async (rendition: Rendition, rendered: RenderedImage) => {
     const key = mediaKey(mediaId, rendition, rendered.bytes, image.format);
     keys.push(key);
-    await storage.put(key, rendered.bytes, contentTypes[image.format]);
+    await storage.put(key, rendered.bytes, imageMediaType[image.format]);
     return { key, width: rendered.width, height: rendered.height, bytes: rendered.bytes.length };
   };
   // Settled, not raced: a failed put must not leave the others writing after the clean-up ran.

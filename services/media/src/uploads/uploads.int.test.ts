@@ -213,6 +213,27 @@ describe('POST /api/v1/media', () => {
     await expectNothingStored(async () => upload(await plainJpeg(64, 64), 'a.jpg', auth, 'photo'), 400);
   });
 
+  it.each([
+    ['a multipart Content-Type without a boundary', 'multipart/form-data', 'x'],
+    ['a body that does not start with the boundary', 'multipart/form-data; boundary=xx', 'garbage'],
+    [
+      'a body cut short inside the file part',
+      'multipart/form-data; boundary=xx',
+      '--xx\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n\xff\xd8\xff',
+    ],
+  ])('answers 400, not 500, to %s, and stores nothing', async (_, contentType, payload) => {
+    await expectNothingStored(
+      () =>
+        service.app.inject({
+          method: 'POST',
+          url: '/api/v1/media',
+          payload,
+          headers: { ...auth, 'content-type': contentType },
+        }),
+      400,
+    );
+  });
+
   it('answers 400 to a body that is not multipart', async () => {
     const res = await service.app.inject({
       method: 'POST',
@@ -253,6 +274,22 @@ describe('GET /api/v1/media/files/<key>', () => {
     expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(res.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
     expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+  });
+
+  it('serves each format with the media type its OpenAPI document gives the 200 answer', async () => {
+    const document = service.app.swagger() as unknown as {
+      paths: Record<string, { get: { responses: Record<string, { content?: object }> } }>;
+    };
+    const documented = Object.keys(
+      document.paths['/api/v1/media/files/{*}']?.get.responses['200']?.content ?? {},
+    );
+    expect(documented.sort()).toEqual(['image/jpeg', 'image/png', 'image/webp']);
+    for (const make of [() => plainJpeg(40, 30), () => png(40, 30), () => webp(40, 30)]) {
+      const media = (await upload(await make())).json();
+      const res = await fetchUrl(media.url);
+      expect(res.statusCode).toBe(200);
+      expect(documented).toContain(String(res.headers['content-type']));
+    }
   });
 
   it('answers 304 without a body when If-None-Match holds the ETag', async () => {

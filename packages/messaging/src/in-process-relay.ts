@@ -13,6 +13,13 @@ export interface InProcessRelayOptions {
   after?: number;
   maxBatch?: number;
   logger?: Logger;
+  /** told of every batch handed over (the Kafka relay's RelayMetrics fits): lag and position for metrics */
+  observer?: RelayObserver;
+}
+
+export interface RelayObserver {
+  /** a batch up to `position` was published; `recordedAt` are its events' append times (ms since the epoch) */
+  committed(position: number, recordedAt: readonly number[]): void;
 }
 
 export interface InProcessRelay {
@@ -44,6 +51,10 @@ export function startInProcessRelay(options: InProcessRelayOptions): InProcessRe
           const messages = batch.map(publicMessageOf).filter((m): m is TopicMessage => m !== undefined);
           if (messages.length > 0) await options.publisher.publish(messages);
           position = (batch[batch.length - 1] as { position: number }).position;
+          options.observer?.committed(
+            position,
+            batch.map((event) => event.createdAt.getTime()),
+          );
           failures = 0;
         }
         // The subscription ends only when it is closed: by stop(), or by the store closing under it.

@@ -47,7 +47,18 @@ describe('in-process relay (embedded mode)', () => {
       ],
       { expectedRevision: 'no_stream' },
     );
-    const relay = startInProcessRelay({ store, publisher: bus, logger: silentLogger });
+    const observed: { position: number; events: number }[] = [];
+    const relay = startInProcessRelay({
+      store,
+      publisher: bus,
+      logger: silentLogger,
+      observer: {
+        committed: (position, recordedAt) => {
+          observed.push({ position, events: recordedAt.length });
+          for (const at of recordedAt) expect(at).toBeLessThanOrEqual(Date.now());
+        },
+      },
+    });
     const followee = '01890a5d-ac96-774b-bcce-b302099a8058';
     const follow = await store.appendToStream(
       `follow-${userId}_${followee}`,
@@ -66,6 +77,9 @@ describe('in-process relay (embedded mode)', () => {
       ['UserFollowed', 0, 3],
     ]);
     expect(JSON.stringify(received)).not.toMatch(/ada@example\.com|15550100|scrypt/);
+    // the observer (metrics) hears of every event read, private ones included, up to the last position
+    expect(observed.reduce((sum, batch) => sum + batch.events, 0)).toBe(3);
+    expect(observed.at(-1)?.position).toBe(3);
     await relay.stop();
     await bus.close();
     await store.close();

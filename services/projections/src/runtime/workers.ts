@@ -1,6 +1,12 @@
 import type { EventStore } from '@gram/event-store';
 import { publicTopics } from '@gram/events';
-import { InProcessBus, type InProcessRelay, type Subscriber, startInProcessRelay } from '@gram/messaging';
+import {
+  InProcessBus,
+  type InProcessRelay,
+  type RelayObserver,
+  type Subscriber,
+  startInProcessRelay,
+} from '@gram/messaging';
 import type { ReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import type { ReadModelStore } from '../read-model/document-store.js';
@@ -62,13 +68,23 @@ export interface EmbeddedProjections {
  */
 export async function startEmbeddedProjections(
   events: EventStore,
-  options: ProjectorOptions & { bus?: InProcessBus; metrics?: ProjectionMetrics } = {},
+  options: ProjectorOptions & {
+    bus?: InProcessBus;
+    metrics?: ProjectionMetrics;
+    /** the in-process relay's lag and position (RelayMetrics of @gram/relay) */
+    relayObserver?: RelayObserver;
+  } = {},
 ): Promise<EmbeddedProjections> {
   const { store, position } = await rebuildInMemory(events, options);
   const bus = options.bus ?? new InProcessBus();
   const applied = new AppliedPositions({ floor: position });
   await subscribeProjections(bus, { current: () => store }, { ...options, applied });
-  const relay = startInProcessRelay({ store: events, publisher: bus, after: position });
+  const relay = startInProcessRelay({
+    store: events,
+    publisher: bus,
+    after: position,
+    ...(options.relayObserver ? { observer: options.relayObserver } : {}),
+  });
   return {
     store,
     relay,

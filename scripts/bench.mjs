@@ -18,6 +18,10 @@ const benches = {
     what: 'read side: rebuild events/s (memory, MongoDB+Redis), feed reads, append-to-visible lag',
   },
   media: { dir: 'services/media', what: 'media: 3 MB JPEG uploads/s, p50/p99, peak memory' },
+  gateway: {
+    dir: 'services/gateway',
+    what: 'embedded gateway: feed/post reads, likes, post creation req/s, p50/p99, overhead vs the service',
+  },
 };
 
 const [name, ...args] = process.argv.slice(2);

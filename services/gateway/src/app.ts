@@ -1,6 +1,87 @@
-import { createServiceApp, type ServiceApp } from '@gram/service-kit';
+import {
+  type AccessTokenVerifier,
+  createServiceApp,
+  jwksAccessTokenVerifier,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from '@gram/service-kit';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { Agent } from 'undici';
+import { gatewayEdge } from './edge/edge.js';
+import { defaultRateLimits, type RateLimitSettings, RateLimits } from './edge/rate-limits.js';
+import type { DependencyChecks } from './edge/readiness.js';
+import { verifiedTokens } from './edge/verified-tokens.js';
+import { forwardRoutes } from './proxy/forwarding.js';
+import { identityIntrospection, tokenCheck } from './proxy/token-check.js';
+import { healthChecks, httpReadSide, scrapeMetrics, type Upstreams } from './proxy/upstreams.js';
+import { serviceRoutes } from './routing/service-routes.js';
 
-/** The one public door. Until routing lands it serves only `/health`. */
-export function buildGatewayApp(): ServiceApp {
-  return createServiceApp({ name: 'gateway', description: 'The public API of the photo-sharing app' });
+export interface GatewayAppOptions {
+  /** the base URL of every service */
+  upstreams: Upstreams;
+  /** where the rate-limit counters live, shared by every replica; in this process's memory without it */
+  redis?: Redis;
+  rateLimits?: Partial<RateLimitSettings>;
+  /** the relay's metrics endpoint (e.g. `http://relay:9465`): its `/metrics` joins ours, its `/health` `/ready` */
+  relayMetricsUrl?: string;
+  /** where the gateway's own metrics are recorded; a fresh registry without it */
+  registry?: Registry;
+  /** identity's JWKS at `<identity>/.well-known/jwks.json` unless given */
+  verifier?: AccessTokenVerifier;
+  /** how long a service may take to answer (default 30 s: uploads are processed before they are answered) */
+  upstreamTimeoutMs?: number;
+  logger?: ServiceAppOptions['logger'];
+}
+
+/**
+ * The gateway of the distributed mode, the one public door: the same edge as the embedded mode
+ * (metrics, readiness, OpenAPI and docs, rate limits, read-after-write), then the token check, then
+ * every route of API.md forwarded to the service that owns it, as the services' own route plugins
+ * declare them (routing/service-routes.ts).
+ */
+export async function buildGatewayApp(options: GatewayAppOptions): Promise<ServiceApp> {
+  const { upstreams } = options;
+  const timeoutMs = options.upstreamTimeoutMs ?? 30_000;
+  const routes = await serviceRoutes();
+  const dispatcher = new Agent({
+    connections: 128,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: 3_000 },
+  });
+  const app = createServiceApp({
+    name: 'gram',
+    description: 'The public API of the photo-sharing app',
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  app.addHook('onClose', () => dispatcher.close());
+
+  const settings = { ...defaultRateLimits, ...options.rateLimits };
+  const { redis, relayMetricsUrl } = options;
+  const dependencies: DependencyChecks = {
+    ...healthChecks(upstreams, dispatcher),
+    ...(relayMetricsUrl ? healthChecks({ relay: relayMetricsUrl }, dispatcher) : {}),
+    ...(redis ? { redis: () => redis.ping() } : {}),
+  };
+  await app.register(gatewayEdge, {
+    registry: options.registry ?? new Registry(),
+    rateLimits: redis ? RateLimits.inRedis(redis, settings) : RateLimits.inMemory(settings),
+    dependencies,
+    readSide: httpReadSide(upstreams.projections, dispatcher, timeoutMs),
+    moreMetrics: scrapeMetrics(
+      {
+        projections: new URL('/metrics', upstreams.projections).href,
+        ...(relayMetricsUrl ? { relay: new URL('/metrics', relayMetricsUrl).href } : {}),
+      },
+      dispatcher,
+    ),
+  });
+  await app.register(tokenCheck, {
+    verifier: verifiedTokens(
+      options.verifier ?? jwksAccessTokenVerifier(new URL('/.well-known/jwks.json', upstreams.identity)),
+    ),
+    introspect: identityIntrospection(upstreams.identity, dispatcher),
+  });
+  await forwardRoutes(app, { routes, upstreams, dispatcher, timeoutMs });
+  return app;
 }

@@ -2,7 +2,14 @@ import { contentRoutes } from '@gram/content';
 import type { EventStore } from '@gram/event-store';
 import { createIdentityContext, identityRoutes, type KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
-import { projectionsRoutes, ReadModelQueries, startEmbeddedProjections } from '@gram/projections';
+import {
+  type EmbeddedProjections,
+  ProjectionMetrics,
+  projectionsRoutes,
+  ReadModelQueries,
+  startEmbeddedProjections,
+} from '@gram/projections';
+import { RelayMetrics } from '@gram/relay';
 import {
   authentication,
   createServiceApp,
@@ -11,6 +18,11 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { socialGraphRoutes } from '@gram/social-graph';
+import { Registry } from 'prom-client';
+import { gatewayEdge } from './edge/edge.js';
+import { defaultRateLimits, type RateLimitSettings, RateLimits } from './edge/rate-limits.js';
+import type { ReadSide } from './edge/read-after-write.js';
+import { verifiedTokens } from './edge/verified-tokens.js';
 
 export interface EmbeddedAppOptions {
   store: EventStore;
@@ -18,11 +30,21 @@ export interface EmbeddedAppOptions {
   media: { storage: MediaStorage; publicUrl: string };
   logger?: ServiceAppOptions['logger'];
   settings?: { defaultProfilePic?: string };
+  /** counted in this process's memory; the defaults of rate-limits.ts unless given */
+  rateLimits?: Partial<RateLimitSettings>;
+  /** where the gateway's, the in-process relay's and the projections' metrics are recorded; a fresh one without it */
+  registry?: Registry;
+  /**
+   * Read models already started on this store, which the caller stops (the benchmark serves them to a
+   * standalone query API beside the gateway); started here, with the registry's metrics, without it.
+   */
+  projections?: EmbeddedProjections;
 }
 
 /**
  * Every service in one process (the embedded mode): the same route plugins the standalone
- * services serve, mounted behind one `authentication`. Identity's revocation check is the one
+ * services serve, mounted behind the gateway's edge (metrics, readiness, docs, rate limits counted
+ * in memory, read-after-write) and one `authentication`. Identity's revocation check is the one
  * used, since it knows both deleted accounts and logged-out sessions. The read models live in
  * memory: rebuilt from the event log at start, then fed by the in-process bus.
  */
@@ -34,13 +56,25 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
       ? { defaultProfilePic: options.settings.defaultProfilePic }
       : {},
   });
+  const registry = options.registry ?? new Registry();
   const app = createServiceApp({
     name: 'gram',
     description: 'The public API of the photo-sharing app',
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   });
+  // The read side is in this process: a read-back is a request to this very app.
+  const readSide: ReadSide = async (path, headers) => {
+    const res = await app.inject({ method: 'GET', url: path, headers });
+    return { statusCode: res.statusCode, body: res.body, headers: res.headers };
+  };
+  await app.register(gatewayEdge, {
+    registry,
+    rateLimits: RateLimits.inMemory({ ...defaultRateLimits, ...options.rateLimits }),
+    dependencies: { 'event-store': () => options.store.headPosition() },
+    readSide,
+  });
   await app.register(authentication, {
-    verifier: jwksAccessTokenVerifier(options.keys.jwks()),
+    verifier: verifiedTokens(jwksAccessTokenVerifier(options.keys.jwks())),
     isRevoked: identity.revocation.isRevoked,
   });
   await app.register(identityRoutes, identity);
@@ -48,9 +82,18 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
   await app.register(mediaRoutes, { store: options.store, ...options.media });
 
-  const projections = await startEmbeddedProjections(options.store);
-  app.addHook('onClose', () => projections.stop());
-  await app.register(projectionsRoutes, { queries: new ReadModelQueries(() => projections.store) });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  let projections = options.projections;
+  if (projections === undefined) {
+    const started = await startEmbeddedProjections(options.store, {
+      metrics: new ProjectionMetrics(registry),
+      relayObserver: new RelayMetrics(registry),
+    });
+    app.addHook('onClose', () => started.stop());
+    projections = started;
+  }
+  await app.register(projectionsRoutes, {
+    queries: new ReadModelQueries(() => projections.store),
+    applied: projections.applied,
+  });
   return app;
 }

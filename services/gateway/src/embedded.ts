@@ -2,17 +2,25 @@ import { join } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { rateLimitsFromEnv } from './edge/rate-limits.js';
 import { buildEmbeddedApp } from './embedded-app.js';
 
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
 // SQLite event store and identity's signing key). Nothing else to install or start.
+// PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the rate limits as in main.ts
+// (LOGIN_FAILURES_PER_LOGIN, LOGIN_FAILURES_PER_IP, WRITES_PER_USER_PER_MINUTE), counted in memory.
 const dataDir = process.env.DATA_DIR || './data';
 const port = Number(process.env.PORT ?? 8080);
 const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
 const keys = await KeyStore.forEnvironment(dataDir);
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'gram_' });
 const app = await buildEmbeddedApp({
   store,
   keys,
+  registry,
+  rateLimits: rateLimitsFromEnv(process.env),
   media: {
     storage: diskMediaStorage(join(dataDir, 'media')),
     publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,

@@ -1,0 +1,359 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { KeyStore } from '@gram/identity';
+import { jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiRoutes, concretePath } from '../test/api-routes.js';
+import {
+  closedPortUrl,
+  type FakeUpstreams,
+  fakeIdentity,
+  fakeService,
+  urlsOf,
+} from '../test/fake-services.js';
+import { buildGatewayApp } from './app.js';
+import { serviceNames } from './routing/service-routes.js';
+
+// The distributed gateway in front of small real HTTP services on loopback ports, which record what
+// reaches them: what is forwarded where, and above all what is not forwarded at all.
+
+let identity: Awaited<ReturnType<typeof fakeIdentity>>;
+let fakes: FakeUpstreams;
+let gateway: ServiceApp;
+const userId = newId();
+/** the post the fake read side does not know */
+const missingPostId = newId();
+let token: string;
+
+beforeAll(async () => {
+  identity = await fakeIdentity();
+  fakes = {
+    identity,
+    content: await fakeService('content', (app) => {
+      app.patch('/api/v1/posts/:postId', async (request, reply) => {
+        reply.header('x-consistency-token', 'p1f').header('x-global-position', '51');
+        return { id: (request.params as { postId: string }).postId, caption: 'edited', likesCount: 0 };
+      });
+    }),
+    'social-graph': await fakeService('social-graph'),
+    media: await fakeService('media', (app) => {
+      app.post('/api/v1/media', async (_request, reply) => reply.code(201).send({ stored: true }));
+    }),
+    projections: await fakeService('projections', (app) => {
+      app.get('/api/v1/posts/:postId', async (request, reply) => {
+        const { postId } = request.params as { postId: string };
+        if (postId === missingPostId) return reply.code(404).send({ status: 404 });
+        reply.header('x-read-consistency', 'applied');
+        return {
+          id: postId,
+          caption: 'edited',
+          likesCount: 7,
+          readWith: request.headers['x-consistency-token'] ?? null,
+        };
+      });
+      app.get('/metrics', async () => 'gram_projection_applied_position 51\n');
+    }),
+  };
+  token = await identity.token(userId);
+  gateway = await buildGatewayApp({
+    upstreams: urlsOf(fakes),
+    rateLimits: { loginFailuresPerLogin: 2 },
+    relayMetricsUrl: await closedPortUrl(),
+  });
+  await gateway.listen({ port: 0, host: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await gateway.close();
+  for (const fake of Object.values(fakes)) await fake.app.close();
+});
+
+beforeEach(() => {
+  for (const fake of Object.values(fakes)) fake.received.length = 0;
+});
+
+const everyReceived = () => serviceNames.flatMap((name) => fakes[name].received);
+const authorized = () => ({ authorization: `Bearer ${token}` });
+
+describe('the distributed gateway routes', () => {
+  it('each route of API.md to the service that owns it, path and query unchanged', async () => {
+    const id = newId();
+    for (const route of apiRoutes) {
+      const path = `${concretePath(route.url, id)}?limit=5`;
+      const res = await gateway.inject({
+        method: route.method,
+        url: path,
+        headers: authorized(),
+        ...(route.method === 'GET' || route.method === 'DELETE'
+          ? {}
+          : { payload: { login: 'someone', password: 'right password' } }),
+      });
+      expect(res.statusCode, `${route.method} ${route.url}`).toBeLessThan(300);
+      const reached = fakes[route.service].received.find((r) => r.method === route.method && r.url === path);
+      expect(reached, `${route.method} ${route.url} reaches ${route.service}`).toBeDefined();
+    }
+  });
+
+  it('never forwards an internal path', async () => {
+    const before = identity.introspected.length;
+    const res = await gateway.inject({
+      method: 'POST',
+      url: '/internal/v1/introspect',
+      payload: { token },
+    });
+    expect(res.statusCode).toBe(404);
+    expect(identity.introspected.length).toBe(before);
+    expect(everyReceived()).toEqual([]);
+  });
+
+  it('passes x-consistency-token on to reads, and the request id to every service', async () => {
+    const res = await gateway.inject({
+      method: 'GET',
+      url: `/api/v1/users/${userId}/followers`,
+      headers: { 'x-consistency-token': 'p2a', 'x-request-id': 'trace-me-1' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['x-request-id']).toBe('trace-me-1');
+    const [seen] = fakes.projections.received;
+    expect(seen?.headers['x-consistency-token']).toBe('p2a');
+    expect(seen?.headers['x-request-id']).toBe('trace-me-1');
+
+    const generated = await gateway.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${newId()}/follow`,
+      headers: authorized(),
+    });
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fakes['social-graph'].received[0]?.headers['x-request-id']).toBe(
+      generated.headers['x-request-id'],
+    );
+  });
+
+  it('drops the headers that concern the client’s connection only, Expect: 100-continue among them', async () => {
+    const res = await gateway.inject({
+      method: 'POST',
+      url: `/api/v1/posts/${newId()}/comments`,
+      headers: { ...authorized(), expect: '100-continue', 'keep-alive': 'timeout=5', te: 'trailers' },
+      payload: { text: 'hello' },
+    });
+    expect(res.statusCode).toBe(200);
+    const [seen] = fakes.content.received;
+    expect(seen?.headers).not.toHaveProperty('expect');
+    expect(seen?.headers).not.toHaveProperty('keep-alive');
+    expect(seen?.headers).not.toHaveProperty('te');
+    expect(seen?.bodySha256).toBe(
+      createHash('sha256')
+        .update(JSON.stringify({ text: 'hello' }))
+        .digest('hex'),
+    );
+  });
+
+  it('streams an upload through to media, byte for byte, past the size of any parsed body', async () => {
+    const file = randomBytes(6 * 1024 * 1024);
+    const boundary = 'gateway-test';
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n`),
+      file,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const res = await fetch(`${gatewayUrl()}/api/v1/media`, {
+      method: 'POST',
+      headers: { ...authorized(), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      body,
+    });
+    expect(res.status).toBe(201);
+    const [upload] = fakes.media.received;
+    expect(upload?.bodyBytes).toBe(body.length);
+    expect(upload?.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+});
+
+describe('the distributed gateway checks tokens before forwarding', () => {
+  it('refuses a malformed, tampered, foreign or expired token with 401, and forwards nothing', async () => {
+    const foreignKeys = await KeyStore.generate();
+    const { AccessTokenIssuer } = await import('@gram/identity');
+    const foreign = await new AccessTokenIssuer(foreignKeys, 900).issue(
+      { userId, sessionId: newId() },
+      new Date(),
+    );
+    const expired = await new AccessTokenIssuer(identity.keys, 60).issue(
+      { userId, sessionId: newId() },
+      new Date(Date.now() - 3_600_000),
+    );
+    const [head, payload, signature] = token.split('.') as [string, string, string];
+    const tampered = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: newId() })).toString('base64url')}.${signature}`;
+    for (const authorization of [
+      'Bearer not-a-jwt',
+      `Basic ${Buffer.from('a:b').toString('base64')}`,
+      `Bearer ${tampered}`,
+      `Bearer ${foreign}`,
+      `Bearer ${expired}`,
+    ]) {
+      for (const url of ['/api/v1/feed', '/api/v1/auth/signup', `/api/v1/posts/${newId()}`]) {
+        const res = await gateway.inject({
+          method: url.endsWith('signup') ? 'POST' : 'GET',
+          url,
+          headers: { authorization },
+          ...(url.endsWith('signup') ? { payload: {} } : {}),
+        });
+        expect(res.statusCode, `${authorization.slice(0, 20)} on ${url}`).toBe(401);
+        expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+        expect(res.headers['www-authenticate']).toBe('Bearer realm="gram"');
+      }
+    }
+    expect(everyReceived()).toEqual([]);
+  });
+
+  it('refuses a token identity no longer honours, and asks identity about it only once', async () => {
+    const loggedOut = await identity.token(newId());
+    identity.revoked.add(loggedOut);
+    for (let i = 0; i < 3; i++) {
+      const res = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: { authorization: `Bearer ${loggedOut}` },
+        payload: { photo: 'https://img.example.com/a.jpg' },
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ status: 401, detail: 'the access token was revoked' });
+    }
+    expect(identity.introspected.filter((t) => t === loggedOut)).toHaveLength(1);
+    expect(everyReceived()).toEqual([]);
+  });
+
+  it('lets an anonymous request through for the service to judge', async () => {
+    const res = await gateway.inject({ method: 'GET', url: `/api/v1/users/${userId}` });
+    expect(res.statusCode).toBe(200);
+    expect(fakes.projections.received[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('answers 503, not 401, when identity cannot say whether a token is live', async () => {
+    const identityDown = await buildGatewayApp({
+      upstreams: { ...urlsOf(fakes), identity: await closedPortUrl() },
+      verifier: jwksAccessTokenVerifier(identity.keys.jwks()),
+    });
+    try {
+      const res = await identityDown.inject({ method: 'GET', url: '/api/v1/feed', headers: authorized() });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(everyReceived()).toEqual([]);
+    } finally {
+      await identityDown.close();
+    }
+  });
+});
+
+describe('the distributed gateway when a service fails', () => {
+  it('answers 503 problem+json at once for a service that is down', async () => {
+    const down = await buildGatewayApp({
+      upstreams: { ...urlsOf(fakes), 'social-graph': await closedPortUrl() },
+    });
+    try {
+      const started = performance.now();
+      const res = await down.inject({
+        method: 'PUT',
+        url: `/api/v1/users/${newId()}/follow`,
+        headers: authorized(),
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 503, detail: 'the social-graph service is unavailable' });
+      expect(performance.now() - started).toBeLessThan(2_000);
+
+      const ready = await down.inject({ method: 'GET', url: '/ready' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json().errors.map((e: { field: string }) => e.field)).toEqual(['social-graph']);
+    } finally {
+      await down.close();
+    }
+  });
+
+  it('answers 504 for a service that does not answer in time, instead of hanging', async () => {
+    const hanging = await fakeService('content', (app) => {
+      app.put('/api/v1/posts/:postId/like', () => new Promise(() => {}));
+    });
+    const slow = await buildGatewayApp({
+      upstreams: { ...urlsOf(fakes), content: hanging.url },
+      upstreamTimeoutMs: 300,
+    });
+    try {
+      const res = await slow.inject({
+        method: 'PUT',
+        url: `/api/v1/posts/${newId()}/like`,
+        headers: authorized(),
+      });
+      expect(res.statusCode).toBe(504);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    } finally {
+      await slow.close();
+      await hanging.app.close();
+    }
+  });
+});
+
+describe('the distributed gateway’s edge', () => {
+  it('answers PATCH /posts/:postId with the read side’s post, read with the write’s token, and the write’s headers', async () => {
+    const postId = newId();
+    const res = await gateway.inject({
+      method: 'PATCH',
+      url: `/api/v1/posts/${postId}`,
+      headers: authorized(),
+      payload: { caption: 'edited' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: postId, caption: 'edited', likesCount: 7, readWith: 'p1f' });
+    expect(res.headers['x-consistency-token']).toBe('p1f');
+    expect(res.headers['x-global-position']).toBe('51');
+    expect(res.headers['x-read-consistency']).toBe('applied');
+    expect(Number(res.headers['content-length'])).toBe(Buffer.byteLength(res.body));
+  });
+
+  it('answers the command side’s body when the read side cannot give the post', async () => {
+    const postId = missingPostId;
+    const res = await gateway.inject({
+      method: 'PATCH',
+      url: `/api/v1/posts/${postId}`,
+      headers: authorized(),
+      payload: { caption: 'edited' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ id: postId, caption: 'edited', likesCount: 0 });
+  });
+
+  it('refuses a locked-out login with 429 without asking identity', async () => {
+    const attempt = (password: string) =>
+      gateway.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'Locked.Out', password },
+      });
+    expect((await attempt('wrong')).statusCode).toBe(401);
+    expect((await attempt('wrong')).statusCode).toBe(401);
+    const locked = await attempt('right password');
+    expect(locked.statusCode).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(identity.received.filter((r) => r.url === '/api/v1/auth/login')).toHaveLength(2);
+  });
+
+  it('serves its metrics with the read side’s, and says which source could not be scraped', async () => {
+    await gateway.inject({ method: 'GET', url: `/api/v1/comments/${newId()}/replies` });
+    const res = await gateway.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/comments\/:commentId\/replies",status_code="200"\} [1-9]/,
+    );
+    expect(res.body).toContain('gram_projection_applied_position 51');
+    expect(res.body).toMatch(/# relay metrics \(.*\) unavailable/);
+  });
+
+  it('is not ready while the relay is down, and names it', async () => {
+    const res = await gateway.inject({ method: 'GET', url: '/ready' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(['relay']);
+  });
+});
+
+function gatewayUrl(): string {
+  const address = gateway.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the gateway is not listening');
+  return `http://127.0.0.1:${address.port}`;
+}

@@ -1,0 +1,128 @@
+import type { ServiceApp } from '@gram/service-kit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { embeddedGateway, newUser } from '../../test/embedded-gateway.js';
+import type { RateLimitSettings } from './rate-limits.js';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+async function gateway(rateLimits: Partial<RateLimitSettings>) {
+  const built = await embeddedGateway({ rateLimits });
+  closers.push(built.close);
+  return built.app;
+}
+
+const login = (app: ServiceApp, body: { login: string; password: string }, remoteAddress = '10.0.0.1') =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: body, remoteAddress });
+
+describe('login failures (counted in memory in the embedded mode)', () => {
+  it('answers 429 with Retry-After once a login has used up its failures, even to the right password', async () => {
+    const app = await gateway({ loginFailuresPerLogin: 3 });
+    const user = await newUser(app);
+    for (let i = 0; i < 3; i++) {
+      expect((await login(app, { login: user.userName, password: 'wrong password' })).statusCode).toBe(401);
+    }
+    // The right password would log in if the request reached identity: it must not.
+    const locked = await login(app, {
+      login: `  ${user.userName.toUpperCase()} `,
+      password: 'correct horse battery',
+    });
+    expect(locked.statusCode).toBe(429);
+    expect(locked.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
+    expect(locked.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
+  });
+
+  it('starts a login afresh after a successful login', async () => {
+    const app = await gateway({ loginFailuresPerLogin: 3 });
+    const user = await newUser(app);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) {
+        expect((await login(app, { login: user.userName, password: 'wrong password' })).statusCode).toBe(401);
+      }
+      expect((await login(app, { login: user.userName, password: 'correct horse battery' })).statusCode).toBe(
+        200,
+      );
+    }
+  });
+
+  it('counts only 401 answers: invalid bodies and successes use up nothing', async () => {
+    const app = await gateway({ loginFailuresPerLogin: 2, loginFailuresPerIp: 2 });
+    const user = await newUser(app);
+    for (let i = 0; i < 5; i++) {
+      expect((await login(app, { login: user.userName, password: '' })).statusCode).toBe(400);
+      expect((await login(app, { login: user.userName, password: 'correct horse battery' })).statusCode).toBe(
+        200,
+      );
+    }
+  });
+
+  it('locks out an IP address that fails on many logins, and only that address', async () => {
+    const app = await gateway({ loginFailuresPerLogin: 100, loginFailuresPerIp: 3 });
+    const user = await newUser(app);
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await login(app, { login: `nobody_${i}`, password: 'wrong password' }, '10.0.0.7')).statusCode,
+      ).toBe(401);
+    }
+    const fromThere = await login(
+      app,
+      { login: user.userName, password: 'correct horse battery' },
+      '10.0.0.7',
+    );
+    expect(fromThere.statusCode).toBe(429);
+    expect(Number(fromThere.headers['retry-after'])).toBeGreaterThan(15 * 60);
+    const fromElsewhere = await login(
+      app,
+      { login: user.userName, password: 'correct horse battery' },
+      '10.0.0.8',
+    );
+    expect(fromElsewhere.statusCode).toBe(200);
+  });
+});
+
+describe('writes per user', () => {
+  it('answers 429 with Retry-After past the limit, for that user only, and never limits reads', async () => {
+    const app = await gateway({ writesPerUserPerMinute: 3 });
+    const [alice, bob] = [await newUser(app), await newUser(app)];
+    const post = (user: { token: string }) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: { authorization: `Bearer ${user.token}` },
+        payload: { photo: 'https://img.example.com/a.jpg' },
+      });
+    for (let i = 0; i < 3; i++) expect((await post(alice)).statusCode).toBe(201);
+    const refused = await post(alice);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const wait = Number(refused.headers['retry-after']);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(60);
+
+    expect((await post(bob)).statusCode).toBe(201);
+    const read = await app.inject({
+      method: 'GET',
+      url: '/api/v1/feed',
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(read.statusCode).toBe(200);
+  });
+
+  it('does not count the auth routes as writes', async () => {
+    const app = await gateway({ writesPerUserPerMinute: 1 });
+    const user = await newUser(app);
+    for (let i = 0; i < 3; i++) {
+      const refresh = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        headers: { authorization: `Bearer ${user.token}` },
+        payload: { refreshToken: 'not-a-refresh-token' },
+      });
+      expect(refresh.statusCode).toBe(401);
+    }
+  });
+});

@@ -1,0 +1,65 @@
+// The gateway of the distributed mode: the one public port, in front of the services' own processes.
+//
+//   PORT                          listening port (default 8080); HOST (default 0.0.0.0)
+//   IDENTITY_URL                  identity's base URL (default http://127.0.0.1:4001): its routes, its JWKS
+//                                 (/.well-known/jwks.json) and its token introspection (/internal/v1/introspect)
+//   CONTENT_URL                   default http://127.0.0.1:4002
+//   SOCIAL_GRAPH_URL              default http://127.0.0.1:4003
+//   PROJECTIONS_URL               default http://127.0.0.1:4004 (every read; its /metrics joins the gateway's)
+//   MEDIA_URL                     default http://127.0.0.1:4005
+//   REDIS_URL                     rate-limit counters shared by every gateway replica, e.g. redis://127.0.0.1:6379;
+//                                 without it they are counted in this process's memory (one replica only)
+//   RELAY_METRICS_URL             optional, the relay's metrics port, e.g. http://127.0.0.1:9465: its /metrics
+//                                 joins the gateway's, its /health is checked by /ready
+//   LOGIN_FAILURES_PER_LOGIN      failed logins per login per 15 minutes before 429 (default 5)
+//   LOGIN_FAILURES_PER_IP         failed logins per IP address per hour before 429 (default 50)
+//   WRITES_PER_USER_PER_MINUTE    writes per authenticated user per minute before 429 (default 300)
+//   UPSTREAM_TIMEOUT_MS           how long a service may take to answer before 504 (default 30000)
+//   LOG_LEVEL                     pino level (default info)
+import { closeOnSignals } from '@gram/service-kit';
+import { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { buildGatewayApp } from './app.js';
+import { rateLimitsFromEnv } from './edge/rate-limits.js';
+import type { Upstreams } from './proxy/upstreams.js';
+
+const env = process.env;
+const upstreams: Upstreams = {
+  identity: env.IDENTITY_URL || 'http://127.0.0.1:4001',
+  content: env.CONTENT_URL || 'http://127.0.0.1:4002',
+  'social-graph': env.SOCIAL_GRAPH_URL || 'http://127.0.0.1:4003',
+  projections: env.PROJECTIONS_URL || 'http://127.0.0.1:4004',
+  media: env.MEDIA_URL || 'http://127.0.0.1:4005',
+};
+const timeout = Number(env.UPSTREAM_TIMEOUT_MS || 30_000);
+if (!Number.isSafeInteger(timeout) || timeout <= 0)
+  throw new Error('UPSTREAM_TIMEOUT_MS must be a positive integer');
+
+// Commands fail at once while Redis is unreachable (no offline queue): the rate limits then count in
+// memory for the while, and no request waits on Redis.
+const redis = env.REDIS_URL
+  ? new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+  : undefined;
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'gram_gateway_' });
+
+const app = await buildGatewayApp({
+  upstreams,
+  rateLimits: rateLimitsFromEnv(env),
+  registry,
+  upstreamTimeoutMs: timeout,
+  ...(redis ? { redis } : {}),
+  ...(env.RELAY_METRICS_URL ? { relayMetricsUrl: env.RELAY_METRICS_URL } : {}),
+  logger: { level: env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+});
+redis?.on('error', (error) => app.log.warn({ err: error }, 'redis: rate limits count in memory meanwhile'));
+app.addHook('onClose', async () => {
+  redis?.disconnect();
+});
+closeOnSignals(app);
+
+await app.listen({ port: Number(env.PORT ?? 8080), host: env.HOST ?? '0.0.0.0' });
+app.log.info(
+  { upstreams, rateLimits: redis ? 'redis' : 'memory', relayMetrics: env.RELAY_METRICS_URL ?? null },
+  'gateway ready',
+);

@@ -1,0 +1,128 @@
+import replyFrom from '@fastify/reply-from';
+import { HttpProblem, problemBody, type ServiceApp } from '@gram/service-kit';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { Dispatcher } from 'undici';
+import { loginPath } from '../edge/edge.js';
+import type { ServiceName, ServiceRoute } from '../routing/service-routes.js';
+import type { Upstreams } from './upstreams.js';
+
+export interface ForwardingOptions {
+  routes: readonly ServiceRoute[];
+  upstreams: Upstreams;
+  /** one keep-alive connection pool per service */
+  dispatcher: Dispatcher;
+  /** how long a service may take to answer (its headers, then each chunk of its body) */
+  timeoutMs: number;
+}
+
+/**
+ * Headers that concern this connection only (RFC 9110 §7.6.1), not the next one. `expect` too: this
+ * server has already answered `100-continue`, and the client's body is on its way.
+ */
+const hopByHop = [
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+];
+
+/** Connection failures that say the service is not there at all: 503, where anything else is 502. */
+const unreachable = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Serves every route of the services by forwarding it, unchanged, to the service that owns it. The
+ * routes are declared here with the services' own patterns and schemas (so fastify's router picks the
+ * same route a service would, and `/openapi.json` documents them), but nothing is validated here: the
+ * service does that, and answers the errors API.md lists.
+ *
+ * Bodies are streamed to the service as they arrive, never parsed or buffered here (a photo upload is
+ * up to 10 MB), except the login's, whose `login` the rate limit needs. Request headers go through as
+ * sent (`x-consistency-token` among them), with this request's `x-request-id`. A service that cannot be
+ * reached answers 503, one that does not answer in time 504, one that fails otherwise 502.
+ */
+export async function forwardRoutes(app: ServiceApp, options: ForwardingOptions): Promise<void> {
+  await app.register(replyFrom, {
+    undici: options.dispatcher,
+    disableRequestLogging: true,
+  });
+  const isLogin = (route: ServiceRoute) => route.method === 'POST' && route.url === loginPath;
+
+  await app.register(async (streamed) => {
+    streamed.removeAllContentTypeParsers();
+    streamed.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    for (const route of options.routes.filter((r) => !isLogin(r))) streamed.route(forwarded(route, options));
+  });
+  // The login's body is parsed (JSON, the app's body limit) and sent on re-encoded.
+  await app.register(async (parsed) => {
+    for (const route of options.routes.filter(isLogin)) parsed.route(forwarded(route, options));
+  });
+}
+
+function forwarded(route: ServiceRoute, options: ForwardingOptions): RouteOptions {
+  const base = options.upstreams[route.service];
+  return {
+    method: route.method,
+    url: route.url,
+    ...(route.schema ? { schema: route.schema } : {}),
+    // The service validates; here the schema only documents the route.
+    validatorCompiler: () => () => true,
+    handler: (request, reply) => forward(request, reply, route.service, base, options.timeoutMs),
+  };
+}
+
+function forward(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  service: ServiceName,
+  base: string,
+  timeoutMs: number,
+): FastifyReply {
+  // The path as the client sent it; reply-from appends the query string itself.
+  const path = request.url.split('?')[0] as string;
+  try {
+    return reply.from(base + path, {
+      timeout: timeoutMs,
+      // A GET whose kept-alive connection the service had just closed is tried once more.
+      retriesCount: 1,
+      rewriteRequestHeaders: (_request, headers) => {
+        const forwarded = { ...headers, 'x-request-id': request.id };
+        for (const name of hopByHop) Reflect.deleteProperty(forwarded, name);
+        return forwarded;
+      },
+      onError: (failed, { error }) => {
+        const status = statusOf(error);
+        request.log.warn({ err: error, service, status }, 'forwarding failed');
+        const detail =
+          status === 503
+            ? `the ${service} service is unavailable`
+            : status === 504
+              ? `the ${service} service did not answer within ${timeoutMs} ms`
+              : `the ${service} service failed to answer`;
+        failed.code(status).type('application/problem+json').send(problemBody(status, detail));
+      },
+    });
+  } catch (error) {
+    // reply-from refuses a path it cannot decode or one with `..` segments before sending anything.
+    if (error instanceof URIError || (error instanceof Error && 'statusCode' in error)) {
+      throw new HttpProblem(400, 'the request path is not valid');
+    }
+    throw error;
+  }
+}
+
+function statusOf(error: Error & { statusCode?: number; code?: string }): 502 | 503 | 504 {
+  const cause = error.cause as { code?: unknown } | undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : error.code;
+  if ((code !== undefined && unreachable.has(code)) || error.statusCode === 503) return 503;
+  if (error.statusCode === 504) return 504;
+  return 502;
+}

@@ -173,7 +173,11 @@ async function readImagePart(request: FastifyRequest): Promise<{ bytes: Buffer; 
   );
   let length = 0;
   let format: ImageFormat | undefined;
+  let refused = false;
   for await (const chunk of part.file as AsyncIterable<Buffer>) {
+    // Not an image: the rest is read and dropped (not copied), so the 415 goes out on a healthy
+    // connection. (Resuming the stream from inside this loop would not do: the loop's iterator holds it.)
+    if (refused) continue;
     if (length + chunk.length > bytes.length) {
       const larger = Buffer.allocUnsafe(Math.max(2 * bytes.length, length + chunk.length));
       bytes.copy(larger, 0, 0, length);
@@ -183,12 +187,10 @@ async function readImagePart(request: FastifyRequest): Promise<{ bytes: Buffer; 
     length += chunk.length;
     if (format === undefined && length >= SNIFF_BYTES) {
       format = sniffImageFormat(bytes.subarray(0, length));
-      if (format === undefined) {
-        await drain(part);
-        throw notAnImage();
-      }
+      refused = format === undefined;
     }
   }
+  if (refused) throw notAnImage();
   if (part.file.truncated) throw new HttpProblem(413, `the file is larger than ${MAX_UPLOAD_BYTES} bytes`);
   if (length === 0) throw new HttpProblem(400, 'the file part is empty');
   if (format === undefined) throw notAnImage();

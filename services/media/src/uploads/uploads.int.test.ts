@@ -186,6 +186,25 @@ describe('POST /api/v1/media', () => {
     await expectNothingStored(() => upload(textFile, 'photo.jpg'), 415);
   });
 
+  it('answers 415 to megabytes of random bytes sent over a real connection, without hanging, and stores nothing', async () => {
+    // Over a socket, not inject(): the body arrives in many chunks while the refusal is decided on the first.
+    const noise = (await import('node:crypto')).randomBytes(3 * 1024 * 1024);
+    noise[0] = 0x42; // not the first byte of any accepted format
+    const address = await service.app.listen({ port: 0, host: '127.0.0.1' });
+    await expectNothingStored(async () => {
+      const body = multipartBody([
+        { name: 'file', filename: 'photo.jpg', contentType: 'image/jpeg', data: noise },
+      ]);
+      const res = await fetch(`${address}/api/v1/media`, {
+        method: 'POST',
+        headers: { ...auth, ...body.headers },
+        body: body.payload,
+        signal: AbortSignal.timeout(10_000),
+      });
+      return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
+    }, 415);
+  });
+
   it('answers 415 to a truncated JPEG and stores nothing', async () => {
     await expectNothingStored(async () => upload(await truncatedJpeg()), 415);
   });

@@ -31,7 +31,8 @@ export default defineConfig({
           globalSetup: ['./packages/test-servers/src/vitest-global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          fileParallelism: false,
+          // After unit and int: whole systems (several processes each) get the cores to themselves.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -8,11 +8,28 @@ import type { WriteResult } from './command-handler.js';
  */
 export function sendWriteHeaders(reply: FastifyReply, ...results: WriteResult[]): FastifyReply {
   const last = results.reduce((a, b) => (b.position > a.position ? b : a));
-  reply.header('x-stream-revision', String(last.streamRevision));
-  reply.header('x-global-position', String(last.position));
-  reply.header('x-consistency-token', encodeConsistencyToken(last.position));
+  return sendWriteHeadersWithToken(reply, last, last.position);
+}
+
+/**
+ * The write headers of a write whose effect on the read models is not its last event: the read side
+ * applies public events only, so a token naming a private event would never be satisfied. Identity
+ * passes the position of the write's last public event, or `noReadModelEffect` for a write with none
+ * (a login, a refresh, a logout): a read sending that token back does not wait.
+ */
+export function sendWriteHeadersWithToken(
+  reply: FastifyReply,
+  result: WriteResult,
+  consistencyPosition: number,
+): FastifyReply {
+  reply.header('x-stream-revision', String(result.streamRevision));
+  reply.header('x-global-position', String(result.position));
+  reply.header('x-consistency-token', encodeConsistencyToken(consistencyPosition));
   return reply;
 }
+
+/** The consistency position of a write that changes no read model: every read model has "applied" it. */
+export const noReadModelEffect = 0;
 
 export function encodeConsistencyToken(position: number): string {
   return `p${position.toString(36)}`;

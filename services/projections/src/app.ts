@@ -3,6 +3,7 @@ import {
   authentication,
   createServiceApp,
   type ServiceApp,
+  type ServiceAppOptions,
 } from '@gram/service-kit';
 import type { Registry } from 'prom-client';
 import { ReadModelQueries } from './queries/read-model-queries.js';
@@ -25,7 +26,7 @@ export function fixedReadModels(store: ReadModelStore): ReadModels {
 export interface ProjectionsAppOptions {
   readModels: ReadModels;
   verifier: AccessTokenVerifier;
-  logger?: boolean;
+  logger?: ServiceAppOptions['logger'];
   /** what the workers of this process have applied, for read-your-writes */
   applied?: AppliedPositions;
   /** how long a read sending a consistency token waits at most (default 2000 ms) */

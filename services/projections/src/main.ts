@@ -13,6 +13,8 @@ import { startEmbeddedProjections, subscribeProjections } from './runtime/worker
 
 // Distributed when MONGO_URL is set: read models in MongoDB + Redis, fed from Kafka (KAFKA_BROKERS).
 // Embedded otherwise: read models in memory, rebuilt from the event store at start, fed by the in-process relay.
+// PROJECTIONS_GROUP_ID (default `projections`) names the Kafka consumer group: workers of one set of read
+// models share it. LOG_LEVEL (default info).
 const options = projectorOptionsFromEnv();
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
@@ -32,7 +34,12 @@ if (process.env.MONGO_URL) {
     kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'projections' }),
   });
   applied = new AppliedPositions();
-  await subscribeProjections(subscriber, readModels, { ...options, applied, metrics });
+  await subscribeProjections(subscriber, readModels, {
+    ...options,
+    applied,
+    metrics,
+    groupId: process.env.PROJECTIONS_GROUP_ID || 'projections',
+  });
   // On SIGTERM: leave the consumer group (offsets of finished work committed), then close the clients.
   closers.push(
     () => subscriber.stop(),
@@ -50,7 +57,7 @@ if (process.env.MONGO_URL) {
 const app = buildProjectionsApp({
   readModels,
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl)),
-  logger: true,
+  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
   applied,
   registry,
 });

@@ -6,8 +6,9 @@ import {
   isDomainError,
   loadAggregate,
   newId,
+  noReadModelEffect,
   problems,
-  sendWriteHeaders,
+  sendWriteHeadersWithToken,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
@@ -70,7 +71,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       });
       if (isDomainError(result)) throw toHttpProblem(result);
       const accessToken = await context.accessTokens.issue({ userId: profile.userId, sessionId }, now);
-      sendWriteHeaders(reply, result);
+      sendWriteHeadersWithToken(reply, result, noReadModelEffect);
       return reply.code(200).send({
         accessToken,
         refreshToken,
@@ -115,7 +116,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       // hears the same 401 as for any other token it cannot use.
       if (result.events.some((e) => e.type === 'SessionRevoked')) throw invalidRefreshToken();
       const accessToken = await context.accessTokens.issue({ userId: state.userId, sessionId }, now);
-      sendWriteHeaders(reply, result);
+      sendWriteHeadersWithToken(reply, result, noReadModelEffect);
       return reply.code(200).send({
         accessToken,
         refreshToken: nextToken,
@@ -151,7 +152,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       if (isDomainError(result)) throw toHttpProblem(result);
       const revocation = result.events.find((e) => e.type === 'SessionRevoked');
       if (revocation?.data.reason === 'refresh-token-reuse') throw invalidRefreshToken();
-      sendWriteHeaders(reply, result);
+      sendWriteHeadersWithToken(reply, result, noReadModelEffect);
       return reply.code(204).send(null);
     },
   );

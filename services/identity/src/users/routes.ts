@@ -7,6 +7,7 @@ import {
   isDomainError,
   problems,
   sendWriteHeaders,
+  sendWriteHeadersWithToken,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
@@ -56,9 +57,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
     async (request, reply) => {
       const outcome = await signUp(context, request.body, request.log);
       switch (outcome.outcome) {
-        case 'registered':
-          sendWriteHeaders(reply, outcome.write);
+        case 'registered': {
+          // The write ends with the account's private credentials; the read side waits on its public
+          // UserRegistered, the stream's first event.
+          const [registered] = await context.store.readStream(outcome.write.streamId, { maxCount: 1 });
+          sendWriteHeadersWithToken(reply, outcome.write, registered?.position ?? outcome.write.position);
           return reply.code(201).send({ user: toUserSummary(outcome.profile) });
+        }
         case 'taken':
           throw valuesTaken(outcome.errors);
         case 'refused':

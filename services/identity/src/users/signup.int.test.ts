@@ -1,4 +1,5 @@
 import { streamIds } from '@gram/events';
+import { encodeConsistencyToken } from '@gram/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationKey } from '../reservations/reservation.js';
 import { IdentityHarness, newSignup } from '../testing/identity-harness.js';
@@ -26,6 +27,14 @@ describe('POST /api/v1/auth/signup', () => {
     expect(res.headers['x-stream-revision']).toBe('1');
     expect(Number(res.headers['x-global-position'])).toBeGreaterThan(0);
     expect(res.headers['x-consistency-token']).toMatch(/^p[0-9a-z]+$/);
+  });
+
+  it('names the public UserRegistered in its consistency token, not the private credentials the read side never applies', async () => {
+    const res = await identity.signup(newSignup());
+    const [registered, credentials] = await identity.store.readStream(streamIds.user(res.json().user.id));
+    expect(credentials?.type).toBe('AccountCredentialsSet');
+    expect(res.headers['x-global-position']).toBe(String(credentials?.position));
+    expect(res.headers['x-consistency-token']).toBe(encodeConsistencyToken(registered?.position ?? -1));
   });
 
   it('stores public profile and private credentials apart, and never the password in clear', async () => {

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpProblem, problems } from '@gram/service-kit';
@@ -46,7 +47,10 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRoutesOptions> = async (a
       const etag = etagOfKey(key);
       if (etag === undefined) throw new HttpProblem(404, 'no such file');
       reply.header('etag', etag).header('cache-control', immutableCacheControl);
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send(null);
+      if (matchesEtag(request.headers['if-none-match'], etag)) {
+        // No payload at all (not a serialized `null`): a 304 carries no body and so no Content-Length of one.
+        return (reply as FastifyReply).code(304).send();
+      }
       const file = await storage.get(key);
       if (!file) throw new HttpProblem(404, 'no such file');
       return reply

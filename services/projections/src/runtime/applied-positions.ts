@@ -11,7 +11,8 @@
  *   (the rebuild's last position in the embedded mode) and rises as the window evicts.
  *
  * Known limits, both of which only make a read wait its full bound and then answer what the read
- * model has: a position of a private event (never published) is never applied; and a worker that
+ * model has: a position of a private event (never published) is never applied (identity names the
+ * position of a write's public event in its tokens, or 0 when it has none); and a worker that
  * restarts (distributed mode) starts with floor 0, so tokens of writes applied before the restart
  * are not recognised. A position that a partition lags more than `window` events behind the others
  * is taken as applied once it falls below the floor.
@@ -39,8 +40,9 @@ export class AppliedPositions {
     return this.#highest;
   }
 
+  /** Position 0 is the token of a write without read-model effect (service-kit's `noReadModelEffect`). */
   isApplied(position: number): boolean {
-    return position <= this.#floor || this.#recent.has(position);
+    return position <= 0 || position <= this.#floor || this.#recent.has(position);
   }
 
   /** Records that the read models have applied the event at `position`. */

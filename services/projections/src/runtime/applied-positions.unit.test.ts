@@ -45,6 +45,10 @@ describe('AppliedPositions: what a read-your-writes read waits for', () => {
     expect(applied.isApplied(5)).toBe(false);
   });
 
+  it('counts position 0, the token of a write without read-model effect, as applied from the start', () => {
+    expect(new AppliedPositions().isApplied(0)).toBe(true);
+  });
+
   it('answers at once for a position already applied', async () => {
     const applied = new AppliedPositions();
     applied.applied(9);

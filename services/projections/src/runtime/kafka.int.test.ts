@@ -63,7 +63,10 @@ describe.skipIf(brokers === undefined)('projections fed by Kafka (KafkaSubscribe
     const subscriber = new KafkaSubscriber({ kafka, logger: silentLogger, shutdownSignals: [] });
     const publisher = new KafkaPublisher(kafka);
     try {
-      await subscribeProjections(subscriber, fixedReadModels(store));
+      // A group of its own: other suites (e2e) run projection workers on the same broker meanwhile.
+      await subscribeProjections(subscriber, fixedReadModels(store), {
+        groupId: `projections-test-${process.pid}-${Date.now()}`,
+      });
       // At least once, as after a relay crash: the whole log again after the first delivery.
       await publisher.publish(messages);
       await publisher.publish(messages);

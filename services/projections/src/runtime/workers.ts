@@ -20,6 +20,8 @@ export interface WorkerOptions extends ProjectorOptions {
   /** told of every applied message, for read-your-writes */
   applied?: AppliedPositions;
   metrics?: ProjectionMetrics;
+  /** the consumer group (default `projections`): one per independent set of read models */
+  groupId?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function subscribeProjections(
     return projector;
   };
   await subscriber.subscribe({
-    groupId: projectionsGroupId,
+    groupId: options.groupId ?? projectionsGroupId,
     topics: publicTopics,
     handler: async (message) => {
       await projectorOf(readModels.current()).handle(message);

@@ -1,0 +1,206 @@
+import { injectServer } from '@gram/test-servers/inject';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  type Comment,
+  type Page,
+  type Post,
+  type Profile,
+  type UserSummary,
+} from './api/client.js';
+import { createPost, eventually, expectStatus, ids, signUp, type User } from './api/fixtures.js';
+import { type DistributedSystem, startDistributed } from './harness/index.js';
+import { createRunDir, finishRunDir } from './run-dir.js';
+import { apiSuite, writesPerUserPerMinute } from './suite/index.js';
+
+// injectServer throws in CI when a server is missing: there the suite fails rather than skips.
+const kafkaBrokers = injectServer('kafkaBrokers');
+const mongoUrl = injectServer('mongoUrl');
+const redisUrl = injectServer('redisUrl');
+const s3Url = injectServer('s3Url');
+const s3Credentials = injectServer('s3Credentials');
+const esdbUrl = process.env.ESDB_URL;
+
+/**
+ * Healthy processes are not yet a flowing pipeline: the projections' consumer joins its group and the relay
+ * finds the topics in the first seconds. Until a write is seen at the read side (its consistency token
+ * `applied`), the tests would read with tokens the read side cannot honour yet.
+ */
+async function pipelineFlowing(url: string): Promise<void> {
+  const client = new ApiClient(url);
+  const probe = await createPost(client, await signUp(client, 'Probe'));
+  const token = client.lastConsistencyToken as string;
+  await eventually(
+    async () => {
+      const res = await client.get(`/api/v1/posts/${probe.id}`, {
+        headers: { 'x-consistency-token': token },
+      });
+      expect(res.headers.get('x-read-consistency')).toBe('applied');
+    },
+    60_000,
+    100,
+  );
+}
+
+describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl === undefined)(
+  `distributed mode: a process per service, ${esdbUrl ? 'KurrentDB' : 'one SQLite event store'}, Kafka, MongoDB protocol, Redis${s3Url ? ', S3' : ''}`,
+  () => {
+    const runDir = createRunDir('distributed');
+    let system: DistributedSystem;
+
+    beforeAll(async () => {
+      system = await startDistributed({
+        runDir,
+        gatewayEnv: { WRITES_PER_USER_PER_MINUTE: String(writesPerUserPerMinute) },
+        servers: {
+          kafkaBrokers: kafkaBrokers as string[],
+          mongoUrl: mongoUrl as string,
+          redisUrl: redisUrl as string,
+          ...(s3Url && s3Credentials ? { s3: { url: s3Url, ...s3Credentials } } : {}),
+          ...(esdbUrl ? { eventStoreUrl: esdbUrl } : {}),
+        },
+      });
+      await pipelineFlowing(system.url);
+    });
+    afterAll(async (suite) => {
+      await system?.stop();
+      finishRunDir(runDir, suite);
+    });
+
+    apiSuite(() => system);
+
+    describe('a projection worker killed in the middle of traffic', () => {
+      it('catches up after a SIGKILL and a restart: every count equals what was written, none lost, none doubled', async () => {
+        const client = new ApiClient(system.url);
+        const author = await signUp(client, 'Author');
+        const fans: User[] = [];
+        for (let i = 0; i < 6; i++) fans.push(await signUp(client, 'Fan'));
+        const post = await createPost(client, author, 'the busy post');
+
+        // What was written, from the answers: the expected read model.
+        const liked = new Set<string>();
+        const following = new Set<string>();
+        const commentIds: string[] = [];
+        const postIds = [post.id];
+        type Write = () => Promise<void>;
+        const like =
+          (fan: User): Write =>
+          async () => {
+            expectStatus(await client.put(`/api/v1/posts/${post.id}/like`, { token: fan.accessToken }), 204);
+            liked.add(fan.id);
+          };
+        const unlike =
+          (fan: User): Write =>
+          async () => {
+            expectStatus(
+              await client.delete(`/api/v1/posts/${post.id}/like`, { token: fan.accessToken }),
+              204,
+            );
+            liked.delete(fan.id);
+          };
+        const follow =
+          (fan: User): Write =>
+          async () => {
+            expectStatus(
+              await client.put(`/api/v1/users/${author.id}/follow`, { token: fan.accessToken }),
+              204,
+            );
+            following.add(fan.id);
+          };
+        const comment =
+          (fan: User, n: number): Write =>
+          async () => {
+            const res = await client.post<Comment>(`/api/v1/posts/${post.id}/comments`, {
+              token: fan.accessToken,
+              json: { text: `comment ${n}` },
+            });
+            expectStatus(res, 201);
+            commentIds.push(res.body.id);
+          };
+        const newPost =
+          (n: number): Write =>
+          async () => {
+            postIds.push((await createPost(client, author, `post ${n}`)).id);
+          };
+        // Each fan's writes in order (a like before its unlike); fans run side by side.
+        const lanes: Write[][] = fans.map((fan, i) => [
+          like(fan),
+          comment(fan, i * 10),
+          follow(fan),
+          comment(fan, i * 10 + 1),
+          ...(i % 3 === 0 ? [unlike(fan)] : []),
+          comment(fan, i * 10 + 2),
+          ...(i % 3 === 0 ? [like(fan), unlike(fan)] : []),
+          newPost(i),
+        ]);
+        const total = lanes.reduce((sum, lane) => sum + lane.length, 0);
+
+        // The worker has been applying (a read that waited for it), then dies after a third of the writes,
+        // in the middle of the others, and is started again while they keep coming.
+        const projections = system.services.projections;
+        const warmUp = await client.get<Post>(`/api/v1/posts/${post.id}`, {
+          headers: { 'x-consistency-token': client.lastConsistencyToken as string },
+        });
+        expect(warmUp.headers.get('x-read-consistency')).toBe('applied');
+        expect(warmUp.body.id).toBe(post.id);
+        let written = 0;
+        let killed: Promise<void> | undefined;
+        let restarted: Promise<void> | undefined;
+        const afterEachWrite = () => {
+          written += 1;
+          if (written === Math.floor(total / 3)) killed = projections.kill('SIGKILL');
+          if (written === Math.floor((2 * total) / 3)) restarted = killed?.then(() => projections.start());
+        };
+        await Promise.all(
+          lanes.map(async (lane) => {
+            for (const write of lane) {
+              await write();
+              afterEachWrite();
+            }
+          }),
+        );
+        expect(killed).toBeDefined();
+        await restarted;
+
+        // Caught up: no write is missing and none is counted twice. The restarted consumer takes over the
+        // partitions once the killed member's session expires, so this may take the group's session timeout.
+        const expectedComments = [...commentIds].sort();
+        await eventually(
+          async () => {
+            const read = await client.get<Post>(`/api/v1/posts/${post.id}`, { consistency: false });
+            expectStatus(read, 200);
+            expect(read.body).toMatchObject({ likesCount: liked.size, commentsCount: commentIds.length });
+            const likers = await client.get<Page<UserSummary>>(`/api/v1/posts/${post.id}/likes?limit=100`, {
+              consistency: false,
+            });
+            expect(ids(likers.body.items).sort()).toEqual([...liked].sort());
+            const comments = await client.get<Page<Comment>>(`/api/v1/posts/${post.id}/comments?limit=100`, {
+              consistency: false,
+            });
+            expect(ids(comments.body.items).sort()).toEqual(expectedComments);
+            const profile = await client.get<Profile>(`/api/v1/users/${author.id}`, { consistency: false });
+            expect(profile.body).toMatchObject({ followersCount: following.size, postCount: postIds.length });
+            const followers = await client.get<Page<UserSummary>>(`/api/v1/users/${author.id}/followers`, {
+              consistency: false,
+            });
+            expect(ids(followers.body.items).sort()).toEqual([...following].sort());
+            const feed = await client.get<Page<Post>>('/api/v1/feed?limit=100', {
+              token: fans[0]?.accessToken,
+              consistency: false,
+            });
+            expect(ids(feed.body.items).sort()).toEqual([...postIds].sort());
+          },
+          120_000,
+          500,
+        );
+        // And it serves read-your-writes again: the next write is waited for, not guessed.
+        await createPost(client, author, 'after the catch-up');
+        const read = await client.get<Profile>(`/api/v1/users/${author.id}`, {
+          headers: { 'x-consistency-token': client.lastConsistencyToken as string },
+        });
+        expect(read.headers.get('x-read-consistency')).toBe('applied');
+        expect(read.body.postCount).toBe(postIds.length + 1);
+      }, 240_000);
+    });
+  },
+);

@@ -1,0 +1,86 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ApiClient,
+  type Comment,
+  type Page,
+  type Post,
+  type Profile,
+  type UserSummary,
+} from './api/client.js';
+import { createPost, expectStatus, ids, logIn, signUp } from './api/fixtures.js';
+import { type EmbeddedSystem, startEmbedded } from './harness/index.js';
+import { createRunDir, finishRunDir } from './run-dir.js';
+import { apiSuite, writesPerUserPerMinute } from './suite/index.js';
+
+describe('embedded mode: the whole system in one process, over HTTP', () => {
+  const runDir = createRunDir('embedded');
+  let system: EmbeddedSystem;
+
+  beforeAll(async () => {
+    system = await startEmbedded({
+      dataDir: join(runDir, 'data'),
+      logFile: join(runDir, 'logs', 'embedded.log'),
+      env: { WRITES_PER_USER_PER_MINUTE: String(writesPerUserPerMinute) },
+    });
+  });
+  afterAll(async (suite) => {
+    await system?.stop();
+    finishRunDir(runDir, suite);
+  });
+
+  apiSuite(() => system);
+
+  describe('restarts', () => {
+    it('keeps every account, post, like, follow and comment across a restart and a crash (SIGKILL)', async () => {
+      const client = new ApiClient(system.url);
+      const [alice, bob] = [await signUp(client), await signUp(client)];
+      const post = await createPost(client, alice, 'survives restarts');
+      expectStatus(await client.put(`/api/v1/posts/${post.id}/like`, { token: bob.accessToken }), 204);
+      expectStatus(await client.put(`/api/v1/users/${alice.id}/follow`, { token: bob.accessToken }), 204);
+      const comment = await client.post<Comment>(`/api/v1/posts/${post.id}/comments`, {
+        token: bob.accessToken,
+        json: { text: 'still here?' },
+      });
+      expectStatus(comment, 201);
+
+      const expectEverythingKept = async (fresh: ApiClient, feedOfBob: string[]) => {
+        // Tokens issued before stay valid: the signing key is kept under DATA_DIR too.
+        const me = await fresh.get<Profile>('/api/v1/users/me', { token: bob.accessToken });
+        expectStatus(me, 200);
+        expect(me.body).toMatchObject({ id: bob.id, followingCount: 1 });
+        const aliceProfile = await fresh.get<Profile>(`/api/v1/users/${alice.id}`, {
+          token: bob.accessToken,
+        });
+        expect(aliceProfile.body).toMatchObject({ followersCount: 1, postCount: 1, followedByMe: true });
+        const read = await fresh.get<Post>(`/api/v1/posts/${post.id}`, { token: bob.accessToken });
+        expect(read.body).toMatchObject({
+          likesCount: 1,
+          commentsCount: 1,
+          likedByMe: true,
+          caption: post.caption,
+        });
+        const likers = await fresh.get<Page<UserSummary>>(`/api/v1/posts/${post.id}/likes`);
+        expect(ids(likers.body.items)).toEqual([bob.id]);
+        const feed = await fresh.get<Page<Post>>('/api/v1/feed', { token: bob.accessToken });
+        expect(ids(feed.body.items)).toEqual(feedOfBob);
+        const comments = await fresh.get<Page<Comment>>(`/api/v1/posts/${post.id}/comments`);
+        expect(comments.body.items).toEqual([comment.body]);
+        await logIn(fresh, alice.email);
+        // A like again after the restart is still the same like: counted once.
+        expectStatus(await fresh.put(`/api/v1/posts/${post.id}/like`, { token: bob.accessToken }), 204);
+        const again = await fresh.get<Post>(`/api/v1/posts/${post.id}`);
+        expect(again.body.likesCount).toBe(1);
+      };
+
+      await system.restart();
+      await expectEverythingKept(new ApiClient(system.url), [post.id]);
+
+      // A crash: no shutdown code runs. Every write that was answered is in the log.
+      const late = await createPost(client, bob, 'written just before the crash');
+      await system.kill('SIGKILL');
+      await system.process.start();
+      await expectEverythingKept(new ApiClient(system.url), [late.id, post.id]);
+    });
+  });
+});

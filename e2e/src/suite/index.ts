@@ -1,0 +1,24 @@
+import { contentSuite } from './content.js';
+import { feedSuite } from './feed.js';
+import { identitySuite } from './identity.js';
+import { journeySuite } from './journey.js';
+import { mediaSuite } from './media.js';
+import { operationsSuite } from './operations.js';
+import { socialGraphSuite } from './social-graph.js';
+import type { SystemRef } from './system.js';
+
+export { type SystemRef, type SystemUnderTest, writesPerUserPerMinute } from './system.js';
+
+/**
+ * The whole public API (every row of API.md and every status it lists) over real HTTP through the
+ * gateway, the same for every mode: each mode's test file starts its system once and runs this.
+ */
+export function apiSuite(system: SystemRef): void {
+  operationsSuite(system);
+  identitySuite(system);
+  socialGraphSuite(system);
+  contentSuite(system);
+  mediaSuite(system);
+  feedSuite(system);
+  journeySuite(system);
+}

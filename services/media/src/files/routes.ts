@@ -1,8 +1,8 @@
-import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpProblem, problems } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import { immutableCacheControl, type MediaStorage } from '../storage/media-storage.js';
 import { imageMediaTypes } from '../uploads/image-format.js';
 import { etagOfKey } from '../uploads/media-keys.js';

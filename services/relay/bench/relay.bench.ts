@@ -113,6 +113,7 @@ function startRelayProcess(
     KAFKA_BROKERS: brokers.join(','),
     RELAY_NAME: name,
     RELAY_ID: 'bench',
+    METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
   delete env.EVENT_STORE_URL;

@@ -9,7 +9,8 @@
 //   RELAY_SESSION_TIMEOUT_MS    how soon a standby takes over a silent active instance (default 10000)
 //   RELAY_POLL_INTERVAL_MS      SQLite only: how often to look for events appended by other processes (default 5)
 //   RELAY_MAX_BATCH             most events in one Kafka transaction (default 2000)
-//   METRICS_PORT                serves GET /metrics (Prometheus text: lag, position, active) and /health (default 9465)
+//   METRICS_PORT                serves GET /metrics (Prometheus text: lag, position, active) and /health (default 9465;
+//                               0 picks a free port, for several instances on one host)
 //   LOG_LEVEL                   pino level (default info)
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
@@ -73,7 +74,20 @@ const metricsServer = createServer((request, response) => {
   }
 });
 const metricsPort = Number(env.METRICS_PORT ?? 9465);
-metricsServer.listen(metricsPort, env.HOST ?? '0.0.0.0');
+// Publishing matters more than being scraped: a taken port is logged loudly, and the relay goes on relaying.
+metricsServer.on('error', (error) =>
+  logger.error(
+    { err: error, port: metricsPort },
+    'the metrics endpoint could not listen; relaying without it',
+  ),
+);
+metricsServer.listen(metricsPort, env.HOST ?? '0.0.0.0', () => {
+  const address = metricsServer.address();
+  logger.info(
+    { port: typeof address === 'object' && address ? address.port : metricsPort },
+    'metrics endpoint listening',
+  );
+});
 logger.info({ brokers }, 'relay started; publishing whenever it holds the lease');
 
 let stopping = false;

@@ -31,6 +31,8 @@ export function spawnRelay(options: {
     RELAY_ID: options.id,
     RELAY_SESSION_TIMEOUT_MS: String(options.sessionTimeoutMs ?? 6_000),
     RELAY_POLL_INTERVAL_MS: '10',
+    // Several relays run on this host at once (and other suites' systems): a free port each.
+    METRICS_PORT: '0',
     LOG_LEVEL: 'info',
   };
   // The test's SQLite file, never a KurrentDB some other test run points at.

@@ -8,22 +8,53 @@ export type AccountStatus = 'none' | 'active' | 'deleted';
  * Content and social-graph use it for cross-service checks (follow a user that exists, refuse
  * the tokens of a deleted account): the event store is the write side's truth, where a read
  * model could lag behind a deletion. A deletion is final, so it is remembered; a live account
- * is re-read every time because it may be deleted at any moment.
+ * is re-read every time because it may be deleted at any moment, by any process.
+ *
+ * With `cacheActive` a live account is remembered too. Only for a process through which every
+ * deletion of the store is appended and reported with `markDeleted` before its write answers
+ * (identity in the embedded mode, see `createIdentityContext`'s `soleWriter`): then nothing can
+ * delete an account behind this cache's back.
  */
 export class AccountDirectory {
   readonly #deleted = new Set<string>();
+  readonly #active = new Set<string>();
+  readonly #cacheActive: boolean;
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    options: { cacheActive?: boolean } = {},
+  ) {
+    this.#cacheActive = options.cacheActive ?? false;
+  }
 
   async status(userId: string): Promise<AccountStatus> {
     if (this.#deleted.has(userId)) return 'deleted';
+    if (this.#active.has(userId)) return 'active';
     let status: AccountStatus = 'none';
     for (const recorded of await this.store.readStream(streamIds.user(userId))) {
       const event = fromStoredEvent(recorded);
       if (event?.type === 'UserRegistered') status = 'active';
       else if (event?.type === 'UserDeleted') status = 'deleted';
     }
-    if (status === 'deleted') this.#deleted.add(userId);
+    if (status === 'deleted') remember(this.#deleted, userId);
+    else if (status === 'active' && this.#cacheActive) remember(this.#active, userId);
     return status;
+  }
+
+  /** The account's UserDeleted was just appended (durably): from now on it reads as deleted. */
+  markDeleted(userId: string): void {
+    this.#active.delete(userId);
+    remember(this.#deleted, userId);
+  }
+}
+
+/** Bounded: past this many entries the oldest is forgotten (and read again from the store when asked). */
+const maxRemembered = 200_000;
+
+function remember(set: Set<string>, value: string): void {
+  set.add(value);
+  if (set.size > maxRemembered) {
+    const oldest = set.values().next();
+    if (!oldest.done) set.delete(oldest.value);
   }
 }

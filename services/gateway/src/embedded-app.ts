@@ -52,6 +52,8 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   const identity = createIdentityContext({
     store: options.store,
     keys: options.keys,
+    // The only process on this store: live accounts and sessions are remembered, not re-read per request.
+    soleWriter: true,
     settings: options.settings?.defaultProfilePic
       ? { defaultProfilePic: options.settings.defaultProfilePic }
       : {},

@@ -28,6 +28,12 @@ export interface IdentityDeps {
   /** the time every command is decided at */
   clock?: () => Date;
   settings?: Partial<IdentitySettings>;
+  /**
+   * This process is the only one that appends to the store (the embedded mode): every account
+   * deletion and session revocation goes through this context, so live accounts and sessions can
+   * be remembered instead of re-read on every request. Never with several processes on one store.
+   */
+  soleWriter?: boolean;
 }
 
 /** Identity's collaborators, wired once and shared by its routes and its token revocation check. */
@@ -45,16 +51,48 @@ export interface IdentityContext {
 
 export function createIdentityContext(deps: IdentityDeps): IdentityContext {
   const settings = { ...defaultIdentitySettings, ...deps.settings };
-  const accounts = new AccountDirectory(deps.store);
+  const soleWriter = deps.soleWriter ?? false;
+  const accounts = new AccountDirectory(deps.store, { cacheActive: soleWriter });
+  const revocation = new RevocationCheck(deps.store, accounts, { cacheLive: soleWriter });
+  // As sole writer, every append of identity is watched: a deletion or a revocation reaches the
+  // caches above once durable, before the write that made it answers.
+  const store = soleWriter ? reportingRevocations(deps.store, accounts, revocation) : deps.store;
   return {
-    store: deps.store,
+    store,
     keys: deps.keys,
     passwords: deps.passwords ?? new PasswordHasher(),
     accessTokens: new AccessTokenIssuer(deps.keys, settings.accessTokenTtlSeconds),
     accounts,
-    uniqueValues: new UniqueValues(deps.store, accounts),
-    revocation: new RevocationCheck(deps.store, accounts),
+    uniqueValues: new UniqueValues(store, accounts),
+    revocation,
     clock: deps.clock ?? (() => new Date()),
     settings,
+  };
+}
+
+/** The store, with every appended UserDeleted and SessionRevoked reported to the caches that must know. */
+function reportingRevocations(
+  store: EventStore,
+  accounts: AccountDirectory,
+  revocation: RevocationCheck,
+): EventStore {
+  return {
+    async appendToStream(streamId, events, options) {
+      const result = await store.appendToStream(streamId, events, options);
+      for (const event of events) {
+        const data = event.data as { userId?: unknown; sessionId?: unknown };
+        if (event.type === 'UserDeleted' && typeof data.userId === 'string')
+          accounts.markDeleted(data.userId);
+        if (event.type === 'SessionRevoked' && typeof data.sessionId === 'string') {
+          revocation.markRevoked(data.sessionId);
+        }
+      }
+      return result;
+    },
+    readStream: (streamId, options) => store.readStream(streamId, options),
+    readAll: (options) => store.readAll(options),
+    headPosition: () => store.headPosition(),
+    subscribeToAll: (options) => store.subscribeToAll(options),
+    close: () => store.close(),
   };
 }

@@ -12,16 +12,30 @@ const maxRemembered = 100_000;
  *
  * Both facts are final, so they are cached once seen. A live session is re-read on every request,
  * but only from the last revision seen: a long session with many refreshes costs one short read.
+ *
+ * With `cacheLive`, a session read live once is remembered as live: only for a process through
+ * which every revocation of the store is appended and reported with `markRevoked` before its write
+ * answers (identity in the embedded mode, see `createIdentityContext`'s `soleWriter`).
  */
 export class RevocationCheck {
   readonly #revoked = new Set<string>();
   /** last revision read of each live session's stream */
   readonly #readUpTo = new Map<string, number>();
+  readonly #cacheLive: boolean;
 
   constructor(
     private readonly store: EventStore,
     private readonly accounts: AccountDirectory,
-  ) {}
+    options: { cacheLive?: boolean } = {},
+  ) {
+    this.#cacheLive = options.cacheLive ?? false;
+  }
+
+  /** The session's SessionRevoked was just appended (durably): its tokens are refused from now on. */
+  markRevoked(sessionId: string): void {
+    this.#readUpTo.delete(sessionId);
+    remember(this.#revoked, sessionId);
+  }
 
   /** For `authentication`'s `isRevoked` option. */
   readonly isRevoked = async (claims: AccessTokenClaims): Promise<boolean> => {
@@ -32,6 +46,7 @@ export class RevocationCheck {
   async #sessionRevoked(sessionId: string): Promise<boolean> {
     if (this.#revoked.has(sessionId)) return true;
     const seen = this.#readUpTo.get(sessionId);
+    if (seen !== undefined && this.#cacheLive) return false;
     const events = await this.store.readStream(streamIds.session(sessionId), {
       fromRevision: seen === undefined ? 0 : seen + 1,
     });

@@ -69,8 +69,20 @@ declare module 'fastify' {
   }
 }
 
-const unauthorized = (detail: string) =>
+/** The API's 401: a problem with the `WWW-Authenticate` challenge. */
+export const unauthorized = (detail: string): HttpProblem =>
   new HttpProblem(401, detail, { headers: { 'www-authenticate': 'Bearer realm="gram"' } });
+
+/**
+ * The token of an `Authorization: Bearer` header: undefined without a header (an anonymous
+ * request), a 401 for a header that is not a Bearer token.
+ */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+  if (!match?.[1]) throw unauthorized('the Authorization header is not a Bearer token');
+  return match[1];
+}
 
 /**
  * Reads `Authorization: Bearer` on every request. A request without it is anonymous (routes with
@@ -81,13 +93,11 @@ export const authentication = fp<AuthenticationOptions>(
   async (app, options) => {
     app.decorateRequest('auth', null);
     app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization;
-      if (header === undefined) return;
-      const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-      if (!match?.[1]) throw unauthorized('the Authorization header is not a Bearer token');
+      const token = bearerTokenOf(request.headers.authorization);
+      if (token === undefined) return;
       let claims: AccessTokenClaims;
       try {
-        claims = await options.verifier.verify(match[1]);
+        claims = await options.verifier.verify(token);
       } catch {
         throw unauthorized('the access token is invalid or expired');
       }

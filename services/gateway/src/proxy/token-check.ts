@@ -1,4 +1,10 @@
-import { type AccessTokenClaims, type AccessTokenVerifier, HttpProblem } from '@gram/service-kit';
+import {
+  type AccessTokenClaims,
+  type AccessTokenVerifier,
+  bearerTokenOf,
+  HttpProblem,
+  unauthorized,
+} from '@gram/service-kit';
 import fp from 'fastify-plugin';
 import { errors } from 'jose';
 import { type Dispatcher, request as httpRequest } from 'undici';
@@ -11,9 +17,6 @@ export interface TokenCheckOptions {
   verifier: AccessTokenVerifier;
   introspect: TokenIntrospection;
 }
-
-const unauthorized = (detail: string) =>
-  new HttpProblem(401, detail, { headers: { 'www-authenticate': 'Bearer realm="gram"' } });
 
 /**
  * The distributed gateway's token check, before anything is forwarded: a request with a bad token
@@ -30,13 +33,11 @@ export const tokenCheck = fp<TokenCheckOptions>(
   async (app, options) => {
     app.decorateRequest('auth', null);
     app.addHook('onRequest', async (request) => {
-      const header = request.headers.authorization;
-      if (header === undefined) return;
-      const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
-      if (!match?.[1]) throw unauthorized('the Authorization header is not a Bearer token');
+      const token = bearerTokenOf(request.headers.authorization);
+      if (token === undefined) return;
       let claims: AccessTokenClaims;
       try {
-        claims = await options.verifier.verify(match[1]);
+        claims = await options.verifier.verify(token);
       } catch (error) {
         if (keysUnreachable(error)) {
           request.log.error({ err: error }, "identity's signing keys (JWKS) cannot be fetched");
@@ -46,7 +47,7 @@ export const tokenCheck = fp<TokenCheckOptions>(
       }
       let active: boolean;
       try {
-        active = await options.introspect(match[1]);
+        active = await options.introspect(token);
       } catch (error) {
         request.log.error({ err: error }, 'identity cannot introspect access tokens');
         throw new HttpProblem(503, 'access tokens cannot be checked right now; try again shortly');

@@ -1,19 +1,25 @@
+import { isDeepStrictEqual } from 'node:util';
 import { openSqliteEventStore } from '@gram/event-store';
 import { startTestServers } from '@gram/test-servers';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { ReadModelQueries } from '../src/queries/read-model-queries.js';
+import type { PostView } from '../src/queries/views.js';
 import type { Doc } from '../src/read-model/document-store.js';
 import { Generations } from '../src/read-model/generations.js';
+import { likeId } from '../src/read-model/keys.js';
 import type { MongoRedisReadModelStore } from '../src/read-model/mongo-redis-store.js';
 import { rebuildGeneration } from '../src/rebuild/rebuild.js';
 import { HistoryBuilder } from '../test/history.js';
 import { percentile, report } from './report.js';
 
 // pnpm --filter @gram/projections bench feed [--save-baseline] — the first home-feed page (20 posts with their
-// authors) of a user following 500 accounts, two ways, on the same MongoDB (FerretDB) and Redis:
-// - fan-out on write: the user's Redis sorted set, then the 20 posts and their authors by id;
+// authors, counts and likedByMe) of a user following 500 accounts, two ways, on the same MongoDB (FerretDB) and
+// Redis:
+// - fan-out on write: the query API's own feed read (ReadModelQueries.feed): the user's Redis sorted set and
+//   merged authors, then the posts, their authors and likedByMe from the hot copies in Redis;
 // - fan-out on read: the user's follow edges, then the newest 20 posts among the 500 authors' posts, then the
-//   authors: what every feed read would cost without the sorted sets.
+//   authors and the user's like edges, all from MongoDB: what every feed read would cost without the sorted sets.
 // Both answer the same page (checked). Reads run one after another; reads/s is their count over the time taken.
 const followed = 500;
 const postsPerAuthor = Number(process.env.BENCH_POSTS_PER_AUTHOR ?? 4);
@@ -24,7 +30,12 @@ const h = new HistoryBuilder();
 const reader = h.register('reader');
 const authors = Array.from({ length: followed }, (_, i) => h.register(`author_${i}`));
 for (const author of authors) h.follow(reader, author);
-for (let round = 0; round < postsPerAuthor; round++) for (const author of authors) h.post(author);
+for (let round = 0; round < postsPerAuthor; round++) {
+  for (const [i, author] of authors.entries()) {
+    const postId = h.post(author);
+    if (i % 3 === 0) h.like(postId, author, reader);
+  }
+}
 const events = openSqliteEventStore({ path: ':memory:' });
 for (const e of h.events) {
   await events.appendToStream(e.streamId, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }], {
@@ -32,46 +43,61 @@ for (const e of h.events) {
   });
 }
 
-async function fanOutOnWrite(store: MongoRedisReadModelStore): Promise<Doc[]> {
-  const entries = await store.feeds.page(reader, undefined, pageSize);
-  const posts = await store.documents.getMany(
-    'posts',
-    entries.map((entry) => entry.postId),
-  );
-  const byId = new Map(posts.map((post) => [post.id, post]));
-  const page = entries.flatMap((entry) => byId.get(entry.postId) ?? []);
-  await store.documents.getMany(
-    'users',
-    page.map((post) => post.authorId as string),
-  );
-  return page;
+function fanOutOnWrite(queries: ReadModelQueries): Promise<PostView[]> {
+  return queries.feed(reader, { limit: pageSize }).then((page) => page.items);
 }
 
-async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<Doc[]> {
-  const edges = await store.documents.findAll(
+async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<PostView[]> {
+  const mongo = store.documents.mongo;
+  const edges = await mongo.values(
     'follows',
     { followerId: reader, following: true, followeeDeleted: false },
-    ['followeeId'],
+    'followeeId',
   );
-  const raw = await store.documents
+  const raw = await mongo
     .collection('posts')
-    .find({
-      authorId: { $in: edges.map((edge) => edge.followeeId as string) },
-      status: 'live',
-      authorDeleted: false,
-    })
+    .find({ authorId: { $in: edges as string[] }, status: 'live', authorDeleted: false })
     .sort({ at: -1, _id: -1 })
     .limit(pageSize)
     .toArray();
-  const page = raw.map(({ _id, ...fields }) => ({ id: String(_id), ...fields }) as Doc);
-  await store.documents.getMany(
-    'users',
-    page.map((post) => post.authorId as string),
-  );
-  return page;
+  const posts = raw.map(({ _id, ...fields }) => ({ id: String(_id), ...fields }) as Doc);
+  const [users, likes] = await Promise.all([
+    mongo.getMany(
+      'users',
+      posts.map((post) => post.authorId as string),
+    ),
+    mongo.getMany(
+      'likes',
+      posts.map((post) => likeId(post.id, reader)),
+    ),
+  ]);
+  const authorsById = new Map(users.map((user) => [user.id, user]));
+  const liked = new Set(likes.filter((edge) => edge.liked === true).map((edge) => edge.postId as string));
+  return posts.flatMap((post) => {
+    const author = authorsById.get(post.authorId as string);
+    if (author?.status !== 'live') return [];
+    return [
+      {
+        id: post.id,
+        author: {
+          id: author.id,
+          userName: author.userName as string,
+          name: author.name as string,
+          profilePic: author.profilePic as string,
+        },
+        photo: post.photo as string,
+        caption: post.caption as string,
+        likesCount: (post.likesCount as number | undefined) ?? 0,
+        commentsCount: (post.commentsCount as number | undefined) ?? 0,
+        createdAt: post.createdAt as string,
+        updatedAt: post.updatedAt as string,
+        likedByMe: liked.has(post.id),
+      },
+    ];
+  });
 }
 
-async function measure(read: () => Promise<Doc[]>) {
+async function measure(read: () => Promise<unknown[]>) {
   for (let i = 0; i < 10; i++) await read();
   const samples: number[] = [];
   const started = performance.now();
@@ -95,13 +121,16 @@ try {
     .drop()
     .then(() => rebuildGeneration({ events, generations, graceMs: 0 }));
   const store = generations.store(generation);
-  const written = (await fanOutOnWrite(store)).map((post) => post.id);
-  const read = (await fanOutOnRead(store)).map((post) => post.id);
-  if (written.length !== pageSize || JSON.stringify(written) !== JSON.stringify(read)) {
-    throw new Error(`the two ways answer different pages:\n${written.join(',')}\n${read.join(',')}`);
+  const queries = new ReadModelQueries(() => store);
+  const written = await fanOutOnWrite(queries);
+  const read = await fanOutOnRead(store);
+  if (written.length !== pageSize || !isDeepStrictEqual(written, read)) {
+    throw new Error(
+      `the two ways answer different pages:\n${JSON.stringify(written)}\n${JSON.stringify(read)}`,
+    );
   }
   console.info(`${followed} followed accounts, ${followed * postsPerAuthor} posts, ${reads} reads each way`);
-  const onWrite = await measure(() => fanOutOnWrite(store));
+  const onWrite = await measure(() => fanOutOnWrite(queries));
   const onRead = await measure(() => fanOutOnRead(store));
   ok = report('feed', [
     { metric: 'fan-out on write p50, ms', now: onWrite.p50, better: 'lower' },

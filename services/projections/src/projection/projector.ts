@@ -6,6 +6,7 @@ import type {
   DocumentStore,
   FeedEntry,
   FeedStore,
+  MergingFollower,
   ReadModelStore,
 } from '../read-model/document-store.js';
 import { followId, likeId, ms } from '../read-model/keys.js';
@@ -19,9 +20,17 @@ export interface ProjectorOptions {
 
 export const defaultHotAuthorThreshold = 10_000;
 
-/** What the handlers read of a user or a post they reconcile: never the whole document. */
+/** What the handlers read of a user, a post or a follow edge they reconcile: never the whole document. */
 const userFlags = ['status', 'hot'] as const;
 const postFlags = ['status', 'authorDeleted', 'at'] as const;
+const edgeFlags = [
+  'followerId',
+  'following',
+  'followeeHot',
+  'followeeDeleted',
+  'followerDeleted',
+  'at',
+] as const;
 
 /**
  * The projection handlers: one event message in, read-model writes out.
@@ -29,10 +38,10 @@ const postFlags = ['status', 'authorDeleted', 'at'] as const;
  * Idempotent and order-tolerant by construction, with two rules:
  * 1. The document of the event's own stream (user, post, comment, reply, like edge, follow edge) is written only
  *    through `applyRevision`, guarded by the stream revision: a redelivered or stale event changes nothing.
- * 2. Everything derived from other streams (counts, "author deleted" flags, feeds) is then reconciled from the
- *    documents as stored, never from the event: counts are recounted from the edges, feeds are fixed from the
- *    post's and the follow edge's stored state. The reconcile step runs even when rule 1 did not apply, so a
- *    crash between the two writes is repaired by the redelivery.
+ * 2. Everything derived from other streams (counts, "author deleted" flags, feeds, the hot authors a feed
+ *    merges) is then reconciled from the documents as stored, never from the event: counts are recounted from
+ *    the edges, feeds are fixed from the post's and the follow edge's stored state. The reconcile step runs
+ *    even when rule 1 did not apply, so a crash between the two writes is repaired by the redelivery.
  * Events of different streams may arrive in any order (a like before its post, a follow before the followee's
  * registration, a comment after its author's deletion): each handler reconciles what its write affects, and the
  * document written by the other event reconciles the rest when it arrives, so both orders meet at the same state.
@@ -56,6 +65,8 @@ const postFlags = ['status', 'authorDeleted', 'at'] as const;
  *   Redis and memory both drop it for good, so two histories that differ only in the order of events around the
  *   cap can end with feeds that differ below the newest entries. A feed read merges hot authors' posts at read
  *   time, which is not capped.
+ * - Likewise, which posts of an author now hot were fanned out (before it turned hot) depends on the order of
+ *   events; a read merges that author's posts anyway and deduplicates, so what a reader sees does not.
  */
 export class Projector {
   private readonly documents: DocumentStore;
@@ -63,6 +74,8 @@ export class Projector {
   private readonly hotThreshold: number;
   private readonly feedCap: number;
   private queue: Promise<void> = Promise.resolve();
+  /** what the events applied so far changed, recounted at the end of applyEvents() */
+  private pending = noPendingRecounts();
 
   constructor(
     private readonly store: ReadModelStore,
@@ -81,12 +94,30 @@ export class Projector {
     return run;
   };
 
-  /** Applies one message; callers that already serialize (the rebuild) call this directly. */
+  /** Applies one message; callers that already serialize call this directly. */
   async apply(message: EventMessage): Promise<void> {
-    if (isEventType(message.type)) {
-      await this.project({ type: message.type, data: message.data } as DomainEvent, message.streamRevision);
+    await this.applyEvents([message]);
+    await this.advance(message.position);
+  }
+
+  /**
+   * Applies public events in order, then recounts what they changed; the checkpoint is left to the caller (the
+   * rebuild advances it once per page of the log). Counts that no handler reads (likes, comments and replies
+   * of a post or comment, posts of an author) are recounted once per call instead of once per event: a recount
+   * reads nothing but the stored edges, so running it after the last event leaves what running it after each
+   * would have. A page of the log then costs one recount per post liked in it, not one per like.
+   */
+  async applyEvents(events: Iterable<ProjectedEvent>): Promise<void> {
+    for (const event of events) {
+      // A ProjectedEvent of a known type is a DomainEvent (type and data) with its revision beside.
+      if (isEventType(event.type)) await this.project(event as unknown as DomainEvent, event.streamRevision);
     }
-    await this.store.checkpoint.advance(message.position);
+    await this.recountPending();
+  }
+
+  /** Records that everything up to `position` is applied. */
+  async advance(position: number): Promise<void> {
+    await this.store.checkpoint.advance(position);
   }
 
   private async project(event: DomainEvent, rev: number): Promise<void> {
@@ -149,7 +180,7 @@ export class Projector {
           ...(event.type === 'PostLiked' ? { at: ms(event.data.likedAt) } : {}),
           userDeleted: await this.isDeleted(userId),
         });
-        await this.recountLikes(postId);
+        this.pending.likesOf.add(postId);
         return;
       }
       case 'CommentAdded': {
@@ -163,12 +194,12 @@ export class Projector {
           at: ms(e.createdAt),
           authorDeleted: await this.isDeleted(e.authorId),
         });
-        await this.recountComments(e.postId);
+        this.pending.commentsOf.add(e.postId);
         return;
       }
       case 'CommentDeleted':
         await d.applyRevision('comments', event.data.commentId, rev, { status: 'deleted' });
-        await this.recountComments(event.data.postId);
+        this.pending.commentsOf.add(event.data.postId);
         return;
       case 'ReplyAdded': {
         const e = event.data;
@@ -182,12 +213,12 @@ export class Projector {
           at: ms(e.createdAt),
           authorDeleted: await this.isDeleted(e.authorId),
         });
-        await this.recountReplies(e.commentId);
+        this.pending.repliesOf.add(e.commentId);
         return;
       }
       case 'ReplyDeleted':
         await d.applyRevision('replies', event.data.replyId, rev, { status: 'deleted' });
-        await this.recountReplies(event.data.commentId);
+        this.pending.repliesOf.add(event.data.commentId);
         return;
       case 'UserFollowed':
       case 'UserUnfollowed': {
@@ -229,10 +260,11 @@ export class Projector {
   /** A post's author count and its place in the feeds of the author and the author's followers. */
   private async reconcilePost(postId: string, authorId: string): Promise<void> {
     const d = this.documents;
-    await d.setFields('users', authorId, { postCount: await d.count('posts', { authorId, status: 'live' }) });
+    this.pending.postsOf.add(authorId);
     const post = await d.get('posts', postId, postFlags);
     const author = await d.get('users', authorId, userFlags);
-    const audience = [authorId, ...(await this.liveFollowerIds(authorId))];
+    const audience = await this.liveFollowerIds(authorId);
+    audience.push(authorId);
     if (post && isVisiblePost(post)) {
       // A hot author's followers merge the post at read time; the author still finds it in their own feed.
       const fanOut = author?.hot === true ? [authorId] : audience;
@@ -244,12 +276,26 @@ export class Projector {
   }
 
   private async liveFollowerIds(userId: string): Promise<string[]> {
-    const edges = await this.documents.findAll(
+    return (await this.documents.values(
       'follows',
       { followeeId: userId, following: true, followerDeleted: false },
-      ['followerId'],
-    );
-    return edges.map((edge) => edge.followerId as string);
+      'followerId',
+    )) as string[];
+  }
+
+  /** The counts pending from the events applied so far (taken first: a failed recount is redone next time). */
+  private async recountPending(): Promise<void> {
+    const { likesOf, commentsOf, repliesOf, postsOf } = this.pending;
+    this.pending = noPendingRecounts();
+    const d = this.documents;
+    for (const authorId of postsOf) {
+      await d.setFields('users', authorId, {
+        postCount: await d.count('posts', { authorId, status: 'live' }),
+      });
+    }
+    for (const postId of likesOf) await this.recountLikes(postId);
+    for (const postId of commentsOf) await this.recountComments(postId);
+    for (const commentId of repliesOf) await this.recountReplies(commentId);
   }
 
   private async recountLikes(postId: string): Promise<void> {
@@ -286,37 +332,52 @@ export class Projector {
   }
 
   /**
-   * A hot author is not fanned out on write. The flag is copied onto the author's follow edges, so a feed read
-   * finds the hot authors a user follows with one indexed query. Cooling down fans the author's recent posts
-   * out again, since posts written while hot are in no follower's feed.
+   * A hot author is not fanned out on write: the flag is copied onto the author's follow edges, and each
+   * follower's feed merges the author's posts at read time (FeedStore.mergeAuthor). Cooling down fans the
+   * author's recent posts out again, since posts written while hot are in no follower's feed. The author's own
+   * flag is written last, so a crash before it is redone in full when the event is delivered again.
    */
   private async reconcileHotness(userId: string, hot: boolean): Promise<void> {
     const d = this.documents;
     const user = await d.get('users', userId, userFlags);
-    if ((user?.hot === true) === hot) return;
-    await d.setFields('users', userId, { hot });
+    if (user?.hot === hot) return;
+    if (user?.hot !== true && !hot) {
+      // Never hot: only the flag is written, so that every account recounted carries it, in any order of events.
+      await d.setFields('users', userId, { hot });
+      return;
+    }
     await d.updateMany('follows', { followeeId: userId }, { followeeHot: hot });
-    if (!hot) {
+    const edges = await d.findAll('follows', { followeeId: userId }, edgeFlags);
+    if (hot) {
+      await this.feeds.mergeAuthor(userId, edges.filter(isMergedEdge).map(mergingFollowerOf));
+    } else {
+      await this.feeds.unmergeAuthor(
+        userId,
+        edges.map((edge) => edge.followerId as string),
+      );
       const entries = await this.recentFeedEntries(userId);
       if (entries.length > 0) await this.feeds.add(await this.liveFollowerIds(userId), entries);
     }
+    await d.setFields('users', userId, { hot });
   }
 
   private async recentFeedEntries(authorId: string): Promise<FeedEntry[]> {
-    const posts = await this.documents.page(
+    const keys = await this.documents.pageKeys(
       'posts',
       { authorId, status: 'live', authorDeleted: false },
       { field: 'at', order: -1 },
       undefined,
       this.feedCap,
-      ['at'],
     );
-    return feedEntriesOf(posts);
+    return keys.map((key) => ({ postId: key.id, score: key.value }));
   }
 
-  /** Following brings the followee's recent posts in; not following takes every post of theirs out. */
+  /**
+   * Following brings the followee's recent posts in (or merges them at read time when the followee is hot);
+   * not following takes every post of theirs out.
+   */
   private async reconcileFollowFeed(followerId: string, followeeId: string): Promise<void> {
-    const edge = await this.documents.get('follows', followId(followerId, followeeId), ['following']);
+    const edge = await this.documents.get('follows', followId(followerId, followeeId), edgeFlags);
     const followee = await this.documents.get('users', followeeId, userFlags);
     const follower = await this.documents.get('users', followerId, userFlags);
     if (follower?.status === 'deleted') return;
@@ -327,6 +388,8 @@ export class Projector {
       const posts = await this.documents.findAll('posts', { authorId: followeeId }, ['at']);
       await this.feeds.remove([followerId], feedEntriesOf(posts));
     }
+    if (edge && isMergedEdge(edge)) await this.feeds.mergeAuthor(followeeId, [mergingFollowerOf(edge)]);
+    else await this.feeds.unmergeAuthor(followeeId, [followerId]);
   }
 
   /**
@@ -349,13 +412,14 @@ export class Projector {
     for (const edge of await d.findAll('follows', { followeeId: userId })) {
       await this.recountFollows(edge.followerId as string, userId);
     }
-    for (const postId of unique(await d.findAll('likes', { userId }), 'postId'))
-      await this.recountLikes(postId);
-    for (const postId of unique(await d.findAll('comments', { authorId: userId }), 'postId')) {
-      await this.recountComments(postId);
+    for (const postId of await d.values('likes', { userId }, 'postId')) {
+      this.pending.likesOf.add(postId as string);
     }
-    for (const commentId of unique(await d.findAll('replies', { authorId: userId }), 'commentId')) {
-      await this.recountReplies(commentId);
+    for (const postId of await d.values('comments', { authorId: userId }, 'postId')) {
+      this.pending.commentsOf.add(postId as string);
+    }
+    for (const commentId of await d.values('replies', { authorId: userId }, 'commentId')) {
+      this.pending.repliesOf.add(commentId as string);
     }
 
     const posts = await d.findAll('posts', { authorId: userId }, ['at']);
@@ -363,8 +427,26 @@ export class Projector {
       (edge) => edge.followerId as string,
     );
     await this.feeds.remove(followers, feedEntriesOf(posts));
+    await this.feeds.unmergeAuthor(userId, followers);
     await this.feeds.drop(userId);
   }
+}
+
+/**
+ * A follow edge whose followee's posts the follower's feed merges at read time: a live follow of a hot account,
+ * neither end deleted.
+ */
+function isMergedEdge(edge: Doc): boolean {
+  return (
+    edge.following === true &&
+    edge.followeeHot === true &&
+    edge.followeeDeleted === false &&
+    edge.followerDeleted === false
+  );
+}
+
+function mergingFollowerOf(edge: Doc): MergingFollower {
+  return { userId: edge.followerId as string, at: edge.at as number };
 }
 
 /** A post the API shows: live, by an account that is not deleted. */
@@ -377,6 +459,22 @@ function feedEntriesOf(posts: readonly Doc[]): FeedEntry[] {
   return posts.flatMap((post) => (typeof post.at === 'number' ? [{ postId: post.id, score: post.at }] : []));
 }
 
-function unique(docs: Doc[], field: string): string[] {
-  return [...new Set(docs.map((doc) => doc[field] as string))];
+/** One event as the handlers read it: its type, its payload at the catalogue's version, its stream revision. */
+export interface ProjectedEvent {
+  readonly type: string;
+  readonly data: unknown;
+  readonly streamRevision: number;
+}
+
+function noPendingRecounts() {
+  return {
+    /** posts whose likesCount may have changed */
+    likesOf: new Set<string>(),
+    /** posts whose commentsCount may have changed */
+    commentsOf: new Set<string>(),
+    /** comments whose replyCount may have changed */
+    repliesOf: new Set<string>(),
+    /** authors whose postCount may have changed */
+    postsOf: new Set<string>(),
+  };
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { generateHistory } from '../../test/history.js';
-import { createMemoryReadModelStore } from '../read-model/memory-store.js';
+import { ReadModelQueries } from '../queries/read-model-queries.js';
+import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
-import { Projector } from './projector.js';
+import { Projector, type ProjectorOptions } from './projector.js';
 
 const history = generateHistory({
   users: 40,
@@ -15,11 +16,21 @@ const history = generateHistory({
   seed: 7,
 });
 
-async function project(messages: ReturnType<typeof messagesOf>) {
+async function project(messages: ReturnType<typeof messagesOf>, options: ProjectorOptions = {}) {
   const store = createMemoryReadModelStore();
-  const projector = new Projector(store);
+  const projector = new Projector(store, options);
   for (const message of messages) await projector.handle(message);
   return store;
+}
+
+/** Every account's first feed page as the query API answers it, hot authors merged in. */
+async function visibleFeeds(store: MemoryReadModelStore) {
+  const queries = new ReadModelQueries(() => store);
+  const feeds: Record<string, string[]> = {};
+  for (const user of store.documents.dump().users) {
+    feeds[user.id] = (await queries.feed(user.id, { limit: 100 })).items.map((post) => post.id);
+  }
+  return feeds;
 }
 
 describe('projections are idempotent and order-tolerant', () => {
@@ -52,6 +63,20 @@ describe('projections are idempotent and order-tolerant', () => {
       const shuffled = await project(twiceShuffled(messagesOf(history), seed));
       expect(shuffled.documents.dump()).toEqual(clean.documents.dump());
       expect(shuffled.feeds.dump()).toEqual(clean.feeds.dump());
+    },
+  );
+
+  it.each([4, 5])(
+    'with the most followed accounts turning hot and back, shuffled duplicates (seed %i) build the same documents, merged authors and feeds as read',
+    async (seed) => {
+      const options = { hotAuthorThreshold: 6 };
+      const clean = await project(messagesOf(history), options);
+      const shuffled = await project(twiceShuffled(messagesOf(history), seed), options);
+      expect(Object.keys(clean.feeds.dumpMergedAuthors()).length).toBeGreaterThan(0);
+      expect(shuffled.documents.dump()).toEqual(clean.documents.dump());
+      expect(shuffled.feeds.dumpMergedAuthors()).toEqual(clean.feeds.dumpMergedAuthors());
+      expect(await visibleFeeds(shuffled)).toEqual(await visibleFeeds(clean));
+      expect(await compareCounters(await recountFromEvents(history), shuffled.documents)).toEqual([]);
     },
   );
 

@@ -1,6 +1,6 @@
 import { isVisiblePost } from '../projection/projector.js';
 import type { Doc, FeedEntry, Filter, Position, ReadModelStore } from '../read-model/document-store.js';
-import { followId, likeId } from '../read-model/keys.js';
+import { followId } from '../read-model/keys.js';
 import { compareKeys } from '../read-model/memory-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CommentView, Page, PostView, ProfileView, ReplyView, UserSummaryView } from './views.js';
@@ -165,37 +165,38 @@ export class ReadModelQueries {
    * The home feed: the fanned-out sorted set, merged with the recent posts of the hot authors the user follows
    * (never fanned out), deduplicated (an author may have turned hot after some posts were fanned out), and
    * filtered by the posts as stored, so a deleted post never shows even before its removal reached the feed.
+   * With the distributed read models, a user following no hot author is served from Redis alone: the feed and
+   * the merged authors, then the posts, then their authors and likedByMe, three pipelined round trips.
    */
   async feed(userId: string, request: PageRequest): Promise<Page<PostView>> {
     const after = decodeCursor(request.cursor);
     const want = request.limit + 1;
-    const { documents, feeds } = this.store();
-    const fannedOut = await feeds.page(userId, after, want);
-    const hotEdges = await documents.page(
-      'follows',
-      { followerId: userId, following: true, followeeHot: true, followeeDeleted: false },
-      { field: 'at', order: -1 },
-      undefined,
-      this.options.hotAuthorLimit ?? 100,
-    );
+    const store = this.store();
+    const [fannedOut, hotAuthors] = await Promise.all([
+      store.feeds.page(userId, after, want),
+      store.feeds.mergedAuthors(userId, this.options.hotAuthorLimit ?? 100),
+    ]);
     const merged = new Map<string, FeedEntry>(fannedOut.map((entry) => [entry.postId, entry]));
-    for (const edge of hotEdges) {
-      const posts = await documents.page(
-        'posts',
-        { authorId: edge.followeeId as string, status: 'live', authorDeleted: false },
-        newestFirst,
-        after,
-        want,
-      );
-      for (const post of posts) merged.set(post.id, { postId: post.id, score: post.at as number });
-    }
+    const hotPosts = await Promise.all(
+      hotAuthors.map((authorId) =>
+        store.documents.pageKeys(
+          'posts',
+          { authorId, status: 'live', authorDeleted: false },
+          newestFirst,
+          after,
+          want,
+        ),
+      ),
+    );
+    for (const keys of hotPosts)
+      for (const key of keys) merged.set(key.id, { postId: key.id, score: key.value });
     const entries = [...merged.values()]
       .sort((a, b) => -compareKeys({ value: a.score, id: a.postId }, { value: b.score, id: b.postId }))
       .slice(0, want);
     const page = entries.slice(0, request.limit);
     const posts = new Map(
       (
-        await documents.getMany(
+        await store.documents.getMany(
           'posts',
           page.map((e) => e.postId),
         )
@@ -207,6 +208,7 @@ export class ReadModelQueries {
         return post && isVisiblePost(post) ? [post] : [];
       }),
       userId,
+      store,
     );
     const last = page[page.length - 1];
     return {
@@ -245,25 +247,28 @@ export class ReadModelQueries {
   }
 
   /** Summaries of the live accounts among `ids`; an account not projected yet or deleted is left out. */
-  private async summaries(ids: string[]): Promise<Map<string, UserSummaryView>> {
-    const users = await this.documents.getMany('users', [...new Set(ids)]);
+  private async summaries(
+    ids: string[],
+    store: ReadModelStore = this.store(),
+  ): Promise<Map<string, UserSummaryView>> {
+    const users = await store.documents.getMany('users', [...new Set(ids)]);
     return new Map(users.filter((u) => u.status === 'live').map((u) => [u.id, summaryOf(u)]));
   }
 
-  private async postViews(posts: Doc[], viewerId?: string): Promise<PostView[]> {
-    const authors = await this.summaries(posts.map((p) => p.authorId as string));
-    const liked = viewerId
-      ? new Set(
-          (
-            await this.documents.getMany(
-              'likes',
-              posts.map((p) => likeId(p.id, viewerId)),
-            )
-          )
-            .filter((edge) => edge.liked === true)
-            .map((edge) => edge.postId as string),
-        )
-      : undefined;
+  /** The views of `posts`, their authors and likedByMe read together. */
+  private async postViews(posts: Doc[], viewerId?: string, store = this.store()): Promise<PostView[]> {
+    const [authors, liked] = await Promise.all([
+      this.summaries(
+        posts.map((p) => p.authorId as string),
+        store,
+      ),
+      viewerId === undefined
+        ? undefined
+        : store.liked.among(
+            viewerId,
+            posts.map((p) => p.id),
+          ),
+    ]);
     return posts.flatMap((post) => {
       const author = authors.get(post.authorId as string);
       if (!author) return [];

@@ -30,8 +30,8 @@ export interface Sort {
 
 /** Keyset position: the (sort value, id) of the last item of the previous page, exclusive. */
 export interface Position {
-  value: number;
-  id: string;
+  readonly value: number;
+  readonly id: string;
 }
 
 /** The fields of every collection the queries filter on, i.e. the indexes each adapter keeps. */
@@ -55,6 +55,8 @@ export interface DocumentStore {
    * with `fields`, only those fields (and `id`) of each, which is all a reconcile usually needs
    */
   findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]>;
+  /** the value of `field` in every matching document, in no particular order (a reconcile's ids, say) */
+  values(collection: CollectionName, filter: Filter, field: string): Promise<unknown[]>;
   page(
     collection: CollectionName,
     filter: Filter,
@@ -63,6 +65,17 @@ export interface DocumentStore {
     limit: number,
     fields?: readonly string[],
   ): Promise<Doc[]>;
+  /**
+   * The (sort value, id) keys of the page `page` would answer, without the documents: what a handler needs to
+   * move posts in or out of feeds. Keys handed out are never changed afterwards, so a store may share them.
+   */
+  pageKeys(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+  ): Promise<readonly Position[]>;
   count(collection: CollectionName, filter: Filter): Promise<number>;
   /**
    * Sets `fields` and `rev` when the stored revision is below `rev` (or there is no document): the one write
@@ -78,25 +91,52 @@ export interface DocumentStore {
   setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void>;
   /** Sets `fields` on every document matching `filter` (flags derived from another stream, e.g. a deletion). */
   updateMany(collection: CollectionName, filter: Filter, fields: Record<string, unknown>): Promise<void>;
+  /**
+   * Where a store keeps documents twice (MongoDB, and Redis for the hot ones), the reads of each copy alone, so
+   * that verify checks every copy a query may be answered from.
+   */
+  readonly copies?: Readonly<Record<string, Pick<DocumentStore, 'getMany'>>>;
 }
 
-/** One entry of a home feed: a post and its sort key (the post's creation time in ms). */
+/**
+ * One entry of a home feed: a post and its sort key (the post's creation time in ms). Entries are values: a
+ * store may keep the very objects it was given, and share one between many feeds.
+ */
 export interface FeedEntry {
-  postId: string;
-  score: number;
+  readonly postId: string;
+  readonly score: number;
+}
+
+/** A follower of a hot author, and since when (the follow's time in ms): the order of merged authors. */
+export interface MergingFollower {
+  readonly userId: string;
+  readonly at: number;
 }
 
 /**
  * Home feeds as capped sorted sets (Redis ZSETs; sorted arrays in memory): newest first, ties by post id
- * descending, at most `cap` entries per user (the oldest fall off).
+ * descending, at most `cap` entries per user (the oldest fall off). Beside each feed, the hot authors the user
+ * follows, whose posts are never fanned out but merged in at read time.
  */
 export interface FeedStore {
   add(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>;
   /** Takes the posts out; an entry's score must be its post's sort key, as when it was added. */
   remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>;
+  /** Drops the user's feed and merged authors. */
   drop(userId: string): Promise<void>;
   /** up to `limit` entries strictly after `after` in feed order */
   page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]>;
+  /** Merges `authorId`'s posts into each follower's feed at read time, ordered by the follow's time. */
+  mergeAuthor(authorId: string, followers: readonly MergingFollower[]): Promise<void>;
+  unmergeAuthor(authorId: string, userIds: readonly string[]): Promise<void>;
+  /** the authors merged into `userId`'s feed, most recently followed first (ties by id descending), at most `limit` */
+  mergedAuthors(userId: string, limit: number): Promise<string[]>;
+}
+
+/** What a user liked among some posts (likedByMe), read apart from the like edges where a store keeps it hot. */
+export interface LikedPosts {
+  /** the posts among `postIds` that `userId` likes now */
+  among(userId: string, postIds: readonly string[]): Promise<Set<string>>;
 }
 
 /** Where the projection stands: the highest global position applied, for read-your-writes and the rebuild. */
@@ -110,5 +150,7 @@ export interface CheckpointStore {
 export interface ReadModelStore {
   readonly documents: DocumentStore;
   readonly feeds: FeedStore;
+  /** answered from the like edges as written through `documents` (never written on its own) */
+  readonly liked: LikedPosts;
   readonly checkpoint: CheckpointStore;
 }

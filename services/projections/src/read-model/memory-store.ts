@@ -7,10 +7,13 @@ import {
   type FeedEntry,
   type FeedStore,
   type Filter,
+  type LikedPosts,
+  type MergingFollower,
   type Position,
   type ReadModelStore,
   type Sort,
 } from './document-store.js';
+import { likeId } from './keys.js';
 
 /** Compares two (sort value, id) keys in ascending order. */
 export function compareKeys(a: Position, b: Position): number {
@@ -30,107 +33,134 @@ function lowerBound(keys: readonly Position[], key: Position): number {
   return low;
 }
 
-/**
- * The bucket of a document in an index over `fields`: its values, typed (so `true` and `'true'` differ), or
- * undefined when a field is missing or not a plain value, since an equality filter then never matches it.
- */
-function bucketOf(values: Readonly<Record<string, unknown>>, fields: readonly string[]): string | undefined {
-  let key = '';
-  for (const field of fields) {
-    const value = values[field];
-    switch (typeof value) {
-      case 'string':
-        key += `s${value}\u0000`;
-        break;
-      case 'number':
-        key += `n${value}\u0000`;
-        break;
-      case 'boolean':
-        key += value ? 't\u0000' : 'f\u0000';
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return key;
+type Leaf = Set<Doc> | Position[];
+type Node = Map<unknown, unknown>;
+
+/** Whether `value` is one an equality filter can match (a missing field or an object matches nothing). */
+function isPlain(value: unknown): value is string | number | boolean {
+  const type = typeof value;
+  return type === 'string' || type === 'number' || type === 'boolean';
 }
 
 /**
  * A compound equality index, built on the first query of its shape (the set of filtered fields) and kept
  * current on every write: a count is then a bucket's size and a page a slice of a sorted bucket, however many
- * documents the collection holds. With `sortField`, each bucket is kept in (sort value, id) order; a document
- * without a numeric sort value is left out of such an index (every paged document sets its sort field together
- * with the flag its queries filter on).
+ * documents the collection holds. Buckets are nested maps keyed by the fields' values, one level per field, so
+ * `true` and `'true'` differ as they do in MongoDB and no key is built per lookup. With `sortField`, each bucket
+ * is kept in (sort value, id) order; a document without a numeric sort value is left out of such an index
+ * (every paged document sets its sort field together with the flag its queries filter on).
  */
 class Index {
-  private readonly sets = new Map<string, Set<string>>();
-  private readonly sorted = new Map<string, Position[]>();
+  private readonly root: Node = new Map();
+  /** the bucket of an index over no field */
+  private readonly whole: Leaf;
+  /** the maps from the root to a bucket, kept between calls so that removing a document allocates nothing */
+  private readonly path: Node[] = [];
+  /**
+   * The values of `fields` being looked up, read once each: a read by a field name held in a variable, on
+   * documents of many shapes, is the slowest step of an index write.
+   */
+  private readonly values: unknown[] = [];
 
   constructor(
     readonly fields: readonly string[],
     readonly sortField: string | undefined,
-  ) {}
-
-  /** Whether writing `fields` may move a document between buckets or within its bucket. */
-  touches(fields: Record<string, unknown>): boolean {
-    if (this.sortField !== undefined && this.sortField in fields) return true;
-    for (const field of this.fields) if (field in fields) return true;
-    return false;
+  ) {
+    this.whole = sortField === undefined ? new Set() : [];
   }
 
-  private entryOf(doc: Doc): { bucket: string; key?: Position } | undefined {
-    const bucket = bucketOf(doc, this.fields);
-    if (bucket === undefined) return undefined;
-    if (this.sortField === undefined) return { bucket };
-    const value = doc[this.sortField];
-    return typeof value === 'number' ? { bucket, key: { value, id: doc.id } } : undefined;
+  /** Whether writing `fields` over `doc` moves it between buckets or within its bucket. */
+  moves(doc: Doc, fields: Record<string, unknown>): boolean {
+    for (const field of this.fields) if (field in fields && fields[field] !== doc[field]) return true;
+    const sortField = this.sortField;
+    return sortField !== undefined && sortField in fields && fields[sortField] !== doc[sortField];
+  }
+
+  /** The bucket `values` (a document or a filter) belong to; created on demand, undefined when there is none. */
+  private bucket(source: Readonly<Record<string, unknown>>, create: boolean): Leaf | undefined {
+    const fields = this.fields;
+    if (fields.length === 0) return this.whole;
+    const values = this.values;
+    for (let i = 0; i < fields.length; i++) {
+      const value = source[fields[i] as string];
+      if (create && !isPlain(value)) return undefined;
+      values[i] = value;
+    }
+    let node = this.root;
+    const last = fields.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const value = values[i];
+      let next = node.get(value) as Node | Leaf | undefined;
+      if (next === undefined) {
+        if (!create) return undefined;
+        next = i < last ? new Map() : this.sortField === undefined ? new Set<Doc>() : [];
+        node.set(value, next);
+      }
+      if (i === last) return next as Leaf;
+      node = next as Node;
+    }
+    return undefined;
   }
 
   add(doc: Doc): void {
-    const entry = this.entryOf(doc);
-    if (!entry) return;
-    if (entry.key) {
-      let keys = this.sorted.get(entry.bucket);
-      if (!keys) {
-        keys = [];
-        this.sorted.set(entry.bucket, keys);
-      }
-      const last = keys[keys.length - 1];
-      // Most documents arrive newest last: appending is then the common case.
-      if (!last || compareKeys(last, entry.key) < 0) keys.push(entry.key);
-      else keys.splice(lowerBound(keys, entry.key), 0, entry.key);
-    } else {
-      let ids = this.sets.get(entry.bucket);
-      if (!ids) {
-        ids = new Set();
-        this.sets.set(entry.bucket, ids);
-      }
-      ids.add(doc.id);
+    const sortField = this.sortField;
+    if (sortField === undefined) {
+      (this.bucket(doc, true) as Set<Doc> | undefined)?.add(doc);
+      return;
     }
+    const value = doc[sortField];
+    if (typeof value !== 'number') return;
+    const keys = this.bucket(doc, true) as Position[] | undefined;
+    if (!keys) return;
+    const key: Position = { value, id: doc.id };
+    const last = keys[keys.length - 1];
+    // Most documents arrive newest last: appending is then the common case.
+    if (!last || compareKeys(last, key) < 0) keys.push(key);
+    else keys.splice(lowerBound(keys, key), 0, key);
   }
 
   delete(doc: Doc): void {
-    const entry = this.entryOf(doc);
-    if (!entry) return;
-    if (entry.key) {
-      const keys = this.sorted.get(entry.bucket);
-      if (!keys) return;
-      const at = lowerBound(keys, entry.key);
-      if (keys[at]?.id === doc.id) keys.splice(at, 1);
-      if (keys.length === 0) this.sorted.delete(entry.bucket);
-    } else {
-      const ids = this.sets.get(entry.bucket);
-      ids?.delete(doc.id);
-      if (ids?.size === 0) this.sets.delete(entry.bucket);
+    const fields = this.fields;
+    let leaf: Leaf | undefined;
+    if (fields.length === 0) leaf = this.whole;
+    else {
+      const path = this.path;
+      const values = this.values;
+      path.length = 0;
+      let node = this.root;
+      for (let i = 0; i < fields.length; i++) {
+        path.push(node);
+        values[i] = doc[fields[i] as string];
+        const next = node.get(values[i]) as Node | Leaf | undefined;
+        if (next === undefined) return;
+        if (i === fields.length - 1) leaf = next as Leaf;
+        else node = next as Node;
+      }
+    }
+    if (leaf instanceof Set) leaf.delete(doc);
+    else if (leaf) {
+      const value = doc[this.sortField as string];
+      if (typeof value !== 'number') return;
+      const at = lowerBound(leaf, { value, id: doc.id });
+      if (leaf[at]?.id === doc.id) leaf.splice(at, 1);
+    }
+    if (fields.length === 0 || (leaf instanceof Set ? leaf.size : (leaf as Position[]).length) > 0) return;
+    // Empty buckets go, and the maps left empty above them, so churn does not leave buckets behind.
+    for (let i = fields.length - 1; i >= 0; i--) {
+      const node = this.path[i] as Node;
+      const value = this.values[i];
+      if (i < fields.length - 1 && (node.get(value) as Node).size > 0) return;
+      node.delete(value);
     }
   }
 
-  ids(filter: Filter): ReadonlySet<string> {
-    return this.sets.get(bucketOf(filter, this.fields) as string) ?? noIds;
+  /** the documents themselves (an unsorted bucket holds them, so a query never looks them up by id) */
+  docs(filter: Filter): ReadonlySet<Doc> {
+    return (this.bucket(filter, false) as Set<Doc> | undefined) ?? noDocs;
   }
 
   keys(filter: Filter): readonly Position[] {
-    return this.sorted.get(bucketOf(filter, this.fields) as string) ?? noKeys;
+    return (this.bucket(filter, false) as Position[] | undefined) ?? noKeys;
   }
 }
 
@@ -142,47 +172,93 @@ function copyOf(doc: Doc, fields: readonly string[] | undefined): Doc {
   return copy;
 }
 
-const noIds: ReadonlySet<string> = new Set();
+const noDocs: ReadonlySet<Doc> = new Set();
 const noKeys: readonly Position[] = [];
+
+/** The indexes of one sort field, found by walking the filter's field names: no key is built per query. */
+interface Shape {
+  index?: Index;
+  readonly next: Map<string, Shape>;
+}
 
 class MemoryCollection {
   readonly docs = new Map<string, Doc>();
   private readonly indexes: Index[] = [];
-  /** `${sort field}|${filter's fields in the caller's order}` → the index of that shape */
-  private readonly byShape = new Map<string, Index>();
+  /** which indexes a write moves the document in, kept between writes */
+  private readonly moving: boolean[] = [];
+  /** sort field ('' for none) → filter field names in the caller's order → the index of that shape */
+  private readonly shapes = new Map<string, Shape>();
+  /** `${sort field}|${sorted filter fields}` → index, so that shapes differing only in order share one */
+  private readonly byFields = new Map<string, Index>();
 
   /** The index answering `filter` (sorted on `sortField` when given), built from the documents on first use. */
   index(filter: Filter, sortField?: string): Index {
-    const shape = `${sortField ?? ''}|${Object.keys(filter).join('|')}`;
-    let index = this.byShape.get(shape);
+    let shape: Shape | undefined = this.shapes.get(sortField ?? '');
+    if (!shape) {
+      shape = { next: new Map() };
+      this.shapes.set(sortField ?? '', shape);
+    }
+    for (const field in filter) {
+      let next: Shape | undefined = shape.next.get(field);
+      if (!next) {
+        next = { next: new Map() };
+        shape.next.set(field, next);
+      }
+      shape = next;
+    }
+    if (!shape.index) {
+      // Flags first, ids last: the maps of the first levels then stay few and small (cached), and only the last
+      // level is a large map, instead of one small map per id.
+      const fields = Object.keys(filter).sort(
+        (a, b) =>
+          Number(typeof filter[b] === 'boolean') - Number(typeof filter[a] === 'boolean') || (a < b ? -1 : 1),
+      );
+      shape.index = this.indexOver(fields, sortField);
+    }
+    return shape.index;
+  }
+
+  private indexOver(fields: string[], sortField: string | undefined): Index {
+    const key = `${sortField ?? ''}|${fields.join('|')}`;
+    let index = this.byFields.get(key);
     if (!index) {
-      index = new Index(Object.keys(filter).sort(), sortField);
+      index = new Index(fields, sortField);
       for (const doc of this.docs.values()) index.add(doc);
       this.indexes.push(index);
-      this.byShape.set(shape, index);
+      this.byFields.set(key, index);
     }
     return index;
   }
 
   find(filter: Filter): Iterable<Doc> {
-    if (Object.keys(filter).length === 0) return this.docs.values();
-    const found: Doc[] = [];
-    for (const id of this.index(filter).ids(filter)) found.push(this.docs.get(id) as Doc);
-    return found;
+    return isEmpty(filter) ? this.docs.values() : this.index(filter).docs(filter);
   }
 
-  write(id: string, fields: Record<string, unknown>, rev?: number): void {
-    let doc = this.docs.get(id);
-    const created = !doc;
+  /** Writes `fields` (and `rev` when given) into the document `id`, which is `doc` when the caller has it. */
+  write(id: string, fields: Record<string, unknown>, rev?: number, doc = this.docs.get(id)): void {
+    const indexes = this.indexes;
     if (!doc) {
-      doc = { id, rev: -1 };
+      // One allocation of the final size, rather than growing the new object field by field.
+      doc = { ...fields, id, rev: rev ?? -1 } as Doc;
       this.docs.set(id, doc);
+      for (const index of indexes) index.add(doc);
+      return;
     }
-    if (!created) for (const index of this.indexes) if (index.touches(fields)) index.delete(doc);
+    const moving = this.moving;
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i] as Index;
+      moving[i] = index.moves(doc, fields);
+      if (moving[i]) index.delete(doc);
+    }
     Object.assign(doc, fields);
     if (rev !== undefined) doc.rev = rev;
-    for (const index of this.indexes) if (created || index.touches(fields)) index.add(doc);
+    for (let i = 0; i < indexes.length; i++) if (moving[i]) (indexes[i] as Index).add(doc);
   }
+}
+
+function isEmpty(filter: Filter): boolean {
+  for (const _ in filter) return false;
+  return true;
 }
 
 /**
@@ -206,10 +282,12 @@ export class MemoryDocumentStore implements DocumentStore {
 
   async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {
     const docs = this.collection(collection).docs;
-    return ids.flatMap((id) => {
+    const found: Doc[] = [];
+    for (const id of ids) {
       const doc = docs.get(id);
-      return doc ? [{ ...doc }] : [];
-    });
+      if (doc) found.push({ ...doc });
+    }
+    return found;
   }
 
   async findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined> {
@@ -218,7 +296,15 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 
   async findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]> {
-    return [...this.collection(collection).find(filter)].map((doc) => copyOf(doc, fields));
+    const found: Doc[] = [];
+    for (const doc of this.collection(collection).find(filter)) found.push(copyOf(doc, fields));
+    return found;
+  }
+
+  async values(collection: CollectionName, filter: Filter, field: string): Promise<unknown[]> {
+    const found: unknown[] = [];
+    for (const doc of this.collection(collection).find(filter)) found.push(doc[field]);
+    return found;
   }
 
   async page(
@@ -229,30 +315,36 @@ export class MemoryDocumentStore implements DocumentStore {
     limit: number,
     fields?: readonly string[],
   ): Promise<Doc[]> {
-    const c = this.collection(collection);
-    const keys = c.index(filter, sort.field).keys(filter);
-    const found: Doc[] = [];
+    const docs = this.collection(collection).docs;
+    return (await this.pageKeys(collection, filter, sort, after, limit)).map((key) =>
+      copyOf(docs.get(key.id) as Doc, fields),
+    );
+  }
+
+  async pageKeys(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+  ): Promise<readonly Position[]> {
+    const keys = this.collection(collection).index(filter, sort.field).keys(filter);
     if (sort.order === 1) {
       let at = after ? lowerBound(keys, after) : 0;
       const first = keys[at];
       if (after && first && compareKeys(first, after) === 0) at++;
-      for (; at < keys.length && found.length < limit; at++)
-        found.push(c.docs.get((keys[at] as Position).id) as Doc);
-    } else {
-      for (
-        let at = (after ? lowerBound(keys, after) : keys.length) - 1;
-        at >= 0 && found.length < limit;
-        at--
-      )
-        found.push(c.docs.get((keys[at] as Position).id) as Doc);
+      return keys.slice(at, at + limit);
     }
-    return found.map((doc) => copyOf(doc, fields));
+    const found: Position[] = [];
+    for (let at = (after ? lowerBound(keys, after) : keys.length) - 1; at >= 0 && found.length < limit; at--)
+      found.push(keys[at] as Position);
+    return found;
   }
 
   async count(collection: CollectionName, filter: Filter): Promise<number> {
     const c = this.collection(collection);
-    if (Object.keys(filter).length === 0) return c.docs.size;
-    return c.index(filter).ids(filter).size;
+    if (isEmpty(filter)) return c.docs.size;
+    return c.index(filter).docs(filter).size;
   }
 
   async applyRevision(
@@ -264,7 +356,7 @@ export class MemoryDocumentStore implements DocumentStore {
     const c = this.collection(collection);
     const doc = c.docs.get(id);
     if (doc && doc.rev >= rev) return false;
-    c.write(id, fields, rev);
+    c.write(id, fields, rev, doc);
     return true;
   }
 
@@ -278,7 +370,13 @@ export class MemoryDocumentStore implements DocumentStore {
     fields: Record<string, unknown>,
   ): Promise<void> {
     const c = this.collection(collection);
-    for (const doc of [...c.find(filter)]) c.write(doc.id, fields);
+    // A copy of the matches: each write moves its document out of the bucket being iterated.
+    for (const doc of [...c.find(filter)]) c.write(doc.id, fields, undefined, doc);
+  }
+
+  /** The documents of `collection` as stored, for the rebuild's export: read them, never change them. */
+  stored(collection: CollectionName): readonly Readonly<Doc>[] {
+    return [...this.collection(collection).docs.values()];
   }
 
   /** Every document of every collection, sorted by id: what two stores are compared by. */
@@ -294,6 +392,19 @@ export class MemoryDocumentStore implements DocumentStore {
   }
 }
 
+/** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
+export class LikedPostsFromEdges implements LikedPosts {
+  constructor(private readonly documents: DocumentStore) {}
+
+  async among(userId: string, postIds: readonly string[]): Promise<Set<string>> {
+    const edges = await this.documents.getMany(
+      'likes',
+      postIds.map((postId) => likeId(postId, userId)),
+    );
+    return new Set(edges.filter((edge) => edge.liked === true).map((edge) => edge.postId as string));
+  }
+}
+
 /** Feed entries in ascending (score, post id) order, without allocating keys: this runs a million times a rebuild. */
 function ascending(a: FeedEntry, b: FeedEntry): number {
   if (a.score !== b.score) return a.score < b.score ? -1 : 1;
@@ -301,8 +412,7 @@ function ascending(a: FeedEntry, b: FeedEntry): number {
 }
 
 /** The first index in `feed` (ascending) whose entry is not below `key`. */
-function feedBound(feed: readonly FeedEntry[], key: Position): number {
-  let low = 0;
+function feedBound(feed: readonly FeedEntry[], key: Position, low = 0): number {
   let high = feed.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
@@ -314,13 +424,33 @@ function feedBound(feed: readonly FeedEntry[], key: Position): number {
 }
 
 /**
- * Home feeds as sorted arrays with the Redis adapter's semantics (capped, newest first). Each array is kept
- * oldest first, so the usual insert (the newest post) is a push. The cap is applied lazily: only the newest
- * `cap` entries of an array are the feed, the ones below are cut off once the array reaches twice the cap, and
- * always before a removal (which must not let a dropped entry back in, as ZREM in Redis does not).
+ * One user's feed: entries oldest first. Only the newest `cap` entries are the feed, and none below `start`:
+ * entries there fell off for good (a removal happened while they were below the cap, and ZREM in Redis does
+ * not let a dropped entry back in). They are cut off lazily, when the array has grown to twice the cap or
+ * before a merge, so that neither the usual push nor a removal moves the whole array.
  */
+interface MemoryFeed {
+  readonly entries: FeedEntry[];
+  start: number;
+}
+
+/** The index of the oldest entry of the feed. */
+function oldestOf(feed: MemoryFeed, cap: number): number {
+  return Math.max(feed.start, feed.entries.length - cap);
+}
+
+/** Drops the entries that fell off, so that the array is exactly the feed. */
+function compact(feed: MemoryFeed, cap: number): void {
+  const oldest = oldestOf(feed, cap);
+  if (oldest > 0) feed.entries.splice(0, oldest);
+  feed.start = 0;
+}
+
+/** Home feeds as sorted arrays (see MemoryFeed) with the Redis adapter's semantics: capped, newest first. */
 export class MemoryFeedStore implements FeedStore {
-  private readonly feeds = new Map<string, FeedEntry[]>();
+  private readonly feeds = new Map<string, MemoryFeed>();
+  /** user → merged author → follow time */
+  private readonly merged = new Map<string, Map<string, number>>();
 
   constructor(private readonly cap: number) {}
 
@@ -330,7 +460,7 @@ export class MemoryFeedStore implements FeedStore {
     for (const userId of userIds) {
       let feed = this.feeds.get(userId);
       if (!feed) {
-        feed = [];
+        feed = { entries: [], start: 0 };
         this.feeds.set(userId, feed);
       }
       insertAll(feed, sorted, this.cap);
@@ -343,37 +473,67 @@ export class MemoryFeedStore implements FeedStore {
     for (const userId of userIds) {
       const feed = this.feeds.get(userId);
       if (!feed) continue;
-      if (feed.length > this.cap) feed.splice(0, feed.length - this.cap);
+      const list = feed.entries;
       if (removed) {
+        compact(feed, this.cap);
         let kept = 0;
-        for (const entry of feed) if (!removed.has(entry.postId)) feed[kept++] = entry;
-        feed.length = kept;
+        for (const entry of list) if (!removed.has(entry.postId)) list[kept++] = entry;
+        list.length = kept;
       } else {
+        // What is below the cap now stays out, whatever this removal frees.
+        feed.start = oldestOf(feed, this.cap);
         for (const entry of entries) {
-          const at = feedBound(feed, { value: entry.score, id: entry.postId });
-          if (feed[at]?.postId === entry.postId) feed.splice(at, 1);
+          const at = feedBound(list, { value: entry.score, id: entry.postId }, feed.start);
+          if (list[at]?.postId === entry.postId) list.splice(at, 1);
         }
       }
-      if (feed.length === 0) this.feeds.delete(userId);
+      if (list.length === feed.start) this.feeds.delete(userId);
     }
   }
 
   async drop(userId: string): Promise<void> {
     this.feeds.delete(userId);
+    this.merged.delete(userId);
+  }
+
+  async mergeAuthor(authorId: string, followers: readonly MergingFollower[]): Promise<void> {
+    for (const { userId, at } of followers) {
+      let authors = this.merged.get(userId);
+      if (!authors) {
+        authors = new Map();
+        this.merged.set(userId, authors);
+      }
+      authors.set(authorId, at);
+    }
+  }
+
+  async unmergeAuthor(authorId: string, userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) {
+      const authors = this.merged.get(userId);
+      authors?.delete(authorId);
+      if (authors?.size === 0) this.merged.delete(userId);
+    }
+  }
+
+  async mergedAuthors(userId: string, limit: number): Promise<string[]> {
+    return [...(this.merged.get(userId) ?? [])]
+      .sort(([a, at], [b, bt]) => bt - at || (a < b ? 1 : a > b ? -1 : 0))
+      .slice(0, limit)
+      .map(([authorId]) => authorId);
   }
 
   async page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]> {
-    const feed = this.feeds.get(userId) ?? [];
-    const oldest = Math.max(0, feed.length - this.cap);
+    const feed = this.feeds.get(userId);
+    if (!feed) return [];
+    const oldest = oldestOf(feed, this.cap);
+    const list = feed.entries;
     const found: FeedEntry[] = [];
     for (
-      let at = (after ? feedBound(feed, after) : feed.length) - 1;
+      let at = (after ? feedBound(list, after, oldest) : list.length) - 1;
       at >= oldest && found.length < limit;
       at--
-    ) {
-      const entry = feed[at] as FeedEntry;
-      found.push({ postId: entry.postId, score: entry.score });
-    }
+    )
+      found.push(list[at] as FeedEntry);
     return found;
   }
 
@@ -382,30 +542,42 @@ export class MemoryFeedStore implements FeedStore {
     return Object.fromEntries(
       [...this.feeds.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([userId, feed]) => [userId, feed.slice(-this.cap).reverse()]),
+        .map(([userId, feed]) => [userId, feed.entries.slice(oldestOf(feed, this.cap)).reverse()]),
+    );
+  }
+
+  /** Every user's merged authors with their follow times, keyed by user, for comparisons and the export. */
+  dumpMergedAuthors(): Record<string, Record<string, number>> {
+    return Object.fromEntries(
+      [...this.merged.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([userId, authors]) => [
+          userId,
+          Object.fromEntries([...authors].sort(([a], [b]) => (a < b ? -1 : 1))),
+        ]),
     );
   }
 }
 
 /**
- * Copies of `entries` in ascending order, each post once. They mostly come already ordered (a post, or an
- * author's recent posts newest first), which is checked before paying for a sort. One copy is shared by every
- * feed it goes into (entries are never changed in place): a post fanned out to thousands of followers is one
- * object, not thousands, which is most of what a rebuild would otherwise leave to the garbage collector.
+ * `entries` in ascending order, each post once. They mostly come already ordered (a post, or an author's recent
+ * posts newest first), which is checked before paying for a sort. The entry objects themselves are kept, and
+ * shared by every feed they go into (entries are values, never changed): a post fanned out to thousands of
+ * followers is one object, not thousands, which is most of what a rebuild would otherwise leave to the garbage
+ * collector.
  */
-function distinctAscending(entries: readonly FeedEntry[]): FeedEntry[] {
-  const copies = entries.map((entry) => ({ postId: entry.postId, score: entry.score }));
+function distinctAscending(entries: readonly FeedEntry[]): readonly FeedEntry[] {
   let ascendingRun = true;
   let descendingRun = true;
-  for (let i = 1; i < copies.length && (ascendingRun || descendingRun); i++) {
-    const order = ascending(copies[i - 1] as FeedEntry, copies[i] as FeedEntry);
+  for (let i = 1; i < entries.length && (ascendingRun || descendingRun); i++) {
+    const order = ascending(entries[i - 1] as FeedEntry, entries[i] as FeedEntry);
     if (order >= 0) ascendingRun = false;
     if (order <= 0) descendingRun = false;
   }
-  if (ascendingRun) return copies;
-  if (descendingRun) return copies.reverse();
-  copies.sort(ascending);
-  return copies.filter((entry, i) => i === 0 || ascending(copies[i - 1] as FeedEntry, entry) !== 0);
+  if (ascendingRun) return entries;
+  if (descendingRun) return [...entries].reverse();
+  const sorted = [...entries].sort(ascending);
+  return sorted.filter((entry, i) => i === 0 || ascending(sorted[i - 1] as FeedEntry, entry) !== 0);
 }
 
 /**
@@ -415,14 +587,15 @@ function distinctAscending(entries: readonly FeedEntry[]): FeedEntry[] {
  * the rest is merged from the back into the grown array, without building a new one: a rebuild does this for
  * every follow, with up to `cap` entries each.
  */
-function insertAll(feed: FeedEntry[], entries: readonly FeedEntry[], cap: number): void {
+function insertAll(into: MemoryFeed, entries: readonly FeedEntry[], cap: number): void {
+  const feed = into.entries;
   const last = feed[feed.length - 1];
   if (!last || ascending(last, entries[0] as FeedEntry) < 0) {
     for (const entry of entries) feed.push(entry);
-    if (feed.length >= 2 * cap) feed.splice(0, feed.length - cap);
+    if (feed.length >= 2 * cap || into.start >= cap) compact(into, cap);
     return;
   }
-  if (feed.length > cap) feed.splice(0, feed.length - cap);
+  compact(into, cap);
   let from = Math.max(0, entries.length - cap);
   const oldest = feed[0] as FeedEntry;
   if (feed.length >= cap)
@@ -466,9 +639,11 @@ export interface MemoryReadModelStore extends ReadModelStore {
 }
 
 export function createMemoryReadModelStore(options: { feedCap?: number } = {}): MemoryReadModelStore {
+  const documents = new MemoryDocumentStore();
   return {
-    documents: new MemoryDocumentStore(),
+    documents,
     feeds: new MemoryFeedStore(options.feedCap ?? 800),
+    liked: new LikedPostsFromEdges(documents),
     checkpoint: new MemoryCheckpoint(),
   };
 }

@@ -80,11 +80,24 @@ describe('memory documents answer from their indexes as a scan would', () => {
       expect((await store.findAll('likes', filter)).map((d) => d.id).sort()).toEqual(
         matching.map((d) => d.id).sort(),
       );
+      expect(((await store.values('likes', filter, 'id')) as string[]).sort()).toEqual(
+        matching.map((d) => d.id).sort(),
+      );
       const newest = matching
         .filter((doc) => typeof doc.at === 'number')
         .sort((a, b) => (b.at as number) - (a.at as number) || (a.id < b.id ? 1 : -1));
       const page = await store.page('likes', filter, { field: 'at', order: -1 }, undefined, 4);
       expect(page.map((d) => d.id)).toEqual(newest.slice(0, 4).map((d) => d.id));
+      expect(await store.pageKeys('likes', filter, { field: 'at', order: -1 }, undefined, 4)).toEqual(
+        newest.slice(0, 4).map((d) => ({ value: d.at, id: d.id })),
+      );
+      const oldest = await store.pageKeys('likes', filter, { field: 'at', order: 1 }, undefined, 3);
+      expect(oldest).toEqual(
+        [...newest]
+          .reverse()
+          .slice(0, 3)
+          .map((d) => ({ value: d.at, id: d.id })),
+      );
       const last = newest[3];
       if (last) {
         const next = await store.page(

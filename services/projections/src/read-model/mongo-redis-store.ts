@@ -16,10 +16,13 @@ import {
   type FeedStore,
   type Filter,
   indexedFields,
+  type LikedPosts,
+  type MergingFollower,
   type Position,
   type ReadModelStore,
   type Sort,
 } from './document-store.js';
+import { isHot, RedisHotCopies } from './redis-hot-copies.js';
 
 /**
  * One generation of the distributed read models: MongoDB collections `g<n>_<name>` and Redis keys `g<n>:...`.
@@ -37,8 +40,10 @@ export class MongoDocumentStore implements DocumentStore {
     return this.db.collection(`${this.prefix}${name}`);
   }
 
-  async ensureIndexes(): Promise<void> {
-    for (const name of collections) {
+  async ensureIndexes(names: readonly CollectionName[] = collections): Promise<void> {
+    for (const name of names) {
+      // One index per command: FerretDB 1.24 drops the connection (a panic) when one createIndexes command
+      // names several indexes that exist already, as on every restart.
       for (const field of indexedFields[name]) await this.collection(name).createIndex({ [field]: 1 });
     }
   }
@@ -83,6 +88,14 @@ export class MongoDocumentStore implements DocumentStore {
     ).map(toDoc);
   }
 
+  async values(collection: CollectionName, filter: Filter, field: string): Promise<unknown[]> {
+    const name = field === 'id' ? '_id' : field;
+    const docs = await this.collection(collection)
+      .find(filter, { projection: { [name]: 1 } })
+      .toArray();
+    return docs.map((doc) => doc[name]);
+  }
+
   async page(
     collection: CollectionName,
     filter: Filter,
@@ -91,22 +104,27 @@ export class MongoDocumentStore implements DocumentStore {
     limit: number,
     fields?: readonly string[],
   ): Promise<Doc[]> {
-    const beyond = sort.order === 1 ? '$gt' : '$lt';
-    const query: MongoFilter<Document> = after
-      ? {
-          ...filter,
-          $or: [
-            { [sort.field]: { [beyond]: after.value } },
-            { [sort.field]: after.value, _id: { [beyond]: after.id } },
-          ],
-        }
-      : { ...filter };
     const docs = await this.collection(collection)
-      .find(query, { projection: projectionOf(fields) })
+      .find(pageFilter(filter, sort, after), { projection: projectionOf(fields) })
       .sort({ [sort.field]: sort.order, _id: sort.order })
       .limit(limit)
       .toArray();
     return docs.map(toDoc);
+  }
+
+  async pageKeys(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+  ): Promise<Position[]> {
+    const docs = await this.collection(collection)
+      .find(pageFilter(filter, sort, after), { projection: { [sort.field]: 1 } })
+      .sort({ [sort.field]: sort.order, _id: sort.order })
+      .limit(limit)
+      .toArray();
+    return docs.map((doc) => ({ value: doc[sort.field] as number, id: String(doc._id) }));
   }
 
   async count(collection: CollectionName, filter: Filter): Promise<number> {
@@ -149,6 +167,19 @@ export class MongoDocumentStore implements DocumentStore {
   ): Promise<void> {
     await this.collection(collection).updateMany(filter, { $set: fields });
   }
+}
+
+/** `filter`, and beyond `after` in `sort` order when given. */
+function pageFilter(filter: Filter, sort: Sort, after: Position | undefined): MongoFilter<Document> {
+  if (!after) return { ...filter };
+  const beyond = sort.order === 1 ? '$gt' : '$lt';
+  return {
+    ...filter,
+    $or: [
+      { [sort.field]: { [beyond]: after.value } },
+      { [sort.field]: after.value, _id: { [beyond]: after.id } },
+    ],
+  };
 }
 
 /** Only `fields` (and `_id`, `rev`) when given; every field otherwise. */
@@ -206,8 +237,41 @@ export class RedisFeedStore implements FeedStore {
     await execOrThrow(pipeline);
   }
 
+  private mergedKey(userId: string): string {
+    return `${this.prefix}merged:${userId}`;
+  }
+
   async drop(userId: string): Promise<void> {
-    await this.redis.del(this.key(userId));
+    await this.redis.del(this.key(userId), this.mergedKey(userId));
+  }
+
+  async mergeAuthor(authorId: string, followers: readonly MergingFollower[]): Promise<void> {
+    if (followers.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { userId, at } of followers) pipeline.zadd(this.mergedKey(userId), at, authorId);
+    await execOrThrow(pipeline);
+  }
+
+  async unmergeAuthor(authorId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.zrem(this.mergedKey(userId), authorId);
+    await execOrThrow(pipeline);
+  }
+
+  async mergedAuthors(userId: string, limit: number): Promise<string[]> {
+    // ZREVRANGE orders equal scores by member descending, as the memory adapter does.
+    return this.redis.zrevrange(this.mergedKey(userId), 0, limit - 1);
+  }
+
+  /** Writes each user's merged authors (user → author → follow time) in one pipeline (the rebuild's export). */
+  async mergeEach(merged: readonly (readonly [string, Readonly<Record<string, number>>])[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const [userId, authors] of merged) {
+      const args = Object.entries(authors).flatMap(([authorId, at]) => [at, authorId]);
+      if (args.length > 0) pipeline.zadd(this.mergedKey(userId), ...args);
+    }
+    await execOrThrow(pipeline);
   }
 
   async page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]> {
@@ -247,7 +311,139 @@ export class RedisFeedStore implements FeedStore {
   }
 }
 
-async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+/**
+ * The documents of one generation: MongoDB holds every one, and Redis holds the hot ones again
+ * (RedisHotCopies), written right after MongoDB by the same operation under the same revision guard, and read
+ * by id from there. The copy of a write is made even when MongoDB says it was applied already, so a crash
+ * between the two writes is repaired by the redelivery, as the projection's reconcile steps are.
+ *
+ * A hot document missing from Redis is read from MongoDB: a generation built before the copies existed keeps
+ * answering (slower) until a rebuild writes them. likedByMe has no such fallback: such a generation answers
+ * false until rebuilt.
+ */
+export class MongoRedisDocumentStore implements DocumentStore {
+  readonly copies: DocumentStore['copies'];
+
+  constructor(
+    readonly mongo: MongoDocumentStore,
+    readonly hot: RedisHotCopies,
+    private readonly redis: Redis,
+  ) {
+    const onlyRedis = async (collection: CollectionName, ids: readonly string[]) =>
+      isHot(collection)
+        ? (await hot.getMany(collection, ids)).filter((doc) => doc !== undefined)
+        : mongo.getMany(collection, ids);
+    this.copies = { mongodb: mongo, redis: { getMany: onlyRedis } };
+  }
+
+  collection(name: CollectionName | 'checkpoints'): Collection<Document> {
+    return this.mongo.collection(name);
+  }
+
+  ensureIndexes(names?: readonly CollectionName[]): Promise<void> {
+    return this.mongo.ensureIndexes(names);
+  }
+
+  async get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Doc | undefined> {
+    if (isHot(collection)) {
+      const doc = await this.hot.get(collection, id, fields);
+      if (doc) return doc;
+    }
+    return this.mongo.get(collection, id, fields);
+  }
+
+  async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {
+    if (!isHot(collection)) return this.mongo.getMany(collection, ids);
+    const copies = await this.hot.getMany(collection, ids);
+    const found = copies.filter((doc) => doc !== undefined);
+    const missing = ids.filter((_, i) => copies[i] === undefined);
+    return missing.length === 0 ? found : [...found, ...(await this.mongo.getMany(collection, missing))];
+  }
+
+  findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined> {
+    return this.mongo.findOne(collection, filter);
+  }
+
+  findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]> {
+    return this.mongo.findAll(collection, filter, fields);
+  }
+
+  values(collection: CollectionName, filter: Filter, field: string): Promise<unknown[]> {
+    return this.mongo.values(collection, filter, field);
+  }
+
+  page(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+    fields?: readonly string[],
+  ): Promise<Doc[]> {
+    return this.mongo.page(collection, filter, sort, after, limit, fields);
+  }
+
+  pageKeys(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+  ): Promise<readonly Position[]> {
+    return this.mongo.pageKeys(collection, filter, sort, after, limit);
+  }
+
+  count(collection: CollectionName, filter: Filter): Promise<number> {
+    return this.mongo.count(collection, filter);
+  }
+
+  async applyRevision(
+    collection: CollectionName,
+    id: string,
+    rev: number,
+    fields: Record<string, unknown>,
+  ): Promise<boolean> {
+    const applied = await this.mongo.applyRevision(collection, id, rev, fields);
+    const { postId, userId, liked } = fields;
+    if (isHot(collection)) {
+      const pipeline = this.redis.pipeline();
+      this.hot.applyRevision(pipeline, collection, id, rev, fields);
+      await execOrThrow(pipeline);
+    } else if (collection === 'likes' && typeof postId === 'string' && typeof userId === 'string') {
+      const pipeline = this.redis.pipeline();
+      this.hot.recordLike(pipeline, userId, postId, rev, liked === true);
+      await execOrThrow(pipeline);
+    }
+    return applied;
+  }
+
+  async setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void> {
+    await this.mongo.setFields(collection, id, fields);
+    if (!isHot(collection)) return;
+    const pipeline = this.redis.pipeline();
+    this.hot.setFields(pipeline, collection, id, fields);
+    await execOrThrow(pipeline);
+  }
+
+  async updateMany(
+    collection: CollectionName,
+    filter: Filter,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    if (!isHot(collection)) return this.mongo.updateMany(collection, filter, fields);
+    // The matches first: the copies are written by id. One worker writes a generation's documents at a time,
+    // so none can start matching in between.
+    const ids = (await this.mongo.values(collection, filter, 'id')) as string[];
+    await this.mongo.updateMany(collection, filter, fields);
+    if (ids.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) this.hot.setFields(pipeline, collection, id, fields);
+    await execOrThrow(pipeline);
+  }
+}
+
+/** Runs a pipeline, throwing its first error. */
+export async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
   for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
 }
 
@@ -270,7 +466,8 @@ class MongoCheckpoint implements CheckpointStore {
 
 export interface MongoRedisReadModelStore extends ReadModelStore {
   readonly generation: number;
-  readonly documents: MongoDocumentStore;
+  readonly redis: Redis;
+  readonly documents: MongoRedisDocumentStore;
   readonly feeds: RedisFeedStore;
   /** drops every collection and key of this generation */
   drop(): Promise<void>;
@@ -282,15 +479,21 @@ export function mongoRedisReadModelStore(options: {
   generation: number;
   feedCap?: number;
 }): MongoRedisReadModelStore {
-  const documents = new MongoDocumentStore(options.db, `g${options.generation}_`);
-  const feeds = new RedisFeedStore(options.redis, `g${options.generation}:`, options.feedCap ?? 800);
+  const prefix = `g${options.generation}:`;
+  const mongo = new MongoDocumentStore(options.db, `g${options.generation}_`);
+  const hot = new RedisHotCopies(options.redis, prefix);
+  const documents = new MongoRedisDocumentStore(mongo, hot, options.redis);
+  const feeds = new RedisFeedStore(options.redis, prefix, options.feedCap ?? 800);
+  const liked: LikedPosts = { among: (userId, postIds) => hot.likedAmong(userId, postIds) };
   return {
     generation: options.generation,
+    redis: options.redis,
     documents,
     feeds,
-    checkpoint: new MongoCheckpoint(documents.collection('checkpoints')),
+    liked,
+    checkpoint: new MongoCheckpoint(mongo.collection('checkpoints')),
     async drop() {
-      await documents.drop();
+      await mongo.drop();
       await feeds.dropAll();
     },
   };

@@ -4,12 +4,14 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory } from '../../test/history.js';
+import { collections } from '../read-model/document-store.js';
 import { Generations } from '../read-model/generations.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
-import { readLog, rebuildGeneration } from './rebuild.js';
+import { readLog, rebuildGeneration, rebuildInMemory } from './rebuild.js';
 
 const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
 
 describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
   'rebuild into MongoDB (FerretDB) + Redis',
@@ -59,8 +61,65 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect(names.filter((n) => n.startsWith('g2_'))).toEqual([]);
       expect(await redis.keys('g2:*')).toEqual([]);
       const expected = await recountFromEvents(readLog(events));
-      expect(await compareCounters(expected, generations.store(3).documents)).toEqual([]);
+      const rebuilt = generations.store(3);
+      expect(await compareCounters(expected, rebuilt.documents)).toEqual([]);
+      // The export wrote the hot copies beside MongoDB: the same users and posts, and likedByMe for every edge.
+      for (const name of ['users', 'posts'] as const) {
+        const stored = await rebuilt.documents.mongo.findAll(name, {});
+        const copies = await rebuilt.documents.copies?.redis?.getMany(
+          name,
+          stored.map((doc) => doc.id),
+        );
+        expect(copies?.sort(byId)).toEqual(stored.sort(byId));
+      }
+      for (const edge of await rebuilt.documents.mongo.findAll('likes', {})) {
+        const liked = await rebuilt.liked.among(edge.userId as string, [edge.postId as string]);
+        expect(liked.has(edge.postId as string)).toBe(edge.liked === true);
+      }
       await generations.store(3).drop();
+      await events.close();
+    });
+
+    it('exports the documents, feeds and merged authors of the fold as they are, hot accounts included', async () => {
+      const events = openSqliteEventStore({ path: ':memory:' });
+      const history = {
+        users: 12,
+        follows: 60,
+        posts: 40,
+        likes: 80,
+        comments: 30,
+        deletedUsers: 2,
+        seed: 4,
+      };
+      for (const e of generateHistory(history)) {
+        await events.appendToStream(
+          e.streamId,
+          [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
+          { expectedRevision: 'any' },
+        );
+      }
+      const projector = { hotAuthorThreshold: 3 };
+      const { store: folded } = await rebuildInMemory(events, projector);
+      const generations = new Generations(client.db(`rebuild_hot_${Date.now()}`), redis);
+      const { generation } = await rebuildGeneration({ events, generations, projector, graceMs: 0 });
+      const rebuilt = generations.store(generation);
+
+      const expected = folded.documents.dump();
+      for (const name of collections) {
+        expect((await rebuilt.documents.mongo.findAll(name, {})).sort(byId)).toEqual(expected[name]);
+      }
+      const merged = folded.feeds.dumpMergedAuthors();
+      expect(Object.keys(merged).length).toBeGreaterThan(0);
+      for (const [userId, authors] of Object.entries(merged)) {
+        const newestFirst = Object.entries(authors)
+          .sort(([a, at], [b, bt]) => bt - at || (a < b ? 1 : -1))
+          .map(([authorId]) => authorId);
+        expect(await rebuilt.feeds.mergedAuthors(userId, 100)).toEqual(newestFirst);
+      }
+      for (const [userId, feed] of Object.entries(folded.feeds.dump())) {
+        expect(await rebuilt.feeds.page(userId, undefined, 10_000)).toEqual(feed);
+      }
+      await rebuilt.drop();
       await events.close();
     });
   },

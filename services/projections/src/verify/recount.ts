@@ -125,16 +125,34 @@ export interface CounterDifference {
   field: string;
   expected: number;
   actual: number | undefined;
+  /** which copy differs, where the store keeps documents twice (see DocumentStore.copies) */
+  copy?: string;
 }
 
-/** Every counter of a visible document whose stored value differs from the recount. */
+/**
+ * Every counter of a visible document whose stored value differs from the recount, in every copy a query may
+ * read it from (MongoDB and the Redis copies of the distributed read models; the one store of memory).
+ */
 export async function compareCounters(
   expected: ExpectedCounts,
   documents: DocumentStore,
   options: { batchSize?: number } = {},
 ): Promise<CounterDifference[]> {
+  if (!documents.copies) return compareCopy(expected, documents, undefined, options.batchSize ?? 500);
   const differences: CounterDifference[] = [];
-  const batchSize = options.batchSize ?? 500;
+  for (const [copy, reads] of Object.entries(documents.copies)) {
+    differences.push(...(await compareCopy(expected, reads, copy, options.batchSize ?? 500)));
+  }
+  return differences;
+}
+
+async function compareCopy(
+  expected: ExpectedCounts,
+  documents: Pick<DocumentStore, 'getMany'>,
+  copy: string | undefined,
+  batchSize: number,
+): Promise<CounterDifference[]> {
+  const differences: CounterDifference[] = [];
   for (const collection of ['users', 'posts', 'comments'] as const) {
     const entries = [...(expected[collection] as Map<string, Record<string, number>>).entries()];
     for (let i = 0; i < entries.length; i += batchSize) {
@@ -151,7 +169,9 @@ export async function compareCounters(
         const doc = stored.get(id);
         for (const [field, value] of Object.entries(counts)) {
           const actual = doc ? ((doc[field] as number | undefined) ?? 0) : undefined;
-          if (actual !== value) differences.push({ collection, id, field, expected: value, actual });
+          if (actual !== value) {
+            differences.push({ collection, id, field, expected: value, actual, ...(copy ? { copy } : {}) });
+          }
         }
       }
     }

@@ -23,24 +23,16 @@
  *   drop anything in a `$`-prefixed stream (metadata streams, projections' link streams): the global log that our
  *   consumers see holds only our own events, as in the SQLite store.
  */
-import {
-  type AllStreamSubscription,
-  ANY,
-  type AppendStreamState,
-  BACKWARDS,
-  END,
-  excludeSystemEvents,
-  FORWARDS,
-  type JSONType,
-  jsonEvent,
+import { createRequire } from 'node:module';
+import type {
+  AllStreamSubscription,
+  AppendStreamState,
+  JSONType,
   KurrentDBClient,
-  type RecordedEvent as KurrentRecordedEvent,
-  type MetadataType,
-  NO_STREAM,
-  type Position,
-  type ResolvedEvent,
-  START,
-  STREAM_EXISTS,
+  RecordedEvent as KurrentRecordedEvent,
+  MetadataType,
+  Position,
+  ResolvedEvent,
 } from '@kurrent/kurrentdb-client';
 import {
   type AppendResult,
@@ -55,6 +47,16 @@ import {
   WrongExpectedRevisionError,
 } from './event-store.js';
 
+/**
+ * The client, loaded on first use rather than with this package: with its gRPC stack it adds about 20 MB of
+ * memory (9 MB of it JavaScript heap, which every garbage collection walks) to every process, and only
+ * deployments on KurrentDB need it; the embedded mode and the tests on SQLite never do.
+ */
+const requireModule = createRequire(import.meta.url);
+let kurrentModule: typeof import('@kurrent/kurrentdb-client') | undefined;
+const kurrent = (): typeof import('@kurrent/kurrentdb-client') =>
+  (kurrentModule ??= requireModule('@kurrent/kurrentdb-client'));
+
 export interface KurrentDbEventStoreOptions {
   /** e.g. `kurrentdb://localhost:2113?tls=false`; the deprecated `esdb://` scheme is accepted too */
   connectionString: string;
@@ -63,11 +65,11 @@ export interface KurrentDbEventStoreOptions {
 function toStreamState(expected: ExpectedRevision): AppendStreamState {
   switch (expected) {
     case 'any':
-      return ANY;
+      return kurrent().ANY;
     case 'no_stream':
-      return NO_STREAM;
+      return kurrent().NO_STREAM;
     case 'stream_exists':
-      return STREAM_EXISTS;
+      return kurrent().STREAM_EXISTS;
     default:
       if (!(Number.isSafeInteger(expected) && expected >= 0)) {
         throw new RangeError(
@@ -140,7 +142,7 @@ export class KurrentDbEventStore implements EventStore {
   ): Promise<AppendResult> {
     const streamState = toStreamState(options.expectedRevision);
     const eventData = events.map((event) =>
-      jsonEvent({
+      kurrent().jsonEvent({
         ...(event.id === undefined ? {} : { id: event.id }),
         type: event.type,
         // The client sends `data` through JSON.stringify, which takes any JSON value; its type is narrower.
@@ -162,7 +164,7 @@ export class KurrentDbEventStore implements EventStore {
         throw new WrongExpectedRevisionError(
           streamId,
           options.expectedRevision,
-          actualState === NO_STREAM ? -1 : Number(actualState),
+          actualState === kurrent().NO_STREAM ? -1 : Number(actualState),
         );
       }
       throw error;
@@ -180,8 +182,8 @@ export class KurrentDbEventStore implements EventStore {
     const recorded: RecordedEvent[] = [];
     try {
       for await (const resolved of this.client.readStream(streamId, {
-        direction: FORWARDS,
-        fromRevision: options.fromRevision === undefined ? START : BigInt(options.fromRevision),
+        direction: kurrent().FORWARDS,
+        fromRevision: options.fromRevision === undefined ? kurrent().START : BigInt(options.fromRevision),
         ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
       })) {
         if (resolved.event) recorded.push(toRecordedEvent(resolved.event));
@@ -202,10 +204,10 @@ export class KurrentDbEventStore implements EventStore {
     // more and drop the event at `after`, so that a full page still holds `maxCount` events and a caller paging
     // until a short page does not stop early.
     for await (const resolved of this.client.readAll({
-      direction: FORWARDS,
-      fromPosition: after > 0 ? toLogPosition(after) : START,
+      direction: kurrent().FORWARDS,
+      fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
       maxCount: after > 0 ? Math.min(maxCount + 1, Number.MAX_SAFE_INTEGER) : maxCount,
-      filter: excludeSystemEvents(),
+      filter: kurrent().excludeSystemEvents(),
     })) {
       const event = ownEvent(resolved);
       if (event && event.position > after) recorded.push(event);
@@ -216,10 +218,10 @@ export class KurrentDbEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     for await (const resolved of this.client.readAll({
-      direction: BACKWARDS,
-      fromPosition: END,
+      direction: kurrent().BACKWARDS,
+      fromPosition: kurrent().END,
       maxCount: 1,
-      filter: excludeSystemEvents(),
+      filter: kurrent().excludeSystemEvents(),
     })) {
       const event = ownEvent(resolved);
       if (event) return event.position;
@@ -231,8 +233,8 @@ export class KurrentDbEventStore implements EventStore {
     const after = options.after ?? 0;
     // The server resumes a subscription strictly after the given position (unlike a read).
     const source = this.client.subscribeToAll({
-      fromPosition: after > 0 ? toLogPosition(after) : START,
-      filter: excludeSystemEvents(),
+      fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
+      filter: kurrent().excludeSystemEvents(),
     });
     const subscription = new KurrentDbSubscription(source, after, () =>
       this.subscriptions.delete(subscription),
@@ -311,5 +313,5 @@ class KurrentDbSubscription implements Subscription {
 export function openKurrentDbEventStore(options: KurrentDbEventStoreOptions): KurrentDbEventStore {
   // `esdb://` still works but makes the client print a deprecation warning on every start.
   const connectionString = options.connectionString.replace(/^esdb(\+discover)?:\/\//, 'kurrentdb$1://');
-  return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString));
+  return new KurrentDbEventStore(kurrent().KurrentDBClient.connectionString(connectionString));
 }

@@ -17,10 +17,15 @@ export function diskMediaStorage(root: string): MediaStorage {
     description: `disk ${base}`,
     async put(key, bytes) {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
       // Written aside and renamed: a reader never sees half a file under a key.
       const partial = `${path}.partial`;
-      await writeFile(partial, bytes);
+      // The directory is made only when missing, not tried before every file (a recursive mkdir is a
+      // system call per path level, paid three times per upload).
+      await writeFile(partial, bytes).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(partial, bytes);
+      });
       await rename(partial, path);
     },
     async get(key): Promise<StoredFile | undefined> {

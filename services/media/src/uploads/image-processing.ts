@@ -102,8 +102,8 @@ async function processNow(input: Buffer, format: ImageFormat): Promise<Processed
     format === 'jpeg' && upright
       ? losslessOriginal(input, metadata.width ?? 0, metadata.height ?? 0)
       : encode(sharp(input, inputOptions).rotate().toColourspace('srgb'), format, 'original'),
-    encode(pixels(), format, 'variant'),
-    encode(pixels().resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }), format, 'variant'),
+    encode(pixels(), format, 'standard'),
+    encode(pixels().resize({ width: THUMBNAIL_WIDTH, withoutEnlargement: true }), format, 'thumbnail'),
   ]);
   return { format, original, standard, thumbnail };
 }
@@ -120,12 +120,15 @@ async function losslessOriginal(jpeg: Buffer, width: number, height: number): Pr
 async function encode(
   image: Sharp,
   format: ImageFormat,
-  kind: 'original' | 'variant',
+  kind: 'original' | 'standard' | 'thumbnail',
 ): Promise<RenderedImage> {
   const quality = kind === 'original' ? 90 : 82;
   switch (format) {
     case 'jpeg':
-      image.jpeg({ quality });
+      // Huffman tables optimised per image make a file 5-15% smaller. For the standard variant that costs
+      // about 9 ms of CPU, a tenth of an upload's work (`pnpm bench media`: 88 -> 79 ms per upload), for
+      // 5-6% more bytes; the thumbnail's and the original's cost under a millisecond and are kept.
+      image.jpeg({ quality, optimiseCoding: kind !== 'standard' });
       break;
     case 'png':
       image.png();

@@ -1,7 +1,7 @@
 import type { EventStore, RecordedEvent } from '@gram/event-store';
 import { topicOf, upcast } from '@gram/events';
 import { type ProjectedEvent, Projector, type ProjectorOptions } from '../projection/projector.js';
-import { type CollectionName, collections } from '../read-model/document-store.js';
+import { type CollectionName, collections, type Doc } from '../read-model/document-store.js';
 import type { Generations } from '../read-model/generations.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
 import { execOrThrow, type MongoRedisReadModelStore } from '../read-model/mongo-redis-store.js';
@@ -81,7 +81,9 @@ export async function exportGeneration(
   target: MongoRedisReadModelStore,
 ): Promise<void> {
   const insertCollection = async (name: CollectionName) => {
-    const docs = source.documents.stored(name);
+    // In `_id` order: every batch then lands on a few neighbouring pages of the `_id` index instead of a
+    // hundred scattered ones. Measured on FerretDB (SQLite): 100,000 likes in 3.1 s instead of 4.9 s.
+    const docs = [...source.documents.stored(name)].sort(byId);
     for (let i = 0; i < docs.length; i += 5_000) {
       await target.documents.collection(name).insertMany(
         docs.slice(i, i + 5_000).map(({ id, ...fields }) => ({ _id: id as never, ...fields })),
@@ -115,6 +117,8 @@ export async function exportGeneration(
   await Promise.all([...collections.map(insertCollection), writeFeeds(), writeHotCopies()]);
   await target.checkpoint.advance(await source.checkpoint.position());
 }
+
+const byId = (a: Readonly<Doc>, b: Readonly<Doc>) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export interface RebuildResult {
   generation: number;

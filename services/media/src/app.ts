@@ -19,6 +19,8 @@ export interface MediaRoutesOptions {
   /** scheme and host of the URLs handed out, e.g. `https://gram.example` (MEDIA_PUBLIC_URL) */
   publicUrl: string;
   now?: () => Date;
+  /** uploads in progress at once before more are refused with 503 (default MAX_UPLOADS_IN_FLIGHT) */
+  maxUploadsInFlight?: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
     storage: options.storage,
     publicUrl: options.publicUrl,
     now: options.now ?? (() => new Date()),
+    ...(options.maxUploadsInFlight ? { maxInFlight: options.maxUploadsInFlight } : {}),
   });
   await app.register(fileRoutes, { storage: options.storage });
 };
@@ -42,6 +45,7 @@ export interface MediaAppDeps {
   verifier: AccessTokenVerifier;
   logger?: ServiceAppOptions['logger'];
   now?: () => Date;
+  maxUploadsInFlight?: number;
 }
 
 /** The standalone media service: photo uploads and the files they stored. */
@@ -62,6 +66,7 @@ export function buildMediaApp(deps: MediaAppDeps): ServiceApp {
     storage: deps.storage,
     publicUrl: deps.publicUrl,
     ...(deps.now ? { now: deps.now } : {}),
+    ...(deps.maxUploadsInFlight ? { maxUploadsInFlight: deps.maxUploadsInFlight } : {}),
   });
   app.get('/openapi.json', { schema: { hide: true, response: { 200: Type.Unknown() } } }, async () =>
     app.swagger(),

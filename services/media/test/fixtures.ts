@@ -11,7 +11,7 @@ import { diskMediaStorage } from '../src/storage/disk-storage.js';
 export const publicUrl = 'https://media.gram.test';
 
 /** The service over a fresh SQLite store and a fresh media directory, with a token issuer standing in for identity. */
-export async function startService() {
+export async function startService(options: { maxUploadsInFlight?: number } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'media-'));
   const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   const mediaDir = join(dir, 'media');
@@ -21,6 +21,7 @@ export async function startService() {
     storage: diskMediaStorage(mediaDir),
     publicUrl,
     verifier: issuer.verifier,
+    ...options,
   });
   await app.ready();
   return {

@@ -13,11 +13,17 @@ import {
   sendWriteHeaders,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { toHttpProblem } from '../http-errors.js';
 import type { MediaStorage } from '../storage/media-storage.js';
 import { type ImageFormat, imageMediaType, SNIFF_BYTES, sniffImageFormat } from './image-format.js';
-import { ImageRefused, type ProcessedImage, processImage, type RenderedImage } from './image-processing.js';
+import {
+  ImageRefused,
+  PROCESSING_CONCURRENCY,
+  type ProcessedImage,
+  processImage,
+  type RenderedImage,
+} from './image-processing.js';
 import { type MediaUpload, mediaDecider } from './media.js';
 import { mediaKey, type Rendition } from './media-keys.js';
 import { Media, mediaView } from './media-view.js';
@@ -31,7 +37,20 @@ export interface UploadRoutesOptions {
   /** the scheme and host the URLs of Media start with */
   publicUrl: string;
   now: () => Date;
+  /** uploads received, waiting or being processed at once before more are refused with 503 (see below) */
+  maxInFlight?: number;
 }
+
+/**
+ * Uploads in progress at once, by default four per processing pipeline (MEDIA_MAX_UPLOADS_IN_FLIGHT
+ * overrides). Each holds up to 10 MB of received bytes while it waits for a pipeline, so without a bound a
+ * burst of uploads would take the process's memory with it; past it, a new upload is refused at once with
+ * 503 and Retry-After, before its body is read, and the connection is closed rather than drained.
+ */
+export const MAX_UPLOADS_IN_FLIGHT =
+  Number(process.env.MEDIA_MAX_UPLOADS_IN_FLIGHT) > 0
+    ? Math.floor(Number(process.env.MEDIA_MAX_UPLOADS_IN_FLIGHT))
+    : 4 * PROCESSING_CONCURRENCY;
 
 const writeHeaders = {
   'x-stream-revision': Type.String({ description: 'revision of the media stream after the write' }),
@@ -44,12 +63,46 @@ const writeHeaders = {
 /** POST /api/v1/media and GET /api/v1/media/:mediaId. */
 export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = async (
   app,
-  { store, storage, publicUrl, now },
+  { store, storage, publicUrl, now, maxInFlight = MAX_UPLOADS_IN_FLIGHT },
 ) => {
+  let inFlight = 0;
+
   // Registered here, not on the root: the gateway mounts this plugin beside services that take JSON only.
   await app.register(multipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10, parts: 11, fieldSize: 1024 },
   });
+
+  const acceptUpload = async (request: FastifyRequest, reply: FastifyReply, uploaderId: string) => {
+    const { bytes, format } = await receiveImage(request);
+    const image = await processImage(bytes, format).catch((error: unknown) => {
+      throw error instanceof ImageRefused ? toHttpProblem(error) : error;
+    });
+
+    const mediaId = newId();
+    const stored = await storeRenditions(storage, mediaId, image);
+    const upload: MediaUpload = {
+      mediaId,
+      uploaderId,
+      format,
+      ...stored.renditions,
+      uploadedAt: now().toISOString(),
+    };
+    try {
+      const result = await handleCommand(
+        store,
+        streamIds.media(mediaId),
+        mediaDecider,
+        { type: 'RecordUpload', data: upload },
+        { actorId: uploaderId, correlationId: request.id },
+      );
+      if (isDomainError(result)) throw toHttpProblem(result);
+      return sendWriteHeaders(reply, result).code(201).send(mediaView(upload, publicUrl));
+    } catch (error) {
+      // Files without their event would be unreachable forever: an upload is its event or nothing.
+      await stored.remove();
+      throw error;
+    }
+  };
 
   app.post(
     '/api/v1/media',
@@ -66,40 +119,26 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
         consumes: ['multipart/form-data'],
         response: {
           201: { ...Media, headers: writeHeaders },
-          ...problems(400, 401, 413, 415),
+          ...problems(400, 401, 413, 415, 503),
         },
       },
     },
     async (request, reply) => {
       const uploaderId = caller(request).userId;
-      const { bytes, format } = await receiveImage(request);
-      const image = await processImage(bytes, format).catch((error: unknown) => {
-        throw error instanceof ImageRefused ? toHttpProblem(error) : error;
-      });
-
-      const mediaId = newId();
-      const stored = await storeRenditions(storage, mediaId, image);
-      const upload: MediaUpload = {
-        mediaId,
-        uploaderId,
-        format,
-        ...stored.renditions,
-        uploadedAt: now().toISOString(),
-      };
-      try {
-        const result = await handleCommand(
-          store,
-          streamIds.media(mediaId),
-          mediaDecider,
-          { type: 'RecordUpload', data: upload },
-          { actorId: uploaderId, correlationId: request.id },
+      if (inFlight >= maxInFlight) {
+        throw new HttpProblem(
+          503,
+          `${inFlight} uploads are in progress, the most this service takes at once`,
+          {
+            headers: { 'retry-after': '1', connection: 'close' },
+          },
         );
-        if (isDomainError(result)) throw toHttpProblem(result);
-        return sendWriteHeaders(reply, result).code(201).send(mediaView(upload, publicUrl));
-      } catch (error) {
-        // Files without their event would be unreachable forever: an upload is its event or nothing.
-        await stored.remove();
-        throw error;
+      }
+      inFlight += 1;
+      try {
+        return await acceptUpload(request, reply, uploaderId);
+      } finally {
+        inFlight -= 1;
       }
     },
   );

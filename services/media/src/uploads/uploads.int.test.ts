@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import { payloadErrors, streamIds } from '@gram/events';
 import sharp from 'sharp';
@@ -265,6 +266,59 @@ describe('POST /api/v1/media', () => {
 
   it('answers 401 without a token and stores nothing', async () => {
     await expectNothingStored(async () => upload(await plainJpeg(64, 64), 'a.jpg', {}), 401);
+  });
+});
+
+describe('POST /api/v1/media beyond the uploads in progress', () => {
+  it('answers 503 with Retry-After while the limit of uploads is in progress, then takes uploads again', async () => {
+    const busy = await startService({ maxUploadsInFlight: 1 });
+    try {
+      const token = `Bearer ${await busy.issuer.mint(await registerUser(busy.store))}`;
+      const address = await busy.app.listen({ port: 0, host: '127.0.0.1' });
+      const body = multipartBody([
+        { name: 'file', filename: 'photo.png', contentType: 'image/png', data: await png() },
+      ]);
+      const post = () =>
+        fetch(`${address}/api/v1/media`, {
+          method: 'POST',
+          headers: { authorization: token, ...body.headers },
+          body: body.payload,
+          signal: AbortSignal.timeout(10_000),
+        });
+
+      // The first upload sends its headers and the start of its body, then holds the rest back: it stays in
+      // progress for as long as the test wants.
+      const held = request(`${address}/api/v1/media`, {
+        method: 'POST',
+        headers: { authorization: token, ...body.headers, 'content-length': String(body.payload.length) },
+      });
+      const heldAnswer = new Promise<number>((resolve, reject) => {
+        held.on('response', (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        held.on('error', reject);
+      });
+      held.write(body.payload.subarray(0, 64));
+
+      // Until the held upload reaches the service, another one may still get in (and is answered 201).
+      let refused: Response | undefined;
+      for (let attempt = 0; attempt < 100 && !refused; attempt++) {
+        const res = await post();
+        if (res.status === 503) refused = res;
+        else expect(res.status).toBe(201);
+        await res.arrayBuffer();
+      }
+      expect(refused?.status).toBe(503);
+      expect(refused?.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused?.headers.get('retry-after')).toBe('1');
+
+      held.end(body.payload.subarray(64));
+      expect(await heldAnswer).toBe(201);
+      expect((await post()).status).toBe(201);
+    } finally {
+      await busy.close();
+    }
   });
 });
 

@@ -31,6 +31,11 @@ export interface ServiceAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** largest accepted request body in bytes */
   bodyLimit?: number;
+  /**
+   * Which peers are proxies whose `X-Forwarded-For` names the client (fastify's `trustProxy`: addresses,
+   * CIDR ranges, a hop count); without it `request.ip` is the socket's peer and the header is ignored.
+   */
+  trustProxy?: FastifyServerOptions['trustProxy'];
 }
 
 /**
@@ -43,6 +48,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
     schemaController: { compilersFactory: { buildValidator: strictBodies() } },

@@ -32,6 +32,8 @@ export interface GatewayAppOptions {
   /** how long a service may take to answer (default 30 s: uploads are processed before they are answered) */
   upstreamTimeoutMs?: number;
   logger?: ServiceAppOptions['logger'];
+  /** the proxies in front of the gateway (TRUST_PROXY, see trust-proxy.ts) */
+  trustProxy?: ServiceAppOptions['trustProxy'];
 }
 
 /**
@@ -53,6 +55,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Servi
     name: 'gram',
     description: 'The public API of the photo-sharing app',
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
   app.addHook('onClose', () => dispatcher.close());
 

@@ -29,6 +29,8 @@ export interface EmbeddedAppOptions {
   keys: KeyStore;
   media: { storage: MediaStorage; publicUrl: string };
   logger?: ServiceAppOptions['logger'];
+  /** the proxies in front of the gateway (TRUST_PROXY, see trust-proxy.ts) */
+  trustProxy?: ServiceAppOptions['trustProxy'];
   settings?: { defaultProfilePic?: string };
   /** counted in this process's memory; the defaults of rate-limits.ts unless given */
   rateLimits?: Partial<RateLimitSettings>;
@@ -63,6 +65,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     name: 'gram',
     description: 'The public API of the photo-sharing app',
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
   // The read side is in this process: a read-back is a request to this very app.
   const readSide: ReadSide = async (path, headers) => {

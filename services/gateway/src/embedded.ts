@@ -4,6 +4,7 @@ import { KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { rateLimitsFromEnv } from './edge/rate-limits.js';
+import { trustProxyFromEnv } from './edge/trust-proxy.js';
 import { buildEmbeddedApp } from './embedded-app.js';
 
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
@@ -26,6 +27,7 @@ const app = await buildEmbeddedApp({
     publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,
   },
   logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  trustProxy: trustProxyFromEnv(process.env.TRUST_PROXY),
   ...(process.env.DEFAULT_PROFILE_PIC
     ? { settings: { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } }
     : {}),

@@ -21,6 +21,7 @@ import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildGatewayApp } from './app.js';
 import { rateLimitsFromEnv } from './edge/rate-limits.js';
+import { trustProxyFromEnv } from './edge/trust-proxy.js';
 import type { Upstreams } from './proxy/upstreams.js';
 
 const env = process.env;
@@ -51,6 +52,7 @@ const app = await buildGatewayApp({
   ...(redis ? { redis } : {}),
   ...(env.RELAY_METRICS_URL ? { relayMetricsUrl: env.RELAY_METRICS_URL } : {}),
   logger: { level: env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
 });
 redis?.on('error', (error) => app.log.warn({ err: error }, 'redis: rate limits count in memory meanwhile'));
 app.addHook('onClose', async () => {

@@ -2,20 +2,35 @@ import type { ServiceApp } from '@gram/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { embeddedGateway, newUser } from '../../test/embedded-gateway.js';
 import type { RateLimitSettings } from './rate-limits.js';
+import { trustProxyFromEnv } from './trust-proxy.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function gateway(rateLimits: Partial<RateLimitSettings>) {
-  const built = await embeddedGateway({ rateLimits });
+async function gateway(rateLimits: Partial<RateLimitSettings>, trustProxy?: string) {
+  const built = await embeddedGateway({
+    rateLimits,
+    ...(trustProxy ? { trustProxy: trustProxyFromEnv(trustProxy) } : {}),
+  });
   closers.push(built.close);
   return built.app;
 }
 
-const login = (app: ServiceApp, body: { login: string; password: string }, remoteAddress = '10.0.0.1') =>
-  app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: body, remoteAddress });
+const login = (
+  app: ServiceApp,
+  body: { login: string; password: string },
+  remoteAddress = '10.0.0.1',
+  forwardedFor?: string,
+) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: body,
+    remoteAddress,
+    ...(forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {}),
+  });
 
 describe('login failures (counted in memory in the embedded mode)', () => {
   it('answers 429 with Retry-After once a login has used up its failures, even to the right password', async () => {
@@ -81,6 +96,49 @@ describe('login failures (counted in memory in the embedded mode)', () => {
       '10.0.0.8',
     );
     expect(fromElsewhere.statusCode).toBe(200);
+  });
+});
+
+describe('the client address behind proxies (TRUST_PROXY)', () => {
+  it('counts failures per client named by a trusted proxy, so one client cannot lock out the others', async () => {
+    const app = await gateway({ loginFailuresPerLogin: 100, loginFailuresPerIp: 3 }, '10.0.0.1');
+    const user = await newUser(app);
+    const right = { login: user.userName, password: 'correct horse battery' };
+    for (let i = 0; i < 3; i++) {
+      const res = await login(app, { login: `nobody_${i}`, password: 'wrong' }, '10.0.0.1', '203.0.113.5');
+      expect(res.statusCode).toBe(401);
+    }
+    expect((await login(app, right, '10.0.0.1', '203.0.113.5')).statusCode).toBe(429);
+    expect((await login(app, right, '10.0.0.1', '203.0.113.6')).statusCode).toBe(200);
+  });
+
+  it('ignores X-Forwarded-For from a peer that is not a trusted proxy: a client cannot pick its address', async () => {
+    const app = await gateway({ loginFailuresPerLogin: 100, loginFailuresPerIp: 3 });
+    const user = await newUser(app);
+    for (let i = 0; i < 3; i++) {
+      const res = await login(
+        app,
+        { login: `nobody_${i}`, password: 'wrong' },
+        '10.0.0.9',
+        `198.51.100.${i}`,
+      );
+      expect(res.statusCode).toBe(401);
+    }
+    const again = await login(
+      app,
+      { login: user.userName, password: 'correct horse battery' },
+      '10.0.0.9',
+      '198.51.100.200',
+    );
+    expect(again.statusCode).toBe(429);
+  });
+
+  it('reads TRUST_PROXY as a hop count or a list of addresses, and refuses a bare true', () => {
+    expect(trustProxyFromEnv(undefined)).toBeUndefined();
+    expect(trustProxyFromEnv(' ')).toBeUndefined();
+    expect(trustProxyFromEnv('1')).toBe(1);
+    expect(trustProxyFromEnv('loopback, 10.0.0.0/8')).toEqual(['loopback', '10.0.0.0/8']);
+    expect(() => trustProxyFromEnv('true')).toThrow(/hop count/);
   });
 });
 

@@ -120,7 +120,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       JWKS_URL: jwksUrl,
       // Clients reach the files through the gateway, which routes /api/v1/media/files/* to media.
       MEDIA_PUBLIC_URL: urls.gateway,
-      MALLOC_ARENA_MAX: '2',
+      MALLOC_ARENA_MAX: '1',
       ...(servers.s3
         ? {
             S3_ENDPOINT: servers.s3.url,

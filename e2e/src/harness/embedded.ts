@@ -46,7 +46,7 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
       HOST: '127.0.0.1',
       MEDIA_PUBLIC_URL: url,
       // The media routes run in this process: see services/media/src/main.ts.
-      MALLOC_ARENA_MAX: '2',
+      MALLOC_ARENA_MAX: '1',
       LOG_LEVEL: 'warn',
       ...options.env,
     },

@@ -69,7 +69,7 @@ function startServer() {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: [...process.execArgv, ...serverArgs],
     // As the service is run (package.json `start`): see MALLOC_ARENA_MAX in src/main.ts.
-    env: { MALLOC_ARENA_MAX: '2', ...process.env },
+    env: { MALLOC_ARENA_MAX: '1', ...process.env },
   });
   const next = <K extends ServerMessage['kind']>(kind: K) =>
     new Promise<Extract<ServerMessage, { kind: K }>>((resolve, reject) => {

@@ -3,11 +3,13 @@ import { closeOnSignals, jwksAccessTokenVerifier } from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
 import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 
-// Memory: start this process with MALLOC_ARENA_MAX=2 (package.json `start` does). glibc gives each thread
+// Memory: start this process with MALLOC_ARENA_MAX=1 (package.json `start` does). glibc gives each thread
 // that allocates its own malloc arena, and the libvips threads that decode uploads leave them fragmented:
-// with the bench's 8 concurrent 3 MB uploads the peak RSS was 50-80 MB higher without it (sharp's docs
-// advise the same, or jemalloc). It must be set before the process starts; any process embedding
-// mediaRoutes (the gateway in embedded mode) and the container image need it too.
+// with the bench's 8 concurrent 3 MB uploads the peak RSS was 330-350 MB with glibc's default, 255-300 MB
+// with 2 arenas and 237-243 MB with one, at the same CPU per upload (sharp's docs advise the same, or
+// jemalloc). It must be set before the process starts; any process embedding mediaRoutes (the gateway in
+// embedded mode) and the container image need it too.
+// MEDIA_MAX_UPLOADS_IN_FLIGHT: uploads in progress at once before more are refused with 503 (see routes.ts).
 // MEDIA_PROCESSING_CONCURRENCY: uploads decoded at once (default: one per core; see image-processing.ts).
 
 // Standalone (distributed mode): tokens are verified with identity's public keys fetched from its

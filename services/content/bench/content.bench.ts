@@ -21,7 +21,8 @@ import { type DomainEvent, streamIds, toStoredEvent } from '@gram/events';
 import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { buildContentApp } from '../src/app.js';
-import type { LoadFigures, Scenario } from './load.js';
+// The gateway benchmark's load generator, which also knows the content service's scenarios: one copy of it.
+import type { LoadFigures, Scenario } from '../../gateway/bench/load.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -89,7 +90,7 @@ async function measure(scenario: Scenario): Promise<LoadFigures & { cpuMicrosPer
 
 function load(scenario: Scenario): Promise<LoadFigures> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./load.ts', import.meta.url));
+    const child = fork(new URL('../../gateway/bench/load.ts', import.meta.url));
     child.once('message', (figures) => resolve(figures as LoadFigures));
     child.once('error', reject);
     child.once('exit', (code) => {

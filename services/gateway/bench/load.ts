@@ -1,7 +1,7 @@
 /**
- * The load generator of the gateway benchmark, run in its own process (forked by gateway.bench.ts)
- * so that it never shares the servers' event loop. It receives one scenario over IPC, runs
- * autocannon, and sends back the figures.
+ * The load generator of the gateway and content benchmarks, run in its own process (forked by
+ * gateway.bench.ts and services/content/bench/content.bench.ts) so that it never shares the servers'
+ * event loop. It receives one scenario over IPC, runs autocannon, and sends back the figures.
  */
 import autocannon from 'autocannon';
 

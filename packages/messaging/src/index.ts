@@ -1,6 +1,7 @@
 export * from './batches.js';
 export * from './cloudevents.js';
 export * from './dead-letters.js';
+export * from './event-lag.js';
 export * from './event-messages.js';
 export * from './handled-offsets.js';
 export * from './in-process-bus.js';

@@ -1,3 +1,4 @@
+import { eventLagBuckets } from '@gram/messaging';
 import { Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
@@ -13,7 +14,7 @@ export class RelayMetrics {
     this.#lag = new Histogram({
       name: 'gram_relay_lag_seconds',
       help: 'time from an event being appended to the event store to its publication on Kafka being committed',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      buckets: [...eventLagBuckets],
       registers: [registry],
     });
     this.#position = new Gauge({

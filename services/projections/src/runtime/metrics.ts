@@ -1,4 +1,4 @@
-import type { EventMessage } from '@gram/messaging';
+import { type EventMessage, eventLagBuckets } from '@gram/messaging';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
@@ -15,7 +15,7 @@ export class ProjectionMetrics {
     this.#lag = new Histogram({
       name: 'gram_projection_lag_seconds',
       help: 'time from an event being appended to the event store to the read models having applied it',
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      buckets: [...eventLagBuckets],
       registers: [registry],
     });
     this.#applied = new Counter({

@@ -20,9 +20,9 @@ import { type EventStore, openSqliteEventStore } from '@gram/event-store';
 import { type DomainEvent, streamIds, toStoredEvent } from '@gram/events';
 import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
-import { buildContentApp } from '../src/app.js';
 // The gateway benchmark's load generator, which also knows the content service's scenarios: one copy of it.
 import type { LoadFigures, Scenario } from '../../gateway/bench/load.js';
+import { buildContentApp } from '../src/app.js';
 
 const { values: args } = parseArgs({
   options: {

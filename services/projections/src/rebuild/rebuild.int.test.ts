@@ -3,7 +3,8 @@ import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateHistory } from '../../test/history.js';
+import { generateHistory, HistoryBuilder } from '../../test/history.js';
+import { Projector } from '../projection/projector.js';
 import { collections } from '../read-model/document-store.js';
 import { Generations } from '../read-model/generations.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
@@ -77,6 +78,44 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         expect(liked.has(edge.postId as string)).toBe(edge.liked === true);
       }
       await generations.store(3).drop();
+      await events.close();
+    });
+
+    it('brings into the new generation what a live worker applied to the old one before it saw the switch', async () => {
+      const events = openSqliteEventStore({ path: ':memory:' });
+      const history = new HistoryBuilder();
+      const author = history.register('author');
+      history.post(author, 'before the rebuild');
+      const append = async (from: number) => {
+        for (const e of history.events.slice(from)) {
+          await events.appendToStream(
+            e.streamId,
+            [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
+            { expectedRevision: 'any' },
+          );
+        }
+      };
+      await append(0);
+      const generations = new Generations(client.db(`rebuild_live_${Date.now()}`), redis);
+      const previous = await generations.active();
+
+      const rebuilt = rebuildGeneration({ events, generations, graceMs: 300 });
+      while ((await generations.active()) === previous) await new Promise((r) => setTimeout(r, 2));
+      // The switch is written; a live worker that has not polled yet consumes a new post and applies it to the
+      // generation it still follows.
+      const before = history.events.length;
+      const postId = history.post(author, 'during the switch');
+      await append(before);
+      const [appended] = history.events.slice(before);
+      await new Projector(generations.store(previous)).applyEvents([
+        { type: appended?.type as string, data: appended?.data, streamRevision: 0 },
+      ]);
+      const { generation } = await rebuilt;
+
+      expect(await generations.store(generation).documents.get('posts', postId)).toMatchObject({
+        caption: 'during the switch',
+      });
+      await generations.store(generation).drop();
       await events.close();
     });
 

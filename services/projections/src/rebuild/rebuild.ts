@@ -132,15 +132,18 @@ export interface RebuildResult {
  * Rebuilds the distributed read models into a fresh generation while the live one keeps answering:
  * 1. fold the whole log into memory with the same projection handlers (no round trip per event),
  * 2. bulk-write the result into the new generation's collections and keys,
- * 3. catch up incrementally on what was appended meanwhile, switch the pointer (one write: every query process
- *    follows it on its next poll), catch up once more for events the live worker applied to the old generation
- *    between the two (the handlers are idempotent, so overlap is harmless), then drop the old generation after
- *    `graceMs`, once no query can still be reading it.
+ * 3. catch up incrementally on what was appended meanwhile, then switch the pointer (one write: every query
+ *    process and live worker follows it on its next poll),
+ * 4. wait `graceMs`, longer than the followers' poll interval: until a live worker has moved, it applies what it
+ *    consumes to the old generation only. The last catch-up comes after that wait, so the new generation gets
+ *    those events too (the handlers are idempotent, so overlap is harmless); then the old generation is
+ *    dropped, when no query can still be reading it.
  */
 export async function rebuildGeneration(options: {
   events: EventStore;
   generations: Generations;
   projector?: ProjectorOptions;
+  /** how long followers of the pointer get to move to the new generation (Generations.follow polls every second) */
   graceMs?: number;
   onProgress?: (done: number) => void;
 }): Promise<RebuildResult> {
@@ -161,10 +164,8 @@ export async function rebuildGeneration(options: {
   const projector = new Projector(target, options.projector);
   const caughtUp = await replay(options.events, projector, { after: folded });
   await options.generations.switchTo(generation);
+  await new Promise((resolve) => setTimeout(resolve, options.graceMs ?? 5_000));
   const position = await replay(options.events, projector, { after: caughtUp });
-  if (previous !== generation) {
-    await new Promise((resolve) => setTimeout(resolve, options.graceMs ?? 5_000));
-    await options.generations.store(previous).drop();
-  }
+  await options.generations.store(previous).drop();
   return { generation, previous, events, position, seconds: (Date.now() - started) / 1000 };
 }

@@ -2,10 +2,12 @@ import { type DomainEvent, isEventType } from '@gram/events';
 import type { EventMessage } from '@gram/messaging';
 import { assertNever } from '@gram/service-kit';
 import type {
+  CollectionName,
   Doc,
   DocumentStore,
   FeedEntry,
   FeedStore,
+  Filter,
   MergingFollower,
   ReadModelStore,
 } from '../read-model/document-store.js';
@@ -51,15 +53,11 @@ const edgeFlags = [
  * - postCount: the author's live posts; likesCount: live likes by accounts not deleted;
  * - commentsCount: live comments by accounts not deleted (replies not included); replyCount: likewise.
  *
- * Recounts read then write, so two of them on the same document must not interleave: handle() applies one
- * message at a time (a worker is one consumer; its throughput comes from the store's round trips, which are few).
+ * Recounts read then write: handle() applies one message at a time within a worker, and each count written is
+ * checked with a fresh count (writeCount), which keeps counts exact when several workers (Kafka partitions spread
+ * over processes) recount the same post or user at once.
  *
  * Known limits:
- * - Several workers (Kafka partitions spread over processes) may recount the same post or user at once: each
- *   reads a count and writes it, so a slower worker can write a count that misses the other's edge. The next
- *   event touching that document recounts it right, and `verify` reports any count still off; keeping counts
- *   exact under concurrent workers would need the recount and the write in one atomic step (a `$inc` guarded
- *   by the edge's own revision, or a single writer per document key).
  * - A feed holds the newest `feedCap` entries. Every path converges for what is inside that window, but an
  *   entry that fell off (the cap) does not come back when newer ones are removed (a post deleted, an unfollow):
  *   Redis and memory both drop it for good, so two histories that differ only in the order of events around the
@@ -287,48 +285,68 @@ export class Projector {
   private async recountPending(): Promise<void> {
     const { likesOf, commentsOf, repliesOf, postsOf } = this.pending;
     this.pending = noPendingRecounts();
-    const d = this.documents;
     for (const authorId of postsOf) {
-      await d.setFields('users', authorId, {
-        postCount: await d.count('posts', { authorId, status: 'live' }),
+      await this.writeCount('users', authorId, 'postCount', 'posts', { authorId, status: 'live' });
+    }
+    for (const postId of likesOf) {
+      await this.writeCount('posts', postId, 'likesCount', 'likes', {
+        postId,
+        liked: true,
+        userDeleted: false,
       });
     }
-    for (const postId of likesOf) await this.recountLikes(postId);
-    for (const postId of commentsOf) await this.recountComments(postId);
-    for (const commentId of repliesOf) await this.recountReplies(commentId);
-  }
-
-  private async recountLikes(postId: string): Promise<void> {
-    const likesCount = await this.documents.count('likes', { postId, liked: true, userDeleted: false });
-    await this.documents.setFields('posts', postId, { likesCount });
-  }
-
-  private async recountComments(postId: string): Promise<void> {
-    const commentsCount = await this.documents.count('comments', {
-      postId,
-      status: 'live',
-      authorDeleted: false,
-    });
-    await this.documents.setFields('posts', postId, { commentsCount });
-  }
-
-  private async recountReplies(commentId: string): Promise<void> {
-    const replyCount = await this.documents.count('replies', {
-      commentId,
-      status: 'live',
-      authorDeleted: false,
-    });
-    await this.documents.setFields('comments', commentId, { replyCount });
+    for (const postId of commentsOf) {
+      await this.writeCount('posts', postId, 'commentsCount', 'comments', {
+        postId,
+        status: 'live',
+        authorDeleted: false,
+      });
+    }
+    for (const commentId of repliesOf) {
+      await this.writeCount('comments', commentId, 'replyCount', 'replies', {
+        commentId,
+        status: 'live',
+        authorDeleted: false,
+      });
+    }
   }
 
   private async recountFollows(followerId: string, followeeId: string): Promise<void> {
-    const d = this.documents;
-    await d.setFields('users', followerId, {
-      followingCount: await d.count('follows', { followerId, following: true, followeeDeleted: false }),
+    await this.writeCount('users', followerId, 'followingCount', 'follows', {
+      followerId,
+      following: true,
+      followeeDeleted: false,
     });
-    const followersCount = await d.count('follows', { followeeId, following: true, followerDeleted: false });
-    await d.setFields('users', followeeId, { followersCount });
+    const followersCount = await this.writeCount('users', followeeId, 'followersCount', 'follows', {
+      followeeId,
+      following: true,
+      followerDeleted: false,
+    });
     await this.reconcileHotness(followeeId, followersCount > this.hotThreshold);
+  }
+
+  /**
+   * Writes `field` of a document as the number of `counted` documents matching `filter`, and answers it. Other
+   * workers may recount the same counter at the same time (the likes of one post arrive on as many streams, and
+   * so partitions, as it has likers): a count read before another worker's edge and written after that worker's
+   * recount would leave a stale number. So the write is checked with a fresh count, and written again until the
+   * two agree. Every writer does this, so whoever writes last has read every edge applied before its write.
+   */
+  private async writeCount(
+    collection: CollectionName,
+    id: string,
+    field: string,
+    counted: CollectionName,
+    filter: Filter,
+  ): Promise<number> {
+    const d = this.documents;
+    let count = await d.count(counted, filter);
+    for (;;) {
+      await d.setFields(collection, id, { [field]: count });
+      const again = await d.count(counted, filter);
+      if (again === count) return count;
+      count = again;
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
-import { generateHistory } from '../../test/history.js';
+import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
@@ -87,5 +87,54 @@ describe('projections are idempotent and order-tolerant', () => {
       const store = await project(messages);
       expect(await compareCounters(expected, store.documents)).toEqual([]);
     }
+  });
+});
+
+describe('counters recounted by several workers at once', () => {
+  it('end exact when a worker writes a count it read before another worker added an edge', async () => {
+    const h = new HistoryBuilder();
+    const author = h.register('author');
+    const [first, second] = [h.register('first'), h.register('second')];
+    const postId = h.post(author);
+    const setup = h.events.length;
+    h.like(postId, author, first);
+    h.like(postId, author, second);
+    const [likeOfFirst, likeOfSecond] = messagesOf(h.events.slice(setup));
+
+    const store = createMemoryReadModelStore();
+    for (const message of messagesOf(h.events.slice(0, setup))) await new Projector(store).handle(message);
+    // Worker A's first write of likesCount waits until worker B has applied its own like and recounted.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached = () => {};
+    const reachedWrite = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let holding = true;
+    const documents = new Proxy(store.documents, {
+      get(target, property, receiver) {
+        if (property !== 'setFields') return Reflect.get(target, property, receiver)?.bind?.(target);
+        return async (collection: string, id: string, fields: Record<string, unknown>) => {
+          if (holding && 'likesCount' in fields) {
+            holding = false;
+            reached();
+            await held;
+          }
+          return target.setFields(collection as never, id, fields);
+        };
+      },
+    });
+    const workerA = new Projector({ ...store, documents });
+    const workerB = new Projector(store);
+
+    const applyingA = workerA.handle(likeOfFirst as never);
+    await reachedWrite; // A counted one like and is about to write it
+    await workerB.handle(likeOfSecond as never); // B adds the second like and writes 2
+    release();
+    await applyingA;
+
+    expect(await store.documents.get('posts', postId)).toMatchObject({ likesCount: 2 });
   });
 });

@@ -115,7 +115,10 @@ describe('counters recounted by several workers at once', () => {
     let holding = true;
     const documents = new Proxy(store.documents, {
       get(target, property, receiver) {
-        if (property !== 'setFields') return Reflect.get(target, property, receiver)?.bind?.(target);
+        if (property !== 'setFields') {
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
         return async (collection: string, id: string, fields: Record<string, unknown>) => {
           if (holding && 'likesCount' in fields) {
             holding = false;

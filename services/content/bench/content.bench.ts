@@ -9,19 +9,24 @@
  * like: each request pairs a different user (pre-minted token) with a post, and no pair repeats.
  * The figures are printed beside bench/baseline.json; --save-baseline records this run there.
  */
-import { fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type EventStore, openSqliteEventStore } from '@gram/event-store';
-import { type DomainEvent, streamIds, toStoredEvent } from '@gram/events';
+import { openSqliteEventStore } from '@gram/event-store';
+import { streamIds } from '@gram/events';
 import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
-// The gateway benchmark's load generator, which also knows the content service's scenarios: one copy of it.
-import type { LoadFigures, Scenario } from '../../gateway/bench/load.js';
+// The gateway benchmark's driver and load generator, which also know the content service's scenarios.
+import {
+  append,
+  inChunks,
+  type LoadFigures,
+  load,
+  profiled,
+  type Scenario,
+} from '../../gateway/bench/driver.js';
 import { buildContentApp } from '../src/app.js';
 
 const { values: args } = parseArgs({
@@ -43,39 +48,6 @@ const warmupPosts = 10;
 const baselinePath = new URL('./baseline.json', import.meta.url);
 const targets = { likeReqPerSec: 3000, likeP99Ms: 50 };
 
-async function append(store: EventStore, streamId: string, event: DomainEvent): Promise<void> {
-  await store.appendToStream(streamId, [toStoredEvent(event)], { expectedRevision: 'no_stream' });
-}
-
-/** Runs appends concurrently in chunks, so the store groups them into a few transactions. */
-async function inChunks<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
-}
-
-/** The server's CPU profile over one measured scenario (node:inspector, this very process). */
-async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const dir = args.profile;
-  if (!dir) return work();
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `content-${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    console.log(`  cpu profile: ${file}`);
-    session.disconnect();
-  }
-}
-
 /**
  * One scenario's figures, plus the server's own CPU time per request: throughput on a shared
  * machine moves with whatever else runs on it, the CPU the server spends on a request much less.
@@ -86,18 +58,6 @@ async function measure(scenario: Scenario): Promise<LoadFigures & { cpuMicrosPer
   const used = process.cpuUsage(before);
   console.log(`  load average (1 min) after the run: ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`);
   return { ...figures, cpuMicrosPerRequest: (used.user + used.system) / Math.max(1, figures.requests) };
-}
-
-function load(scenario: Scenario): Promise<LoadFigures> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL('../../gateway/bench/load.ts', import.meta.url));
-    child.once('message', (figures) => resolve(figures as LoadFigures));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-    });
-    child.send(scenario);
-  });
 }
 
 async function main() {
@@ -150,7 +110,7 @@ async function main() {
     console.log(
       `like-a-post: ${connections} connections, ${durationSeconds}s (${pairs} distinct first likes available)`,
     );
-    const likes = await profiled('like', () =>
+    const likes = await profiled(args.profile, 'content-like', () =>
       measure({ kind: 'like', url, tokens, postIds: measured, connections, durationSeconds }),
     );
     if (likes.requests > pairs)
@@ -169,7 +129,7 @@ async function main() {
     );
 
     console.log(`create-a-post: ${connections} connections, ${durationSeconds}s`);
-    const posts = await profiled('create-post', () =>
+    const posts = await profiled(args.profile, 'content-create-post', () =>
       measure({ kind: 'create-post', url, tokens, connections, durationSeconds }),
     );
     console.log(`  non-2xx: ${posts.non2xx}, errors: ${posts.errors}`);

@@ -23,22 +23,20 @@
  * read model knows the account deleted; content reuses signature checks and reads the account stream.
  * Each is served as its own standalone app is, so the ratio is what a client sees.
  */
-import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildContentApp } from '@gram/content';
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
-import { type DomainEvent, streamIds, toStoredEvent } from '@gram/events';
+import { streamIds } from '@gram/events';
 import { AccessTokenIssuer, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
 import { buildProjectionsApp, fixedReadModels, startEmbeddedProjections } from '@gram/projections';
 import { jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
 import { buildEmbeddedApp } from '../src/embedded-app.js';
-import type { LoadFigures, Scenario } from './load.js';
+import { append, inChunks, type LoadFigures, load, profiled, type Scenario } from './driver.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -64,15 +62,6 @@ const likeRuns = 6;
 
 const baselinePath = new URL('./baseline.json', import.meta.url);
 const targets = { feedReqPerSec: 5000, feedP99Ms: 20, overhead: 1.3 };
-
-async function append(store: EventStore, streamId: string, event: DomainEvent): Promise<void> {
-  await store.appendToStream(streamId, [toStoredEvent(event)], { expectedRevision: 'no_stream' });
-}
-
-/** Runs appends concurrently in chunks, so the store groups them into a few transactions. */
-async function inChunks<T>(items: T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
-}
 
 interface Seeded {
   tokens: string[];
@@ -148,18 +137,6 @@ async function seed(store: EventStore, keys: KeyStore): Promise<Seeded> {
   };
 }
 
-function load(scenario: Scenario): Promise<LoadFigures> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL('./load.ts', import.meta.url));
-    child.once('message', (figures) => resolve(figures as LoadFigures));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-    });
-    child.send(scenario);
-  });
-}
-
 /** One run's figures, plus the servers' CPU time per request (steadier than req/s on a shared machine). */
 type Measured = LoadFigures & { cpuMicros: number };
 
@@ -180,33 +157,9 @@ function combined(halves: Measured[]): Measured {
   };
 }
 
-/** The servers' CPU profile over one measured run (node:inspector, this very process). */
-async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
-  const dir = args.profile;
-  if (!dir) return work();
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<unknown>((resolve, reject) =>
-      session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
-    );
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  try {
-    return await work();
-  } finally {
-    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `gateway-${name}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    console.log(`  cpu profile: ${file}`);
-    session.disconnect();
-  }
-}
-
 async function measure(name: string, scenario: Scenario, caughtUp: () => Promise<void>): Promise<Measured> {
   const before = process.cpuUsage();
-  const figures = await profiled(name, async () => {
+  const figures = await profiled(args.profile, `gateway-${name}`, async () => {
     const result = await load(scenario);
     // The CPU of projecting the run's writes is the run's, whichever target took them.
     await caughtUp();

@@ -59,7 +59,7 @@ describe('patched kafkajs encoder', () => {
     expect(decoded).toEqual(values);
   });
 
-  it('encodes a record with its CloudEvents headers so that it decodes back to itself', () => {
+  it('encodes a record with its CloudEvents headers byte for byte as unpatched kafkajs does, and it decodes back to itself', () => {
     const headers = {
       ce_specversion: '1.0',
       ce_id: '01890a5d-ac96-774b-bcce-b302099a8057',
@@ -73,6 +73,21 @@ describe('patched kafkajs encoder', () => {
       headers,
       offsetDelta: 70_000,
     }).buffer;
+    // byte for byte what unpatched kafkajs writes: each header through its own encoder, then copied in
+    const header: (header: {
+      key: string;
+      value: string;
+    }) => Encoder = require('kafkajs/src/protocol/recordBatch/header/v0/index.js');
+    const upstream = new Encoder() as Encoder & Record<string, (...args: unknown[]) => Encoder>;
+    upstream.writeVarInt(new Decoder(record).readVarInt());
+    upstream.writeInt8(0);
+    upstream.writeVarLong(0);
+    upstream.writeVarInt(70_000);
+    upstream.writeVarIntBytes('post-1');
+    upstream.writeVarIntBytes('{"postId":"p","userId":"ü"}');
+    upstream.writeVarIntArray(Object.entries(headers).map(([key, value]) => header({ key, value })));
+    expect(record.equals(upstream.buffer)).toBe(true);
+
     const decoder = new Decoder(record);
     const length = decoder.readVarInt();
     expect(decoder.offset + length).toBe(record.length);

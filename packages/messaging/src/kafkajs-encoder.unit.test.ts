@@ -4,7 +4,15 @@ import { describe, expect, it } from 'vitest';
 // kafkajs is patched (patches/kafkajs@2.2.4.patch): its encoder takes buffers from Node's pool without zero-filling
 // them and writes varints in place. These tests pin down that what it writes is still the Kafka wire format.
 const require = createRequire(import.meta.url);
-type Encoder = { buffer: Buffer; writeVarInt(value: number): Encoder; writeInt32(value: number): Encoder };
+type Encoder = {
+  buffer: Buffer;
+  writeVarInt(value: number): Encoder;
+  writeInt32(value: number): Encoder;
+  writeInt8(value: number): Encoder;
+  writeVarLong(value: number): Encoder;
+  writeVarIntBytes(value: string): Encoder;
+  writeVarIntArray(value: Encoder[]): Encoder;
+};
 const Encoder: new (initialSize?: number) => Encoder = require('kafkajs/src/protocol/encoder.js');
 const Decoder: new (
   buffer: Buffer,
@@ -78,7 +86,7 @@ describe('patched kafkajs encoder', () => {
       key: string;
       value: string;
     }) => Encoder = require('kafkajs/src/protocol/recordBatch/header/v0/index.js');
-    const upstream = new Encoder() as Encoder & Record<string, (...args: unknown[]) => Encoder>;
+    const upstream = new Encoder();
     upstream.writeVarInt(new Decoder(record).readVarInt());
     upstream.writeInt8(0);
     upstream.writeVarLong(0);

@@ -1,6 +1,6 @@
 import { deadLetterTopicOf } from './dead-letters.js';
 import { type Logger, stderrLogger } from './logger.js';
-import type { EventMessage, MessageHandler, Publisher, Subscriber } from './messages.js';
+import type { EventMessage, Publisher, SubscribeOptions, Subscriber } from './messages.js';
 import { backoffMs, defaultRetryPolicy, errorMessage, type RetryPolicy, sleep } from './retry.js';
 
 export interface InProcessBusOptions {
@@ -31,6 +31,7 @@ export interface DeadLetter {
  *   call before the next one.
  * - At least once: a failed handler call is retried with backoff; after `maxAttempts` the message is dead-lettered
  *   (logged, kept in `deadLetters`, published to `<topic>.dlq`) and the lane moves on, as the Kafka subscriber does.
+ *   Failures the subscription's `isTransient` recognises never count: the lane retries them until they succeed.
  * - Consumer groups: each group gets every message of its topics once; two groups are independent.
  *
  * Unlike Kafka the bus keeps no history: a group receives what is published after it subscribed. The embedded
@@ -63,11 +64,7 @@ export class InProcessBus implements Publisher, Subscriber {
     for (const group of this.groups.values()) await group.belowHighWaterMark(this.highWaterMark);
   }
 
-  async subscribe(options: {
-    groupId: string;
-    topics: readonly string[];
-    handler: MessageHandler;
-  }): Promise<void> {
+  async subscribe(options: SubscribeOptions): Promise<void> {
     if (this.closed) throw new Error('in-process bus is closed');
     if (this.groups.has(options.groupId)) {
       // Kafka would share the partitions between the two members; in one process a second member adds nothing.
@@ -75,7 +72,7 @@ export class InProcessBus implements Publisher, Subscriber {
     }
     this.groups.set(
       options.groupId,
-      new ConsumerGroup(options.groupId, new Set(options.topics), options.handler, this.lanes, this.retry, {
+      new ConsumerGroup(options, this.lanes, this.retry, {
         deadLetter: (letter) => this.deadLetter(letter),
       }),
     );
@@ -129,22 +126,26 @@ class ConsumerGroup {
   private readonly lanes: Lane[];
   private stopped = false;
 
+  readonly groupId: string;
+  private readonly topics: ReadonlySet<string>;
+
   constructor(
-    readonly groupId: string,
-    private readonly topics: ReadonlySet<string>,
-    handler: MessageHandler,
+    { groupId, topics, handler, isTransient }: SubscribeOptions,
     laneCount: number,
     retry: RetryPolicy,
     hooks: { deadLetter: (letter: DeadLetter) => void },
   ) {
+    this.groupId = groupId;
+    this.topics = new Set(topics);
     const deliver = async ({ topic, message }: Delivery): Promise<void> => {
-      for (let attempt = 1; ; attempt++) {
+      // Transient failures (see SubscribeOptions) are retried without counting towards maxAttempts.
+      for (let attempt = 1, failures = 0; ; attempt++) {
         try {
           await handler(message);
           return;
         } catch (error) {
           if (this.stopped) return;
-          if (attempt >= retry.maxAttempts) {
+          if (isTransient?.(error) !== true && ++failures >= retry.maxAttempts) {
             hooks.deadLetter({ topic, groupId, message, attempts: attempt, error: errorMessage(error) });
             return;
           }

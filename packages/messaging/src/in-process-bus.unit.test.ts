@@ -106,6 +106,37 @@ describe('in-process bus', () => {
     await bus.close();
   });
 
+  it('retries a failure its subscription calls transient past maxAttempts, in order, and never dead-letters it', async () => {
+    const bus = new InProcessBus({ retry: fastRetry, logger: silentLogger });
+    class Unreachable extends Error {}
+    let outage = 10; // failed calls before the store is back: more than maxAttempts (3)
+    const handled: string[] = [];
+    await bus.subscribe({
+      groupId: 'projections',
+      topics: ['content.likes'],
+      isTransient: (error) => error instanceof Unreachable,
+      handler: async (m) => {
+        if (m.streamId === 'like-poison') throw new Error('cannot apply');
+        if (outage > 0) {
+          outage--;
+          throw new Unreachable('store unreachable');
+        }
+        handled.push(m.id);
+      },
+    });
+    await bus.publish([
+      { topic: 'content.likes', message: message('like-1', 0) },
+      { topic: 'content.likes', message: message('like-1', 1) },
+      { topic: 'content.likes', message: message('like-poison', 0) },
+    ]);
+    await bus.idle();
+    expect(handled).toEqual(['like-1:0', 'like-1:1']);
+    expect(outage).toBe(0);
+    // Other failures still count, and a transient one does not hide them.
+    expect(bus.deadLetters.map((d) => [d.message.id, d.attempts])).toEqual([['like-poison:0', 3]]);
+    await bus.close();
+  });
+
   it('holds publish back while a consumer is more than the high-water mark behind', async () => {
     const bus = new InProcessBus({ lanes: 1, highWaterMark: 5, logger: silentLogger });
     let release: () => void = () => {};

@@ -169,6 +169,42 @@ describe.skipIf(!brokers)('Kafka subscriber against real Kafka', () => {
     expect(dlq[1]).toMatchObject({ value: 'not json', headers: { source: 'elsewhere', dlq_attempts: '0' } });
   });
 
+  it('retries a failure the subscription calls transient past maxAttempts, holding the partition, and dead-letters nothing', async () => {
+    const topic = await freshTopic(kafka, 1);
+    const warned: Record<string, unknown>[] = [];
+    const deadLettered: string[] = [];
+    const consumer = subscriber({
+      retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 40 },
+      logger: {
+        ...silentLogger,
+        warn: (fields) => void warned.push(fields),
+        error: (_fields, line) => void deadLettered.push(line),
+      },
+    });
+    class Unreachable extends Error {}
+    let outage = 8; // failed calls before the store is back: four times maxAttempts
+    const handled: number[] = [];
+    await consumer.subscribe({
+      groupId: `g-${randomUUID()}`,
+      topics: [topic],
+      isTransient: (error) => error instanceof Unreachable,
+      handler: async (m) => {
+        if (outage > 0) {
+          outage--;
+          throw new Unreachable('store unreachable');
+        }
+        handled.push(m.streamRevision);
+      },
+    });
+    await publisher().publish([0, 1, 2].map((r) => ({ topic, message: eventMessage('post-1', r) })));
+
+    await eventually(() => handled.length === 3);
+    expect(handled).toEqual([0, 1, 2]);
+    expect(deadLettered).toEqual([]);
+    expect(warned).toHaveLength(8);
+    expect(warned.every((fields) => fields.transient === true && fields.offset === '0')).toBe(true);
+  });
+
   it('on SIGTERM finishes the message in progress, commits it and exits', async () => {
     const topic = await freshTopic(kafka, 1);
     const groupId = `g-${randomUUID()}`;

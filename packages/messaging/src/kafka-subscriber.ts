@@ -4,7 +4,7 @@ import { deadLetterHeaders, deadLetterTopicOf } from './dead-letters.js';
 import { type CommitOffsets, HandledOffsets } from './handled-offsets.js';
 import { eventProducerSettings } from './kafka-publisher.js';
 import { errorFields, type Logger, stderrLogger } from './logger.js';
-import type { EventMessage, MessageHandler, Subscriber } from './messages.js';
+import type { EventMessage, SubscribeOptions, Subscriber } from './messages.js';
 import { backoffMs, defaultRetryPolicy, errorMessage, type RetryPolicy, sleep } from './retry.js';
 import { ensureTopics } from './topics.js';
 
@@ -59,7 +59,9 @@ type Outcome = (typeof outcome)[keyof typeof outcome];
  * - A failing handler is retried with exponential backoff, heartbeating meanwhile so the group keeps the
  *   partition. After `maxAttempts` the message goes to `<topic>.dlq` with its original key, value and headers
  *   plus `dlq_*` headers saying why, one clear error log line is written, and the partition moves on. A message
- *   that is not a CloudEvent of ours cannot succeed on retry and is dead-lettered at once.
+ *   that is not a CloudEvent of ours cannot succeed on retry and is dead-lettered at once. Failures the
+ *   subscription's `isTransient` recognises (an unreachable database) never count: the partition retries them
+ *   until the handler succeeds, however long the outage.
  * - SIGTERM (and SIGINT) stop it gracefully: the handler in progress finishes, its offset is committed, the
  *   consumer leaves its group (its partitions move to the other members at once) and disconnects.
  */
@@ -84,13 +86,9 @@ export class KafkaSubscriber implements Subscriber {
     this.signals = options.shutdownSignals ?? ['SIGTERM', 'SIGINT'];
   }
 
-  async subscribe(options: {
-    groupId: string;
-    topics: readonly string[];
-    handler: MessageHandler;
-  }): Promise<void> {
+  async subscribe(options: SubscribeOptions): Promise<void> {
     if (this.stopping) throw new Error('subscriber is stopped');
-    const { groupId, topics, handler } = options;
+    const { groupId, topics } = options;
     const admin = this.kafka.admin();
     await admin.connect();
     try {
@@ -136,7 +134,7 @@ export class KafkaSubscriber implements Subscriber {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.handleBatch(groupId, offsets, handler, payload),
+      eachBatch: (payload) => this.handleBatch(groupId, offsets, options, payload),
     });
   }
 
@@ -160,7 +158,7 @@ export class KafkaSubscriber implements Subscriber {
   private async handleBatch(
     groupId: string,
     offsets: HandledOffsets,
-    handler: MessageHandler,
+    subscription: Pick<SubscribeOptions, 'handler' | 'isTransient'>,
     { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload,
   ): Promise<void> {
     const { topic, partition } = batch;
@@ -175,7 +173,7 @@ export class KafkaSubscriber implements Subscriber {
           topic,
           partition,
           record,
-          handler,
+          subscription,
           heartbeat,
           isRunning,
         );
@@ -215,7 +213,7 @@ export class KafkaSubscriber implements Subscriber {
     topic: string,
     partition: number,
     record: KafkaMessage,
-    handler: MessageHandler,
+    { handler, isTransient }: Pick<SubscribeOptions, 'handler' | 'isTransient'>,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<Outcome> {
@@ -227,12 +225,14 @@ export class KafkaSubscriber implements Subscriber {
       await this.deadLetter({ groupId, topic, partition, record, attempts: 0, error });
       return outcome.handled;
     }
-    for (let attempt = 1; ; attempt++) {
+    // Transient failures (see SubscribeOptions) are retried without counting towards maxAttempts.
+    for (let attempt = 1, failures = 0; ; attempt++) {
       try {
         await handler(message);
         return outcome.handled;
       } catch (error) {
-        if (attempt >= this.retry.maxAttempts) {
+        const transient = isTransient?.(error) === true;
+        if (!transient && ++failures >= this.retry.maxAttempts) {
           await this.deadLetter({ groupId, topic, partition, record, attempts: attempt, error, message });
           return outcome.handled;
         }
@@ -244,9 +244,12 @@ export class KafkaSubscriber implements Subscriber {
             offset: record.offset,
             eventId: message.id,
             attempt,
+            transient,
             ...errorFields(error),
           },
-          `handler failed on ${message.type} ${message.id} (attempt ${attempt} of ${this.retry.maxAttempts}); retrying`,
+          transient
+            ? `handler failed on ${message.type} ${message.id} for a transient reason (attempt ${attempt}); the partition waits and retries until it succeeds`
+            : `handler failed on ${message.type} ${message.id} (attempt ${failures} of ${this.retry.maxAttempts}); retrying`,
         );
         if (!(await this.pause(backoffMs(this.retry, attempt), heartbeat, isRunning)))
           return outcome.interrupted;

@@ -29,9 +29,23 @@ export interface EventMessage {
  */
 export type MessageHandler = (message: EventMessage) => Promise<void>;
 
+export interface SubscribeOptions {
+  groupId: string;
+  topics: readonly string[];
+  handler: MessageHandler;
+  /**
+   * Which failures say nothing about the message: a database the handler writes to is unreachable, say. Those
+   * are retried until the handler succeeds (backoff capped at the retry policy's `maxBackoffMs`) and never
+   * dead-lettered, however long the outage; the partition waits meanwhile, so order is kept. Every other failure
+   * counts towards `maxAttempts`. Without it, every failure counts: an outage longer than the retry budget
+   * would dead-letter every message that arrives during it.
+   */
+  isTransient?: (error: unknown) => boolean;
+}
+
 export interface Subscriber {
   /** consume `topics` as the consumer group `groupId` until stopped */
-  subscribe(options: { groupId: string; topics: readonly string[]; handler: MessageHandler }): Promise<void>;
+  subscribe(options: SubscribeOptions): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ export {
   startTestServers,
   type TestServers,
 } from './servers.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 export type {
   AnyRunningServer,
   RunningKafka,

@@ -10,6 +10,7 @@ import {
 import type { ReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import type { ReadModelStore } from '../read-model/document-store.js';
+import { isTransientStoreError } from '../read-model/transient-errors.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
 import { AppliedPositions } from './applied-positions.js';
 import type { ProjectionMetrics } from './metrics.js';
@@ -47,6 +48,8 @@ export async function subscribeProjections(
   await subscriber.subscribe({
     groupId: options.groupId ?? projectionsGroupId,
     topics: publicTopics,
+    // MongoDB or Redis unreachable: the partition waits for them, however long, rather than dead-lettering.
+    isTransient: isTransientStoreError,
     handler: async (message) => {
       await projectorOf(readModels.current()).handle(message);
       applied?.applied(message.position);

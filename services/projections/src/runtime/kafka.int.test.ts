@@ -1,16 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
-import { publicTopics } from '@gram/events';
-import {
-  createKafka,
-  ensureTopics,
-  KafkaPublisher,
-  KafkaSubscriber,
-  publicMessageOf,
-  silentLogger,
-} from '@gram/messaging';
+import { KafkaPublisher, KafkaSubscriber, publicMessageOf, silentLogger } from '@gram/messaging';
 import { injectServer } from '@gram/test-servers/inject';
 import { describe, expect, it } from 'vitest';
 import { generateHistory } from '../../test/history.js';
+import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
 import { Projector } from '../projection/projector.js';
 import { collections, type Doc } from '../read-model/document-store.js';
@@ -46,18 +39,7 @@ describe.skipIf(brokers === undefined)('projections fed by Kafka (KafkaSubscribe
     const clean = new Projector(reference);
     for (const { message } of messages) await clean.apply(message);
 
-    const kafka = createKafka({
-      brokers: brokers as string[],
-      clientId: 'projections-test',
-      logger: silentLogger,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(
-      admin,
-      publicTopics.map((topic) => ({ topic, numPartitions: 3 })),
-    );
-    await admin.disconnect();
+    const kafka = await kafkaWithPublicTopics(brokers as string[], 'projections-test');
 
     const store = createMemoryReadModelStore();
     const subscriber = new KafkaSubscriber({ kafka, logger: silentLogger, shutdownSignals: [] });

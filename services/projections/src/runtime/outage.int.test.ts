@@ -1,18 +1,11 @@
-import { publicTopics } from '@gram/events';
-import {
-  createKafka,
-  ensureTopics,
-  KafkaPublisher,
-  KafkaSubscriber,
-  publicMessageOf,
-  silentLogger,
-} from '@gram/messaging';
+import { KafkaPublisher, KafkaSubscriber, publicMessageOf, silentLogger } from '@gram/messaging';
 import { startTcpProxy } from '@gram/test-servers';
 import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { HistoryBuilder } from '../../test/history.js';
+import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
 import { mongoRedisReadModelStore } from '../read-model/mongo-redis-store.js';
 import { subscribeProjections } from './workers.js';
@@ -56,18 +49,7 @@ describe.skipIf(brokers === undefined || mongoUrl === undefined || redisUrl === 
       const setUp = published.slice(0, before).flatMap((message) => message ?? []);
       const duringOutage = published.slice(before).flatMap((message) => message ?? []);
 
-      const kafka = createKafka({
-        brokers: brokers as string[],
-        clientId: 'projections-outage-test',
-        logger: silentLogger,
-      });
-      const admin = kafka.admin();
-      await admin.connect();
-      await ensureTopics(
-        admin,
-        publicTopics.map((topic) => ({ topic, numPartitions: 3 })),
-      );
-      await admin.disconnect();
+      const kafka = await kafkaWithPublicTopics(brokers as string[], 'projections-outage-test');
       const deadLettered: string[] = [];
       const subscriber = new KafkaSubscriber({
         kafka,

@@ -1,10 +1,11 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   collectUntil,
@@ -39,7 +40,12 @@ interface Worker {
 }
 
 /** Starts `test/append-worker.ts` in its own Node process; see that file for the modes. */
-function spawnWorker(path: string, name: string, events: number, mode: 'contend' | 'own' | 'crash'): Worker {
+function spawnWorker(
+  path: string,
+  name: string,
+  events: number,
+  mode: 'contend' | 'own' | 'crash' | 'open',
+): Worker {
   const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(
     process.execPath,
     ['--import', 'tsx', workerScript, path, name, String(events), mode],
@@ -116,6 +122,34 @@ describe('SQLite event store, beyond the contract', () => {
 
     const store = openSqliteEventStore({ path });
     expect((await store.readStream('own-crashing')).map((event) => event.id)).toEqual(acknowledged);
+    await store.close();
+  });
+
+  it('a process opening a fresh file waits while another process holds it locked in the middle of switching it to WAL', async () => {
+    // The lock another process's switch to WAL holds on a fresh file: SQLite refuses the next switch with
+    // SQLITE_BUSY at once, without its busy handler, so a service started alongside others died at start.
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const worker = spawnWorker(path, 'late', 5, 'open');
+    await worker.ready;
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    other.exec('COMMIT');
+    other.close();
+    expect(await worker.acknowledged).toHaveLength(5);
+  });
+
+  it('processes started together can all open, and create, the same fresh file', async () => {
+    const path = freshPath();
+    const workers = Array.from({ length: 6 }, (_, i) => spawnWorker(path, `w${i}`, 5, 'open'));
+    await Promise.all(workers.map((worker) => worker.ready));
+    for (const worker of workers) worker.start();
+    const acknowledged = (await Promise.all(workers.map((worker) => worker.acknowledged))).flat();
+    expect(acknowledged).toHaveLength(30);
+    const store = openSqliteEventStore({ path });
+    expect(await store.readAll()).toHaveLength(30);
     await store.close();
   });
 

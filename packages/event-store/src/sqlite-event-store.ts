@@ -125,7 +125,10 @@ function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   const db = new Database(path, { timeout: busyTimeoutMs });
   if (!inMemory) {
     // WAL: readers (subscriptions, other processes) never block the writer and always see a committed snapshot.
-    db.pragma('journal_mode = WAL');
+    // Switching a fresh file to WAL fails at once with SQLITE_BUSY, without SQLite's busy handler, while another
+    // connection is in the middle of the same switch (services started together open one file at the same
+    // instant), so this step waits out the other process itself.
+    retryWhileBusy(Date.now() + busyTimeoutMs, () => db.pragma('journal_mode = WAL'));
   }
   // FULL, not NORMAL: in WAL mode NORMAL skips the fsync of the WAL at each commit, so a transaction that was
   // committed (and acknowledged to the caller) can vanish after a power loss or OS crash. An acknowledged
@@ -134,6 +137,22 @@ function openDatabase(path: string, busyTimeoutMs: number): Database.Database {
   db.pragma('synchronous = FULL');
   migrate(db);
   return db;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs `step` until it does not fail with SQLITE_BUSY, sleeping 1 ms, 2 ms, ... up to 50 ms between tries. */
+function retryWhileBusy<T>(deadline: number, step: () => T): T {
+  for (let pauseMs = 1; ; pauseMs = Math.min(pauseMs * 2, 50)) {
+    try {
+      return step();
+    } catch (error) {
+      const busy = error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY');
+      if (!busy || Date.now() >= deadline) throw error;
+      // Opening is synchronous (the constructor of the store), so the wait blocks like SQLite's own busy handler.
+      Atomics.wait(sleeper, 0, 0, pauseMs);
+    }
+  }
 }
 
 function migrate(db: Database.Database): void {

@@ -13,6 +13,8 @@
  *   so without pauses the processes take turns in long runs instead of interleaving append by append.
  * - `own`: every event to the worker's own stream, one append at a time.
  * - `crash`: like `own`, then the process kills itself without closing the store.
+ * - `open`: like `own`, but the store is opened only after the line on stdin, so that several workers open (and
+ *   may create) the same file at the same instant, as services started together do.
  */
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
@@ -23,13 +25,15 @@ const [path, worker, eventsArgument, mode] = process.argv.slice(2);
 if (!path || !worker || !eventsArgument || !mode)
   throw new Error('usage: append-worker <path> <worker> <events> <mode>');
 const events = Number(eventsArgument);
-const store = openSqliteEventStore({ path, busyTimeoutMs: 30_000 });
+const open = () => openSqliteEventStore({ path, busyTimeoutMs: 30_000 });
+const early = mode === 'open' ? undefined : open();
 
 const stdin = createInterface({ input: process.stdin });
 const go = new Promise<void>((resolve) => stdin.once('line', () => resolve()));
 process.stdout.write('ready\n');
 await go;
 stdin.close();
+const store = early ?? open();
 
 const acknowledged: string[] = [];
 const ownStream = `own-${worker}`;

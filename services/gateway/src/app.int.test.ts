@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { KeyStore } from '@gram/identity';
 import { jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoutes, concretePath } from '../test/api-routes.js';
 import {
   closedPortUrl,
@@ -36,6 +38,24 @@ beforeAll(async () => {
     }),
     'social-graph': await fakeService('social-graph'),
     media: await fakeService('media', (app) => {
+      // As the media service refuses a file over its limit: 413 as soon as the limit is passed, before the
+      // rest of the body has arrived (Node reads and drops the rest once the answer is sent).
+      app.addHook('onRequest', async (request, reply) => {
+        const limit = Number(request.headers['x-test-refuse-after-bytes']);
+        if (!limit) return;
+        await new Promise<void>((resolve) => {
+          let read = 0;
+          const onData = (chunk: Buffer) => {
+            read += chunk.length;
+            if (read <= limit) return;
+            // The stream keeps flowing without a listener: the rest is read and dropped.
+            request.raw.off('data', onData);
+            resolve();
+          };
+          request.raw.on('data', onData).on('end', resolve);
+        });
+        return reply.code(413).type('application/problem+json').send({ status: 413, title: 'too large' });
+      });
       app.post('/api/v1/media', async (_request, reply) => reply.code(201).send({ stored: true }));
     }),
     projections: await fakeService('projections', (app) => {
@@ -164,6 +184,46 @@ describe('the distributed gateway routes', () => {
     const [upload] = fakes.media.received;
     expect(upload?.bodyBytes).toBe(body.length);
     expect(upload?.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('hands on a service’s answer to an upload it refuses midway, and keeps the connection for the next request', async () => {
+    // The service answers while the client is still uploading. Closing the client's connection then (what the
+    // proxy library does by default) makes the rest of the upload fail with EPIPE or a reset, which can also
+    // discard the answer before the client reads it. Instead the rest is read and dropped, and the connection
+    // stays open.
+    const socket = connect(Number(new URL(gatewayUrl()).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    const errors: Error[] = [];
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', (error) => errors.push(error));
+    const body = Buffer.alloc(4 * 1024 * 1024, 1);
+    const head = [
+      'POST /api/v1/media HTTP/1.1',
+      'host: gateway',
+      `authorization: Bearer ${token}`,
+      'content-type: multipart/form-data; boundary=x',
+      `content-length: ${body.length}`,
+      `x-test-refuse-after-bytes: ${1024 * 1024}`,
+      '',
+      '',
+    ].join('\r\n');
+    const answers = () => received.match(/HTTP\/1\.1 \d+/g) ?? [];
+
+    socket.write(head);
+    socket.write(body.subarray(0, 2 * 1024 * 1024));
+    await vi.waitFor(() => expect(answers()).toHaveLength(1), { timeout: 5_000 });
+    socket.write(body.subarray(2 * 1024 * 1024));
+    socket.write(head);
+    socket.write(body);
+    await vi.waitFor(() => expect(answers()).toHaveLength(2), { timeout: 5_000 });
+
+    expect(answers()).toEqual(['HTTP/1.1 413', 'HTTP/1.1 413']);
+    expect(received).not.toMatch(/\r\nconnection: close/i);
+    expect(errors).toEqual([]);
+    socket.destroy();
   });
 });
 

@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from 'node:stream';
 import replyFrom from '@fastify/reply-from';
 import { HttpProblem, problemBody, type ServiceApp } from '@gram/service-kit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -58,13 +59,39 @@ export async function forwardRoutes(app: ServiceApp, options: ForwardingOptions)
 
   await app.register(async (streamed) => {
     streamed.removeAllContentTypeParsers();
-    streamed.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+    streamed.addContentTypeParser('*', (_request, payload, done) => done(null, detachable(payload)));
+    // reply-from closes the client's connection when the service answers before the body is all in; the
+    // body is drained instead (see detachable), so the connection can serve the next request.
+    streamed.addHook('onSend', async (_request, reply) => {
+      reply.removeHeader('connection');
+    });
     for (const route of options.routes.filter((r) => !isLogin(r))) streamed.route(forwarded(route, options));
   });
   // The login's body is parsed (JSON, the app's body limit) and sent on re-encoded.
   await app.register(async (parsed) => {
     for (const route of options.routes.filter(isLogin)) parsed.route(forwarded(route, options));
   });
+}
+
+/**
+ * The client's body as the forwarded request's body, in a stream of its own. A service may answer before it has
+ * read the whole body (413 past the upload limit, 401 before reading anything); undici then closes that
+ * connection and destroys the body it was sending. Handed the client's request itself, that would reset the
+ * client's connection in the middle of its upload, and the client would get a write error instead of the
+ * answer, or the answer only if it won the race. Here only the copy is destroyed: the rest of the client's
+ * body is read and dropped, as Node does for a route that answers early, the answer goes out, and the
+ * connection stays open for the next request.
+ */
+function detachable(payload: Readable): Readable {
+  const body = new PassThrough();
+  payload.pipe(body);
+  payload.on('error', (error) => body.destroy(error));
+  body.on('close', () => {
+    if (payload.readableEnded) return;
+    payload.unpipe(body);
+    payload.resume();
+  });
+  return body;
 }
 
 function forwarded(route: ServiceRoute, options: ForwardingOptions): RouteOptions {

@@ -58,11 +58,12 @@ const edgeFlags = [
  * over processes) recount the same post or user at once.
  *
  * Known limits:
- * - A feed holds the newest `feedCap` entries. Every path converges for what is inside that window, but an
- *   entry that fell off (the cap) does not come back when newer ones are removed (a post deleted, an unfollow):
- *   Redis and memory both drop it for good, so two histories that differ only in the order of events around the
- *   cap can end with feeds that differ below the newest entries. A feed read merges hot authors' posts at read
- *   time, which is not capped.
+ * - A feed holds the newest `feedCap` entries. Every path converges for what is inside that window. An unfollow
+ *   that takes entries out of a full feed refills it from the accounts still followed (refillFeed), but an entry
+ *   that fell off does not come back when a post is deleted or a followed account is deleted: refilling every
+ *   follower's feed from every account it follows would cost the deletion of a popular account millions of
+ *   reads. So two histories that differ only in the order of events around the cap can end with feeds that
+ *   differ below the newest entries. A feed read merges hot authors' posts at read time, which is not capped.
  * - Likewise, which posts of an author now hot were fanned out (before it turned hot) depends on the order of
  *   events; a read merges that author's posts anyway and deduplicates, so what a reader sees does not.
  */
@@ -404,10 +405,29 @@ export class Projector {
       if (entries.length > 0) await this.feeds.add([followerId], entries);
     } else if (edge?.following !== true) {
       const posts = await this.documents.findAll('posts', { authorId: followeeId }, ['at']);
+      const full = (await this.feeds.size(followerId)) >= this.feedCap;
       await this.feeds.remove([followerId], feedEntriesOf(posts));
+      if (full) await this.refillFeed(followerId);
     }
     if (edge && isMergedEdge(edge)) await this.feeds.mergeAuthor(followeeId, [mergingFollowerOf(edge)]);
     else await this.feeds.unmergeAuthor(followeeId, [followerId]);
+  }
+
+  /**
+   * Fills a feed again from the recent posts of the accounts it fans out (the user's own and those of the live,
+   * not hot, accounts followed): after an unfollow emptied part of a full feed, the older posts of the others,
+   * which had fallen below the cap, come back. Adding what is already there changes nothing.
+   */
+  private async refillFeed(userId: string): Promise<void> {
+    const followees = (await this.documents.values(
+      'follows',
+      { followerId: userId, following: true, followeeDeleted: false, followeeHot: false },
+      'followeeId',
+    )) as string[];
+    const entries: FeedEntry[] = [];
+    for (const authorId of [userId, ...followees]) entries.push(...(await this.recentFeedEntries(authorId)));
+    entries.sort((a, b) => b.score - a.score || (a.postId < b.postId ? 1 : -1));
+    if (entries.length > 0) await this.feeds.add([userId], entries.slice(0, this.feedCap));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
+import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
@@ -139,5 +140,11 @@ describe('counters recounted by several workers at once', () => {
     await applyingA;
 
     expect(await store.documents.get('posts', postId)).toMatchObject({ likesCount: 2 });
+  });
+});
+
+describe('feeds at their cap', () => {
+  it('an unfollow that empties part of a full feed brings back the older posts of the accounts still followed', async () => {
+    await expectUnfollowRefillsFullFeed(createMemoryReadModelStore({ feedCap: 5 }), 5);
   });
 });

@@ -122,6 +122,8 @@ export interface FeedStore {
   add(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>;
   /** Takes the posts out; an entry's score must be its post's sort key, as when it was added. */
   remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void>;
+  /** how many entries the user's feed holds (at most the cap) */
+  size(userId: string): Promise<number>;
   /** Drops the user's feed and merged authors. */
   drop(userId: string): Promise<void>;
   /** up to `limit` entries strictly after `after` in feed order */

@@ -496,6 +496,11 @@ export class MemoryFeedStore implements FeedStore {
     }
   }
 
+  async size(userId: string): Promise<number> {
+    const feed = this.feeds.get(userId);
+    return feed ? feed.entries.length - oldestOf(feed, this.cap) : 0;
+  }
+
   async drop(userId: string): Promise<void> {
     this.feeds.delete(userId);
     this.merged.delete(userId);

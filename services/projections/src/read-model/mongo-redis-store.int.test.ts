@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
+import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
@@ -36,11 +37,12 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       redis?.disconnect();
     });
 
-    async function freshStore(): Promise<MongoRedisReadModelStore> {
+    async function freshStore(options: { feedCap?: number } = {}): Promise<MongoRedisReadModelStore> {
       const store = mongoRedisReadModelStore({
         db: client.db('projections_test'),
         redis,
         generation: generation++,
+        ...options,
       });
       await store.documents.ensureIndexes();
       stores.push(store);
@@ -176,6 +178,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect((await store.documents.get('users', ann))?.name).toBe('Ann A.');
       expect(await store.liked.among(ann, [post])).toEqual(new Set([post]));
       expect((await store.documents.get('posts', post))?.likesCount).toBe(1);
+    });
+
+    it('an unfollow that empties part of a full Redis feed brings back the older posts of the accounts still followed', async () => {
+      await expectUnfollowRefillsFullFeed(await freshStore({ feedCap: 5 }), 5);
     });
 
     it('serves the query API from MongoDB and Redis: profile counts, feed pages, likedByMe', async () => {

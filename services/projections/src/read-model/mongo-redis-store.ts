@@ -237,6 +237,10 @@ export class RedisFeedStore implements FeedStore {
     await execOrThrow(pipeline);
   }
 
+  size(userId: string): Promise<number> {
+    return this.redis.zcard(this.key(userId));
+  }
+
   private mergedKey(userId: string): string {
     return `${this.prefix}merged:${userId}`;
   }

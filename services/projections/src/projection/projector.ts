@@ -419,11 +419,16 @@ export class Projector {
    * which had fallen below the cap, come back. Adding what is already there changes nothing.
    */
   private async refillFeed(userId: string): Promise<void> {
-    const followees = (await this.documents.values(
+    // The filter of recountFollows' followingCount, so that the memory store answers from the index it already
+    // keeps current on every follow, rather than building and keeping one more for this rare call.
+    const edges = await this.documents.findAll(
       'follows',
-      { followerId: userId, following: true, followeeDeleted: false, followeeHot: false },
-      'followeeId',
-    )) as string[];
+      { followerId: userId, following: true, followeeDeleted: false },
+      ['followeeId', 'followeeHot'],
+    );
+    const followees = edges
+      .filter((edge) => edge.followeeHot !== true)
+      .map((edge) => edge.followeeId as string);
     const entries: FeedEntry[] = [];
     for (const authorId of [userId, ...followees]) entries.push(...(await this.recentFeedEntries(authorId)));
     entries.sort((a, b) => b.score - a.score || (a.postId < b.postId ? 1 : -1));

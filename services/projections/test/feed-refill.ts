@@ -22,7 +22,7 @@ export async function expectUnfollowRefillsFullFeed(store: ReadModelStore, cap: 
 
   const messages = messagesOf(history.events);
   const projector = new Projector(store, { feedCap: cap });
-  const feed = async () => (await store.feeds.page(reader, undefined, cap + 10)).map((entry) => entry.postId);
+  const feed = async () => (await store.feeds.page(reader, undefined, cap + 10)).map((entry) => entry.id);
   for (const message of messages.slice(0, -1)) await projector.handle(message);
   expect(await feed()).toEqual(newer.slice(-cap).reverse());
 

@@ -176,7 +176,7 @@ export class ReadModelQueries {
       store.feeds.page(userId, after, want),
       store.feeds.mergedAuthors(userId, this.options.hotAuthorLimit ?? 100),
     ]);
-    const merged = new Map<string, FeedEntry>(fannedOut.map((entry) => [entry.postId, entry]));
+    const merged = new Map<string, FeedEntry>(fannedOut.map((entry) => [entry.id, entry]));
     const hotPosts = await Promise.all(
       hotAuthors.map((authorId) =>
         store.documents.pageKeys(
@@ -188,23 +188,20 @@ export class ReadModelQueries {
         ),
       ),
     );
-    for (const keys of hotPosts)
-      for (const key of keys) merged.set(key.id, { postId: key.id, score: key.value });
-    const entries = [...merged.values()]
-      .sort((a, b) => -compareKeys({ value: a.score, id: a.postId }, { value: b.score, id: b.postId }))
-      .slice(0, want);
+    for (const keys of hotPosts) for (const key of keys) merged.set(key.id, key);
+    const entries = [...merged.values()].sort((a, b) => -compareKeys(a, b)).slice(0, want);
     const page = entries.slice(0, request.limit);
     const posts = new Map(
       (
         await store.documents.getMany(
           'posts',
-          page.map((e) => e.postId),
+          page.map((e) => e.id),
         )
       ).map((p) => [p.id, p]),
     );
     const items = await this.postViews(
       page.flatMap((entry) => {
-        const post = posts.get(entry.postId);
+        const post = posts.get(entry.id);
         return post && isVisiblePost(post) ? [post] : [];
       }),
       userId,
@@ -213,8 +210,7 @@ export class ReadModelQueries {
     const last = page[page.length - 1];
     return {
       items,
-      nextCursor:
-        entries.length > request.limit && last ? encodeCursor({ value: last.score, id: last.postId }) : null,
+      nextCursor: entries.length > request.limit && last ? encodeCursor(last) : null,
     };
   }
 

@@ -99,13 +99,12 @@ export interface DocumentStore {
 }
 
 /**
- * One entry of a home feed: a post and its sort key (the post's creation time in ms). Entries are values: a
- * store may keep the very objects it was given, and share one between many feeds.
+ * One entry of a home feed: a post (`id`) and its sort key (`value`, the post's creation time in ms, the score
+ * in Redis). The very keys a posts page answers (pageKeys sorted on `at`): a handler moves them into feeds as
+ * they are. Entries are values: a store may keep the very objects it was given, and share one between many
+ * feeds (and with its indexes).
  */
-export interface FeedEntry {
-  readonly postId: string;
-  readonly score: number;
-}
+export type FeedEntry = Position;
 
 /** A follower of a hot author, and since when (the follow's time in ms): the order of merged authors. */
 export interface MergingFollower {

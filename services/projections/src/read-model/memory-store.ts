@@ -412,8 +412,8 @@ export class LikedPostsFromEdges implements LikedPosts {
 
 /** Feed entries in ascending (score, post id) order, without allocating keys: this runs a million times a rebuild. */
 function ascending(a: FeedEntry, b: FeedEntry): number {
-  if (a.score !== b.score) return a.score < b.score ? -1 : 1;
-  return a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0;
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** The first index in `feed` (ascending) whose entry is not below `key`. */
@@ -422,7 +422,7 @@ function feedBound(feed: readonly FeedEntry[], key: Position, low = 0): number {
   while (low < high) {
     const mid = (low + high) >>> 1;
     const entry = feed[mid] as FeedEntry;
-    if (entry.score < key.value || (entry.score === key.value && entry.postId < key.id)) low = mid + 1;
+    if (entry.value < key.value || (entry.value === key.value && entry.id < key.id)) low = mid + 1;
     else high = mid;
   }
   return low;
@@ -474,7 +474,7 @@ export class MemoryFeedStore implements FeedStore {
 
   async remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
     // A few posts (a deletion) are found by binary search; many (an unfollow) by one pass over the feed.
-    const removed = entries.length > 8 ? new Set(entries.map((entry) => entry.postId)) : undefined;
+    const removed = entries.length > 8 ? new Set(entries.map((entry) => entry.id)) : undefined;
     for (const userId of userIds) {
       const feed = this.feeds.get(userId);
       if (!feed) continue;
@@ -482,14 +482,14 @@ export class MemoryFeedStore implements FeedStore {
       if (removed) {
         compact(feed, this.cap);
         let kept = 0;
-        for (const entry of list) if (!removed.has(entry.postId)) list[kept++] = entry;
+        for (const entry of list) if (!removed.has(entry.id)) list[kept++] = entry;
         list.length = kept;
       } else {
         // What is below the cap now stays out, whatever this removal frees.
         feed.start = oldestOf(feed, this.cap);
         for (const entry of entries) {
-          const at = feedBound(list, { value: entry.score, id: entry.postId }, feed.start);
-          if (list[at]?.postId === entry.postId) list.splice(at, 1);
+          const at = feedBound(list, entry, feed.start);
+          if (list[at]?.id === entry.id) list.splice(at, 1);
         }
       }
       if (list.length === feed.start) this.feeds.delete(userId);

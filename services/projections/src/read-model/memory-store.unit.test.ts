@@ -9,14 +9,12 @@ class ReferenceFeed {
   constructor(private readonly cap: number) {}
   add(entries: FeedEntry[]) {
     for (const entry of entries)
-      if (!this.entries.some((e) => e.postId === entry.postId)) this.entries.push({ ...entry });
-    this.entries.sort(
-      (a, b) => b.score - a.score || (a.postId < b.postId ? 1 : a.postId > b.postId ? -1 : 0),
-    );
+      if (!this.entries.some((e) => e.id === entry.id)) this.entries.push({ ...entry });
+    this.entries.sort((a, b) => b.value - a.value || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     this.entries.length = Math.min(this.entries.length, this.cap);
   }
   remove(postIds: string[]) {
-    this.entries = this.entries.filter((e) => !postIds.includes(e.postId));
+    this.entries = this.entries.filter((e) => !postIds.includes(e.id));
   }
 }
 
@@ -29,7 +27,7 @@ describe('memory feeds behave like capped Redis sorted sets', () => {
       const reference = new ReferenceFeed(cap);
       const post = () => {
         const n = Math.floor(random() * 200);
-        return { postId: `p${String(n).padStart(3, '0')}`, score: 1_000 + Math.floor(n / 2) };
+        return { id: `p${String(n).padStart(3, '0')}`, value: 1_000 + Math.floor(n / 2) };
       };
       for (let step = 0; step < 2_000; step++) {
         const r = random();
@@ -39,19 +37,19 @@ describe('memory feeds behave like capped Redis sorted sets', () => {
           reference.add(entries);
         } else if (r < 0.75) {
           const entries = Array.from({ length: 1 + Math.floor(random() * 30) }, post);
-          const distinct = [...new Map(entries.map((e) => [e.postId, e])).values()];
+          const distinct = [...new Map(entries.map((e) => [e.id, e])).values()];
           await feeds.add(['u'], distinct);
           reference.add(distinct);
         } else {
           const removed = Array.from({ length: 1 + Math.floor(random() * 12) }, post);
           await feeds.remove(['u'], removed);
-          reference.remove(removed.map((e) => e.postId));
+          reference.remove(removed.map((e) => e.id));
         }
         expect(await feeds.page('u', undefined, cap + 5)).toEqual(reference.entries);
       }
       const [first, second] = reference.entries;
       if (first && second) {
-        expect(await feeds.page('u', { value: first.score, id: first.postId }, 1)).toEqual([second]);
+        expect(await feeds.page('u', first, 1)).toEqual([second]);
       }
     }
   });

@@ -209,7 +209,7 @@ export class RedisFeedStore implements FeedStore {
 
   async add(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
     if (userIds.length === 0 || entries.length === 0) return;
-    const args = entries.flatMap((entry) => [entry.score, entry.postId]);
+    const args = entries.flatMap((entry) => [entry.value, entry.id]);
     const pipeline = this.redis.pipeline();
     for (const userId of userIds) {
       pipeline.zadd(this.key(userId), ...args);
@@ -223,7 +223,7 @@ export class RedisFeedStore implements FeedStore {
     const pipeline = this.redis.pipeline();
     for (const [userId, entries] of feeds) {
       if (entries.length === 0) continue;
-      pipeline.zadd(this.key(userId), ...entries.flatMap((entry) => [entry.score, entry.postId]));
+      pipeline.zadd(this.key(userId), ...entries.flatMap((entry) => [entry.value, entry.id]));
       pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
     }
     await execOrThrow(pipeline);
@@ -231,7 +231,7 @@ export class RedisFeedStore implements FeedStore {
 
   async remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
     if (userIds.length === 0 || entries.length === 0) return;
-    const postIds = entries.map((entry) => entry.postId);
+    const postIds = entries.map((entry) => entry.id);
     const pipeline = this.redis.pipeline();
     for (const userId of userIds) pipeline.zrem(this.key(userId), ...postIds);
     await execOrThrow(pipeline);
@@ -294,8 +294,8 @@ export class RedisFeedStore implements FeedStore {
         count,
       );
       for (let i = 0; i + 1 < raw.length && found.length < limit; i += 2) {
-        const entry = { postId: raw[i] as string, score: Number(raw[i + 1]) };
-        if (after && entry.score === after.value && entry.postId >= after.id) continue;
+        const entry = { id: raw[i] as string, value: Number(raw[i + 1]) };
+        if (after && entry.value === after.value && entry.id >= after.id) continue;
         found.push(entry);
       }
       if (raw.length < count * 2) break;

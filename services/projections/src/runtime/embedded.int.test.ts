@@ -26,7 +26,7 @@ describe('embedded projections (SQLite event store, in-process bus, memory read 
       const post = h.post(ann);
       await appendAll(events, h, before);
       const deadline = Date.now() + 5_000;
-      while (!(await projections.store.feeds.page(bob, undefined, 10)).some((e) => e.postId === post)) {
+      while (!(await projections.store.feeds.page(bob, undefined, 10)).some((e) => e.id === post)) {
         if (Date.now() > deadline) throw new Error('the new post never reached the follower feed');
         await new Promise((resolve) => setTimeout(resolve, 5));
       }

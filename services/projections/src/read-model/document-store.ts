@@ -45,8 +45,12 @@ export const indexedFields: Record<CollectionName, readonly string[]> = {
 };
 
 export interface DocumentStore {
-  /** the document, or with `fields` only those fields of it (and `id`, `rev`) */
-  get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Doc | undefined>;
+  /**
+   * The document; with `fields`, a read-only view holding at least those fields (and `id`, `rev`), which is
+   * what a handler reads to decide. A store may answer a view with its own document (memory does: a rebuild
+   * reads one per event, and a copy each was a twelfth of its time), so a view is never written to or kept.
+   */
+  get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Readonly<Doc> | undefined>;
   /** the documents that exist among `ids`, in no particular order */
   getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]>;
   findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined>;

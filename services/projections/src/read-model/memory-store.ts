@@ -269,7 +269,8 @@ function isEmpty(filter: Filter): boolean {
 /**
  * The embedded mode's documents: maps with compound indexes built for the filters the handlers and queries
  * actually use (see Index), so the hot path of a rebuild never scans. Documents handed out are copies, so a
- * caller can never change the store behind its back.
+ * caller can never change the store behind its back; only a handler's read-only view (`get` with fields) is
+ * the document itself.
  */
 export class MemoryDocumentStore implements DocumentStore {
   private readonly collections = new Map<CollectionName, MemoryCollection>(
@@ -280,9 +281,14 @@ export class MemoryDocumentStore implements DocumentStore {
     return this.collections.get(name) as MemoryCollection;
   }
 
-  async get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Doc | undefined> {
+  async get(
+    collection: CollectionName,
+    id: string,
+    fields?: readonly string[],
+  ): Promise<Readonly<Doc> | undefined> {
     const doc = this.collection(collection).docs.get(id);
-    return doc && copyOf(doc, fields);
+    // A view (with fields) is the document itself; see DocumentStore.get.
+    return fields || !doc ? doc : { ...doc };
   }
 
   async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {

@@ -18,6 +18,11 @@ export interface ProjectorOptions {
   hotAuthorThreshold?: number;
   /** entries per home feed (the feed store's cap): how many recent posts a follow pulls in */
   feedCap?: number;
+  /**
+   * Nothing else writes the store while this projector runs, and it applies one event at a time (a rebuild's
+   * fold into a fresh store): a count it reads is still current when written, so writeCount skips its check.
+   */
+  soleWriter?: boolean;
 }
 
 export const defaultHotAuthorThreshold = 10_000;
@@ -72,6 +77,7 @@ export class Projector {
   private readonly feeds: FeedStore;
   private readonly hotThreshold: number;
   private readonly feedCap: number;
+  private readonly soleWriter: boolean;
   private queue: Promise<void> = Promise.resolve();
   /** what the events applied so far changed, recounted at the end of applyEvents() */
   private pending = noPendingRecounts();
@@ -84,6 +90,7 @@ export class Projector {
     this.feeds = store.feeds;
     this.hotThreshold = options.hotAuthorThreshold ?? defaultHotAuthorThreshold;
     this.feedCap = options.feedCap ?? 800;
+    this.soleWriter = options.soleWriter === true;
   }
 
   /** A MessageHandler: applies messages one at a time, in the order handle() was called. */
@@ -105,13 +112,20 @@ export class Projector {
    * of a post or comment, posts of an author) are recounted once per call instead of once per event: a recount
    * reads nothing but the stored edges, so running it after the last event leaves what running it after each
    * would have. A page of the log then costs one recount per post liked in it, not one per like.
+   * With `recount: false` those counts stay pending, to be recounted by a later call or by recount(): a fold
+   * into a store nobody reads yet recounts once at its end, one recount per post liked in the whole log.
    */
-  async applyEvents(events: Iterable<ProjectedEvent>): Promise<void> {
+  async applyEvents(events: Iterable<ProjectedEvent>, options: { recount?: boolean } = {}): Promise<void> {
     for (const event of events) {
       // A ProjectedEvent of a known type is a DomainEvent (type and data) with its revision beside.
       if (isEventType(event.type)) await this.project(event as unknown as DomainEvent, event.streamRevision);
     }
-    await this.recountPending();
+    if (options.recount !== false) await this.recountPending();
+  }
+
+  /** Recounts what the events applied so far left pending (see applyEvents). */
+  recount(): Promise<void> {
+    return this.recountPending();
   }
 
   /** Records that everything up to `position` is applied. */
@@ -332,6 +346,7 @@ export class Projector {
    * so partitions, as it has likers): a count read before another worker's edge and written after that worker's
    * recount would leave a stale number. So the write is checked with a fresh count, and written again until the
    * two agree. Every writer does this, so whoever writes last has read every edge applied before its write.
+   * A sole writer (see ProjectorOptions) has nobody to race, and writes what it counted.
    */
   private async writeCount(
     collection: CollectionName,
@@ -344,6 +359,7 @@ export class Projector {
     let count = await d.count(counted, filter);
     for (;;) {
       await d.setFields(collection, id, { [field]: count });
+      if (this.soleWriter) return count;
       const again = await d.count(counted, filter);
       if (again === count) return count;
       count = again;

@@ -1,9 +1,11 @@
+import { openSqliteEventStore } from '@gram/event-store';
 import { describe, expect, it } from 'vitest';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
+import { rebuildInMemory } from '../rebuild/rebuild.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { Projector, type ProjectorOptions } from './projector.js';
 
@@ -18,7 +20,7 @@ const history = generateHistory({
 });
 
 async function project(messages: ReturnType<typeof messagesOf>, options: ProjectorOptions = {}) {
-  const store = createMemoryReadModelStore();
+  const store = createMemoryReadModelStore({ feedCap: options.feedCap });
   const projector = new Projector(store, options);
   for (const message of messages) await projector.handle(message);
   return store;
@@ -88,6 +90,29 @@ describe('projections are idempotent and order-tolerant', () => {
       const store = await project(messages);
       expect(await compareCounters(expected, store.documents)).toEqual([]);
     }
+  });
+});
+
+describe('the rebuild fold', () => {
+  it('builds what the live path builds event by event, though it writes counts unchecked and recounts once at its end', async () => {
+    const events = openSqliteEventStore({ path: ':memory:' });
+    for (const e of history) {
+      await events.appendToStream(
+        e.streamId,
+        [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
+        {
+          expectedRevision: 'any',
+        },
+      );
+    }
+    const options = { hotAuthorThreshold: 6, feedCap: 40 };
+    const live = await project(messagesOf(history), options);
+    const { store: folded } = await rebuildInMemory(events, options);
+    await events.close();
+    expect(Object.keys(folded.feeds.dumpMergedAuthors()).length).toBeGreaterThan(0);
+    expect(folded.documents.dump()).toEqual(live.documents.dump());
+    expect(folded.feeds.dump()).toEqual(live.feeds.dump());
+    expect(folded.feeds.dumpMergedAuthors()).toEqual(live.feeds.dumpMergedAuthors());
   });
 });
 

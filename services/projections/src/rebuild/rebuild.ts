@@ -36,23 +36,33 @@ function publishedPayload(event: RecordedEvent): { data: unknown } | undefined {
 /**
  * Projects the log after `after` through `projector`, page by page, advancing the checkpoint after each page;
  * answers the last position applied. Each event is applied as the relay would publish it, one at a time.
+ * `deferRecounts` leaves the counts no handler reads to one recount at the end instead of one per page: only
+ * for a store that nothing reads before replay returns, since its checkpoint runs ahead of those counts.
  */
 export async function replay(
   events: EventStore,
   projector: Projector,
-  options: { after?: number; onProgress?: (done: number) => void; pageSize?: number } = {},
+  options: {
+    after?: number;
+    onProgress?: (done: number) => void;
+    pageSize?: number;
+    deferRecounts?: boolean;
+  } = {},
 ): Promise<number> {
   let position = options.after ?? 0;
   let done = 0;
   for (;;) {
     const page = await events.readAll({ after: position, maxCount: options.pageSize ?? 5_000 });
-    if (page.length === 0) return position;
+    if (page.length === 0) {
+      if (options.deferRecounts) await projector.recount();
+      return position;
+    }
     const published: ProjectedEvent[] = [];
     for (const event of page) {
       const payload = publishedPayload(event);
       if (payload) published.push({ type: event.type, data: payload.data, streamRevision: event.revision });
     }
-    await projector.applyEvents(published);
+    await projector.applyEvents(published, { recount: !options.deferRecounts });
     position = (page[page.length - 1] as RecordedEvent).position;
     await projector.advance(position);
     done += page.length;
@@ -66,7 +76,8 @@ export async function rebuildInMemory(
   options: ProjectorOptions & { onProgress?: (done: number) => void } = {},
 ): Promise<{ store: MemoryReadModelStore; position: number }> {
   const store = createMemoryReadModelStore({ feedCap: options.feedCap });
-  const position = await replay(events, new Projector(store, options), { onProgress: options.onProgress });
+  const projector = new Projector(store, { ...options, soleWriter: true });
+  const position = await replay(events, projector, { onProgress: options.onProgress, deferRecounts: true });
   return { store, position };
 }
 

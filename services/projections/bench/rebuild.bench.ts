@@ -12,21 +12,31 @@ import { report } from './report.js';
 // replies the generator mixes in), read from a SQLite event store. Uses MONGO_URL/REDIS_URL when set, else
 // starts local Redis and FerretDB. The figures are wall-clock: on a busy machine they drop with its load.
 const scale = Number(process.env.BENCH_SCALE ?? 1);
-const history = generateHistory({
-  users: 1_000 * scale,
-  follows: 10_000 * scale,
-  posts: 20_000 * scale,
-  likes: 100_000 * scale,
-  comments: 20_000 * scale,
-  deletedUsers: 10,
-});
 const events = openSqliteEventStore({ path: ':memory:' });
-for (const e of history) {
-  await events.appendToStream(e.streamId, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }], {
-    expectedRevision: 'any',
+/** Appends the generated history and answers its length: the history itself (some 80 MB of objects) is left
+ * to the garbage collector before the folds, which would otherwise mark it again and again. */
+async function appendHistory(): Promise<number> {
+  const history = generateHistory({
+    users: 1_000 * scale,
+    follows: 10_000 * scale,
+    posts: 20_000 * scale,
+    likes: 100_000 * scale,
+    comments: 20_000 * scale,
+    deletedUsers: 10,
   });
+  for (const e of history) {
+    await events.appendToStream(
+      e.streamId,
+      [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
+      {
+        expectedRevision: 'any',
+      },
+    );
+  }
+  return history.length;
 }
-console.info(`history: ${history.length} events`);
+const historyLength = await appendHistory();
+console.info(`history: ${historyLength} events`);
 
 // The best of three folds: the first also warms the JIT up.
 // CPU seconds (this process, GC threads included) are reported too: they say less about a busy machine's load.
@@ -59,13 +69,13 @@ try {
 const ok = report('rebuild', [
   {
     metric: 'rebuild into memory, events/s',
-    now: history.length / memorySeconds,
+    now: historyLength / memorySeconds,
     better: 'higher',
     target: 100_000,
   },
   {
     metric: 'rebuild into memory, events per CPU-second',
-    now: history.length / memoryCpuSeconds,
+    now: historyLength / memoryCpuSeconds,
     better: 'higher',
   },
   {

@@ -223,7 +223,9 @@ export class RedisFeedStore implements FeedStore {
     const pipeline = this.redis.pipeline();
     for (const [userId, entries] of feeds) {
       if (entries.length === 0) continue;
-      pipeline.zadd(this.key(userId), ...entries.flatMap((entry) => [entry.value, entry.id]));
+      const args: (string | number)[] = [];
+      for (const entry of entries) args.push(entry.value, entry.id);
+      pipeline.zadd(this.key(userId), ...args);
       pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
     }
     await execOrThrow(pipeline);

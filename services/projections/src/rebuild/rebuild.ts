@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent } from '@gram/event-store';
 import { topicOf, upcast } from '@gram/events';
+import type { Document } from 'mongodb';
 import { type ProjectedEvent, Projector, type ProjectorOptions } from '../projection/projector.js';
 import { type CollectionName, collections, type Doc } from '../read-model/document-store.js';
 import type { Generations } from '../read-model/generations.js';
@@ -96,10 +97,9 @@ export async function exportGeneration(
     // hundred scattered ones. Measured on FerretDB (SQLite): 100,000 likes in 3.1 s instead of 4.9 s.
     const docs = [...source.documents.stored(name)].sort(byId);
     for (let i = 0; i < docs.length; i += 5_000) {
-      await target.documents.collection(name).insertMany(
-        docs.slice(i, i + 5_000).map(({ id, ...fields }) => ({ _id: id as never, ...fields })),
-        { ordered: false },
-      );
+      await target.documents
+        .collection(name)
+        .insertMany(docs.slice(i, i + 5_000).map(toMongoDocument), { ordered: false });
     }
     await target.documents.ensureIndexes([name]);
   };
@@ -130,6 +130,14 @@ export async function exportGeneration(
 }
 
 const byId = (a: Readonly<Doc>, b: Readonly<Doc>) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** A document as MongoDB stores it (`id` as `_id`), copied field by field: a rest pattern (`{ id, ...fields }`)
+ * took 3 µs a document, a sixth of the export's own CPU, which FerretDB's process needs on a small machine. */
+function toMongoDocument(doc: Readonly<Doc>): Document {
+  const stored: Document = { _id: doc.id };
+  for (const field in doc) if (field !== 'id') stored[field] = doc[field];
+  return stored;
+}
 
 export interface RebuildResult {
   generation: number;

@@ -12,6 +12,7 @@ import {
   type ExpectedRevision,
   type NewEvent,
   type RecordedEvent,
+  type ReplayedEvent,
   type Subscription,
   WrongExpectedRevisionError,
 } from './event-store.js';
@@ -288,6 +289,28 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         const page = await store.readAll({ after: first.position, maxCount: 2 });
         expect(page).toHaveLength(2);
         expect(page[0]?.id).toBe(second.id);
+      });
+
+      it('readAllForReplay reads what readAll reads, for the same positions and counts, less ids, streams and times', async () => {
+        const start = await store.headPosition();
+        const stream = uniqueStreamId('post');
+        await store.appendToStream(stream, [newEvent(0), newEvent(1), newEvent(2)], {
+          expectedRevision: 'no_stream',
+        });
+        const replayed = (event: ReplayedEvent) => ({
+          type: event.type,
+          data: event.data,
+          metadata: event.metadata,
+          revision: event.revision,
+          position: event.position,
+        });
+        const all = await store.readAll({ after: start });
+        expect(all.length).toBeGreaterThanOrEqual(3);
+        expect((await store.readAllForReplay({ after: start })).map(replayed)).toEqual(all.map(replayed));
+        const second = all[1] as RecordedEvent;
+        expect((await store.readAllForReplay({ after: second.position, maxCount: 1 })).map(replayed)).toEqual(
+          (await store.readAll({ after: second.position, maxCount: 1 })).map(replayed),
+        );
       });
 
       it('headPosition moves to the position of the newest append', async () => {

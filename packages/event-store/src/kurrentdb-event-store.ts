@@ -42,6 +42,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type ReplayedEvent,
   type SubscribeOptions,
   type Subscription,
   WrongExpectedRevisionError,
@@ -214,6 +215,11 @@ export class KurrentDbEventStore implements EventStore {
       if (recorded.length === maxCount) break;
     }
     return recorded;
+  }
+
+  /** The events as readAll reads them: the client decodes each whole anyway. */
+  readAllForReplay(options: ReadAllOptions = {}): Promise<ReplayedEvent[]> {
+    return this.readAll(options);
   }
 
   async headPosition(): Promise<number> {

@@ -35,6 +35,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type ReplayedEvent,
   type SubscribeOptions,
   type Subscription,
   WrongExpectedRevisionError,
@@ -89,6 +90,9 @@ type EventRow = [
   metadata: string,
   createdAt: number,
 ];
+
+/** A row of `events` as readAllForReplay reads it (raw mode, as EventRow). */
+type ReplayRow = [position: number, revision: number, type: string, data: string, metadata: string];
 
 interface StreamHeadRow {
   revision: number;
@@ -208,6 +212,10 @@ function toRecordedEvent([
   };
 }
 
+function toReplayedEvent([position, revision, type, data, metadata]: ReplayRow): ReplayedEvent {
+  return { type, data: JSON.parse(data), metadata: JSON.parse(metadata), revision, position };
+}
+
 function serialize(event: NewEvent): SerializedEvent {
   if (event.id !== undefined && !isUuid(event.id)) {
     // EventStoreDB accepts only UUIDs; refusing others here keeps the embedded mode from accepting what the
@@ -285,6 +293,11 @@ function prepareStatements(db: Database.Database) {
     readAll: db
       .prepare<[number, number], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      )
+      .raw(true),
+    readAllForReplay: db
+      .prepare<[number, number], ReplayRow>(
+        'SELECT position, revision, type, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
       )
       .raw(true),
     headPosition: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
@@ -458,6 +471,13 @@ export class SqliteEventStore implements EventStore {
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     this.assertOpen();
     return this.readAllSync(options.after ?? 0, options.maxCount ?? -1);
+  }
+
+  async readAllForReplay(options: ReadAllOptions = {}): Promise<ReplayedEvent[]> {
+    this.assertOpen();
+    return this.statements.readAllForReplay
+      .all(options.after ?? 0, options.maxCount ?? -1)
+      .map(toReplayedEvent);
   }
 
   /** @internal shared by readAll and subscriptions; `maxCount` -1 means no limit (SQLite's LIMIT -1) */

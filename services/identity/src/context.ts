@@ -91,6 +91,7 @@ function reportingRevocations(
     },
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (options) => store.readAll(options),
+    readAllForReplay: (options) => store.readAllForReplay(options),
     headPosition: () => store.headPosition(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     close: () => store.close(),

@@ -17,6 +17,7 @@ function counting(store: EventStore) {
       return store.readStream(streamId, options);
     },
     readAll: (options) => store.readAll(options),
+    readAllForReplay: (options) => store.readAllForReplay(options),
     headPosition: () => store.headPosition(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     close: () => store.close(),

@@ -1,4 +1,4 @@
-import type { EventStore, RecordedEvent } from '@gram/event-store';
+import type { EventStore, RecordedEvent, ReplayedEvent } from '@gram/event-store';
 import { topicOf, upcast } from '@gram/events';
 import type { Document } from 'mongodb';
 import { type ProjectedEvent, Projector, type ProjectorOptions } from '../projection/projector.js';
@@ -27,7 +27,7 @@ export async function* readLog(
  * undefined for an event that stays home. Without the message around it: its ISO time, which no handler reads,
  * would cost the fold more than the handlers of a like.
  */
-function publishedPayload(event: RecordedEvent): { data: unknown } | undefined {
+function publishedPayload(event: ReplayedEvent): { data: unknown } | undefined {
   if (topicOf(event.type) === undefined) return undefined;
   const stored = event.metadata.schemaVersion;
   // No stamped version means the first one, as for every reader of the store.
@@ -53,7 +53,7 @@ export async function replay(
   let position = options.after ?? 0;
   let done = 0;
   for (;;) {
-    const page = await events.readAll({ after: position, maxCount: options.pageSize ?? 5_000 });
+    const page = await events.readAllForReplay({ after: position, maxCount: options.pageSize ?? 5_000 });
     if (page.length === 0) {
       if (options.deferRecounts) await projector.recount();
       return position;
@@ -64,7 +64,7 @@ export async function replay(
       if (payload) published.push({ type: event.type, data: payload.data, streamRevision: event.revision });
     }
     await projector.applyEvents(published, { recount: !options.deferRecounts });
-    position = (page[page.length - 1] as RecordedEvent).position;
+    position = (page[page.length - 1] as ReplayedEvent).position;
     await projector.advance(position);
     done += page.length;
     options.onProgress?.(done);

@@ -28,9 +28,15 @@ export function ms(iso: string): number {
   ) {
     return Date.parse(iso);
   }
-  const time = Date.UTC(year, month - 1, day, hours, minutes, seconds, digits(iso, 20, 3));
-  // A day past the end of its month (02-30) rolls over too: only a date that reads back the same is kept.
-  return new Date(time).getUTCDate() === day ? time : Date.parse(iso);
+  // A day past the end of its month (02-30) would roll over too.
+  if (day > daysIn(year, month)) return Date.parse(iso);
+  return Date.UTC(year, month - 1, day, hours, minutes, seconds, digits(iso, 20, 3));
+}
+
+/** days in `month` (1-12) of `year`, Gregorian */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /** `YYYY-MM-DDTHH:mm:ss.sssZ`, digits where digits go */

@@ -385,6 +385,11 @@ export class MemoryDocumentStore implements DocumentStore {
     for (const doc of [...c.find(filter)]) c.write(doc.id, fields, undefined, doc);
   }
 
+  /** how many documents `collection` holds */
+  sizeOf(collection: CollectionName): number {
+    return this.collection(collection).docs.size;
+  }
+
   /** The documents of `collection` as stored, for the rebuild's export: read them, never change them. */
   stored(collection: CollectionName): readonly Readonly<Doc>[] {
     return [...this.collection(collection).docs.values()];

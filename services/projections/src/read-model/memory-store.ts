@@ -638,8 +638,9 @@ function insertAll(into: MemoryFeed, entries: readonly FeedEntry[], cap: number)
   compact(into, cap);
   let from = Math.max(0, entries.length - cap);
   const oldest = feed[0] as FeedEntry;
-  if (feed.length >= cap)
-    while (from < entries.length && ascending(entries[from] as FeedEntry, oldest) < 0) from++;
+  // A full feed takes nothing older than its oldest entry: found by bisection, since a follow often brings
+  // hundreds of posts of which most are older.
+  if (feed.length >= cap) from = feedBound(entries, oldest, from);
   if (from === entries.length) return;
   let i = feed.length - 1;
   let j = entries.length - 1;

@@ -92,7 +92,8 @@ export async function rebuildInMemory(
  * Two lanes, rather than every collection and Redis at once: FerretDB on SQLite takes one write at a time, so
  * further writers only wait (sleeping in SQLite's busy handler), and Redis writes during the inserts took CPU
  * from FerretDB's process on a two-core machine. Measured with the rebuild benchmark's history on a fresh
- * FerretDB, rounds of each arrangement in turn: 6.0-7.7 s against 6.2-9.5 s for all at once.
+ * FerretDB, in rounds of each arrangement in turn: all at once 6.2-9.5 s; two writers, then indexes and Redis
+ * 6.0-7.1 s; these two lanes 6.4-7.7 s against 6.7-8.6 s for the previous one in the same (slower) rounds.
  */
 export async function exportGeneration(
   source: MemoryReadModelStore,

@@ -120,12 +120,7 @@ export class Projector {
       // A ProjectedEvent of a known type is a DomainEvent (type and data) with its revision beside.
       if (isEventType(event.type)) await this.project(event as unknown as DomainEvent, event.streamRevision);
     }
-    if (options.recount !== false) await this.recountPending();
-  }
-
-  /** Recounts what the events applied so far left pending (see applyEvents). */
-  recount(): Promise<void> {
-    return this.recountPending();
+    if (options.recount !== false) await this.recount();
   }
 
   /** Records that everything up to `position` is applied. */
@@ -296,8 +291,11 @@ export class Projector {
     )) as string[];
   }
 
-  /** The counts pending from the events applied so far (taken first: a failed recount is redone next time). */
-  private async recountPending(): Promise<void> {
+  /**
+   * Recounts what the events applied so far left pending (see applyEvents); the pending set is taken first, so
+   * a failed recount is redone next time.
+   */
+  async recount(): Promise<void> {
     const { likesOf, commentsOf, repliesOf, postsOf } = this.pending;
     this.pending = noPendingRecounts();
     for (const authorId of postsOf) {

@@ -195,9 +195,16 @@ function toProperties(settings: Record<string, string>): string {
     .join('\n')}\n`;
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. One draw in 64 starts with '-',
+ * which `kafka-storage format --cluster-id` then reads as an option and refuses; Kafka's own
+ * `Uuid.randomUuid()` draws again in that case, and so does this.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 /**

@@ -16,7 +16,13 @@ import type { AppliedPositions } from './runtime/applied-positions.js';
  * the API to fresh read models atomically: a query in flight finishes on the generation it started with.
  */
 export interface ReadModels {
+  /** the store queries answer from */
   current(): ReadModelStore;
+  /**
+   * The store a worker applies a message to, when that is not simply `current()`: a fenced read of which
+   * generation is live (Generations.follow). Rejecting means the message waits.
+   */
+  forWrite?(): Promise<ReadModelStore>;
 }
 
 export function fixedReadModels(store: ReadModelStore): ReadModels {

@@ -36,20 +36,54 @@ export class Generations {
       );
   }
 
-  /** ReadModels that follow the pointer, re-read every `pollMs`. */
-  async follow(pollMs = 1_000): Promise<{ current(): MongoRedisReadModelStore; stop(): void }> {
+  /**
+   * ReadModels that follow the pointer, re-read every `pollMs`.
+   *
+   * Queries answer from `current()`, the generation last read, however old: the generation it names stays
+   * complete until a rebuild drops it after its grace period. Writers go through `forWrite()`, which is fenced:
+   * it hands out a generation only while the pointer was read within `maxStaleMs` (default twice the poll
+   * interval), and otherwise reads the pointer first. When that read fails, so does `forWrite()`, with MongoDB's
+   * own error, which the workers treat as transient: the partition waits rather than applying a message to a
+   * generation that a rebuild may have switched away from and dropped. A rebuild's grace period (5 s) exceeds
+   * this bound, so every write a worker makes to the old generation starts before the rebuild's last catch-up.
+   */
+  async follow(pollMs = 1_000, options: { maxStaleMs?: number } = {}): Promise<FollowedGeneration> {
+    const maxStaleMs = options.maxStaleMs ?? 2 * pollMs;
     let current = this.store(await this.active());
+    let confirmedAt = Date.now();
+    let reading: Promise<MongoRedisReadModelStore> | undefined;
     await current.documents.ensureIndexes();
-    const timer = setInterval(() => {
-      this.active()
+    const read = () => {
+      const started = Date.now();
+      reading ??= this.active()
         .then((generation) => {
           if (generation !== current.generation) current = this.store(generation);
+          confirmedAt = Math.max(confirmedAt, started);
+          return current;
         })
-        .catch(() => {
-          // Keep answering from the known generation while MongoDB is unreachable; the next poll retries.
+        .finally(() => {
+          reading = undefined;
         });
+      return reading;
+    };
+    const timer = setInterval(() => {
+      read().catch(() => {
+        // Queries keep answering from the known generation while MongoDB is unreachable; the next poll retries.
+      });
     }, pollMs);
     timer.unref();
-    return { current: () => current, stop: () => clearInterval(timer) };
+    return {
+      current: () => current,
+      forWrite: async () => (Date.now() - confirmedAt <= maxStaleMs ? current : read()),
+      stop: () => clearInterval(timer),
+    };
   }
+}
+
+export interface FollowedGeneration {
+  /** the generation last read from the pointer, for queries */
+  current(): MongoRedisReadModelStore;
+  /** the live generation as read within the staleness bound, for writers; rejects when the pointer is unreadable */
+  forWrite(): Promise<MongoRedisReadModelStore>;
+  stop(): void;
 }

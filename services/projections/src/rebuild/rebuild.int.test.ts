@@ -1,4 +1,6 @@
 import { openSqliteEventStore } from '@gram/event-store';
+import { InProcessBus, publicMessageOf, silentLogger } from '@gram/messaging';
+import { startTcpProxy } from '@gram/test-servers';
 import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -7,12 +9,23 @@ import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { Projector } from '../projection/projector.js';
 import { collections } from '../read-model/document-store.js';
 import { Generations } from '../read-model/generations.js';
+import { subscribeProjections } from '../runtime/workers.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { readLog, rebuildGeneration, rebuildInMemory } from './rebuild.js';
 
 const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+
+/** Whether `check` came true within `timeoutMs`. */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
   'rebuild into MongoDB (FerretDB) + Redis',
@@ -118,6 +131,80 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       await generations.store(generation).drop();
       await events.close();
     });
+
+    it('keeps a live worker that cannot read the pointer from writing to the generation a rebuild switched away from and dropped', async () => {
+      const events = openSqliteEventStore({ path: ':memory:' });
+      const history = new HistoryBuilder();
+      const author = history.register('fenced_author');
+      history.post(author, 'before the rebuild');
+      const append = async (from: number) => {
+        for (const e of history.events.slice(from)) {
+          await events.appendToStream(
+            e.streamId,
+            [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
+            { expectedRevision: 'any' },
+          );
+        }
+      };
+      const publish = (bus: InProcessBus, from: number) =>
+        bus.publish(history.events.slice(from).flatMap((event) => publicMessageOf(event) ?? []));
+      const dbName = `rebuild_fence_${Date.now()}`;
+      const generations = new Generations(client.db(dbName), redis);
+      // The worker reaches MongoDB through a proxy, so its pointer reads can fail while the rebuild's do not.
+      const ferretdb = new URL(mongoUrl as string);
+      const proxy = await startTcpProxy({ host: ferretdb.hostname, port: Number(ferretdb.port) });
+      const workerClient = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/`, {
+        serverSelectionTimeoutMS: 300,
+      });
+      // No poll during the test: only the staleness bound makes the worker read the pointer again.
+      const followed = await new Generations(workerClient.db(dbName), redis).follow(60_000, {
+        maxStaleMs: 100,
+      });
+      const bus = new InProcessBus({
+        retry: { initialBackoffMs: 20, maxBackoffMs: 100 },
+        logger: silentLogger,
+      });
+      try {
+        await subscribeProjections(bus, followed, { groupId: 'fence' });
+        await append(0);
+        await publish(bus, 0);
+        const previous = followed.current().generation;
+        const firstPost = history.events.find((e) => e.type === 'PostCreated')?.data as { postId: string };
+        expect(
+          await eventually(
+            async () =>
+              (await generations.store(previous).documents.get('posts', firstPost.postId)) !== undefined,
+          ),
+        ).toBe(true);
+
+        proxy.cut();
+        const { generation } = await rebuildGeneration({ events, generations, graceMs: 0 });
+        const before = history.events.length;
+        const postId = history.post(author, 'after the switch');
+        await append(before);
+        await publish(bus, before);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        proxy.restore();
+
+        expect(
+          await eventually(
+            async () => (await generations.store(generation).documents.get('posts', postId)) !== undefined,
+          ),
+        ).toBe(true);
+        const names = (await client.db(dbName).listCollections().toArray()).map((c) => c.name);
+        expect(names.filter((name) => name.startsWith(`g${previous}_`))).toEqual([]);
+        expect(await redis.keys(`g${previous}:*`)).toEqual([]);
+        expect(bus.deadLetters).toEqual([]);
+        await generations.store(generation).drop();
+      } finally {
+        proxy.restore();
+        followed.stop();
+        await bus.stop();
+        await workerClient.close();
+        await proxy.close();
+        await events.close();
+      }
+    }, 60_000);
 
     it('exports the documents, feeds and merged authors of the fold as they are, hot accounts included', async () => {
       const events = openSqliteEventStore({ path: ':memory:' });

@@ -172,16 +172,21 @@ export interface RebuildResult {
  * 2. bulk-write the result into the new generation's collections and keys,
  * 3. catch up incrementally on what was appended meanwhile, then switch the pointer (one write: every query
  *    process and live worker follows it on its next poll),
- * 4. wait `graceMs`, longer than the followers' poll interval: until a live worker has moved, it applies what it
- *    consumes to the old generation only. The last catch-up comes after that wait, so the new generation gets
- *    those events too (the handlers are idempotent, so overlap is harmless); then the old generation is
- *    dropped, when no query can still be reading it.
+ * 4. wait `graceMs`: until a live worker has moved, it applies what it consumes to the old generation only.
+ *    A worker writes only to a generation it read from the pointer within its staleness bound
+ *    (Generations.follow: 2 s by default), so past that bound, plus the time of one write, nothing is written to
+ *    the old generation any more. The last catch-up comes after that wait, so the new generation gets those
+ *    events too (the handlers are idempotent, so overlap is harmless); then the old generation is dropped, when
+ *    no query can still be reading it.
  */
 export async function rebuildGeneration(options: {
   events: EventStore;
   generations: Generations;
   projector?: ProjectorOptions;
-  /** how long followers of the pointer get to move to the new generation (Generations.follow polls every second) */
+  /**
+   * how long followers of the pointer get to move to the new generation (default 5 s): longer than their
+   * staleness bound (Generations.follow, 2 s by default) and the time of one write
+   */
   graceMs?: number;
   onProgress?: (done: number) => void;
 }): Promise<RebuildResult> {

@@ -27,8 +27,9 @@ export interface WorkerOptions extends ProjectorOptions {
 
 /**
  * Subscribes the projection handlers to every public topic as one consumer group. The handler writes into
- * whatever generation `readModels` currently points at, so after a rebuild switched it the worker continues on
- * the new one (one Projector per generation: its queue keeps messages one at a time).
+ * the generation `readModels` hands to writers (`forWrite`, else `current`), so after a rebuild switched it the
+ * worker continues on the new one (one Projector per generation: its queue keeps messages one at a time). When
+ * `forWrite` cannot tell which generation is live, the message waits like any other transient store failure.
  */
 export async function subscribeProjections(
   subscriber: Subscriber,
@@ -51,7 +52,8 @@ export async function subscribeProjections(
     // MongoDB or Redis unreachable: the partition waits for them, however long, rather than dead-lettering.
     isTransient: isTransientStoreError,
     handler: async (message) => {
-      await projectorOf(readModels.current()).handle(message);
+      const store = readModels.forWrite ? await readModels.forWrite() : readModels.current();
+      await projectorOf(store).handle(message);
       applied?.applied(message.position);
       metrics?.applied(message);
     },

@@ -1,4 +1,4 @@
-import { openSqliteEventStore } from '@gram/event-store';
+import { type EventStore, openSqliteEventStore, type RecordedEvent } from '@gram/event-store';
 import { InProcessBus, publicMessageOf, silentLogger } from '@gram/messaging';
 import { startTcpProxy } from '@gram/test-servers';
 import { injectServer } from '@gram/test-servers/inject';
@@ -16,6 +16,19 @@ import { readLog, rebuildGeneration, rebuildInMemory } from './rebuild.js';
 const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
+
+/** Appends recorded events to the event store, each to its own stream. */
+async function appendEvents(events: EventStore, recorded: readonly RecordedEvent[]): Promise<void> {
+  for (const e of recorded) {
+    await events.appendToStream(
+      e.streamId,
+      [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
+      {
+        expectedRevision: 'any',
+      },
+    );
+  }
+}
 
 /** Whether `check` came true within `timeoutMs`. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
@@ -43,22 +56,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
 
     it('replays the log into a fresh generation, switches the pointer to it, drops the old one, and verifies clean', async () => {
       const events = openSqliteEventStore({ path: ':memory:' });
-      for (const e of generateHistory({
-        users: 15,
-        follows: 50,
-        posts: 30,
-        likes: 80,
-        comments: 30,
-        deletedUsers: 1,
-      })) {
-        await events.appendToStream(
-          e.streamId,
-          [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
-          {
-            expectedRevision: 'any',
-          },
-        );
-      }
+      await appendEvents(
+        events,
+        generateHistory({ users: 15, follows: 50, posts: 30, likes: 80, comments: 30, deletedUsers: 1 }),
+      );
       const db = client.db(`rebuild_${Date.now()}`);
       const generations = new Generations(db, redis);
       const following = await generations.follow(10);
@@ -99,15 +100,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       const history = new HistoryBuilder();
       const author = history.register('author');
       history.post(author, 'before the rebuild');
-      const append = async (from: number) => {
-        for (const e of history.events.slice(from)) {
-          await events.appendToStream(
-            e.streamId,
-            [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
-            { expectedRevision: 'any' },
-          );
-        }
-      };
+      const append = (from: number) => appendEvents(events, history.events.slice(from));
       await append(0);
       const generations = new Generations(client.db(`rebuild_live_${Date.now()}`), redis);
       const previous = await generations.active();
@@ -137,15 +130,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       const history = new HistoryBuilder();
       const author = history.register('fenced_author');
       history.post(author, 'before the rebuild');
-      const append = async (from: number) => {
-        for (const e of history.events.slice(from)) {
-          await events.appendToStream(
-            e.streamId,
-            [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
-            { expectedRevision: 'any' },
-          );
-        }
-      };
+      const append = (from: number) => appendEvents(events, history.events.slice(from));
       const publish = (bus: InProcessBus, from: number) =>
         bus.publish(history.events.slice(from).flatMap((event) => publicMessageOf(event) ?? []));
       const dbName = `rebuild_fence_${Date.now()}`;
@@ -217,13 +202,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         deletedUsers: 2,
         seed: 4,
       };
-      for (const e of generateHistory(history)) {
-        await events.appendToStream(
-          e.streamId,
-          [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],
-          { expectedRevision: 'any' },
-        );
-      }
+      await appendEvents(events, generateHistory(history));
       const projector = { hotAuthorThreshold: 3 };
       const { store: folded } = await rebuildInMemory(events, projector);
       const generations = new Generations(client.db(`rebuild_hot_${Date.now()}`), redis);

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
@@ -11,7 +11,8 @@ import { buildEmbeddedApp } from './embedded-app.js';
 // SQLite event store and identity's signing key). Nothing else to install or start.
 // PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the rate limits as in main.ts
 // (LOGIN_FAILURES_PER_LOGIN, LOGIN_FAILURES_PER_IP, WRITES_PER_USER_PER_MINUTE), counted in memory.
-const dataDir = process.env.DATA_DIR || './data';
+// A relative DATA_DIR is taken from where `npm start` was run (INIT_CWD), not from this package's directory.
+const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR || 'data');
 const port = Number(process.env.PORT ?? 8080);
 const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
 const keys = await KeyStore.forEnvironment(dataDir);

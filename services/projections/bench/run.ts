@@ -4,9 +4,9 @@ import { join } from 'node:path';
 // pnpm --filter @gram/projections bench [name] [--save-baseline]: every benchmark, or the one named.
 const benches = ['rebuild', 'feed', 'lag'];
 /**
- * Node flags of the process a benchmark measures, as it runs outside the benchmark: the rebuild CLI (`pnpm
- * rebuild`) gives V8 a 64 MB young generation, since a fold allocates a few hundred MB of short-lived objects
- * and the default (16 MB) spends about a tenth of the fold in scavenges.
+ * Node flags of the process a benchmark measures, as it runs outside the benchmark: the rebuild CLI
+ * (`pnpm read-models:rebuild`) gives V8 a 64 MB young generation, since a fold allocates a few hundred MB of
+ * short-lived objects and the default (16 MB) spends about a tenth of the fold in scavenges.
  */
 const nodeFlags: Record<string, string[]> = { rebuild: ['--max-semi-space-size=64'] };
 const args = process.argv.slice(2);

@@ -6,11 +6,11 @@ import { progressBar } from '../rebuild/progress.js';
 import { rebuildGeneration } from '../rebuild/rebuild.js';
 import { projectorOptionsFromEnv } from '../runtime/config.js';
 
-// pnpm --filter @gram/projections rebuild: replays the event store's global log into a fresh generation of
-// collections and keys (MONGO_URL, REDIS_URL, EVENT_STORE_URL or DATA_DIR), switches the query API to it and
-// drops the previous one. REBUILD_GRACE_MS (default 5000) is how long live workers and query processes get to
-// move to the new generation before the last catch-up and the drop: keep it above the workers' staleness bound
-// (2 s, twice their pointer poll) plus the time of one write.
+// pnpm read-models:rebuild, from the repository root: replays the event store's global log into a fresh
+// generation of collections and keys (MONGO_URL, MONGO_DB, REDIS_URL, EVENT_STORE_URL or DATA_DIR), switches the
+// query API to it and drops the previous one. REBUILD_GRACE_MS (default 5000) is how long live workers and query
+// processes get to move to the new generation before the last catch-up and the drop: keep it above the workers'
+// staleness bound (2 s, twice their pointer poll) plus the time of one write.
 const events = openEventStoreFromEnv();
 const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

@@ -5,8 +5,8 @@ import { Generations } from '../read-model/generations.js';
 import { readLog } from '../rebuild/rebuild.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 
-// pnpm --filter @gram/projections verify: recounts every counter from the event store, compares it with the live
-// generation of the read models, prints every difference and exits non-zero when there is one.
+// pnpm read-models:verify, from the repository root: recounts every counter from the event store, compares it
+// with the live generation of the read models, prints every difference and exits non-zero when there is one.
 const events = openEventStoreFromEnv();
 const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

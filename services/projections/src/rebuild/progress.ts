@@ -1,20 +1,33 @@
-/** A one-line progress bar on stderr: done/total, events/s and ETA, redrawn at most every 200 ms. */
-export function progressBar(label: string, total: number, out: NodeJS.WriteStream = process.stderr) {
-  const started = Date.now();
-  let drawn = 0;
-  const draw = (done: number, final = false) => {
-    const now = Date.now();
-    if (!final && now - drawn < 200) return;
-    drawn = now;
-    const seconds = Math.max((now - started) / 1000, 0.001);
-    const rate = done / seconds;
-    const share = total > 0 ? Math.min(done / total, 1) : 1;
-    const width = 30;
-    const bar = '#'.repeat(Math.round(share * width)).padEnd(width, '.');
-    const eta = rate > 0 ? Math.max(total - done, 0) / rate : 0;
-    const line = `${label} [${bar}] ${(share * 100).toFixed(0).padStart(3)}% ${done}/${total} events, ${Math.round(rate)} events/s, ETA ${eta.toFixed(1)}s`;
-    if (out.isTTY) out.write(`\r${line}${final ? '\n' : ''}`);
-    else if (final) out.write(`${line}\n`);
+import { Presets, SingleBar } from 'cli-progress';
+
+/**
+ * The rebuild's progress bar on stderr (cli-progress): done/total, events/s and ETA. The total is the log's
+ * head when the rebuild starts; events appended meanwhile raise it rather than run the bar past 100%. Off a
+ * terminal nothing is drawn: the CLI prints its own summary line.
+ */
+export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr) {
+  const started = performance.now();
+  const bar = new SingleBar(
+    {
+      format: `${label} [{bar}] {percentage}% {value}/{total} events, {rate} events/s, ETA {eta_formatted}`,
+      stream,
+      fps: 5,
+      hideCursor: true,
+      etaBuffer: 20,
+    },
+    Presets.legacy,
+  );
+  bar.start(total, 0, { rate: 0 });
+  const update = (done: number) => {
+    if (done > bar.getTotal()) bar.setTotal(done);
+    const seconds = Math.max((performance.now() - started) / 1000, 0.001);
+    bar.update(done, { rate: Math.round(done / seconds) });
   };
-  return { update: (done: number) => draw(done), done: (done: number) => draw(done, true) };
+  return {
+    update,
+    done(done: number) {
+      update(done);
+      bar.stop();
+    },
+  };
 }

@@ -447,6 +447,14 @@ function feedBound(feed: readonly FeedEntry[], key: Position, low = 0): number {
  */
 interface MemoryFeed {
   readonly entries: FeedEntry[];
+  /**
+   * `entries[i].value` for every `i < synced`, side by side, for merges: a merge compares a feed's entries from
+   * the back, a few hundred per follow, and read through the entries each comparison followed a pointer to an
+   * object allocated elsewhere (about 2.8 million cache misses a rebuild). A push, the common case, leaves it
+   * alone, since writing it would cost the push a cache miss of its own; the next merge copies what was pushed.
+   */
+  values: Float64Array;
+  synced: number;
   start: number;
   /**
    * The newest entry's key, copied here: a post fanned out to a follower is usually newer than the whole feed,
@@ -455,6 +463,43 @@ interface MemoryFeed {
    */
   newestValue: number;
   newestId: string;
+}
+
+function newFeed(): MemoryFeed {
+  return {
+    entries: [],
+    values: new Float64Array(0),
+    synced: 0,
+    start: 0,
+    newestValue: Number.NEGATIVE_INFINITY,
+    newestId: '',
+  };
+}
+
+/** `feed.values` with room for `length` entries and every current entry's value in it. */
+function syncedValues(feed: MemoryFeed, length: number): Float64Array {
+  let values = feed.values;
+  if (values.length < length) {
+    values = new Float64Array(Math.max(length, 2 * values.length, 64));
+    values.set(feed.values.subarray(0, feed.synced));
+    feed.values = values;
+  }
+  const entries = feed.entries;
+  for (let at = feed.synced; at < entries.length; at++) values[at] = (entries[at] as FeedEntry).value;
+  feed.synced = entries.length;
+  return values;
+}
+
+/** Removes `count` entries from `at` on. */
+function cut(feed: MemoryFeed, at: number, count: number): void {
+  feed.entries.splice(at, count);
+  if (at >= feed.synced) return;
+  if (at + count < feed.synced) {
+    feed.values.copyWithin(at, at + count, feed.synced);
+    feed.synced -= count;
+  } else {
+    feed.synced = at;
+  }
 }
 
 /** Copies the newest entry's key into the feed (after anything but a push). */
@@ -472,7 +517,7 @@ function oldestOf(feed: MemoryFeed, cap: number): number {
 /** Drops the entries that fell off, so that the array is exactly the feed. */
 function compact(feed: MemoryFeed, cap: number): void {
   const oldest = oldestOf(feed, cap);
-  if (oldest > 0) feed.entries.splice(0, oldest);
+  if (oldest > 0) cut(feed, 0, oldest);
   feed.start = 0;
 }
 
@@ -490,7 +535,7 @@ export class MemoryFeedStore implements FeedStore {
     for (const userId of userIds) {
       let feed = this.feeds.get(userId);
       if (!feed) {
-        feed = { entries: [], start: 0, newestValue: Number.NEGATIVE_INFINITY, newestId: '' };
+        feed = newFeed();
         this.feeds.set(userId, feed);
       }
       insertAll(feed, sorted, this.cap);
@@ -506,15 +551,26 @@ export class MemoryFeedStore implements FeedStore {
       const list = feed.entries;
       if (removed) {
         compact(feed, this.cap);
+        const values = feed.values;
         let kept = 0;
-        for (const entry of list) if (!removed.has(entry.id)) list[kept++] = entry;
+        let keptSynced = 0;
+        for (let at = 0; at < list.length; at++) {
+          const entry = list[at] as FeedEntry;
+          if (removed.has(entry.id)) continue;
+          if (at < feed.synced) {
+            values[kept] = values[at] as number;
+            keptSynced = kept + 1;
+          }
+          list[kept++] = entry;
+        }
         list.length = kept;
+        feed.synced = keptSynced;
       } else {
         // What is below the cap now stays out, whatever this removal frees.
         feed.start = oldestOf(feed, this.cap);
         for (const entry of entries) {
           const at = feedBound(list, entry, feed.start);
-          if (list[at]?.id === entry.id) list.splice(at, 1);
+          if (list[at]?.id === entry.id) cut(feed, at, 1);
         }
       }
       if (list.length === feed.start) this.feeds.delete(userId);
@@ -645,23 +701,33 @@ function insertAll(into: MemoryFeed, entries: readonly FeedEntry[], cap: number)
   let i = feed.length - 1;
   let j = entries.length - 1;
   let k = feed.length + entries.length - from - 1;
+  const values = syncedValues(into, k + 1);
   for (let grow = entries.length - from; grow > 0; grow--) feed.push(oldest);
-  while (j >= from) {
-    const b = entries[j] as FeedEntry;
-    const a = i >= 0 ? (feed[i] as FeedEntry) : undefined;
-    const order = a ? ascending(a, b) : -1;
+  into.synced = feed.length;
+  let b = entries[j] as FeedEntry;
+  let bValue = b.value;
+  for (;;) {
+    // The feed's entry at i against the incoming b: on values, and on ids (which need the entry) only for a tie.
+    const aValue = i >= 0 ? (values[i] as number) : Number.NEGATIVE_INFINITY;
+    const order =
+      aValue !== bValue ? (aValue < bValue ? -1 : 1) : i < 0 ? -1 : ascending(feed[i] as FeedEntry, b);
     if (order >= 0) {
-      feed[k--] = a as FeedEntry;
-      i--;
-      if (order === 0) j--;
+      values[k] = aValue;
+      feed[k--] = feed[i--] as FeedEntry;
+      if (order === 0 && --j < from) break;
     } else {
+      values[k] = bValue;
       feed[k--] = b;
-      j--;
+      if (--j < from) break;
+    }
+    if (order <= 0) {
+      b = entries[j] as FeedEntry;
+      bValue = b.value;
     }
   }
   // Posts already in the feed left as many unused slots between the untouched front and the merged back.
-  if (k > i) feed.splice(i + 1, k - i);
-  if (feed.length > cap) feed.splice(0, feed.length - cap);
+  if (k > i) cut(into, i + 1, k - i);
+  if (feed.length > cap) cut(into, 0, feed.length - cap);
   noteNewest(into);
 }
 

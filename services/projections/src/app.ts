@@ -23,6 +23,8 @@ export interface ReadModels {
    * generation is live (Generations.follow). Rejecting means the message waits.
    */
   forWrite?(): Promise<ReadModelStore>;
+  /** called before each request: brings `current()` up to date when it may be out of date; never rejects */
+  refresh?(): Promise<void>;
 }
 
 export function fixedReadModels(store: ReadModelStore): ReadModels {
@@ -49,6 +51,13 @@ export function buildProjectionsApp(options: ProjectionsAppOptions): ServiceApp 
     logger: options.logger ?? false,
   });
   const queries = new ReadModelQueries(() => options.readModels.current());
+  const { readModels } = options;
+  if (readModels.refresh) {
+    const refresh = readModels.refresh.bind(readModels);
+    app.addHook('onRequest', async () => {
+      await refresh();
+    });
+  }
   app.register(authentication, {
     verifier: options.verifier,
     // A deleted account's tokens answer 401 as soon as the read model knows of the deletion.

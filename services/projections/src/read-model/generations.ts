@@ -39,16 +39,23 @@ export class Generations {
   /**
    * ReadModels that follow the pointer, re-read every `pollMs`.
    *
-   * Queries answer from `current()`, the generation last read, however old: the generation it names stays
-   * complete until a rebuild drops it after its grace period. Writers go through `forWrite()`, which is fenced:
+   * Queries answer from `current()`, the generation last read: the generation it names stays complete until a
+   * rebuild drops it after its grace period. When the last read is older than `maxStaleMs` (MongoDB was out of
+   * reach for a while, and a rebuild may have switched and dropped meanwhile), `refresh()` before a query reads
+   * the pointer again, waiting at most `refreshWaitMs` (250 ms) before answering from the known generation
+   * anyway. Writers go through `forWrite()`, which is fenced:
    * it hands out a generation only while the pointer was read within `maxStaleMs` (default twice the poll
    * interval), and otherwise reads the pointer first. When that read fails, so does `forWrite()`, with MongoDB's
    * own error, which the workers treat as transient: the partition waits rather than applying a message to a
    * generation that a rebuild may have switched away from and dropped. A rebuild's grace period (5 s) exceeds
    * this bound, so every write a worker makes to the old generation starts before the rebuild's last catch-up.
    */
-  async follow(pollMs = 1_000, options: { maxStaleMs?: number } = {}): Promise<FollowedGeneration> {
+  async follow(
+    pollMs = 1_000,
+    options: { maxStaleMs?: number; refreshWaitMs?: number } = {},
+  ): Promise<FollowedGeneration> {
     const maxStaleMs = options.maxStaleMs ?? 2 * pollMs;
+    const refreshWaitMs = options.refreshWaitMs ?? 250;
     let current = this.store(await this.active());
     let confirmedAt = Date.now();
     let reading: Promise<MongoRedisReadModelStore> | undefined;
@@ -75,6 +82,20 @@ export class Generations {
     return {
       current: () => current,
       forWrite: async () => (Date.now() - confirmedAt <= maxStaleMs ? current : read()),
+      refresh: async () => {
+        if (Date.now() - confirmedAt <= maxStaleMs) return;
+        let waited: NodeJS.Timeout | undefined;
+        await Promise.race([
+          read().then(
+            () => {},
+            () => {},
+          ),
+          new Promise<void>((resolve) => {
+            waited = setTimeout(resolve, refreshWaitMs);
+          }),
+        ]);
+        clearTimeout(waited);
+      },
       stop: () => clearInterval(timer),
     };
   }
@@ -85,5 +106,7 @@ export interface FollowedGeneration {
   current(): MongoRedisReadModelStore;
   /** the live generation as read within the staleness bound, for writers; rejects when the pointer is unreadable */
   forWrite(): Promise<MongoRedisReadModelStore>;
+  /** brings `current()` up to date when the last read is stale, waiting a bounded time; never rejects */
+  refresh(): Promise<void>;
   stop(): void;
 }

@@ -1,11 +1,13 @@
 import { type EventStore, openSqliteEventStore, type RecordedEvent } from '@gram/event-store';
 import { InProcessBus, publicMessageOf, silentLogger } from '@gram/messaging';
+import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { startTcpProxy } from '@gram/test-servers';
 import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
+import { buildProjectionsApp } from '../app.js';
 import { Projector } from '../projection/projector.js';
 import { collections } from '../read-model/document-store.js';
 import { Generations } from '../read-model/generations.js';
@@ -186,6 +188,53 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         followed.stop();
         await bus.stop();
         await workerClient.close();
+        await proxy.close();
+        await events.close();
+      }
+    }, 60_000);
+
+    it('answers queries from the new generation as soon as a query process cut off through a rebuild reaches MongoDB again, not from the dropped one until its next poll', async () => {
+      const events = openSqliteEventStore({ path: ':memory:' });
+      const history = new HistoryBuilder();
+      const author = history.register('partitioned_author');
+      const postId = history.post(author, 'seen through the partition');
+      await appendEvents(events, history.events);
+      const dbName = `rebuild_refresh_${Date.now()}`;
+      const generations = new Generations(client.db(dbName), redis);
+      await rebuildGeneration({ events, generations, graceMs: 0 });
+      const ferretdb = new URL(mongoUrl as string);
+      const proxy = await startTcpProxy({ host: ferretdb.hostname, port: Number(ferretdb.port) });
+      const queryClient = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/`, {
+        serverSelectionTimeoutMS: 300,
+      });
+      // No poll during the test: only the staleness bound makes the query process read the pointer again.
+      const followed = await new Generations(queryClient.db(dbName), redis).follow(60_000, {
+        maxStaleMs: 100,
+      });
+      const tokens = await createTestTokenIssuer();
+      const app = buildProjectionsApp({ readModels: followed, verifier: tokens.verifier });
+      try {
+        expect((await app.inject({ url: `/api/v1/posts/${postId}` })).statusCode).toBe(200);
+        const before = followed.current().generation;
+
+        proxy.cut();
+        const { generation } = await rebuildGeneration({ events, generations, graceMs: 0 });
+        expect(generation).toBe(before + 1);
+        proxy.restore();
+
+        // The dropped generation would answer 404; the first requests may still find the link down.
+        expect(
+          await eventually(
+            async () => (await app.inject({ url: `/api/v1/posts/${postId}` })).statusCode === 200,
+          ),
+        ).toBe(true);
+        expect(followed.current().generation).toBe(generation);
+        await generations.store(generation).drop();
+      } finally {
+        proxy.restore();
+        followed.stop();
+        await app.close();
+        await queryClient.close();
         await proxy.close();
         await events.close();
       }

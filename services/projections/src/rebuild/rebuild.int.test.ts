@@ -32,6 +32,30 @@ async function appendEvents(events: EventStore, recorded: readonly RecordedEvent
   }
 }
 
+/**
+ * The generation pointer as another process follows it, through a TCP proxy to FerretDB whose link can be cut
+ * while the rebuild's own client stays connected. It is never polled (the interval is a minute): only its
+ * staleness bound, 100 ms, makes it read the pointer again.
+ */
+async function followThroughProxy(dbName: string, redis: Redis) {
+  const ferretdb = new URL(mongoUrl as string);
+  const proxy = await startTcpProxy({ host: ferretdb.hostname, port: Number(ferretdb.port) });
+  const client = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/`, {
+    serverSelectionTimeoutMS: 300,
+  });
+  const followed = await new Generations(client.db(dbName), redis).follow(60_000, { maxStaleMs: 100 });
+  return {
+    proxy,
+    followed,
+    async close() {
+      proxy.restore();
+      followed.stop();
+      await client.close();
+      await proxy.close();
+    },
+  };
+}
+
 /** Whether `check` came true within `timeoutMs`. */
 async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -137,16 +161,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         bus.publish(history.events.slice(from).flatMap((event) => publicMessageOf(event) ?? []));
       const dbName = `rebuild_fence_${Date.now()}`;
       const generations = new Generations(client.db(dbName), redis);
-      // The worker reaches MongoDB through a proxy, so its pointer reads can fail while the rebuild's do not.
-      const ferretdb = new URL(mongoUrl as string);
-      const proxy = await startTcpProxy({ host: ferretdb.hostname, port: Number(ferretdb.port) });
-      const workerClient = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/`, {
-        serverSelectionTimeoutMS: 300,
-      });
-      // No poll during the test: only the staleness bound makes the worker read the pointer again.
-      const followed = await new Generations(workerClient.db(dbName), redis).follow(60_000, {
-        maxStaleMs: 100,
-      });
+      const { proxy, followed, close } = await followThroughProxy(dbName, redis);
       const bus = new InProcessBus({
         retry: { initialBackoffMs: 20, maxBackoffMs: 100 },
         logger: silentLogger,
@@ -184,11 +199,8 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         expect(bus.deadLetters).toEqual([]);
         await generations.store(generation).drop();
       } finally {
-        proxy.restore();
-        followed.stop();
         await bus.stop();
-        await workerClient.close();
-        await proxy.close();
+        await close();
         await events.close();
       }
     }, 60_000);
@@ -202,15 +214,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       const dbName = `rebuild_refresh_${Date.now()}`;
       const generations = new Generations(client.db(dbName), redis);
       await rebuildGeneration({ events, generations, graceMs: 0 });
-      const ferretdb = new URL(mongoUrl as string);
-      const proxy = await startTcpProxy({ host: ferretdb.hostname, port: Number(ferretdb.port) });
-      const queryClient = await MongoClient.connect(`mongodb://127.0.0.1:${proxy.port}/`, {
-        serverSelectionTimeoutMS: 300,
-      });
-      // No poll during the test: only the staleness bound makes the query process read the pointer again.
-      const followed = await new Generations(queryClient.db(dbName), redis).follow(60_000, {
-        maxStaleMs: 100,
-      });
+      const { proxy, followed, close } = await followThroughProxy(dbName, redis);
       const tokens = await createTestTokenIssuer();
       const app = buildProjectionsApp({ readModels: followed, verifier: tokens.verifier });
       try {
@@ -231,11 +235,8 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         expect(followed.current().generation).toBe(generation);
         await generations.store(generation).drop();
       } finally {
-        proxy.restore();
-        followed.stop();
         await app.close();
-        await queryClient.close();
-        await proxy.close();
+        await close();
         await events.close();
       }
     }, 60_000);

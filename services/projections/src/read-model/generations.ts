@@ -43,12 +43,14 @@ export class Generations {
    * rebuild drops it after its grace period. When the last read is older than `maxStaleMs` (MongoDB was out of
    * reach for a while, and a rebuild may have switched and dropped meanwhile), `refresh()` before a query reads
    * the pointer again, waiting at most `refreshWaitMs` (250 ms) before answering from the known generation
-   * anyway. Writers go through `forWrite()`, which is fenced:
-   * it hands out a generation only while the pointer was read within `maxStaleMs` (default twice the poll
-   * interval), and otherwise reads the pointer first. When that read fails, so does `forWrite()`, with MongoDB's
-   * own error, which the workers treat as transient: the partition waits rather than applying a message to a
-   * generation that a rebuild may have switched away from and dropped. A rebuild's grace period (5 s) exceeds
-   * this bound, so every write a worker makes to the old generation starts before the rebuild's last catch-up.
+   * anyway.
+   *
+   * Writers go through `forWrite()`, which is fenced: it hands out a generation only while the pointer was read
+   * within `maxStaleMs` (default twice the poll interval), and otherwise reads the pointer first. When that read
+   * fails, so does `forWrite()`, with MongoDB's own error, which the workers treat as transient: the partition
+   * waits rather than applying a message to a generation that a rebuild may have switched away from and
+   * dropped. A rebuild's grace period (5 s) exceeds this bound, so every write a worker makes to the old
+   * generation starts before the rebuild's last catch-up.
    */
   async follow(
     pollMs = 1_000,

@@ -1,15 +1,16 @@
 import { type DomainEvent, isEventType } from '@gram/events';
 import type { EventMessage } from '@gram/messaging';
 import { assertNever } from '@gram/service-kit';
-import type {
-  CollectionName,
-  Doc,
-  DocumentStore,
-  FeedEntry,
-  FeedStore,
-  Filter,
-  MergingFollower,
-  ReadModelStore,
+import {
+  type CollectionName,
+  compareKeys,
+  type Doc,
+  type DocumentStore,
+  type FeedEntry,
+  type FeedStore,
+  type Filter,
+  type MergingFollower,
+  type ReadModelStore,
 } from '../read-model/document-store.js';
 import { followId, likeId, ms } from '../read-model/keys.js';
 
@@ -449,7 +450,7 @@ export class Projector {
       .map((edge) => edge.followeeId as string);
     const entries: FeedEntry[] = [];
     for (const authorId of [userId, ...followees]) entries.push(...(await this.recentFeedEntries(authorId)));
-    entries.sort((a, b) => b.value - a.value || (a.id < b.id ? 1 : -1));
+    entries.sort((a, b) => -compareKeys(a, b));
     if (entries.length > 0) await this.feeds.add([userId], entries.slice(0, this.feedCap));
   }
 

@@ -1,7 +1,13 @@
 import { isVisiblePost } from '../projection/projector.js';
-import type { Doc, FeedEntry, Filter, Position, ReadModelStore } from '../read-model/document-store.js';
+import {
+  compareKeys,
+  type Doc,
+  type FeedEntry,
+  type Filter,
+  type Position,
+  type ReadModelStore,
+} from '../read-model/document-store.js';
 import { followId } from '../read-model/keys.js';
-import { compareKeys } from '../read-model/memory-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CommentView, Page, PostView, ProfileView, ReplyView, UserSummaryView } from './views.js';
 

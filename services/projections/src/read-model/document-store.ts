@@ -34,6 +34,12 @@ export interface Position {
   readonly id: string;
 }
 
+/** Compares two (sort value, id) keys in ascending order. */
+export function compareKeys(a: Position, b: Position): number {
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 /** The fields of every collection the queries filter on, i.e. the indexes each adapter keeps. */
 export const indexedFields: Record<CollectionName, readonly string[]> = {
   users: ['userNameKey'],

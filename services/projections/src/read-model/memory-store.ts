@@ -2,6 +2,7 @@ import {
   type CheckpointStore,
   type CollectionName,
   collections,
+  compareKeys,
   type Doc,
   type DocumentStore,
   type FeedEntry,
@@ -14,12 +15,6 @@ import {
   type Sort,
 } from './document-store.js';
 import { likeId } from './keys.js';
-
-/** Compares two (sort value, id) keys in ascending order. */
-export function compareKeys(a: Position, b: Position): number {
-  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
 
 /** The first index in `keys` (ascending) whose key is not below `key`. */
 function lowerBound(keys: readonly Position[], key: Position): number {
@@ -421,12 +416,6 @@ export class LikedPostsFromEdges implements LikedPosts {
   }
 }
 
-/** Feed entries in ascending (score, post id) order, without allocating keys: this runs a million times a rebuild. */
-function ascending(a: FeedEntry, b: FeedEntry): number {
-  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /** The first index in `feed` (ascending) whose entry is not below `key`. */
 function feedBound(feed: readonly FeedEntry[], key: Position, low = 0): number {
   let high = feed.length;
@@ -662,14 +651,14 @@ function distinctAscending(entries: readonly FeedEntry[]): readonly FeedEntry[] 
   let ascendingRun = true;
   let descendingRun = true;
   for (let i = 1; i < entries.length && (ascendingRun || descendingRun); i++) {
-    const order = ascending(entries[i - 1] as FeedEntry, entries[i] as FeedEntry);
+    const order = compareKeys(entries[i - 1] as FeedEntry, entries[i] as FeedEntry);
     if (order >= 0) ascendingRun = false;
     if (order <= 0) descendingRun = false;
   }
   if (ascendingRun) return entries;
   if (descendingRun) return [...entries].reverse();
-  const sorted = [...entries].sort(ascending);
-  return sorted.filter((entry, i) => i === 0 || ascending(sorted[i - 1] as FeedEntry, entry) !== 0);
+  const sorted = [...entries].sort(compareKeys);
+  return sorted.filter((entry, i) => i === 0 || compareKeys(sorted[i - 1] as FeedEntry, entry) !== 0);
 }
 
 /**
@@ -710,7 +699,7 @@ function insertAll(into: MemoryFeed, entries: readonly FeedEntry[], cap: number)
     // The feed's entry at i against the incoming b: on values, and on ids (which need the entry) only for a tie.
     const aValue = i >= 0 ? (values[i] as number) : Number.NEGATIVE_INFINITY;
     const order =
-      aValue !== bValue ? (aValue < bValue ? -1 : 1) : i < 0 ? -1 : ascending(feed[i] as FeedEntry, b);
+      aValue !== bValue ? (aValue < bValue ? -1 : 1) : i < 0 ? -1 : compareKeys(feed[i] as FeedEntry, b);
     if (order >= 0) {
       values[k] = aValue;
       feed[k--] = feed[i--] as FeedEntry;

@@ -178,5 +178,6 @@ export interface Problem {
   title: string;
   status: number;
   detail?: string;
+  code: string;
   errors?: { field: string; message: string }[];
 }

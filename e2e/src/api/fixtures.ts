@@ -86,7 +86,12 @@ export function expectStatus(res: ApiResponse<unknown>, status: number): void {
 export function expectProblem(res: ApiResponse<Problem>, status: number, field?: string): void {
   expectStatus(res, status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    title: expect.any(String),
+    type: expect.any(String),
+    code: expect.stringMatching(/^[a-z]+(-[a-z]+)*$/),
+  });
   expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
   if (field !== undefined) {
     expect(res.body.errors?.map((error) => error.field)).toContain(field);

@@ -7,6 +7,9 @@ export const ProblemDetails = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),
+    code: Type.String({
+      description: 'a stable kebab-case name of the rule that refused the request: clients branch on it',
+    }),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   },
@@ -27,32 +30,62 @@ const titles: Record<number, string> = {
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
 
+/**
+ * The code of a problem that names no rule of its own: what its status says. A refusal with a rule
+ * more precise than its status (`taken`, `rate-limited` for one limit among several) passes its own.
+ */
+const codes: Record<number, string> = {
+  400: 'validation',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'content-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  429: 'rate-limited',
+  431: 'headers-too-large',
+  500: 'internal',
+  502: 'bad-gateway',
+  503: 'unavailable',
+  504: 'upstream-timeout',
+};
+
 /** An error that knows its HTTP answer. Thrown at the edge only; domain code returns DomainError. */
 export class HttpProblem extends Error {
   override readonly name = 'HttpProblem';
   readonly title: string;
+  readonly code: string;
   constructor(
     readonly status: number,
     readonly detail: string,
     readonly options: {
       type?: string;
       title?: string;
+      /** the rule that refused, kebab-case; the status's own code (`codes` above) without it */
+      code?: string;
       errors?: FieldError[];
       headers?: Record<string, string>;
     } = {},
   ) {
     super(detail);
     this.title = options.title ?? titles[status] ?? 'Error';
+    this.code = options.code ?? codes[status] ?? 'error';
   }
 
   toJSON(): ProblemDetails {
@@ -61,6 +94,7 @@ export class HttpProblem extends Error {
       title: this.title,
       status: this.status,
       detail: this.detail,
+      code: this.code,
       ...(this.options.errors ? { errors: this.options.errors } : {}),
     };
   }

@@ -11,7 +11,7 @@ import {
 import { createPost, eventually, expectStatus, ids, signUp, type User } from './api/fixtures.js';
 import { type DistributedSystem, startDistributed } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
-import { apiSuite, writesPerUserPerMinute } from './suite/index.js';
+import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
 
 // injectServer throws in CI when a server is missing: there the suite fails rather than skips.
 const kafkaBrokers = injectServer('kafkaBrokers');
@@ -52,6 +52,7 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
       system = await startDistributed({
         runDir,
         gatewayEnv: { WRITES_PER_USER_PER_MINUTE: String(writesPerUserPerMinute) },
+        identityEnv: accessLimitsEnv,
         servers: {
           kafkaBrokers: kafkaBrokers as string[],
           mongoUrl: mongoUrl as string,

@@ -11,7 +11,7 @@ import {
 import { createPost, expectStatus, ids, logIn, signUp } from './api/fixtures.js';
 import { type EmbeddedSystem, startEmbedded } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
-import { apiSuite, writesPerUserPerMinute } from './suite/index.js';
+import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
 
 describe('embedded mode: the whole system in one process, over HTTP', () => {
   const runDir = createRunDir('embedded');
@@ -21,7 +21,7 @@ describe('embedded mode: the whole system in one process, over HTTP', () => {
     system = await startEmbedded({
       dataDir: join(runDir, 'data'),
       logFile: join(runDir, 'logs', 'embedded.log'),
-      env: { WRITES_PER_USER_PER_MINUTE: String(writesPerUserPerMinute) },
+      env: { WRITES_PER_USER_PER_MINUTE: String(writesPerUserPerMinute), ...accessLimitsEnv },
     });
   });
   afterAll(async (suite) => {

@@ -33,7 +33,9 @@ beforeAll(async () => {
       env: {
         WRITES_PER_USER_PER_MINUTE: '1000000',
         LOGIN_FAILURES_PER_LOGIN: '1000000',
+        LOGIN_FAILURES_PER_ACCOUNT: '1000000',
         LOGIN_FAILURES_PER_IP: '1000000',
+        SIGNUPS_PER_IP: '1000000',
       },
     }),
   ]);

@@ -40,6 +40,8 @@ export interface StartDistributedOptions {
   persistSigningKey?: boolean;
   /** more environment for the gateway, e.g. its rate limits (see services/gateway/src/main.ts) */
   gatewayEnv?: Record<string, string>;
+  /** more environment for identity, e.g. its login and signup limits (see services/identity/src/main.ts) */
+  identityEnv?: Record<string, string>;
 }
 
 export const distributedServiceNames = [
@@ -109,6 +111,9 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       PORT: String(ports.identity),
       IDENTITY_SIGNING_KEY: signingJwk,
       IDENTITY_SIGNING_KID: signingKid,
+      // Login and signup counters shared by identity's replicas.
+      REDIS_URL: servers.redisUrl,
+      ...options.identityEnv,
     },
     content: { ...common, PORT: String(ports.content), JWKS_URL: jwksUrl },
     'social-graph': { ...common, PORT: String(ports['social-graph']), JWKS_URL: jwksUrl },

@@ -166,6 +166,28 @@ export function identitySuite(system: SystemRef): void {
       expect(other.accessToken).toBeTruthy();
     });
 
+    it('lets at most the limit of 40 parallel guesses at one account be checked, the right password among them; the rest answer 429', async () => {
+      const client = api();
+      const user = await signUp(client);
+      // The right password is one of the 40: it may be among those checked, and then it logs in.
+      const answers = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          client.post('/api/v1/auth/login', {
+            json: {
+              login: i % 2 === 0 ? user.userName : user.email,
+              password: i === 20 ? password : `guess ${i}`,
+            },
+          }),
+        ),
+      );
+      const checked = answers.filter((res) => res.status === 401 || res.status === 200);
+      const refused = answers.filter((res) => res.status === 429);
+      expect(checked.length).toBeLessThanOrEqual(5);
+      expect(checked.length + refused.length).toBe(40);
+      for (const res of refused) expectProblem(res, 429);
+      expect(refused[0]?.body.code).toBe('rate-limited');
+    });
+
     it('rotates refresh tokens; reusing a spent one answers 401 and revokes the whole session', async () => {
       const client = api();
       const user = await signUp(client);

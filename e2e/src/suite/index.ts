@@ -7,7 +7,7 @@ import { operationsSuite } from './operations.js';
 import { socialGraphSuite } from './social-graph.js';
 import type { SystemRef } from './system.js';
 
-export { type SystemRef, type SystemUnderTest, writesPerUserPerMinute } from './system.js';
+export { accessLimitsEnv, type SystemRef, type SystemUnderTest, writesPerUserPerMinute } from './system.js';
 
 /**
  * The whole public API (every row of API.md and every status it lists) over real HTTP through the

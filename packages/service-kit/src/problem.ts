@@ -112,3 +112,23 @@ export function problemBody(status: number, detail: string, errors?: FieldError[
 export function problems(...statuses: number[]): Record<number, typeof ProblemDetails> {
   return Object.fromEntries(statuses.map((s) => [s, ProblemDetails]));
 }
+
+// ProblemDetails without its $id: a second schema with that $id would clash with the shared one.
+const { $id: _problemId, ...problemShape } = ProblemDetails;
+
+/** A route's 429 answer, for its schema: a problem with the `Retry-After` header. */
+export const TooManyRequests = {
+  ...problemShape,
+  description: 'too many requests: wait `Retry-After` seconds',
+  headers: {
+    'retry-after': Type.Integer({ minimum: 1, description: 'seconds to wait before trying again' }),
+  },
+};
+
+/** A refusal by a rate limit: 429, `rate-limited`, and how many whole seconds to wait. */
+export function tooManyRequests(retryAfterSeconds: number, detail: string): HttpProblem {
+  return new HttpProblem(429, detail, {
+    code: 'rate-limited',
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+}

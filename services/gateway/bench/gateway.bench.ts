@@ -199,10 +199,12 @@ async function main() {
       keys,
       projections,
       media: { storage: diskMediaStorage(join(dir, 'media')), publicUrl: 'http://localhost:8080' },
-      rateLimits: {
-        loginFailuresPerLogin: unlimited,
-        loginFailuresPerIp: unlimited,
-        writesPerUserPerMinute: unlimited,
+      rateLimits: { writesPerUserPerMinute: unlimited },
+      accessLimits: {
+        loginFailuresPerAccountAndAddress: unlimited,
+        loginFailuresPerAccount: unlimited,
+        loginFailuresPerAddress: unlimited,
+        signupsPerAddress: unlimited,
       },
     });
     const queryApi = buildProjectionsApp({

@@ -1,6 +1,13 @@
 import { contentRoutes } from '@gram/content';
 import type { EventStore } from '@gram/event-store';
-import { createIdentityContext, identityRoutes, type KeyStore } from '@gram/identity';
+import {
+  type AccessLimitSettings,
+  AccessLimits,
+  createIdentityContext,
+  defaultAccessLimits,
+  identityRoutes,
+  type KeyStore,
+} from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
 import {
   type EmbeddedProjections,
@@ -32,8 +39,10 @@ export interface EmbeddedAppOptions {
   /** the proxies in front of the gateway (TRUST_PROXY, see trust-proxy.ts) */
   trustProxy?: ServiceAppOptions['trustProxy'];
   settings?: { defaultProfilePic?: string };
-  /** counted in this process's memory; the defaults of rate-limits.ts unless given */
+  /** writes per user, counted in this process's memory; the defaults of rate-limits.ts unless given */
   rateLimits?: Partial<RateLimitSettings>;
+  /** identity's login and signup limits, counted in this process's memory; identity's defaults unless given */
+  accessLimits?: Partial<AccessLimitSettings>;
   /** where the gateway's, the in-process relay's and the projections' metrics are recorded; a fresh one without it */
   registry?: Registry;
   /**
@@ -56,6 +65,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     keys: options.keys,
     // The only process on this store: live accounts and sessions are remembered, not re-read per request.
     soleWriter: true,
+    limits: AccessLimits.inMemory({ ...defaultAccessLimits, ...options.accessLimits }),
     settings: options.settings?.defaultProfilePic
       ? { defaultProfilePic: options.settings.defaultProfilePic }
       : {},

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
-import { KeyStore } from '@gram/identity';
+import { accessLimitsFromEnv, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { rateLimitsFromEnv } from './edge/rate-limits.js';
@@ -9,8 +9,9 @@ import { buildEmbeddedApp } from './embedded-app.js';
 
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
 // SQLite event store and identity's signing key). Nothing else to install or start.
-// PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the rate limits as in main.ts
-// (LOGIN_FAILURES_PER_LOGIN, LOGIN_FAILURES_PER_IP, WRITES_PER_USER_PER_MINUTE), counted in memory.
+// PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the limits, counted in memory: the
+// gateway's WRITES_PER_USER_PER_MINUTE (main.ts) and identity's LOGIN_FAILURES_PER_LOGIN,
+// LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and SIGNUPS_PER_IP (services/identity/src/main.ts).
 // A relative DATA_DIR is taken from where `npm start` was run (INIT_CWD), not from this package's directory.
 const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR || 'data');
 const port = Number(process.env.PORT ?? 8080);
@@ -23,6 +24,7 @@ const app = await buildEmbeddedApp({
   keys,
   registry,
   rateLimits: rateLimitsFromEnv(process.env),
+  accessLimits: accessLimitsFromEnv(process.env),
   media: {
     storage: diskMediaStorage(join(dataDir, 'media')),
     publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,

@@ -7,13 +7,12 @@
 //   SOCIAL_GRAPH_URL              default http://127.0.0.1:4003
 //   PROJECTIONS_URL               default http://127.0.0.1:4004 (every read; its /metrics joins the gateway's)
 //   MEDIA_URL                     default http://127.0.0.1:4005
-//   REDIS_URL                     rate-limit counters shared by every gateway replica, e.g. redis://127.0.0.1:6379;
+//   REDIS_URL                     the write counters shared by every gateway replica, e.g. redis://127.0.0.1:6379;
 //                                 without it they are counted in this process's memory (one replica only)
 //   RELAY_METRICS_URL             optional, the relay's metrics port, e.g. http://127.0.0.1:9465: its /metrics
 //                                 joins the gateway's, its /health is checked by /ready
-//   LOGIN_FAILURES_PER_LOGIN      failed logins per login per 15 minutes before 429 (default 5)
-//   LOGIN_FAILURES_PER_IP         failed logins per IP address per hour before 429 (default 50)
-//   WRITES_PER_USER_PER_MINUTE    writes per authenticated user per minute before 429 (default 300)
+//   WRITES_PER_USER_PER_MINUTE    writes per authenticated user per minute before 429 (default 300); logins and
+//                                 signups are limited by identity (services/identity/src/main.ts)
 //   UPSTREAM_TIMEOUT_MS           how long a service may take to answer before 504 (default 30000)
 //   LOG_LEVEL                     pino level (default info)
 import { closeOnSignals } from '@gram/service-kit';

@@ -2,6 +2,7 @@ import type { EventStore } from '@gram/event-store';
 import { AccountDirectory } from '@gram/service-kit';
 import { AccessTokenIssuer, defaultAccessTokenTtlSeconds } from './keys/access-tokens.js';
 import type { KeyStore } from './keys/key-store.js';
+import { AccessLimits } from './limits/access-limits.js';
 import { PasswordHasher } from './passwords/password-hasher.js';
 import { UniqueValues } from './reservations/unique-values.js';
 import { defaultRefreshTokenTtlSeconds } from './sessions/refresh-token.js';
@@ -25,6 +26,8 @@ export interface IdentityDeps {
   store: EventStore;
   keys: KeyStore;
   passwords?: PasswordHasher;
+  /** the counters of login and signup attempts; in this process's memory, at their default limits, without it */
+  limits?: AccessLimits;
   /** the time every command is decided at */
   clock?: () => Date;
   settings?: Partial<IdentitySettings>;
@@ -41,6 +44,7 @@ export interface IdentityContext {
   store: EventStore;
   keys: KeyStore;
   passwords: PasswordHasher;
+  limits: AccessLimits;
   accessTokens: AccessTokenIssuer;
   accounts: AccountDirectory;
   uniqueValues: UniqueValues;
@@ -61,6 +65,7 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     store,
     keys: deps.keys,
     passwords: deps.passwords ?? new PasswordHasher(),
+    limits: deps.limits ?? AccessLimits.inMemory(),
     accessTokens: new AccessTokenIssuer(deps.keys, settings.accessTokenTtlSeconds),
     accounts,
     uniqueValues: new UniqueValues(store, accounts),

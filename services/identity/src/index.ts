@@ -8,5 +8,11 @@ export {
 } from './context.js';
 export { AccessTokenIssuer } from './keys/access-tokens.js';
 export { KeyStore, type PublicSigningJwk } from './keys/key-store.js';
-export { PasswordHasher, type ScryptParameters } from './passwords/password-hasher.js';
+export {
+  type AccessLimitSettings,
+  AccessLimits,
+  accessLimitsFromEnv,
+  defaultAccessLimits,
+} from './limits/access-limits.js';
+export { type HashingCapacity, PasswordHasher, type ScryptParameters } from './passwords/password-hasher.js';
 export { RevocationCheck } from './sessions/revocation.js';

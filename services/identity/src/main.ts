@@ -1,26 +1,49 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
+import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
 import { KeyStore } from './keys/key-store.js';
+import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 
 // Standalone identity: DATA_DIR / EVENT_STORE_URL choose the event store; IDENTITY_SIGNING_KEY and
 // IDENTITY_SIGNING_KID give the signing key (distributed mode), otherwise it is kept in DATA_DIR.
+//   REDIS_URL                   the login and signup counters, shared by every identity replica; without it
+//                               they are counted in this process's memory (one replica only)
+//   LOGIN_FAILURES_PER_LOGIN    failed logins of one account from one client address per 15 minutes (default 5)
+//   LOGIN_FAILURES_PER_ACCOUNT  failed logins of one account from all addresses per 15 minutes, after which it
+//                               opens only to addresses it logged in from in 14 days (default 20)
+//   LOGIN_FAILURES_PER_IP       failed logins from one client address per hour (default 50)
+//   SIGNUPS_PER_IP              signups from one client address per hour (default 20)
 const dataDir = process.env.DATA_DIR || './data';
 const store = openEventStoreFromEnv(process.env);
 const keys = await KeyStore.forEnvironment(dataDir);
+// Commands fail at once while Redis is unreachable (no offline queue): the counters then count in
+// memory for the while, and no login waits on Redis.
+const redis = process.env.REDIS_URL
+  ? new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
+  : undefined;
+const settings = accessLimitsFromEnv(process.env);
 const app = await buildIdentityApp({
   store,
   keys,
+  limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
   logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
 });
 app.log.info(
-  { eventStore: eventStoreLocation(process.env).kind, kid: keys.signingKey.kid },
+  {
+    eventStore: eventStoreLocation(process.env).kind,
+    kid: keys.signingKey.kid,
+    accessLimits: redis ? 'redis' : 'memory',
+  },
   'identity starting',
 );
+
+redis?.on('error', (error) => app.log.warn({ err: error }, 'redis: login limits count in memory meanwhile'));
 
 const shutdown = async () => {
   await app.close();
   await store.close();
+  redis?.disconnect();
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

@@ -1,11 +1,10 @@
 import swaggerUi from '@fastify/swagger-ui';
-import { HttpProblem, ProblemDetails, problemBody } from '@gram/service-kit';
-import { Type } from '@sinclair/typebox';
+import { ProblemDetails, problemBody, TooManyRequests, tooManyRequests } from '@gram/service-kit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import { recordHttpMetrics } from './http-metrics.js';
-import { normalizedLogin, type RateLimits, type RetryAfterSeconds } from './rate-limits.js';
+import type { RateLimits } from './rate-limits.js';
 import { answerFromReadSide, type ReadSide, readAfterWriteRoutes } from './read-after-write.js';
 import { checkDependencies, type DependencyChecks } from './readiness.js';
 
@@ -21,17 +20,7 @@ export interface GatewayEdgeOptions {
   moreMetrics?: () => Promise<string>;
 }
 
-export const loginPath = '/api/v1/auth/login';
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-const RetryAfter = Type.Integer({ minimum: 1, description: 'seconds to wait before trying again' });
-// ProblemDetails without its $id: a second schema with that $id would clash with the shared one.
-const { $id: _problemId, ...problemShape } = ProblemDetails;
-const TooManyRequests = {
-  ...problemShape,
-  description: 'too many requests: wait `Retry-After` seconds',
-  headers: { 'retry-after': RetryAfter },
-};
 
 /**
  * What stands in front of the API in both modes, whatever serves the routes behind it (route plugins
@@ -39,8 +28,9 @@ const TooManyRequests = {
  * - request rate and latency in Prometheus form at `/metrics`, with whatever else the registry holds;
  * - `/ready` (every dependency reachable: 503 problem naming those that are not), `/openapi.json`
  *   (the route schemas of every service) and Swagger UI at `/docs`;
- * - rate limits: failed logins per login and per IP address, writes per authenticated user, both
- *   answered 429 with `Retry-After`, and documented on the routes they apply to;
+ * - the rate limit of writes per authenticated user, answered 429 with `Retry-After` and documented
+ *   on the routes it applies to (failed logins and signups are limited by identity, which knows which
+ *   account a login names);
  * - read-after-write for the edits whose command side cannot count (read-after-write.ts).
  *
  * It works on routes as they are added (an onRoute hook), so it must be registered before them; routes
@@ -51,21 +41,6 @@ export const gatewayEdge = fp<GatewayEdgeOptions>(
     const { rateLimits } = options;
     recordHttpMetrics(app, options.registry);
 
-    const loginLockout = async (request: FastifyRequest) => {
-      const wait = await rateLimits.loginLockout(normalizedLogin(request.body), request.ip);
-      if (wait !== undefined) throw tooManyRequests(wait, 'too many failed logins: try again later');
-    };
-    // Only answers count: a 401 is one more failure, a 200 clears the login's failures.
-    const countLoginOutcome = async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-      const login = normalizedLogin(request.body);
-      try {
-        if (reply.statusCode === 401) await rateLimits.loginFailed(login, request.ip);
-        else if (reply.statusCode === 200) await rateLimits.loginSucceeded(login);
-      } catch (error) {
-        request.log.error({ err: error }, 'login rate limit: the outcome could not be counted');
-      }
-      return payload;
-    };
     const limitWrites = async (request: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
       const userId = request.auth?.userId;
       if (userId !== undefined) {
@@ -81,16 +56,11 @@ export const gatewayEdge = fp<GatewayEdgeOptions>(
         throw new Error(`${route.url} is internal: it must never be served on the public port`);
       }
       const methods = [route.method].flat();
-      const isLogin = route.url === loginPath && methods.includes('POST');
       const isLimitedWrite =
         route.url.startsWith('/api/v1/') &&
         !route.url.startsWith('/api/v1/auth/') &&
         methods.some((method) => writeMethods.has(method));
-      documentEdgeAnswers(route, isLogin || isLimitedWrite);
-      if (isLogin) {
-        route.preHandler = [...hooks(route.preHandler), loginLockout];
-        route.onSend = [...hooks(route.onSend), countLoginOutcome];
-      }
+      documentEdgeAnswers(route, isLimitedWrite);
       // preParsing: after the token check (onRequest) told who writes, before a body is read.
       if (isLimitedWrite) route.preParsing = [...hooks(route.preParsing), limitWrites];
       if (methods.some((method) => readAfterWriteRoutes.has(`${method} ${route.url}`))) {
@@ -119,10 +89,6 @@ export const gatewayEdge = fp<GatewayEdgeOptions>(
   },
   { name: 'gateway-edge' },
 );
-
-function tooManyRequests(wait: RetryAfterSeconds, detail: string): HttpProblem {
-  return new HttpProblem(429, detail, { headers: { 'retry-after': String(wait) } });
-}
 
 /**
  * The answers the edge itself may give, added to the route's documented responses (a copy: route

@@ -1,3 +1,4 @@
+import type { AccessLimitSettings } from '@gram/identity';
 import type { ServiceApp } from '@gram/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { embeddedGateway, newUser } from '../../test/embedded-gateway.js';
@@ -9,9 +10,13 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function gateway(rateLimits: Partial<RateLimitSettings>, trustProxy?: string) {
+async function gateway(
+  limits: Partial<RateLimitSettings> & Partial<AccessLimitSettings>,
+  trustProxy?: string,
+) {
   const built = await embeddedGateway({
-    rateLimits,
+    rateLimits: limits,
+    accessLimits: limits,
     ...(trustProxy ? { trustProxy: trustProxyFromEnv(trustProxy) } : {}),
   });
   closers.push(built.close);
@@ -32,76 +37,11 @@ const login = (
     ...(forwardedFor ? { headers: { 'x-forwarded-for': forwardedFor } } : {}),
   });
 
-describe('login failures (counted in memory in the embedded mode)', () => {
-  it('answers 429 with Retry-After once a login has used up its failures, even to the right password', async () => {
-    const app = await gateway({ loginFailuresPerLogin: 3 });
-    const user = await newUser(app);
-    for (let i = 0; i < 3; i++) {
-      expect((await login(app, { login: user.userName, password: 'wrong password' })).statusCode).toBe(401);
-    }
-    // The right password would log in if the request reached identity: it must not.
-    const locked = await login(app, {
-      login: `  ${user.userName.toUpperCase()} `,
-      password: 'correct horse battery',
-    });
-    expect(locked.statusCode).toBe(429);
-    expect(locked.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
-    expect(Number(locked.headers['retry-after'])).toBeLessThanOrEqual(15 * 60);
-    expect(locked.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
-  });
-
-  it('starts a login afresh after a successful login', async () => {
-    const app = await gateway({ loginFailuresPerLogin: 3 });
-    const user = await newUser(app);
-    for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 2; i++) {
-        expect((await login(app, { login: user.userName, password: 'wrong password' })).statusCode).toBe(401);
-      }
-      expect((await login(app, { login: user.userName, password: 'correct horse battery' })).statusCode).toBe(
-        200,
-      );
-    }
-  });
-
-  it('counts only 401 answers: invalid bodies and successes use up nothing', async () => {
-    const app = await gateway({ loginFailuresPerLogin: 2, loginFailuresPerIp: 2 });
-    const user = await newUser(app);
-    for (let i = 0; i < 5; i++) {
-      expect((await login(app, { login: user.userName, password: '' })).statusCode).toBe(400);
-      expect((await login(app, { login: user.userName, password: 'correct horse battery' })).statusCode).toBe(
-        200,
-      );
-    }
-  });
-
-  it('locks out an IP address that fails on many logins, and only that address', async () => {
-    const app = await gateway({ loginFailuresPerLogin: 100, loginFailuresPerIp: 3 });
-    const user = await newUser(app);
-    for (let i = 0; i < 3; i++) {
-      expect(
-        (await login(app, { login: `nobody_${i}`, password: 'wrong password' }, '10.0.0.7')).statusCode,
-      ).toBe(401);
-    }
-    const fromThere = await login(
-      app,
-      { login: user.userName, password: 'correct horse battery' },
-      '10.0.0.7',
-    );
-    expect(fromThere.statusCode).toBe(429);
-    expect(Number(fromThere.headers['retry-after'])).toBeGreaterThan(15 * 60);
-    const fromElsewhere = await login(
-      app,
-      { login: user.userName, password: 'correct horse battery' },
-      '10.0.0.8',
-    );
-    expect(fromElsewhere.statusCode).toBe(200);
-  });
-});
-
+// Identity counts failed logins per client address (services/identity/src/limits); in the embedded mode
+// it is mounted behind the gateway's edge, which tells it the client's address.
 describe('the client address behind proxies (TRUST_PROXY)', () => {
   it('counts failures per client named by a trusted proxy, so one client cannot lock out the others', async () => {
-    const app = await gateway({ loginFailuresPerLogin: 100, loginFailuresPerIp: 3 }, '10.0.0.1');
+    const app = await gateway({ loginFailuresPerAddress: 3 }, '10.0.0.1');
     const user = await newUser(app);
     const right = { login: user.userName, password: 'correct horse battery' };
     for (let i = 0; i < 3; i++) {
@@ -113,7 +53,7 @@ describe('the client address behind proxies (TRUST_PROXY)', () => {
   });
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy: a client cannot pick its address', async () => {
-    const app = await gateway({ loginFailuresPerLogin: 100, loginFailuresPerIp: 3 });
+    const app = await gateway({ loginFailuresPerAddress: 3 });
     const user = await newUser(app);
     for (let i = 0; i < 3; i++) {
       const res = await login(

@@ -3,7 +3,6 @@ import replyFrom from '@fastify/reply-from';
 import { HttpProblem, problemBody, type ServiceApp } from '@gram/service-kit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { loginPath } from '../edge/edge.js';
 import type { ServiceName, ServiceRoute } from '../routing/service-routes.js';
 import type { Upstreams } from './upstreams.js';
 
@@ -46,7 +45,7 @@ const unreachable = new Set([
  * service does that, and answers the errors API.md lists.
  *
  * Bodies are streamed to the service as they arrive, never parsed or buffered here (a photo upload is
- * up to 10 MB), except the login's, whose `login` the rate limit needs. Request headers go through as
+ * up to 10 MB). Request headers go through as
  * sent (`x-consistency-token` among them), with this request's `x-request-id`. A service that cannot be
  * reached answers 503, one that does not answer in time 504, one that fails otherwise 502.
  */
@@ -55,8 +54,6 @@ export async function forwardRoutes(app: ServiceApp, options: ForwardingOptions)
     undici: options.dispatcher,
     disableRequestLogging: true,
   });
-  const isLogin = (route: ServiceRoute) => route.method === 'POST' && route.url === loginPath;
-
   await app.register(async (streamed) => {
     streamed.removeAllContentTypeParsers();
     streamed.addContentTypeParser('*', (_request, payload, done) => done(null, detachable(payload)));
@@ -65,11 +62,7 @@ export async function forwardRoutes(app: ServiceApp, options: ForwardingOptions)
     streamed.addHook('onSend', async (_request, reply) => {
       reply.removeHeader('connection');
     });
-    for (const route of options.routes.filter((r) => !isLogin(r))) streamed.route(forwarded(route, options));
-  });
-  // The login's body is parsed (JSON, the app's body limit) and sent on re-encoded.
-  await app.register(async (parsed) => {
-    for (const route of options.routes.filter(isLogin)) parsed.route(forwarded(route, options));
+    for (const route of options.routes) streamed.route(forwarded(route, options));
   });
 }
 

@@ -1,3 +1,4 @@
+import { HttpProblem } from '@gram/service-kit';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from './password-hasher.js';
 
@@ -33,5 +34,30 @@ describe('password hashing', () => {
 
   it('answers false against the dummy hash', async () => {
     expect(await hasher.verifyAgainstDummy('anything at all')).toBe(false);
+  });
+
+  it('runs at most its concurrency at once and refuses, with 503 busy and Retry-After, what would wait past its queue', async () => {
+    const bounded = new PasswordHasher({ N: 2 ** 10, r: 8, p: 1 }, { concurrency: 2, waiting: 3 });
+    const encoded = await hasher.hash('queued');
+    const running: number[] = [];
+    const burst = Array.from({ length: 12 }, () =>
+      bounded.verify('queued', encoded).finally(() => running.push(bounded.load.running)),
+    );
+    const outcomes = await Promise.allSettled(burst);
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    expect(outcomes.filter((o) => o.status === 'fulfilled' && o.value === true)).toHaveLength(5);
+    expect(refused).toHaveLength(7);
+    for (const problem of refused) {
+      expect(problem).toBeInstanceOf(HttpProblem);
+      expect(problem).toMatchObject({
+        status: 503,
+        code: 'busy',
+        options: { headers: { 'retry-after': '1' } },
+      });
+    }
+    expect(Math.max(...running)).toBeLessThanOrEqual(2);
+    // Refusals free nothing they never held; once the burst is through there is room again.
+    expect(bounded.load).toEqual({ running: 0, waiting: 0 });
+    expect(await bounded.verify('queued', encoded)).toBe(true);
   });
 });

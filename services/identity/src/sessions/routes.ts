@@ -9,13 +9,15 @@ import {
   noReadModelEffect,
   problems,
   sendWriteHeadersWithToken,
+  TooManyRequests,
+  tooManyRequests,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
 import { trimFields, UserSummary } from '../fields.js';
 import { invalidCredentials, invalidRefreshToken, toHttpProblem } from '../http-errors.js';
 import { toUserSummary } from '../users/views.js';
-import { authenticate } from './login.js';
+import { logIn } from './login.js';
 import { hashRefreshToken, newRefreshToken, sessionIdOf } from './refresh-token.js';
 import { sessionDecider } from './session.js';
 
@@ -52,12 +54,20 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
         tags: ['identity'],
         summary: 'Log in with a userName, email or phoneNo and a password',
         body: LoginBody,
-        response: { 200: Type.Object({ ...tokenFields, user: UserSummary }), ...problems(400, 401) },
+        response: {
+          200: Type.Object({ ...tokenFields, user: UserSummary }),
+          ...problems(400, 401, 503),
+          429: TooManyRequests,
+        },
       },
     },
     async (request, reply) => {
-      const profile = await authenticate(context, request.body.login, request.body.password);
-      if (!profile) throw invalidCredentials();
+      const attempt = await logIn(context, request.body.login, request.body.password, request.ip);
+      if (attempt.outcome === 'limited') {
+        throw tooManyRequests(attempt.retryAfter, 'too many failed logins: try again later');
+      }
+      if (attempt.outcome === 'refused') throw invalidCredentials();
+      const { profile } = attempt;
       const now = context.clock();
       const sessionId = newId();
       const refreshToken = newRefreshToken(sessionId);

@@ -7,6 +7,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { buildIdentityApp } from '../app.js';
 import type { IdentitySettings } from '../context.js';
 import { KeyStore } from '../keys/key-store.js';
+import { AccessLimits, defaultAccessLimits } from '../limits/access-limits.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
 
 export interface SignupBody {
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   clock?: () => Date;
   passwords?: PasswordHasher;
   settings?: Partial<IdentitySettings>;
+  /** the default limits, but signups unlimited (tests sign many accounts up from one address), unless given */
+  limits?: AccessLimits;
 }
 
 /**
@@ -63,6 +66,9 @@ export class IdentityHarness {
       keys,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.passwords ? { passwords: options.passwords } : {}),
+      limits:
+        options.limits ??
+        AccessLimits.inMemory({ ...defaultAccessLimits, signupsPerAddress: Number.MAX_SAFE_INTEGER }),
       ...(options.settings ? { settings: options.settings } : {}),
     });
     await app.ready();
@@ -76,8 +82,20 @@ export class IdentityHarness {
     if (this.ownsDir && !options.keepData) await rm(this.dataDir, { recursive: true, force: true });
   }
 
-  post(url: string, payload: object, accessToken?: string): Promise<LightMyRequestResponse> {
-    return this.app.inject({ method: 'POST', url, payload, headers: auth(accessToken) });
+  /** From `remoteAddress` when given, from 127.0.0.1 otherwise. */
+  post(
+    url: string,
+    payload: object,
+    accessToken?: string,
+    remoteAddress?: string,
+  ): Promise<LightMyRequestResponse> {
+    return this.app.inject({
+      method: 'POST',
+      url,
+      payload,
+      headers: auth(accessToken),
+      ...(remoteAddress ? { remoteAddress } : {}),
+    });
   }
 
   patchMe(payload: object, accessToken?: string): Promise<LightMyRequestResponse> {
@@ -93,12 +111,12 @@ export class IdentityHarness {
     return this.app.inject({ method: 'DELETE', url: '/api/v1/users/me', headers: auth(accessToken) });
   }
 
-  signup(body: object): Promise<LightMyRequestResponse> {
-    return this.post('/api/v1/auth/signup', body);
+  signup(body: object, remoteAddress?: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/auth/signup', body, undefined, remoteAddress);
   }
 
-  login(login: string, password: string): Promise<LightMyRequestResponse> {
-    return this.post('/api/v1/auth/login', { login, password });
+  login(login: string, password: string, remoteAddress?: string): Promise<LightMyRequestResponse> {
+    return this.post('/api/v1/auth/login', { login, password }, undefined, remoteAddress);
   }
 
   refresh(refreshToken: string): Promise<LightMyRequestResponse> {

@@ -8,6 +8,8 @@ import {
   problems,
   sendWriteHeaders,
   sendWriteHeadersWithToken,
+  TooManyRequests,
+  tooManyRequests,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
@@ -51,10 +53,18 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
         tags: ['identity'],
         summary: 'Create an account',
         body: SignupBody,
-        response: { 201: Type.Object({ user: UserSummary }), ...problems(400, 409) },
+        response: {
+          201: Type.Object({ user: UserSummary }),
+          ...problems(400, 409, 503),
+          429: TooManyRequests,
+        },
       },
     },
     async (request, reply) => {
+      // Counted before the password is hashed: the hash is what a burst of signups would cost.
+      const wait = await context.limits.admitSignup(request.ip);
+      if (wait !== undefined)
+        throw tooManyRequests(wait, 'too many signups from this address: try again later');
       const outcome = await signUp(context, request.body, request.log);
       switch (outcome.outcome) {
         case 'registered': {

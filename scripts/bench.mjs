@@ -7,6 +7,10 @@ const benches = {
     dir: 'packages/event-store',
     what: 'SQLite event store: appends/s (1 and 16 writers, batches), read-all events/s',
   },
+  identity: {
+    dir: 'services/identity',
+    what: 'identity: latency of a login behind 50 parallel signups, with and without the hashing queue',
+  },
   content: { dir: 'services/content', what: 'content service: like-a-post and create-a-post req/s, p50/p99' },
   follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
   relay: {

@@ -70,6 +70,69 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
 
     apiSuite(() => system);
 
+    describe('a service reached on its own port, not through the gateway', () => {
+      const direct = (url: string, init: RequestInit = {}) =>
+        fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
+      const withSecret = (secret: string) => ({ 'x-internal-service-secret': secret });
+
+      it('answers 401 problem+json without the internal credential, on a route and on token introspection', async () => {
+        const client = new ApiClient(system.url);
+        const user = await signUp(client, 'Direct');
+        const calls: [string, RequestInit][] = [
+          [
+            `${system.urls.identity}/internal/v1/introspect`,
+            { method: 'POST', body: JSON.stringify({ token: user.accessToken }) },
+          ],
+          [
+            `${system.urls.identity}/api/v1/users/me`,
+            { headers: { authorization: `Bearer ${user.accessToken}` } },
+          ],
+          [`${system.urls.content}/api/v1/posts`, { method: 'POST', body: '{}' }],
+          [`${system.urls['social-graph']}/api/v1/users/${user.id}/follow`, { method: 'PUT' }],
+          [`${system.urls.media}/api/v1/media`, { method: 'POST' }],
+          [`${system.urls.projections}/api/v1/users/${user.id}`, {}],
+          [`${system.urls.projections}/metrics`, {}],
+          [`${system.urls.relay}/metrics`, {}],
+        ];
+        for (const [url, init] of calls) {
+          for (const secret of [undefined, 'a wrong secret of the right length, 32+ bytes']) {
+            const res = await direct(url, {
+              ...init,
+              headers: { ...init.headers, ...(secret ? withSecret(secret) : {}) },
+            });
+            expect(res.status, `${url} with ${secret ?? 'no secret'}`).toBe(401);
+            expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          }
+        }
+      });
+
+      it('serves a call that carries the internal credential, and answers /health to anyone', async () => {
+        const client = new ApiClient(system.url);
+        const user = await signUp(client, 'Internal');
+        const introspected = await direct(`${system.urls.identity}/internal/v1/introspect`, {
+          method: 'POST',
+          headers: withSecret(system.internalSecret),
+          body: JSON.stringify({ token: user.accessToken }),
+        });
+        expect(introspected.status).toBe(200);
+        expect(await introspected.json()).toMatchObject({ active: true, userId: user.id });
+        const metrics = await direct(`${system.urls.relay}/metrics`, {
+          headers: withSecret(system.internalSecret),
+        });
+        expect(metrics.status).toBe(200);
+        for (const name of [
+          'identity',
+          'content',
+          'social-graph',
+          'media',
+          'projections',
+          'relay',
+        ] as const) {
+          expect((await fetch(`${system.urls[name]}/health`)).status, name).toBe(200);
+        }
+      });
+    });
+
     describe('a projection worker killed in the middle of traffic', () => {
       it('catches up after a SIGKILL and a restart: every count equals what was written, none lost, none doubled', async () => {
         const client = new ApiClient(system.url);

@@ -10,6 +10,9 @@
 //   TEST_SERVERS      which servers to start (default redis,kafka,mongo: media keeps its files under DATA_DIR,
 //                     next to the events that name them; add s3 to keep them in MinIO instead)
 //   LOG_LEVEL         of every service (default info)
+//   INTERNAL_SERVICE_SECRET  the secret every service asks of every call (the gateway's; at least 32 bytes):
+//                     a fresh random one on every start when not given. Calling a service's own port takes it in
+//                     the x-internal-service-secret header; clients use the gateway.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
       runId: 'local',
       logLevel: process.env.LOG_LEVEL || 'info',
       persistSigningKey: true,
+      ...(process.env.INTERNAL_SERVICE_SECRET ? { internalSecret: process.env.INTERNAL_SERVICE_SECRET } : {}),
       servers: {
         kafkaBrokers: required(servers.env, 'KAFKA_BROKERS').split(','),
         mongoUrl: required(servers.env, 'MONGO_URL'),

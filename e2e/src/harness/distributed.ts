@@ -42,6 +42,11 @@ export interface StartDistributedOptions {
   gatewayEnv?: Record<string, string>;
   /** more environment for identity, e.g. its login and signup limits (see services/identity/src/main.ts) */
   identityEnv?: Record<string, string>;
+  /**
+   * INTERNAL_SERVICE_SECRET of every process: each service answers only calls carrying it (the gateway's).
+   * Default: a fresh random one per start.
+   */
+  internalSecret?: string;
 }
 
 export const distributedServiceNames = [
@@ -64,6 +69,8 @@ export interface DistributedSystem {
   readonly services: Readonly<Record<DistributedServiceName, ServiceProcess>>;
   /** the address each HTTP service listens on (the relay's is its metrics listener) */
   readonly urls: Readonly<Record<DistributedServiceName, string>>;
+  /** INTERNAL_SERVICE_SECRET, which every service asks of every call (see service-kit's internal-credential.ts) */
+  readonly internalSecret: string;
   /** identity's signing key, as it was handed to identity in IDENTITY_SIGNING_KEY */
   signingKeys(): Promise<KeyStore>;
   /** stops every process: the gateway first, then the services behind it */
@@ -96,9 +103,12 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   // The signing key comes from configuration, as in a deployment (a secret store there).
   const { kid: signingKid, jwk: signingJwk } = signingKey(runDir, runId, options.persistSigningKey ?? false);
 
+  // The secret the services trust each other by: from configuration in a deployment, fresh per start here.
+  const internalSecret = options.internalSecret ?? randomBytes(32).toString('base64url');
   const common: Record<string, string> = {
     HOST: host,
     LOG_LEVEL: options.logLevel ?? 'warn',
+    INTERNAL_SERVICE_SECRET: internalSecret,
     ...(servers.eventStoreUrl ? { EVENT_STORE_URL: servers.eventStoreUrl } : { DATA_DIR: dataDir }),
   };
   const kafkaBrokers = servers.kafkaBrokers.join(',');
@@ -145,6 +155,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     projections: {
       HOST: host,
       LOG_LEVEL: options.logLevel ?? 'warn',
+      INTERNAL_SERVICE_SECRET: internalSecret,
       PORT: String(ports.projections),
       JWKS_URL: jwksUrl,
       KAFKA_BROKERS: kafkaBrokers,
@@ -156,6 +167,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     gateway: {
       HOST: host,
       LOG_LEVEL: options.logLevel ?? 'warn',
+      INTERNAL_SERVICE_SECRET: internalSecret,
       PORT: String(ports.gateway),
       IDENTITY_URL: urls.identity,
       CONTENT_URL: urls.content,
@@ -189,6 +201,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     runId,
     services,
     urls,
+    internalSecret,
     signingKeys: () =>
       KeyStore.fromEnvironment({ IDENTITY_SIGNING_KEY: signingJwk, IDENTITY_SIGNING_KID: signingKid }),
     async stop() {

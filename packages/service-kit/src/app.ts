@@ -14,6 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { newId } from './ids.js';
+import { internalServerOptions, requireInternalCredential } from './internal-credential.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody } from './problem.js';
 
 export type ServiceApp = FastifyInstance<
@@ -36,6 +37,8 @@ export interface ServiceAppOptions {
    * CIDR ranges, a hop count); without it `request.ip` is the socket's peer and the header is ignored.
    */
   trustProxy?: FastifyServerOptions['trustProxy'];
+  /** a service of the distributed mode: answers only calls carrying this secret (internal-credential.ts) */
+  internalSecret?: string;
 }
 
 /**
@@ -49,11 +52,13 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+    ...(options.internalSecret !== undefined ? internalServerOptions : {}),
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
     schemaController: { compilersFactory: { buildValidator: strictBodies() } },
     frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (options.internalSecret !== undefined) requireInternalCredential(app, options.internalSecret);
 
   app.addSchema(ProblemDetails);
   app.addHook('onSend', async (request, reply) => {

@@ -25,12 +25,20 @@ export interface AccessTokenVerifier {
 /**
  * Verifies identity's access tokens with its public keys only (JWKS): a service that verifies
  * cannot mint. `jwks` is identity's JWKS URL (distributed mode; fetched, cached and refetched on
- * an unknown `kid` by jose) or the key set itself (embedded mode, same process).
+ * an unknown `kid` by jose, with `options.headers`: the internal credential identity asks of every
+ * caller) or the key set itself (embedded mode, same process).
  */
-export function jwksAccessTokenVerifier(jwks: URL | JSONWebKeySet | JWTVerifyGetKey): AccessTokenVerifier {
+export function jwksAccessTokenVerifier(
+  jwks: URL | JSONWebKeySet | JWTVerifyGetKey,
+  options: { headers?: Record<string, string> } = {},
+): AccessTokenVerifier {
   const keys =
     jwks instanceof URL
-      ? createRemoteJWKSet(jwks, { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 })
+      ? createRemoteJWKSet(jwks, {
+          cooldownDuration: 30_000,
+          cacheMaxAge: 10 * 60_000,
+          ...(options.headers ? { headers: options.headers } : {}),
+        })
       : typeof jwks === 'function'
         ? jwks
         : createLocalJWKSet(jwks);

@@ -4,5 +4,6 @@ export * from './auth.js';
 export * from './command-handler.js';
 export * from './domain.js';
 export * from './ids.js';
+export * from './internal-credential.js';
 export * from './problem.js';
 export * from './write-response.js';

@@ -50,6 +50,8 @@ export interface ContentAppDeps {
   /** verifies identity's access tokens (its JWKS) */
   verifier: AccessTokenVerifier;
   logger?: ServiceAppOptions['logger'];
+  /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
+  internalSecret?: string;
   clock?: () => Date;
 }
 
@@ -59,6 +61,7 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
     name: 'content',
     description: 'Posts, likes, comments and replies (the write side)',
     ...(deps.logger !== undefined ? { logger: deps.logger } : {}),
+    internalSecret: deps.internalSecret,
   });
   const accounts = new AccountDirectory(deps.store);
   app.register(authentication, {

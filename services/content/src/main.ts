@@ -1,16 +1,21 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
-import { jwksAccessTokenVerifier } from '@gram/service-kit';
+import { internalCredentialHeaders, internalSecretFromEnv, jwksAccessTokenVerifier } from '@gram/service-kit';
 import { buildContentApp } from './app.js';
 
 // The content service on its own (distributed mode). JWKS_URL is identity's
 // `/.well-known/jwks.json`: tokens are verified with identity's public keys, never minted here.
+// INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
+// (packages/service-kit/src/internal-credential.ts). It is also sent with the JWKS requests: identity asks it of
+// every caller.
+const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL must name identity /.well-known/jwks.json');
 
 const store = openEventStoreFromEnv(process.env);
 const app = buildContentApp({
   store,
-  verifier: jwksAccessTokenVerifier(new URL(jwksUrl)),
+  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  internalSecret,
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
 });
 app.log.info({ eventStore: eventStoreLocation(process.env).kind }, 'content: event store opened');

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { KeyStore } from '@gram/identity';
-import { jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
+import { internalCredentialHeader, jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoutes, concretePath } from '../test/api-routes.js';
 import {
@@ -10,6 +10,7 @@ import {
   type FakeUpstreams,
   fakeIdentity,
   fakeService,
+  internalSecret,
   urlsOf,
 } from '../test/fake-services.js';
 import { buildGatewayApp } from './app.js';
@@ -75,6 +76,7 @@ beforeAll(async () => {
   };
   token = await identity.token(userId);
   gateway = await buildGatewayApp({
+    internalSecret,
     upstreams: urlsOf(fakes),
     relayMetricsUrl: await closedPortUrl(),
   });
@@ -87,10 +89,14 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  for (const fake of Object.values(fakes)) fake.received.length = 0;
+  for (const fake of Object.values(fakes)) {
+    fake.received.length = 0;
+    fake.refused.length = 0;
+  }
 });
 
 const everyReceived = () => serviceNames.flatMap((name) => fakes[name].received);
+const everyRefused = () => serviceNames.flatMap((name) => fakes[name].refused);
 const authorized = () => ({ authorization: `Bearer ${token}` });
 
 describe('the distributed gateway routes', () => {
@@ -226,6 +232,70 @@ describe('the distributed gateway routes', () => {
   });
 });
 
+describe('the distributed gateway’s calls to the services', () => {
+  it('carry the internal credential, every one: forwarded requests, token checks, reads, health checks, metrics', async () => {
+    await gateway.inject({ method: 'GET', url: '/api/v1/feed', headers: authorized() });
+    await gateway.inject({
+      method: 'PATCH',
+      url: `/api/v1/posts/${newId()}`,
+      headers: authorized(),
+      payload: { caption: 'edited' },
+    });
+    await gateway.inject({ method: 'GET', url: '/ready' });
+    await gateway.inject({ method: 'GET', url: '/metrics' });
+    const fresh = await buildGatewayApp({ internalSecret, upstreams: urlsOf(fakes) });
+    try {
+      // A gateway that has not fetched identity's keys yet: the JWKS request itself.
+      expect(
+        (await fresh.inject({ method: 'GET', url: '/api/v1/feed', headers: authorized() })).statusCode,
+      ).toBe(200);
+    } finally {
+      await fresh.close();
+    }
+    expect(everyRefused()).toEqual([]);
+    const forwarded = everyReceived().map(
+      (r) => `${r.method} ${r.url}: ${r.headers[internalCredentialHeader]}`,
+    );
+    expect(forwarded).toHaveLength(4);
+    for (const call of forwarded) expect(call).toMatch(new RegExp(`: ${internalSecret}$`));
+  });
+
+  it('never pass on a client’s copy of the credential: the gateway sends its own', async () => {
+    const res = await gateway.inject({
+      method: 'GET',
+      url: `/api/v1/users/${userId}`,
+      headers: { [internalCredentialHeader]: 'what the client says' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(fakes.projections.received[0]?.headers[internalCredentialHeader]).toBe(internalSecret);
+  });
+
+  it('say who the client is in X-Forwarded-For: the address the gateway saw, whatever the client sent', async () => {
+    await gateway.inject({
+      method: 'GET',
+      url: `/api/v1/users/${userId}`,
+      remoteAddress: '198.51.100.4',
+      headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.1' },
+    });
+    expect(fakes.projections.received[0]?.headers['x-forwarded-for']).toBe('198.51.100.4');
+  });
+
+  it('name the client a trusted proxy in front of the gateway names (TRUST_PROXY)', async () => {
+    const behindBalancer = await buildGatewayApp({ internalSecret, upstreams: urlsOf(fakes), trustProxy: 1 });
+    try {
+      await behindBalancer.inject({
+        method: 'GET',
+        url: `/api/v1/users/${userId}`,
+        remoteAddress: '10.0.0.1',
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
+      expect(fakes.projections.received[0]?.headers['x-forwarded-for']).toBe('203.0.113.9');
+    } finally {
+      await behindBalancer.close();
+    }
+  });
+});
+
 describe('the distributed gateway checks tokens before forwarding', () => {
   it('refuses a malformed, tampered, foreign or expired token with 401, and forwards nothing', async () => {
     const foreignKeys = await KeyStore.generate();
@@ -287,6 +357,7 @@ describe('the distributed gateway checks tokens before forwarding', () => {
 
   it('answers 503, not 401, when identity cannot say whether a token is live', async () => {
     const identityDown = await buildGatewayApp({
+      internalSecret,
       upstreams: { ...urlsOf(fakes), identity: await closedPortUrl() },
       verifier: jwksAccessTokenVerifier(identity.keys.jwks()),
     });
@@ -304,6 +375,7 @@ describe('the distributed gateway checks tokens before forwarding', () => {
 describe('the distributed gateway when a service fails', () => {
   it('answers 503 problem+json at once for a service that is down', async () => {
     const down = await buildGatewayApp({
+      internalSecret,
       upstreams: { ...urlsOf(fakes), 'social-graph': await closedPortUrl() },
     });
     try {
@@ -331,6 +403,7 @@ describe('the distributed gateway when a service fails', () => {
       app.put('/api/v1/posts/:postId/like', () => new Promise(() => {}));
     });
     const slow = await buildGatewayApp({
+      internalSecret,
       upstreams: { ...urlsOf(fakes), content: hanging.url },
       upstreamTimeoutMs: 300,
     });

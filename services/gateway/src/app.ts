@@ -1,6 +1,7 @@
 import {
   type AccessTokenVerifier,
   createServiceApp,
+  internalCredentialHeaders,
   jwksAccessTokenVerifier,
   type ServiceApp,
   type ServiceAppOptions,
@@ -20,6 +21,8 @@ import { serviceRoutes } from './routing/service-routes.js';
 export interface GatewayAppOptions {
   /** the base URL of every service */
   upstreams: Upstreams;
+  /** INTERNAL_SERVICE_SECRET: sent on every call to a service, which refuses calls without it */
+  internalSecret: string;
   /** where the rate-limit counters live, shared by every replica; in this process's memory without it */
   redis?: Redis;
   rateLimits?: Partial<RateLimitSettings>;
@@ -44,6 +47,8 @@ export interface GatewayAppOptions {
  */
 export async function buildGatewayApp(options: GatewayAppOptions): Promise<ServiceApp> {
   const { upstreams } = options;
+  // On every call the gateway makes to a service: each refuses a call without it (service-kit's internal-credential.ts).
+  const credential = internalCredentialHeaders(options.internalSecret);
   const timeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const routes = await serviceRoutes();
   const dispatcher = new Agent({
@@ -62,29 +67,33 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Servi
   const settings = { ...defaultRateLimits, ...options.rateLimits };
   const { redis, relayMetricsUrl } = options;
   const dependencies: DependencyChecks = {
-    ...healthChecks(upstreams, dispatcher),
-    ...(relayMetricsUrl ? healthChecks({ relay: relayMetricsUrl }, dispatcher) : {}),
+    ...healthChecks(upstreams, dispatcher, credential),
+    ...(relayMetricsUrl ? healthChecks({ relay: relayMetricsUrl }, dispatcher, credential) : {}),
     ...(redis ? { redis: () => redis.ping() } : {}),
   };
   await app.register(gatewayEdge, {
     registry: options.registry ?? new Registry(),
     rateLimits: redis ? RateLimits.inRedis(redis, settings) : RateLimits.inMemory(settings),
     dependencies,
-    readSide: httpReadSide(upstreams.projections, dispatcher, timeoutMs),
+    readSide: httpReadSide(upstreams.projections, dispatcher, credential, timeoutMs),
     moreMetrics: scrapeMetrics(
       {
         projections: new URL('/metrics', upstreams.projections).href,
         ...(relayMetricsUrl ? { relay: new URL('/metrics', relayMetricsUrl).href } : {}),
       },
       dispatcher,
+      credential,
     ),
   });
   await app.register(tokenCheck, {
     verifier: verifiedTokens(
-      options.verifier ?? jwksAccessTokenVerifier(new URL('/.well-known/jwks.json', upstreams.identity)),
+      options.verifier ??
+        jwksAccessTokenVerifier(new URL('/.well-known/jwks.json', upstreams.identity), {
+          headers: credential,
+        }),
     ),
-    introspect: identityIntrospection(upstreams.identity, dispatcher),
+    introspect: identityIntrospection(upstreams.identity, dispatcher, credential),
   });
-  await forwardRoutes(app, { routes, upstreams, dispatcher, timeoutMs });
+  await forwardRoutes(app, { routes, upstreams, dispatcher, timeoutMs, credential });
   return app;
 }

@@ -1,6 +1,8 @@
 // The gateway of the distributed mode: the one public port, in front of the services' own processes.
 //
 //   PORT                          listening port (default 8080); HOST (default 0.0.0.0)
+//   INTERNAL_SERVICE_SECRET       required, at least 32 bytes: sent on every call to a service, each of which
+//                                 refuses calls without it (see packages/service-kit/src/internal-credential.ts)
 //   IDENTITY_URL                  identity's base URL (default http://127.0.0.1:4001): its routes, its JWKS
 //                                 (/.well-known/jwks.json) and its token introspection (/internal/v1/introspect)
 //   CONTENT_URL                   default http://127.0.0.1:4002
@@ -15,7 +17,7 @@
 //                                 signups are limited by identity (services/identity/src/main.ts)
 //   UPSTREAM_TIMEOUT_MS           how long a service may take to answer before 504 (default 30000)
 //   LOG_LEVEL                     pino level (default info)
-import { closeOnSignals } from '@gram/service-kit';
+import { closeOnSignals, internalSecretFromEnv } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildGatewayApp } from './app.js';
@@ -24,6 +26,7 @@ import { trustProxyFromEnv } from './edge/trust-proxy.js';
 import type { Upstreams } from './proxy/upstreams.js';
 
 const env = process.env;
+const internalSecret = internalSecretFromEnv(env);
 const upstreams: Upstreams = {
   identity: env.IDENTITY_URL || 'http://127.0.0.1:4001',
   content: env.CONTENT_URL || 'http://127.0.0.1:4002',
@@ -45,6 +48,7 @@ collectDefaultMetrics({ register: registry, prefix: 'gram_gateway_' });
 
 const app = await buildGatewayApp({
   upstreams,
+  internalSecret,
   rateLimits: rateLimitsFromEnv(env),
   registry,
   upstreamTimeoutMs: timeout,

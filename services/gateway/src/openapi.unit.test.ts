@@ -22,7 +22,7 @@ const modes: [string, () => Promise<{ app: ServiceApp; close: () => Promise<void
   [
     'distributed',
     async () => {
-      const app = await buildGatewayApp({ upstreams });
+      const app = await buildGatewayApp({ upstreams, internalSecret: 'x'.repeat(32) });
       return { app, close: () => app.close() };
     },
   ],

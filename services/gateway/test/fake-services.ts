@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccessTokenIssuer, KeyStore } from '@gram/identity';
+import { internalCredentialHeader, isInternalCredential } from '@gram/service-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Upstreams } from '../src/proxy/upstreams.js';
 import type { ServiceName } from '../src/routing/service-routes.js';
@@ -18,12 +19,19 @@ export interface Received {
 export interface FakeService {
   url: string;
   received: Received[];
+  /** requests refused for want of the internal credential, the gateway's own calls included */
+  refused: { method: string; url: string }[];
   app: FastifyInstance;
 }
 
+/** The INTERNAL_SERVICE_SECRET the fake services share with the gateway under test. */
+export const internalSecret = 'the-internal-secret-of-the-gateway-tests';
+
 /**
  * A small real HTTP service on an ephemeral loopback port that records every request it gets and
- * answers `{ service, method, url }`, with `routes` to answer some paths its own way.
+ * answers `{ service, method, url }`, with `routes` to answer some paths its own way. Like a real
+ * service it refuses every request without the internal credential (`/health` included: the gateway
+ * sends it on every call, and the tests check that it does).
  */
 export async function fakeService(
   name: string,
@@ -31,6 +39,12 @@ export async function fakeService(
 ): Promise<FakeService> {
   const app = Fastify({ bodyLimit: 32 * 1024 * 1024 });
   const received: Received[] = [];
+  const refused: FakeService['refused'] = [];
+  app.addHook('onRequest', async (request, reply) => {
+    if (isInternalCredential(request.headers[internalCredentialHeader], internalSecret)) return;
+    refused.push({ method: request.method, url: request.url });
+    return reply.code(401).send({ status: 401 });
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   // The gateway's own calls (health, keys, metrics, introspection) are not what the tests count.
@@ -51,7 +65,12 @@ export async function fakeService(
   routes(app, received);
   app.all('/*', async (request) => ({ service: name, method: request.method, url: request.url }));
   await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, received, app };
+  return {
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    received,
+    refused,
+    app,
+  };
 }
 
 /** A fake identity with real keys: its JWKS, an introspection that knows revoked tokens, a login. */

@@ -26,16 +26,19 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async 
 
 export interface IdentityAppOptions extends IdentityDeps {
   logger?: ServiceAppOptions['logger'];
+  /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
+  internalSecret?: string;
 }
 
 /** Identity as a service of its own: signup, login, tokens and JWKS, profile edits, account deletion. */
 export async function buildIdentityApp(options: IdentityAppOptions): Promise<ServiceApp> {
-  const { logger, ...deps } = options;
+  const { logger, internalSecret, ...deps } = options;
   const context = createIdentityContext(deps);
   const app = createServiceApp({
     name: 'identity',
     description: 'Accounts, sessions and the keys that sign access tokens',
     ...(logger !== undefined ? { logger } : {}),
+    internalSecret,
   });
   // Identity verifies its own tokens with its own public keys, in-process: it needs no JWKS_URL.
   await app.register(authentication, {

@@ -1,4 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
+import { internalSecretFromEnv } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
 import { KeyStore } from './keys/key-store.js';
@@ -13,6 +14,11 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 //                               opens only to addresses it logged in from in 14 days (default 20)
 //   LOGIN_FAILURES_PER_IP       failed logins from one client address per hour (default 50)
 //   SIGNUPS_PER_IP              signups from one client address per hour (default 20)
+// INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
+// (packages/service-kit/src/internal-credential.ts): its login, JWKS and token introspection answer the gateway
+// and the services, never a client that found the port.
+// DEFAULT_PROFILE_PIC: the profile picture of an account that set none. LOG_LEVEL (default info).
+const internalSecret = internalSecretFromEnv(process.env);
 const dataDir = process.env.DATA_DIR || './data';
 const store = openEventStoreFromEnv(process.env);
 const keys = await KeyStore.forEnvironment(dataDir);
@@ -26,6 +32,7 @@ const app = await buildIdentityApp({
   store,
   keys,
   limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
+  internalSecret,
   logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
 });

@@ -44,6 +44,8 @@ export interface MediaAppDeps {
   publicUrl: string;
   verifier: AccessTokenVerifier;
   logger?: ServiceAppOptions['logger'];
+  /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
+  internalSecret?: string;
   now?: () => Date;
   maxUploadsInFlight?: number;
 }
@@ -54,6 +56,7 @@ export function buildMediaApp(deps: MediaAppDeps): ServiceApp {
     name: 'media',
     description: 'Photo uploads: format sniffing, metadata stripping, variants, and serving the stored files',
     logger: deps.logger,
+    internalSecret: deps.internalSecret,
   });
   const accounts = new AccountDirectory(deps.store);
   app.register(authentication, {

@@ -1,5 +1,10 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
-import { closeOnSignals, jwksAccessTokenVerifier } from '@gram/service-kit';
+import {
+  closeOnSignals,
+  internalCredentialHeaders,
+  internalSecretFromEnv,
+  jwksAccessTokenVerifier,
+} from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
 import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 
@@ -14,6 +19,10 @@ import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 
 // Standalone (distributed mode): tokens are verified with identity's public keys fetched from its
 // JWKS endpoint; identity listens on 4001 by default.
+// INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
+// (packages/service-kit/src/internal-credential.ts). It is also sent with the JWKS requests: identity asks it of
+// every caller.
+const internalSecret = internalSecretFromEnv(process.env);
 const port = Number(process.env.PORT ?? 4005);
 const host = process.env.HOST ?? '0.0.0.0';
 const jwksUrl = new URL(process.env.JWKS_URL ?? 'http://127.0.0.1:4001/.well-known/jwks.json');
@@ -25,7 +34,8 @@ const app = buildMediaApp({
   store,
   storage,
   publicUrl,
-  verifier: jwksAccessTokenVerifier(jwksUrl),
+  verifier: jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
+  internalSecret,
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
 });
 app.addHook('onClose', async () => {

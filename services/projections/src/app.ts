@@ -35,6 +35,8 @@ export interface ProjectionsAppOptions {
   readModels: ReadModels;
   verifier: AccessTokenVerifier;
   logger?: ServiceAppOptions['logger'];
+  /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
+  internalSecret?: string;
   /** what the workers of this process have applied, for read-your-writes */
   applied?: AppliedPositions;
   /** how long a read sending a consistency token waits at most (default 2000 ms) */
@@ -49,6 +51,7 @@ export function buildProjectionsApp(options: ProjectionsAppOptions): ServiceApp 
     name: 'projections',
     description: 'Read models and the query API',
     logger: options.logger ?? false,
+    internalSecret: options.internalSecret,
   });
   const queries = new ReadModelQueries(() => options.readModels.current());
   const { readModels } = options;

@@ -1,6 +1,11 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
 import { brokersFromEnv, createKafka, KafkaSubscriber } from '@gram/messaging';
-import { closeOnSignals, jwksAccessTokenVerifier } from '@gram/service-kit';
+import {
+  closeOnSignals,
+  internalCredentialHeaders,
+  internalSecretFromEnv,
+  jwksAccessTokenVerifier,
+} from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -15,6 +20,10 @@ import { startEmbeddedProjections, subscribeProjections } from './runtime/worker
 // Embedded otherwise: read models in memory, rebuilt from the event store at start, fed by the in-process relay.
 // PROJECTIONS_GROUP_ID (default `projections`) names the Kafka consumer group: workers of one set of read
 // models share it. LOG_LEVEL (default info).
+// INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
+// (packages/service-kit/src/internal-credential.ts). Required in both cases: either way the gateway calls this
+// process over HTTP. It is also sent with the JWKS requests: identity asks it of every caller.
+const internalSecret = internalSecretFromEnv(process.env);
 const options = projectorOptionsFromEnv();
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
@@ -56,7 +65,8 @@ if (process.env.MONGO_URL) {
 
 const app = buildProjectionsApp({
   readModels,
-  verifier: jwksAccessTokenVerifier(new URL(jwksUrl)),
+  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  internalSecret,
   logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
   applied,
   registry,

@@ -12,7 +12,7 @@
 // writer (bench/steady-appender.ts) and the consumer (this process), sharing the SQLite file as services do.
 // Kafka: KAFKA_BROKERS when set, else a broker from @gram/test-servers.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +116,8 @@ function startRelayProcess(
     RELAY_NAME: name,
     RELAY_ID: 'bench',
     METRICS_PORT: '0',
+    // Required of every process of the distributed mode; nobody scrapes this relay's metrics here.
+    INTERNAL_SERVICE_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'info',
   };
   delete env.EVENT_STORE_URL;

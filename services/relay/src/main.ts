@@ -11,6 +11,8 @@
 //   RELAY_MAX_BATCH             most events in one Kafka transaction (default 2000)
 //   METRICS_PORT                serves GET /metrics (Prometheus text: lag, position, active) and /health (default 9465;
 //                               0 picks a free port, for several instances on one host)
+//   INTERNAL_SERVICE_SECRET     required, at least 32 bytes: /metrics answers only calls carrying it (the gateway's
+//                               scrape; a Prometheus scraping it directly sends it as a header too), /health anyone
 //   LOG_LEVEL                   pino level (default info)
 import { createServer } from 'node:http';
 import { hostname } from 'node:os';
@@ -21,12 +23,19 @@ import {
   openSqliteEventStore,
 } from '@gram/event-store';
 import { brokersFromEnv, createKafka } from '@gram/messaging';
+import {
+  internalCredentialHeader,
+  internalSecretFromEnv,
+  isInternalCredential,
+  missingInternalCredential,
+} from '@gram/service-kit/internal-credential';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { RelayMetrics } from './metrics.js';
 import { Relay } from './relay.js';
 
 const env = process.env;
+const internalSecret = internalSecretFromEnv(env);
 const instanceId = env.RELAY_ID || `relay-${hostname()}-${process.pid}`;
 const logger = pino({ level: env.LOG_LEVEL ?? 'info', base: { service: 'relay', instance: instanceId } });
 const integer = (name: string, fallback: number) => {
@@ -60,15 +69,20 @@ const relay = await Relay.start({
   metrics,
 });
 
-// A plain HTTP listener for the scraper and the health check: the relay serves nothing else.
+// A plain HTTP listener for the scraper and the health check: the relay serves nothing else. Like every service
+// it answers internal calls only, `/health` aside (see internal-credential.ts).
 const metricsServer = createServer((request, response) => {
-  if (request.method === 'GET' && request.url === '/metrics') {
+  if (request.method === 'GET' && request.url === '/health') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+  } else if (!isInternalCredential(request.headers[internalCredentialHeader], internalSecret)) {
+    response
+      .writeHead(401, { 'content-type': 'application/problem+json' })
+      .end(JSON.stringify(missingInternalCredential().toJSON()));
+  } else if (request.method === 'GET' && request.url === '/metrics') {
     registry.metrics().then(
       (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
       () => response.writeHead(500).end(),
     );
-  } else if (request.method === 'GET' && request.url === '/health') {
-    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
   } else {
     response.writeHead(404).end();
   }

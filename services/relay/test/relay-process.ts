@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -33,6 +34,8 @@ export function spawnRelay(options: {
     RELAY_POLL_INTERVAL_MS: '10',
     // Several relays run on this host at once (and other suites' systems): a free port each.
     METRICS_PORT: '0',
+    // Required of every process of the distributed mode; nobody scrapes this relay's metrics here.
+    INTERNAL_SERVICE_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'info',
   };
   // The test's SQLite file, never a KurrentDB some other test run points at.

@@ -37,6 +37,8 @@ export interface SocialGraphAppDeps {
   store: EventStore;
   verifier: AccessTokenVerifier;
   logger?: ServiceAppOptions['logger'];
+  /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
+  internalSecret?: string;
   now?: () => Date;
 }
 
@@ -46,6 +48,7 @@ export function buildSocialGraphApp(deps: SocialGraphAppDeps): ServiceApp {
     name: 'social-graph',
     description: 'Follows: who follows whom (the write side; follower lists are served by projections)',
     logger: deps.logger,
+    internalSecret: deps.internalSecret,
   });
   const accounts = new AccountDirectory(deps.store);
   app.register(authentication, {

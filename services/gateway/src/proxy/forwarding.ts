@@ -4,7 +4,7 @@ import { HttpProblem, problemBody, type ServiceApp } from '@gram/service-kit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { ServiceName, ServiceRoute } from '../routing/service-routes.js';
-import type { Upstreams } from './upstreams.js';
+import type { InternalCredential, Upstreams } from './upstreams.js';
 
 export interface ForwardingOptions {
   routes: readonly ServiceRoute[];
@@ -13,6 +13,8 @@ export interface ForwardingOptions {
   dispatcher: Dispatcher;
   /** how long a service may take to answer (its headers, then each chunk of its body) */
   timeoutMs: number;
+  /** the internal credential's header, which every service asks of every call */
+  credential: InternalCredential;
 }
 
 /**
@@ -95,7 +97,7 @@ function forwarded(route: ServiceRoute, options: ForwardingOptions): RouteOption
     ...(route.schema ? { schema: route.schema } : {}),
     // The service validates; here the schema only documents the route.
     validatorCompiler: () => () => true,
-    handler: (request, reply) => forward(request, reply, route.service, base, options.timeoutMs),
+    handler: (request, reply) => forward(request, reply, route.service, base, options),
   };
 }
 
@@ -104,7 +106,7 @@ function forward(
   reply: FastifyReply,
   service: ServiceName,
   base: string,
-  timeoutMs: number,
+  { timeoutMs, credential }: ForwardingOptions,
 ): FastifyReply {
   // The path as the client sent it; reply-from appends the query string itself.
   const path = request.url.split('?')[0] as string;
@@ -114,7 +116,16 @@ function forward(
       // A GET whose kept-alive connection the service had just closed is tried once more.
       retriesCount: 1,
       rewriteRequestHeaders: (_request, headers) => {
-        const forwarded = { ...headers, 'x-request-id': request.id };
+        // The client's address as this gateway sees it (its own TRUST_PROXY decides whether a proxy in front
+        // names it), replacing whatever X-Forwarded-For the client sent: the service believes this header on
+        // calls that carry the credential. The credential replaces any copy the client sent (Node gives
+        // header names in lower case, so the client's copy is this very key).
+        const forwarded = {
+          ...headers,
+          'x-request-id': request.id,
+          'x-forwarded-for': request.ip,
+          ...credential,
+        };
         for (const name of hopByHop) Reflect.deleteProperty(forwarded, name);
         return forwarded;
       },

@@ -8,6 +8,7 @@ import {
 import fp from 'fastify-plugin';
 import { errors } from 'jose';
 import { type Dispatcher, request as httpRequest } from 'undici';
+import type { InternalCredential } from './upstreams.js';
 
 /** Whether identity still honours a validly signed access token (session not logged out, account not deleted). */
 export type TokenIntrospection = (token: string) => Promise<boolean>;
@@ -74,6 +75,7 @@ function keysUnreachable(error: unknown): boolean {
 export function identityIntrospection(
   identityUrl: string,
   dispatcher: Dispatcher,
+  credential: InternalCredential,
   options: { timeoutMs?: number; rememberInactive?: number } = {},
 ): TokenIntrospection {
   const timeoutMs = options.timeoutMs ?? 3_000;
@@ -85,7 +87,7 @@ export function identityIntrospection(
     const res = await httpRequest(url, {
       dispatcher,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...credential },
       body: JSON.stringify({ token }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,

@@ -33,7 +33,7 @@ describe('routing table, read from the services’ own route plugins', () => {
   });
 
   it('serves each of those routes on the distributed gateway', async () => {
-    const app = await buildGatewayApp({ upstreams });
+    const app = await buildGatewayApp({ upstreams, internalSecret: 'x'.repeat(32) });
     try {
       await app.ready();
       for (const route of apiRoutes) {

@@ -17,7 +17,9 @@ const Introspection = Type.Union([
  *
  * Internal: served by the standalone identity service only (not by `identityRoutes`, which the
  * embedded mode mounts on the public port), hidden from the OpenAPI document, never routed by the
- * gateway. It answers 200 either way; `active: false` says nothing of why.
+ * gateway, and, like every route of a standalone service, answered only to a call carrying the internal
+ * credential (service-kit's internal-credential.ts): a client that finds identity's port cannot use it to
+ * test tokens. It answers 200 either way; `active: false` says nothing of why.
  */
 export const introspectionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app, context) => {
   const verifier = jwksAccessTokenVerifier(context.keys.jwks());

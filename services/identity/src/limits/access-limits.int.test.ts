@@ -154,6 +154,17 @@ describe.each(stores)('login and signup limits, counted %s', (_store, counted) =
     expect((await harness.login(body.userName, body.password, '203.0.113.21')).statusCode).toBe(200);
   });
 
+  it('lets at most the limit of 30 parallel guesses from one address, spread over many logins, reach a password check', async () => {
+    const { harness, passwords } = await identity(counted(limits({ loginFailuresPerAddress: 10 })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        harness.login(`sprayed_${i}_${newId().slice(-6)}`, 'guess', '203.0.113.25'),
+      ),
+    );
+    expect(passwords.checks).toBeLessThanOrEqual(10);
+    expect(statuses(answers)).toEqual({ 401: passwords.checks, 429: 30 - passwords.checks });
+  });
+
   it('limits a login that names no account exactly like one that does, so a 429 tells nothing', async () => {
     const { harness, passwords } = await identity(counted(limits({ loginFailuresPerAccountAndAddress: 2 })));
     const unknown = `nobody_${newId().slice(-8)}`;

@@ -282,6 +282,22 @@ export function identitySuite(system: SystemRef): void {
       expectStatus(await client.get('/api/v1/users/me', { token: user.accessToken }), 200);
     });
 
+    it('reads the auth scheme case-insensitively: "bearer" and "BEARER" work like "Bearer" (RFC 9110 §11.1)', async () => {
+      const client = api();
+      const user = await signUp(client);
+      for (const scheme of ['bearer', 'BEARER']) {
+        const authorization = `${scheme} ${user.accessToken}`;
+        const me = await client.get<Profile>('/api/v1/users/me', { headers: { authorization } });
+        expectStatus(me, 200);
+        expect(me.body.id).toBe(user.id);
+        const created = await client.post('/api/v1/posts', {
+          headers: { authorization },
+          json: { photo: 'https://x.example/a.jpg' },
+        });
+        expectStatus(created, 201);
+      }
+    });
+
     it('GET /users/me answers the caller profile; PATCH edits it, trimmed, and answers 400 on invalid fields', async () => {
       const client = api();
       const user = await signUp(client);

@@ -155,6 +155,17 @@ describe('authentication', () => {
     expect(res.json()).toEqual({ id: 'user-1' });
   });
 
+  it.each(['bearer', 'BEARER', 'BeArEr'])(
+    'reads the auth scheme case-insensitively (RFC 9110 §11.1): "%s <token>" is a Bearer token',
+    async (scheme) => {
+      const { app, issuer } = await buildApp();
+      const token = await issuer.mint('user-1');
+      const res = await app.inject({ method: 'GET', url: '/me', headers: { authorization: `${scheme} ${token}` } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ id: 'user-1' });
+    },
+  );
+
   it.each([
     ['missing', undefined],
     ['malformed', 'Bearer not a token'],

@@ -7,6 +7,7 @@ export const ProblemDetails = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),
+    code: Type.String({ description: 'a stable kebab-case name of the rule that refused the request' }),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   },
@@ -31,10 +32,23 @@ const titles: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
+};
+
+/**
+ * The `code` of a problem that names none: API.md's names for the statuses it gives one, otherwise the
+ * status's title in kebab case (`content-too-large`). A 400 refuses input that breaks a field rule.
+ */
+const codes: Record<number, string> = {
+  400: 'validation',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  429: 'rate-limited',
 };
 
 /** An error that knows its HTTP answer. Thrown at the edge only; domain code returns DomainError. */
@@ -47,6 +61,8 @@ export class HttpProblem extends Error {
     readonly options: {
       type?: string;
       title?: string;
+      /** the rule that refused the request, when it is not the status's own (see `codes`) */
+      code?: string;
       errors?: FieldError[];
       headers?: Record<string, string>;
     } = {},
@@ -61,6 +77,7 @@ export class HttpProblem extends Error {
       title: this.title,
       status: this.status,
       detail: this.detail,
+      code: this.options.code ?? codes[this.status] ?? this.title.toLowerCase().replaceAll(' ', '-'),
       ...(this.options.errors ? { errors: this.options.errors } : {}),
     };
   }
@@ -70,8 +87,13 @@ export function problemType(status: number): string {
   return `https://httpstatuses.io/${status}`;
 }
 
-export function problemBody(status: number, detail: string, errors?: FieldError[]): ProblemDetails {
-  return new HttpProblem(status, detail, errors ? { errors } : {}).toJSON();
+export function problemBody(
+  status: number,
+  detail: string,
+  errors?: FieldError[],
+  code?: string,
+): ProblemDetails {
+  return new HttpProblem(status, detail, { ...(errors ? { errors } : {}), ...(code ? { code } : {}) }).toJSON();
 }
 
 /** The problem responses a route may answer, for its schema: `response: { ...problems(400, 404) }`. */

@@ -179,7 +179,11 @@ describe('authentication', () => {
     async (scheme) => {
       const { app, issuer } = await buildApp();
       const token = await issuer.mint('user-1');
-      const res = await app.inject({ method: 'GET', url: '/me', headers: { authorization: `${scheme} ${token}` } });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/me',
+        headers: { authorization: `${scheme} ${token}` },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ id: 'user-1' });
     },

@@ -93,7 +93,10 @@ export function problemBody(
   errors?: FieldError[],
   code?: string,
 ): ProblemDetails {
-  return new HttpProblem(status, detail, { ...(errors ? { errors } : {}), ...(code ? { code } : {}) }).toJSON();
+  return new HttpProblem(status, detail, {
+    ...(errors ? { errors } : {}),
+    ...(code ? { code } : {}),
+  }).toJSON();
 }
 
 /** The problem responses a route may answer, for its schema: `response: { ...problems(400, 404) }`. */

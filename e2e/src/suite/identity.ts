@@ -88,6 +88,27 @@ export function identitySuite(system: SystemRef): void {
       );
     });
 
+    it('refuses a name of invisible or control characters only, at signup and in PATCH /users/me, and a NUL in a bio', async () => {
+      const client = api();
+      const user = await signUp(client);
+      const names = ['\u200b', '\u0000', '\u202e', '\u200b\u200d\ufeff', ' \u200b \u202e ', 'Ada\u0000'];
+      for (const name of names) {
+        const signup = await client.post('/api/v1/auth/signup', { json: { ...newAccount(), name } });
+        expectProblem(signup, 400, 'name', 'validation');
+        expect(signup.body.errors?.[0]?.field, JSON.stringify(name)).toBe('name');
+        const edit = await client.patch('/api/v1/users/me', { token: user.accessToken, json: { name } });
+        expectProblem(edit, 400, 'name', 'validation');
+        expect(edit.body.errors?.[0]?.field, JSON.stringify(name)).toBe('name');
+      }
+      const bio = await client.patch('/api/v1/users/me', {
+        token: user.accessToken,
+        json: { bio: 'hi\u0000' },
+      });
+      expectProblem(bio, 400, 'bio', 'validation');
+      const me = await client.get<Profile>('/api/v1/users/me', { token: user.accessToken });
+      expect(me.body).toMatchObject({ name: user.summary.name, bio: '' });
+    });
+
     it('answers 409 naming the taken field: userName and email in any case, phoneNo', async () => {
       const client = api();
       const taken = await signUp(client);

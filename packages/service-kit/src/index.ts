@@ -5,4 +5,5 @@ export * from './command-handler.js';
 export * from './domain.js';
 export * from './ids.js';
 export * from './problem.js';
+export * from './text.js';
 export * from './write-response.js';

@@ -8,6 +8,7 @@ import {
   problems,
   sendWriteHeaders,
   sendWriteHeadersWithToken,
+  textFields,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
@@ -79,7 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
     {
       // The caller is judged before the body: without a valid token the answer is 401, whatever was sent.
       onRequest: app.requireAuth,
-      preValidation: trimFields('name'),
+      preValidation: textFields({ name: 'line', bio: 'lines' }),
       schema: {
         tags: ['identity'],
         summary: "Edit the caller's profile",

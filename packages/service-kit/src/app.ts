@@ -13,6 +13,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { answerClientError } from './client-errors.js';
 import { newId } from './ids.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody } from './problem.js';
 
@@ -53,6 +54,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     genReqId: () => newId(),
     schemaController: { compilersFactory: { buildValidator: strictBodies() } },
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addSchema(ProblemDetails);

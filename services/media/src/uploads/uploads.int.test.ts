@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicUrl, registerUser, startService } from '../../test/fixtures.js';
 import {
   jpegWithExifAndGps,
+  jpegWithTextInKeptSegments,
   multipartBody,
   noiseJpeg,
   plainJpeg,
   png,
   pngBomb,
+  smuggledTexts,
   textFile,
   truncatedJpeg,
   webp,
@@ -109,6 +111,18 @@ describe('POST /api/v1/media', () => {
       expect(bytes.includes('SpyCam'), url).toBe(false);
       expect(bytes.includes('secret-owner'), url).toBe(false);
       expect(bytes.includes('Exif\0'), url).toBe(false);
+    }
+  });
+
+  it('stores no text of the JFIF, ICC and Adobe segments and no comment, in the original and the variants', async () => {
+    const input = await jpegWithTextInKeptSegments(1600, 1200);
+    const res = await upload(input);
+    expect(res.statusCode).toBe(201);
+    const media = res.json();
+    for (const url of [media.url, media.variants.standard, media.variants.thumbnail]) {
+      const bytes = (await fetchUrl(url)).rawPayload;
+      for (const text of smuggledTexts) expect(bytes.includes(text), `${text} in ${url}`).toBe(false);
+      expect((await sharp(bytes).metadata()).comments, url).toBeUndefined();
     }
   });
 

@@ -119,7 +119,7 @@ export function identitySuite(system: SystemRef): void {
       ];
       for (const [field, overrides] of attempts) {
         const res = await client.post('/api/v1/auth/signup', { json: { ...newAccount(), ...overrides } });
-        expectProblem(res, 409);
+        expectProblem(res, 409, field, 'taken');
         expect(res.body.errors?.[0]?.field).toBe(field);
       }
     });

@@ -21,6 +21,7 @@ export const invalidCredentials = () => new HttpProblem(401, 'the login or the p
 export function valuesTaken(errors: readonly ReservationError[]): HttpProblem {
   const fields = errors.map((e) => e.field ?? '(root)');
   return new HttpProblem(409, `already taken: ${fields.join(', ')}`, {
+    code: 'taken',
     errors: fields.map((field) => ({ field, message: 'is already taken' })),
   });
 }

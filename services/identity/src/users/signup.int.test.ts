@@ -127,6 +127,7 @@ describe('POST /api/v1/auth/signup', () => {
     expect((await identity.signup(taken)).statusCode).toBe(201);
     const res = await identity.signup(newSignup(collide(taken)));
     expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('taken');
     expect(res.json().errors[0]).toEqual({ field, message: 'is already taken' });
   });
 

@@ -129,7 +129,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
         description:
           'A `multipart/form-data` body with one part named `file`: a JPEG, PNG or WebP image (judged by its bytes, ' +
           'not its name or declared type) of at most 10 MB and 50 megapixels. Its metadata (EXIF, GPS) is removed, ' +
-          'it is turned upright, and a 1080 px wide standard variant and a 320 px wide thumbnail are stored beside it.',
+          'it is turned upright, and a 1080 px wide standard variant and a 320 px wide thumbnail are stored beside it. ' +
+          'Too many uploads in progress: 503 for the service, 429 for one account (a quarter of them), with Retry-After.',
         security: [{ bearer: [] }],
         consumes: ['multipart/form-data'],
         response: {

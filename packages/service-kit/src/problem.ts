@@ -100,6 +100,21 @@ export function problemBody(
   }).toJSON();
 }
 
+/**
+ * A problem response answered with `Retry-After`, for a route's schema: `response: { 429: retryLater('...') }`.
+ * ProblemDetails without its $id: a second schema with that $id would clash with the shared one.
+ */
+export function retryLater(description: string) {
+  const { $id: _id, ...shape } = ProblemDetails;
+  return {
+    ...shape,
+    description,
+    headers: {
+      'retry-after': Type.Integer({ minimum: 1, description: 'seconds to wait before trying again' }),
+    },
+  };
+}
+
 /** The problem responses a route may answer, for its schema: `response: { ...problems(400, 404) }`. */
 export function problems(...statuses: number[]): Record<number, typeof ProblemDetails> {
   return Object.fromEntries(statuses.map((s) => [s, ProblemDetails]));

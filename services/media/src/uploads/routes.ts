@@ -10,6 +10,7 @@ import {
   loadAggregate,
   newId,
   problems,
+  retryLater,
   sendWriteHeaders,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -135,7 +136,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
         consumes: ['multipart/form-data'],
         response: {
           201: { ...Media, headers: writeHeaders },
-          ...problems(400, 401, 413, 415, 429, 503),
+          ...problems(400, 401, 413, 415, 503),
+          429: retryLater("too many of this account's uploads are in progress: wait `Retry-After` seconds"),
         },
       },
     },

@@ -178,6 +178,7 @@ export interface Problem {
   title: string;
   status: number;
   detail?: string;
+  /** the stable kebab-case name of the rule that refused the request */
   code: string;
   errors?: { field: string; message: string }[];
 }

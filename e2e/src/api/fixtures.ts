@@ -82,16 +82,21 @@ export function expectStatus(res: ApiResponse<unknown>, status: number): void {
   expect(res.status, `${JSON.stringify(res.body)}`).toBe(status);
 }
 
-/** An RFC 9457 problem with this status, as `application/problem+json`, never a stack. */
-export function expectProblem(res: ApiResponse<Problem>, status: number, field?: string): void {
+/**
+ * An RFC 9457 problem with this status, as `application/problem+json`, with a kebab-case `code` (this one
+ * when given), never a stack.
+ */
+export function expectProblem(
+  res: ApiResponse<Problem>,
+  status: number,
+  field?: string,
+  code: string | RegExp = /^[a-z0-9]+(-[a-z0-9]+)*$/,
+): void {
   expectStatus(res, status);
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({
-    status,
-    title: expect.any(String),
-    type: expect.any(String),
-    code: expect.stringMatching(/^[a-z]+(-[a-z]+)*$/),
-  });
+  expect(res.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) });
+  if (typeof code === 'string') expect(res.body.code).toBe(code);
+  else expect(res.body.code).toMatch(code);
   expect(JSON.stringify(res.body)).not.toMatch(/\bat .+\.(ts|js):\d+/);
   if (field !== undefined) {
     expect(res.body.errors?.map((error) => error.field)).toContain(field);

@@ -82,6 +82,42 @@ export function contentSuite(system: SystemRef): void {
       expectProblem(await client.post('/api/v1/posts', { json: { photo } }), 401);
     });
 
+    it('refuses NUL and other control characters in captions, comments and replies with 400; keeps line breaks', async () => {
+      const client = api();
+      const author = await signUp(client);
+      const post = await createPost(client, author, 'line one\nline two');
+      expect(post.caption).toBe('line one\nline two');
+      const token = author.accessToken;
+      for (const text of ['nul\u0000byte', '\u001b[31mred', '\u200b\u200b']) {
+        expectProblem(
+          await client.post('/api/v1/posts', { token, json: { photo: photoUrl(), caption: text } }),
+          400,
+          'caption',
+          'validation',
+        );
+        expectProblem(
+          await client.patch(`/api/v1/posts/${post.id}`, { token, json: { caption: text } }),
+          400,
+          'caption',
+          'validation',
+        );
+        expectProblem(
+          await client.post(`/api/v1/posts/${post.id}/comments`, { token, json: { text } }),
+          400,
+          'text',
+          'validation',
+        );
+      }
+      const said = await comment(client, author, post.id, 'first\r\nsecond');
+      expect(said.text).toBe('first\r\nsecond');
+      expectProblem(
+        await client.post(`/api/v1/comments/${said.id}/replies`, { token, json: { text: 'a\u0000' } }),
+        400,
+        'text',
+        'validation',
+      );
+    });
+
     it('reads a post: likedByMe only when authenticated; 404 unknown; 400 malformed', async () => {
       const client = api();
       const [author, reader] = [await signUp(client), await signUp(client)];

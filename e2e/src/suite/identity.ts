@@ -88,6 +88,27 @@ export function identitySuite(system: SystemRef): void {
       );
     });
 
+    it('refuses a name of invisible or control characters only, at signup and in PATCH /users/me, and a NUL in a bio', async () => {
+      const client = api();
+      const user = await signUp(client);
+      const names = ['\u200b', '\u0000', '\u202e', '\u200b\u200d\ufeff', ' \u200b \u202e ', 'Ada\u0000'];
+      for (const name of names) {
+        const signup = await client.post('/api/v1/auth/signup', { json: { ...newAccount(), name } });
+        expectProblem(signup, 400, 'name', 'validation');
+        expect(signup.body.errors?.[0]?.field, JSON.stringify(name)).toBe('name');
+        const edit = await client.patch('/api/v1/users/me', { token: user.accessToken, json: { name } });
+        expectProblem(edit, 400, 'name', 'validation');
+        expect(edit.body.errors?.[0]?.field, JSON.stringify(name)).toBe('name');
+      }
+      const bio = await client.patch('/api/v1/users/me', {
+        token: user.accessToken,
+        json: { bio: 'hi\u0000' },
+      });
+      expectProblem(bio, 400, 'bio', 'validation');
+      const me = await client.get<Profile>('/api/v1/users/me', { token: user.accessToken });
+      expect(me.body).toMatchObject({ name: user.summary.name, bio: '' });
+    });
+
     it('answers 409 naming the taken field: userName and email in any case, phoneNo', async () => {
       const client = api();
       const taken = await signUp(client);
@@ -98,7 +119,7 @@ export function identitySuite(system: SystemRef): void {
       ];
       for (const [field, overrides] of attempts) {
         const res = await client.post('/api/v1/auth/signup', { json: { ...newAccount(), ...overrides } });
-        expectProblem(res, 409);
+        expectProblem(res, 409, field, 'taken');
         expect(res.body.errors?.[0]?.field).toBe(field);
       }
     });
@@ -302,6 +323,22 @@ export function identitySuite(system: SystemRef): void {
       }
       expectStatus(await client.get(`/api/v1/posts/${post.id}`), 200);
       expectStatus(await client.get('/api/v1/users/me', { token: user.accessToken }), 200);
+    });
+
+    it('reads the auth scheme case-insensitively: "bearer" and "BEARER" work like "Bearer" (RFC 9110 §11.1)', async () => {
+      const client = api();
+      const user = await signUp(client);
+      for (const scheme of ['bearer', 'BEARER']) {
+        const authorization = `${scheme} ${user.accessToken}`;
+        const me = await client.get<Profile>('/api/v1/users/me', { headers: { authorization } });
+        expectStatus(me, 200);
+        expect(me.body.id).toBe(user.id);
+        const created = await client.post('/api/v1/posts', {
+          headers: { authorization },
+          json: { photo: 'https://x.example/a.jpg' },
+        });
+        expectStatus(created, 201);
+      }
     });
 
     it('GET /users/me answers the caller profile; PATCH edits it, trimmed, and answers 400 on invalid fields', async () => {

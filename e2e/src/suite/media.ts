@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient, type Media, type Post, type Profile } from '../api/client.js';
 import { expectProblem, expectStatus, malformedId, signUp, unknownId } from '../api/fixtures.js';
-import { imageFacts, jpegWithLocation, smallPng, smallWebp, uploadForm } from '../api/images.js';
+import {
+  imageFacts,
+  jpegWithLocation,
+  jpegWithTextInSegments,
+  smallPng,
+  smallWebp,
+  smuggledTexts,
+  uploadForm,
+} from '../api/images.js';
 import type { SystemRef } from './system.js';
 
 const maxUploadBytes = 10 * 1024 * 1024;
@@ -54,6 +62,24 @@ export function mediaSuite(system: SystemRef): void {
       const read = await client.get<Media>(`/api/v1/media/${res.body.id}`);
       expectStatus(read, 200);
       expect(read.body).toEqual(res.body);
+    });
+
+    it('stores no text that the JFIF, ICC or comment segments of a JPEG carried, in the original or the variants', async () => {
+      const client = api();
+      const user = await signUp(client);
+      const input = await jpegWithTextInSegments();
+      for (const text of smuggledTexts) expect(input.includes(text)).toBe(true);
+      const res = await client.post<Media>('/api/v1/media', {
+        token: user.accessToken,
+        body: uploadForm(input, 'sunset.jpg', 'image/jpeg'),
+      });
+      expectStatus(res, 201);
+      for (const url of [res.body.url, res.body.variants.standard, res.body.variants.thumbnail]) {
+        const file = await fetch(url);
+        expect(file.status, url).toBe(200);
+        const bytes = Buffer.from(await file.arrayBuffer());
+        for (const text of smuggledTexts) expect(bytes.includes(text), `${text} in ${url}`).toBe(false);
+      }
     });
 
     it('judges the format by content: PNG and WebP are accepted whatever their names, text named .jpg is 415', async () => {

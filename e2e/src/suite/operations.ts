@@ -129,6 +129,11 @@ export function operationsSuite(system: SystemRef): void {
       expect(res.status).toBeLessThan(500);
     });
 
+    it('answers header fields over the size limit with a 431 problem carrying a code', async () => {
+      const res = await api().get('/api/v1/feed', { headers: { 'x-padding': 'p'.repeat(20_000) } });
+      expectProblem(res, 431, undefined, 'request-header-fields-too-large');
+    });
+
     it('a read sending back the write consistency token waits until the write is applied', async () => {
       const client = api();
       const user = await signUp(client);

@@ -13,6 +13,7 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { answerClientError } from './client-errors.js';
 import { newId } from './ids.js';
 import { internalServerOptions, requireInternalCredential } from './internal-credential.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody } from './problem.js';
@@ -57,6 +58,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     genReqId: () => newId(),
     schemaController: { compilersFactory: { buildValidator: strictBodies() } },
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   if (options.internalSecret !== undefined) requireInternalCredential(app, options.internalSecret);
 

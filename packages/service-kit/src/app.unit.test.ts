@@ -126,6 +126,25 @@ describe('service app', () => {
     expect(res.json().errors).toEqual([{ field: 'userName', message: 'is taken' }]);
   });
 
+  it('gives every problem a kebab-case code: the one it names, else the rule of its status', async () => {
+    const { app } = await buildApp();
+    app.get('/taken', async () => {
+      throw new HttpProblem(409, 'taken', { code: 'taken' });
+    });
+    const cases: [url: string, method: 'GET' | 'POST', code: string][] = [
+      ['/things', 'POST', 'validation'],
+      ['/nope', 'GET', 'not-found'],
+      ['/me', 'GET', 'unauthorized'],
+      ['/teapot', 'GET', 'conflict'],
+      ['/taken', 'GET', 'taken'],
+      ['/boom', 'GET', 'internal-server-error'],
+    ];
+    for (const [url, method, code] of cases) {
+      const res = await app.inject({ method, url, ...(method === 'POST' ? { payload: {} } : {}) });
+      expect(res.json(), `${method} ${url}`).toMatchObject({ code });
+    }
+  });
+
   it('hides the details of an unexpected error behind a generic 500', async () => {
     const { app } = await buildApp();
     const res = await app.inject({ method: 'GET', url: '/boom' });
@@ -154,6 +173,21 @@ describe('authentication', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ id: 'user-1' });
   });
+
+  it.each(['bearer', 'BEARER', 'BeArEr'])(
+    'reads the auth scheme case-insensitively (RFC 9110 §11.1): "%s <token>" is a Bearer token',
+    async (scheme) => {
+      const { app, issuer } = await buildApp();
+      const token = await issuer.mint('user-1');
+      const res = await app.inject({
+        method: 'GET',
+        url: '/me',
+        headers: { authorization: `${scheme} ${token}` },
+      });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ id: 'user-1' });
+    },
+  );
 
   it.each([
     ['missing', undefined],

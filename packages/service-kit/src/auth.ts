@@ -83,11 +83,12 @@ export const unauthorized = (detail: string): HttpProblem =>
 
 /**
  * The token of an `Authorization: Bearer` header: undefined without a header (an anonymous
- * request), a 401 for a header that is not a Bearer token.
+ * request), a 401 for a header that is not a Bearer token. The scheme is matched ignoring case and
+ * may be followed by several spaces (RFC 9110 §11.1, §11.4): `bearer` and `BEARER` are `Bearer`.
  */
 export function bearerTokenOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+  const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header);
   if (!match?.[1]) throw unauthorized('the Authorization header is not a Bearer token');
   return match[1];
 }

@@ -6,4 +6,5 @@ export * from './domain.js';
 export * from './ids.js';
 export * from './internal-credential.js';
 export * from './problem.js';
+export * from './text.js';
 export * from './write-response.js';

@@ -7,9 +7,7 @@ export const ProblemDetails = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.String(),
-    code: Type.String({
-      description: 'a stable kebab-case name of the rule that refused the request: clients branch on it',
-    }),
+    code: Type.String({ description: 'a stable kebab-case name of the rule that refused the request' }),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   },
@@ -29,6 +27,7 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
@@ -43,27 +42,15 @@ const titles: Record<number, string> = {
 };
 
 /**
- * The code of a problem that names no rule of its own: what its status says. A refusal with a rule
- * more precise than its status (`taken`, `rate-limited` for one limit among several) passes its own.
+ * The `code` of a problem that names none: API.md's names for the statuses it gives one, otherwise the
+ * status's title in kebab case (`content-too-large`). A 400 refuses input that breaks a field rule.
  */
 const codes: Record<number, string> = {
   400: 'validation',
   401: 'unauthorized',
   403: 'forbidden',
   404: 'not-found',
-  405: 'method-not-allowed',
-  406: 'not-acceptable',
-  409: 'conflict',
-  412: 'precondition-failed',
-  413: 'content-too-large',
-  415: 'unsupported-media-type',
-  422: 'unprocessable',
   429: 'rate-limited',
-  431: 'headers-too-large',
-  500: 'internal',
-  502: 'bad-gateway',
-  503: 'unavailable',
-  504: 'upstream-timeout',
 };
 
 /** An error that knows its HTTP answer. Thrown at the edge only; domain code returns DomainError. */
@@ -77,7 +64,7 @@ export class HttpProblem extends Error {
     readonly options: {
       type?: string;
       title?: string;
-      /** the rule that refused, kebab-case; the status's own code (`codes` above) without it */
+      /** the rule that refused the request, when it is not the status's own (see `codes`) */
       code?: string;
       errors?: FieldError[];
       headers?: Record<string, string>;
@@ -85,7 +72,7 @@ export class HttpProblem extends Error {
   ) {
     super(detail);
     this.title = options.title ?? titles[status] ?? 'Error';
-    this.code = options.code ?? codes[status] ?? 'error';
+    this.code = options.code ?? codes[status] ?? this.title.toLowerCase().replaceAll(' ', '-');
   }
 
   toJSON(): ProblemDetails {
@@ -104,8 +91,31 @@ export function problemType(status: number): string {
   return `https://httpstatuses.io/${status}`;
 }
 
-export function problemBody(status: number, detail: string, errors?: FieldError[]): ProblemDetails {
-  return new HttpProblem(status, detail, errors ? { errors } : {}).toJSON();
+export function problemBody(
+  status: number,
+  detail: string,
+  errors?: FieldError[],
+  code?: string,
+): ProblemDetails {
+  return new HttpProblem(status, detail, {
+    ...(errors ? { errors } : {}),
+    ...(code ? { code } : {}),
+  }).toJSON();
+}
+
+/**
+ * A problem response answered with `Retry-After`, for a route's schema: `response: { 429: retryLater('...') }`.
+ * ProblemDetails without its $id: a second schema with that $id would clash with the shared one.
+ */
+export function retryLater(description: string) {
+  const { $id: _id, ...shape } = ProblemDetails;
+  return {
+    ...shape,
+    description,
+    headers: {
+      'retry-after': Type.Integer({ minimum: 1, description: 'seconds to wait before trying again' }),
+    },
+  };
 }
 
 /** The problem responses a route may answer, for its schema: `response: { ...problems(400, 404) }`. */
@@ -113,17 +123,8 @@ export function problems(...statuses: number[]): Record<number, typeof ProblemDe
   return Object.fromEntries(statuses.map((s) => [s, ProblemDetails]));
 }
 
-// ProblemDetails without its $id: a second schema with that $id would clash with the shared one.
-const { $id: _problemId, ...problemShape } = ProblemDetails;
-
 /** A route's 429 answer, for its schema: a problem with the `Retry-After` header. */
-export const TooManyRequests = {
-  ...problemShape,
-  description: 'too many requests: wait `Retry-After` seconds',
-  headers: {
-    'retry-after': Type.Integer({ minimum: 1, description: 'seconds to wait before trying again' }),
-  },
-};
+export const TooManyRequests = retryLater('too many requests: wait `Retry-After` seconds');
 
 /** A refusal by a rate limit: 429, `rate-limited`, and how many whole seconds to wait. */
 export function tooManyRequests(retryAfterSeconds: number, detail: string): HttpProblem {

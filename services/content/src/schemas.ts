@@ -15,8 +15,16 @@ const Timestamp = Type.String({ format: 'date-time' });
 const Count = Type.Integer({ minimum: 0 });
 
 export const Photo = HttpUrl('an http(s) URL of the photo, up to 2048 characters');
-export const Caption = Type.String({ maxLength: 2200, description: '0-2200 characters, trimmed' });
-export const Text = Type.String({ minLength: 1, maxLength: 2200, description: '1-2200 characters, trimmed' });
+// Trimmed and checked by service-kit's `textFields` (the `lines` rule) before these schemas see them.
+export const Caption = Type.String({
+  maxLength: 2200,
+  description: '0-2200 characters, trimmed; no control characters but tabs and line breaks',
+});
+export const Text = Type.String({
+  minLength: 1,
+  maxLength: 2200,
+  description: '1-2200 characters, trimmed; no control characters but tabs and line breaks',
+});
 
 export const Post = Type.Object({
   id: Id(),

@@ -1,13 +1,18 @@
 import { Id, Timestamp } from '@gram/events';
+import { textFields } from '@gram/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
-import type { preValidationAsyncHookHandler } from 'fastify';
 
 /**
- * The field rules of API.md as schemas. Values API.md calls "trimmed" are trimmed before the
- * schema sees them (see `trimFields`), so each rule reads as plainly as API.md states it: a name
- * of spaces is an empty name, and surrounding spaces never count against a length.
+ * The field rules of API.md as schemas. Free text is trimmed and checked by service-kit's text rules
+ * before the schema sees it (see `trimFields` and the routes' `textFields`), so each rule reads as
+ * plainly as API.md states it: a name of spaces is an empty name, and surrounding spaces never count
+ * against a length.
  */
-export const Name = Type.String({ minLength: 1, maxLength: 50, description: '1-50 characters, trimmed' });
+export const Name = Type.String({
+  minLength: 1,
+  maxLength: 50,
+  description: '1-50 characters, trimmed; one line without control characters, not only invisible ones',
+});
 export const UserName = Type.String({
   minLength: 3,
   maxLength: 30,
@@ -24,7 +29,10 @@ export const PhoneNo = Type.String({
   description: '7-15 digits with an optional leading "+"; unique',
 });
 export const Password = Type.String({ minLength: 8, maxLength: 128, description: '8-128 characters' });
-export const Bio = Type.String({ maxLength: 150, description: '0-150 characters' });
+export const Bio = Type.String({
+  maxLength: 150,
+  description: '0-150 characters, trimmed; no control characters but tabs and line breaks',
+});
 export const ProfilePic = Type.String({
   format: 'uri',
   pattern: '^https?://',
@@ -55,16 +63,10 @@ export const Profile = Type.Object(
 export type Profile = Static<typeof Profile>;
 
 /**
- * A preValidation hook that trims the named string fields of a JSON body before the schema
- * validates them. Anything else in the body is left for the schema to judge.
+ * A preValidation hook for one-line fields (name, userName, email, login): service-kit's
+ * `textFields` with the `line` rule for each, so they are trimmed and a control character in
+ * one is a 400 naming it.
  */
-export function trimFields(...fields: string[]): preValidationAsyncHookHandler {
-  return async (request) => {
-    const body: unknown = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) return;
-    for (const field of fields) {
-      const value: unknown = Reflect.get(body, field);
-      if (typeof value === 'string') Reflect.set(body, field, value.trim());
-    }
-  };
+export function trimFields(...fields: string[]) {
+  return textFields(Object.fromEntries(fields.map((field) => [field, 'line' as const])));
 }

@@ -19,7 +19,7 @@ export interface MediaRoutesOptions {
   /** scheme and host of the URLs handed out, e.g. `https://gram.example` (MEDIA_PUBLIC_URL) */
   publicUrl: string;
   now?: () => Date;
-  /** uploads in progress at once before more are refused with 503 (default MAX_UPLOADS_IN_FLIGHT) */
+  /** uploads in progress at once before more are refused with 503, a quarter per account (default MAX_UPLOADS_IN_FLIGHT) */
   maxUploadsInFlight?: number;
 }
 

@@ -14,7 +14,8 @@ import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 // with 2 arenas and 237-243 MB with one, at the same CPU per upload (sharp's docs advise the same, or
 // jemalloc). It must be set before the process starts; any process embedding mediaRoutes (the gateway in
 // embedded mode) and the container image need it too.
-// MEDIA_MAX_UPLOADS_IN_FLIGHT: uploads in progress at once before more are refused with 503 (see routes.ts).
+// MEDIA_MAX_UPLOADS_IN_FLIGHT: uploads in progress at once before more are refused with 503, a quarter of them
+// (at least one) per account before its next is refused with 429 (see routes.ts).
 // MEDIA_PROCESSING_CONCURRENCY: uploads decoded at once (default: one per core; see image-processing.ts).
 
 // Standalone (distributed mode): tokens are verified with identity's public keys fetched from its

@@ -34,6 +34,56 @@ export function jpegWithExifAndGps(width = 1600, height = 1200): Promise<Buffer>
     .toBuffer();
 }
 
+/** Text a JPEG's kept segments may smuggle: markup for whoever renders it, and a location. */
+export const smuggledTexts = ['<script>alert(1)</script>', 'GPS 48.8582N'] as const;
+const smuggled = Buffer.from(smuggledTexts.join(' '), 'latin1');
+
+/**
+ * An upright JPEG in Display P3 whose every segment that can carry text does: a JFIF APP0 with the text
+ * after its fields, an ICC profile (APP2) with the text in an extra tag and after the profile's end, an
+ * Adobe APP14 with the text after its fields, and a comment (COM).
+ */
+export async function jpegWithTextInKeptSegments(width = 64, height = 48): Promise<Buffer> {
+  const jpeg = await raw(width, height).jpeg({ quality: 85 }).withIccProfile('p3').toBuffer();
+  const icc = (await sharp(jpeg).metadata()).icc;
+  if (!icc) throw new Error('sharp embedded no ICC profile');
+  const segment = (marker: number, payload: Buffer) => {
+    const head = Buffer.from([0xff, marker, 0, 0]);
+    head.writeUInt16BE(payload.length + 2, 2);
+    return Buffer.concat([head, payload]);
+  };
+  const jfif = Buffer.from([...Buffer.from('JFIF\0', 'latin1'), 1, 2, 1, 0, 72, 0, 72, 0, 0]);
+  const adobe = Buffer.from([...Buffer.from('Adobe', 'latin1'), 0, 100, 0, 0, 0, 0, 1]);
+  const iccHeader = Buffer.from('ICC_PROFILE\0\x01\x01', 'latin1');
+  const rest = jpeg.subarray(2 + 2 + jpeg.readUInt16BE(4)); // after SOI and sharp's own ICC segment
+  return Buffer.concat([
+    jpeg.subarray(0, 2),
+    segment(0xe0, Buffer.concat([jfif, smuggled])),
+    segment(0xe2, Buffer.concat([iccHeader, withTextTag(icc, smuggled), smuggled])),
+    segment(0xee, Buffer.concat([adobe, smuggled])),
+    segment(0xfe, smuggled),
+    rest,
+  ]);
+}
+
+/** The ICC profile with one more tag, a device manufacturer description (`dmnd`) holding `text`. */
+function withTextTag(profile: Buffer, text: Buffer): Buffer {
+  const count = profile.readUInt32BE(128);
+  const tableEnd = 132 + 12 * count;
+  const table = Buffer.from(profile.subarray(128, tableEnd));
+  table.writeUInt32BE(count + 1, 0);
+  for (let i = 0; i < count; i++)
+    table.writeUInt32BE(table.readUInt32BE(4 + 12 * i + 4) + 12, 4 + 12 * i + 4);
+  const data = Buffer.concat([Buffer.from('text\0\0\0\0', 'latin1'), text, Buffer.from([0])]);
+  const entry = Buffer.alloc(12);
+  entry.write('dmnd', 0, 'latin1');
+  entry.writeUInt32BE(profile.length + 12, 4);
+  entry.writeUInt32BE(data.length, 8);
+  const result = Buffer.concat([profile.subarray(0, 128), table, entry, profile.subarray(tableEnd), data]);
+  result.writeUInt32BE(result.length, 0);
+  return result;
+}
+
 export function plainJpeg(width = 1600, height = 1200): Promise<Buffer> {
   return raw(width, height)
     .jpeg({ quality: 85 })

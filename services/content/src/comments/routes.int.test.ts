@@ -58,6 +58,8 @@ describe('POST /api/v1/posts/:postId/comments', () => {
     ['an empty text', { text: '' }],
     ['a missing text', {}],
     ['a text over 2200 characters', { text: 'x'.repeat(2201) }],
+    ['a text with a NUL byte', { text: 'nice\u0000' }],
+    ['a text of invisible characters only', { text: '\u200b\u200b' }],
   ])('answers 400 naming the text for %s', async (_what, body) => {
     const { id: postId } = await h.createPost(postAuthor);
     const res = await comment(postId, commenter, body);

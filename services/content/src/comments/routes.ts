@@ -1,12 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { streamIds } from '@gram/events';
-import { caller, handleCommand, loadAggregate, newId, problems, sendWriteHeaders } from '@gram/service-kit';
+import {
+  caller,
+  handleCommand,
+  loadAggregate,
+  newId,
+  problems,
+  sendWriteHeaders,
+  textFields,
+} from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { bearer, Comment, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
-import { trimBodyFields } from '../trim.js';
 import { commentDecider } from './comment.js';
 
 const tags = ['comments'];
@@ -18,7 +25,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
     '/api/v1/posts/:postId/comments',
     {
       preHandler: app.requireAuth,
-      preValidation: trimBodyFields('text'),
+      preValidation: textFields({ text: 'lines' }),
       schema: {
         summary: 'Comment on a post',
         tags,

@@ -87,6 +87,9 @@ describe('POST /api/v1/posts', () => {
     ['a photo that is not a URL at all', { photo: 'sunset.jpg' }, 'photo'],
     ['a photo over 2048 characters', { photo: `https://img.example/${'a'.repeat(2040)}.jpg` }, 'photo'],
     ['a caption over 2200 characters', { photo, caption: 'x'.repeat(2201) }, 'caption'],
+    ['a caption with a NUL byte', { photo, caption: 'sunset\u0000' }, 'caption'],
+    ['a caption with an escape sequence', { photo, caption: '\u001b[2Jsunset' }, 'caption'],
+    ['a caption of invisible characters only', { photo, caption: '\u200b\u202e' }, 'caption'],
     ['an unknown field', { photo, location: 'Paris' }, 'location'],
   ])('answers 400 naming the field for %s', async (_what, body, field) => {
     const res = await h.call('POST', '/api/v1/posts', { as: ada, body });
@@ -172,6 +175,23 @@ describe('PATCH /api/v1/posts/:postId', () => {
     expect(res.headers['x-stream-revision']).toBe('0');
     expect(await h.eventTypes(streamIds.post(id))).toEqual(['PostCreated']);
     expect((await h.call('PATCH', `/api/v1/posts/${id}`, { as: ada, body: {} })).statusCode).toBe(200);
+  });
+
+  it('answers 400 naming the caption for a caption with a NUL byte', async () => {
+    const { id } = await h.createPost(ada);
+    const res = await h.call('PATCH', `/api/v1/posts/${id}`, { as: ada, body: { caption: 'a\u0000b' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'validation', errors: [{ field: 'caption' }] });
+    expect(await h.eventTypes(streamIds.post(id))).toEqual(['PostCreated']);
+  });
+
+  it('keeps the line breaks and tabs of a caption', async () => {
+    const res = await h.call('POST', '/api/v1/posts', {
+      as: ada,
+      body: { photo, caption: 'one\r\ntwo\tthree' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json().caption).toBe('one\r\ntwo\tthree');
   });
 
   it('answers 400 for a malformed id and for an invalid field', async () => {

@@ -1,6 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { streamIds } from '@gram/events';
-import { caller, handleCommand, loadAggregate, newId, problems, sendWriteHeaders } from '@gram/service-kit';
+import {
+  caller,
+  handleCommand,
+  loadAggregate,
+  newId,
+  problems,
+  sendWriteHeaders,
+  textFields,
+} from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { handleCommandWithState } from '../command-with-state.js';
@@ -8,7 +16,6 @@ import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { likeDecider } from '../likes/like.js';
 import { bearer, Caption, NoContent, Photo, Post, PostParams, type UserSummary } from '../schemas.js';
-import { trimBodyFields } from '../trim.js';
 import { type PostState, postDecider } from './post.js';
 
 const tags = ['posts'];
@@ -20,7 +27,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
     '/api/v1/posts',
     {
       preHandler: app.requireAuth,
-      preValidation: trimBodyFields('caption'),
+      preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: 'Publish a photo post',
         tags,
@@ -73,7 +80,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
     '/api/v1/posts/:postId',
     {
       preHandler: app.requireAuth,
-      preValidation: trimBodyFields('caption'),
+      preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: "Edit a post's photo and/or caption (author only)",
         tags,

@@ -66,6 +66,8 @@ describe('POST /api/v1/comments/:commentId/replies', () => {
     ['a blank text', { text: '   ' }],
     ['a missing text', {}],
     ['a text over 2200 characters', { text: 'y'.repeat(2201) }],
+    ['a text with a NUL byte', { text: '\u0000agreed' }],
+    ['a text of invisible characters only', { text: '\ufeff\u2060' }],
   ])('answers 400 naming the text for %s', async (_what, body) => {
     const { commentId } = await thread();
     const res = await reply(commentId, replier, body);

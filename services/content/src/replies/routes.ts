@@ -1,12 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { streamIds } from '@gram/events';
-import { caller, handleCommand, loadAggregate, newId, problems, sendWriteHeaders } from '@gram/service-kit';
+import {
+  caller,
+  handleCommand,
+  loadAggregate,
+  newId,
+  problems,
+  sendWriteHeaders,
+  textFields,
+} from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { bearer, CommentParams, NoContent, Reply, ReplyParams, Text } from '../schemas.js';
-import { trimBodyFields } from '../trim.js';
 import { replyDecider } from './reply.js';
 
 const tags = ['replies'];
@@ -18,7 +25,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
     '/api/v1/comments/:commentId/replies',
     {
       preHandler: app.requireAuth,
-      preValidation: trimBodyFields('text'),
+      preValidation: textFields({ text: 'lines' }),
       schema: {
         summary: 'Reply to a comment',
         tags,

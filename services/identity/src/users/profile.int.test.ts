@@ -50,6 +50,11 @@ describe('PATCH /api/v1/users/me', () => {
   it.each([
     ['name', { name: '   ' }],
     ['name', { name: 'x'.repeat(51) }],
+    ['name', { name: '\u200b' }],
+    ['name', { name: '\u0000' }],
+    ['name', { name: '\u202e\u200b ' }],
+    ['bio', { bio: 'hello\u0000' }],
+    ['bio', { bio: 'bell\u0007' }],
     ['bio', { bio: 'x'.repeat(151) }],
     ['bio', { bio: '🌸'.repeat(76) }],
     ['profilePic', { profilePic: 'ftp://img.example/me.png' }],
@@ -61,6 +66,13 @@ describe('PATCH /api/v1/users/me', () => {
     const res = await identity.patchMe(body, account.accessToken);
     expect(res.statusCode).toBe(400);
     expect(res.json().errors.map((e: { field: string }) => e.field)).toContain(field);
+  });
+
+  it('accepts a bio on several lines, with tabs', async () => {
+    const account = await identity.account();
+    const res = await identity.patchMe({ bio: ' line one\r\nline\ttwo \n' }, account.accessToken);
+    expect(res.statusCode).toBe(200);
+    expect(res.json().bio).toBe('line one\r\nline\ttwo');
   });
 
   it('accepts an empty bio and a bio of 150 characters', async () => {

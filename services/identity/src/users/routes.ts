@@ -9,6 +9,7 @@ import {
   sendWriteHeaders,
   sendWriteHeadersWithToken,
   TooManyRequests,
+  textFields,
   tooManyRequests,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -89,7 +90,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
     {
       // The caller is judged before the body: without a valid token the answer is 401, whatever was sent.
       onRequest: app.requireAuth,
-      preValidation: trimFields('name'),
+      preValidation: textFields({ name: 'line', bio: 'lines' }),
       schema: {
         tags: ['identity'],
         summary: "Edit the caller's profile",

@@ -65,6 +65,12 @@ describe('POST /api/v1/auth/signup', () => {
     ['name', { name: '   ' }],
     ['name', { name: 'x'.repeat(51) }],
     ['name', { name: '🌸'.repeat(26) }],
+    ['name', { name: '\u200b' }],
+    ['name', { name: '\u0000' }],
+    ['name', { name: '\u202e' }],
+    ['name', { name: ' \u200b\u200d\ufeff\u3164 ' }],
+    ['name', { name: 'Ada\u0000Lovelace' }],
+    ['name', { name: 'Ada\nLovelace' }],
     ['userName', { userName: 'ab' }],
     ['userName', { userName: 'x'.repeat(31) }],
     ['userName', { userName: 'bad name!' }],
@@ -121,6 +127,7 @@ describe('POST /api/v1/auth/signup', () => {
     expect((await identity.signup(taken)).statusCode).toBe(201);
     const res = await identity.signup(newSignup(collide(taken)));
     expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe('taken');
     expect(res.json().errors[0]).toEqual({ field, message: 'is already taken' });
   });
 

@@ -10,6 +10,7 @@ import {
   loadAggregate,
   newId,
   problems,
+  retryLater,
   sendWriteHeaders,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -37,8 +38,20 @@ export interface UploadRoutesOptions {
   /** the scheme and host the URLs of Media start with */
   publicUrl: string;
   now: () => Date;
-  /** uploads received, waiting or being processed at once before more are refused with 503 (see below) */
+  /**
+   * uploads received, waiting or being processed at once before more are refused with 503 (see below); one
+   * account may hold `uploadsPerAccount` of them
+   */
   maxInFlight?: number;
+}
+
+/**
+ * The uploads in progress one account may hold: a quarter of them, at least one. Without a share, one
+ * account sending slow uploads on many connections would hold every slot and turn everyone else away
+ * with 503; with it, that account is the one told to wait (429), and the other slots stay for the others.
+ */
+function uploadsPerAccount(maxInFlight: number): number {
+  return Math.max(1, Math.floor(maxInFlight / 4));
 }
 
 /**
@@ -66,6 +79,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
   { store, storage, publicUrl, now, maxInFlight = MAX_UPLOADS_IN_FLIGHT },
 ) => {
   let inFlight = 0;
+  const perAccount = uploadsPerAccount(maxInFlight);
+  /** uploads in progress by account; an account without one has no entry */
+  const inFlightOf = new Map<string, number>();
 
   // Registered here, not on the root: the gateway mounts this plugin beside services that take JSON only.
   await app.register(multipart, {
@@ -114,17 +130,30 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
         description:
           'A `multipart/form-data` body with one part named `file`: a JPEG, PNG or WebP image (judged by its bytes, ' +
           'not its name or declared type) of at most 10 MB and 50 megapixels. Its metadata (EXIF, GPS) is removed, ' +
-          'it is turned upright, and a 1080 px wide standard variant and a 320 px wide thumbnail are stored beside it.',
+          'it is turned upright, and a 1080 px wide standard variant and a 320 px wide thumbnail are stored beside it. ' +
+          'Too many uploads in progress: 503 for the service, 429 for one account (a quarter of them), with Retry-After.',
         security: [{ bearer: [] }],
         consumes: ['multipart/form-data'],
         response: {
           201: { ...Media, headers: writeHeaders },
           ...problems(400, 401, 413, 415, 503),
+          429: retryLater("too many of this account's uploads are in progress: wait `Retry-After` seconds"),
         },
       },
     },
     async (request, reply) => {
       const uploaderId = caller(request).userId;
+      const ofUploader = inFlightOf.get(uploaderId) ?? 0;
+      // Both refusals come before the body is read, and close the connection rather than drain it.
+      if (ofUploader >= perAccount) {
+        throw new HttpProblem(
+          429,
+          `${ofUploader} of your uploads are in progress, the most one account may have`,
+          {
+            headers: { 'retry-after': '1', connection: 'close' },
+          },
+        );
+      }
       if (inFlight >= maxInFlight) {
         throw new HttpProblem(
           503,
@@ -135,10 +164,14 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
         );
       }
       inFlight += 1;
+      inFlightOf.set(uploaderId, ofUploader + 1);
       try {
         return await acceptUpload(request, reply, uploaderId);
       } finally {
         inFlight -= 1;
+        const left = (inFlightOf.get(uploaderId) ?? 1) - 1;
+        if (left > 0) inFlightOf.set(uploaderId, left);
+        else inFlightOf.delete(uploaderId);
       }
     },
   );

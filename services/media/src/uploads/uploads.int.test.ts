@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicUrl, registerUser, startService } from '../../test/fixtures.js';
 import {
   jpegWithExifAndGps,
+  jpegWithTextInKeptSegments,
   multipartBody,
   noiseJpeg,
   plainJpeg,
   png,
   pngBomb,
+  smuggledTexts,
   textFile,
   truncatedJpeg,
   webp,
@@ -109,6 +111,18 @@ describe('POST /api/v1/media', () => {
       expect(bytes.includes('SpyCam'), url).toBe(false);
       expect(bytes.includes('secret-owner'), url).toBe(false);
       expect(bytes.includes('Exif\0'), url).toBe(false);
+    }
+  });
+
+  it('stores no text of the JFIF, ICC and Adobe segments and no comment, in the original and the variants', async () => {
+    const input = await jpegWithTextInKeptSegments(1600, 1200);
+    const res = await upload(input);
+    expect(res.statusCode).toBe(201);
+    const media = res.json();
+    for (const url of [media.url, media.variants.standard, media.variants.thumbnail]) {
+      const bytes = (await fetchUrl(url)).rawPayload;
+      for (const text of smuggledTexts) expect(bytes.includes(text), `${text} in ${url}`).toBe(false);
+      expect((await sharp(bytes).metadata()).comments, url).toBeUndefined();
     }
   });
 
@@ -269,67 +283,106 @@ describe('POST /api/v1/media', () => {
   });
 });
 
+/**
+ * Uploads of one PNG to a listening service over real connections: `post` sends one whole, `hold` sends the
+ * headers and the start of the body and holds the rest back, so the upload stays in progress for as long
+ * as the test wants (until `finish`).
+ */
+async function uploadsTo(address: string) {
+  const body = multipartBody([
+    { name: 'file', filename: 'photo.png', contentType: 'image/png', data: await png() },
+  ]);
+  const post = (token: string) =>
+    fetch(`${address}/api/v1/media`, {
+      method: 'POST',
+      headers: { authorization: token, ...body.headers },
+      body: body.payload,
+      signal: AbortSignal.timeout(10_000),
+    });
+  const hold = (token: string) => {
+    const held = request(`${address}/api/v1/media`, {
+      method: 'POST',
+      headers: { authorization: token, ...body.headers, 'content-length': String(body.payload.length) },
+    });
+    let settled = false;
+    const answer = new Promise<number>((resolve, reject) => {
+      held.on('response', (res) => {
+        res.resume();
+        res.on('end', () => {
+          settled = true;
+          resolve(res.statusCode ?? 0);
+        });
+      });
+      held.on('error', reject);
+    });
+    held.write(body.payload.subarray(0, 64));
+    return { answer, settled: () => settled, finish: () => held.end(body.payload.subarray(64)) };
+  };
+  /**
+   * Holds an upload of `holder` and posts uploads of `poster` until one is refused with `refusal`: then the
+   * held one is in progress. Until the held upload reaches the service, another one may still get in (and is
+   * answered 201). On a busy machine the held one may arrive while that other one is in progress, and be
+   * refused itself: then another is held.
+   */
+  const holdUntilRefused = async (holder: string, poster: string, refusal: number) => {
+    let held = hold(holder);
+    let refused: { headers: Headers; problem: unknown } | undefined;
+    for (let attempt = 0; attempt < 100 && !refused; attempt++) {
+      if (held.settled()) {
+        expect(await held.answer).toBe(refusal);
+        held = hold(holder);
+      }
+      const res = await post(poster);
+      if (res.status === refusal) refused = { headers: res.headers, problem: await res.json() };
+      else {
+        expect(res.status).toBe(201);
+        await res.arrayBuffer();
+      }
+    }
+    if (!refused) throw new Error(`no upload was refused with ${refusal}`);
+    return { held, refused };
+  };
+  return { post, holdUntilRefused };
+}
+
 describe('POST /api/v1/media beyond the uploads in progress', () => {
   it('answers 503 with Retry-After while the limit of uploads is in progress, then takes uploads again', async () => {
     const busy = await startService({ maxUploadsInFlight: 1 });
     try {
       const token = `Bearer ${await busy.issuer.mint(await registerUser(busy.store))}`;
-      const address = await busy.app.listen({ port: 0, host: '127.0.0.1' });
-      const body = multipartBody([
-        { name: 'file', filename: 'photo.png', contentType: 'image/png', data: await png() },
-      ]);
-      const post = () =>
-        fetch(`${address}/api/v1/media`, {
-          method: 'POST',
-          headers: { authorization: token, ...body.headers },
-          body: body.payload,
-          signal: AbortSignal.timeout(10_000),
-        });
-
-      // An upload that sends its headers and the start of its body, then holds the rest back: it stays in
-      // progress for as long as the test wants.
-      const hold = () => {
-        const held = request(`${address}/api/v1/media`, {
-          method: 'POST',
-          headers: { authorization: token, ...body.headers, 'content-length': String(body.payload.length) },
-        });
-        let settled = false;
-        const answer = new Promise<number>((resolve, reject) => {
-          held.on('response', (res) => {
-            res.resume();
-            res.on('end', () => {
-              settled = true;
-              resolve(res.statusCode ?? 0);
-            });
-          });
-          held.on('error', reject);
-        });
-        held.write(body.payload.subarray(0, 64));
-        return { answer, settled: () => settled, finish: () => held.end(body.payload.subarray(64)) };
-      };
-      let held = hold();
-
-      // Until the held upload reaches the service, another one may still get in (and is answered 201). On a
-      // busy machine the held one may arrive while that other one is in progress, and be refused itself: then
-      // another is held.
-      let refused: Response | undefined;
-      for (let attempt = 0; attempt < 100 && !refused; attempt++) {
-        if (held.settled()) {
-          expect(await held.answer).toBe(503);
-          held = hold();
-        }
-        const res = await post();
-        if (res.status === 503) refused = res;
-        else expect(res.status).toBe(201);
-        await res.arrayBuffer();
-      }
-      expect(refused?.status).toBe(503);
-      expect(refused?.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(refused?.headers.get('retry-after')).toBe('1');
+      const other = `Bearer ${await busy.issuer.mint(await registerUser(busy.store))}`;
+      const uploads = await uploadsTo(await busy.app.listen({ port: 0, host: '127.0.0.1' }));
+      const { held, refused } = await uploads.holdUntilRefused(token, other, 503);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused.headers.get('retry-after')).toBe('1');
 
       held.finish();
       expect(await held.answer).toBe(201);
-      expect((await post()).status).toBe(201);
+      expect((await uploads.post(other)).status).toBe(201);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('answers 429 with Retry-After to an account holding its share of the uploads in progress, not to others', async () => {
+    // A quarter of 4 uploads in progress: one per account.
+    const busy = await startService({ maxUploadsInFlight: 4 });
+    try {
+      const greedy = `Bearer ${await busy.issuer.mint(await registerUser(busy.store))}`;
+      const other = `Bearer ${await busy.issuer.mint(await registerUser(busy.store))}`;
+      const uploads = await uploadsTo(await busy.app.listen({ port: 0, host: '127.0.0.1' }));
+      const { held, refused } = await uploads.holdUntilRefused(greedy, greedy, 429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(refused.problem).toMatchObject({ status: 429, code: 'rate-limited' });
+
+      const others = await uploads.post(other);
+      expect(others.status).toBe(201);
+      await others.arrayBuffer();
+
+      held.finish();
+      expect(await held.answer).toBe(201);
+      expect((await uploads.post(greedy)).status).toBe(201);
     } finally {
       await busy.close();
     }

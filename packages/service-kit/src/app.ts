@@ -14,6 +14,7 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import { newId } from './ids.js';
+import { malformedContentType, strictJsonBodies, wellFormedMediaType } from './json-body.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody } from './problem.js';
 
 export type ServiceApp = FastifyInstance<
@@ -40,7 +41,8 @@ export interface ServiceAppOptions {
 
 /**
  * A fastify app with what every service shares: TypeBox schemas, RFC 9457 errors for every
- * failure (validation, unknown route, bad JSON, body too large, our own problems), request ids
+ * failure (validation, unknown route, bad JSON, body too large, our own problems), JSON bodies
+ * checked before they are parsed (json-body.ts), request targets in absolute form served, request ids
  * taken from `x-request-id` (so the gateway's id follows a request through every service),
  * an OpenAPI 3.1 document built from the route schemas, and `/health`.
  */
@@ -51,10 +53,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
+    rewriteUrl: (request) => originForm(request.url ?? '/'),
     schemaController: { compilersFactory: { buildValidator: strictBodies() } },
     frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  strictJsonBodies(app);
   app.addSchema(ProblemDetails);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -88,6 +92,19 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+/**
+ * A request target in absolute form (`GET http://host/path HTTP/1.1`), which a server must accept (RFC 9112
+ * §3.2.2), as its origin form (`/path`): the router would find the route either way, but every `request.url`
+ * (the gateway's forwarding, the 404's detail) is then the path it is written for. Nothing reads the Host
+ * header, which that section says the target's authority overrides.
+ */
+function originForm(url: string): string {
+  const authority = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (authority === null) return url;
+  const rest = url.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 /**
@@ -134,6 +151,13 @@ function errorHandler(
     );
     const where = fastifyError.validationContext ?? 'request';
     return reply.code(400).send(problemBody(400, `the ${where} is invalid`, errors));
+  }
+  // fastify has no parser for a Content-Type it cannot read either: that one is malformed, not unsupported.
+  if (
+    fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' &&
+    wellFormedMediaType(request.headers['content-type']) === undefined
+  ) {
+    return reply.code(400).send(malformedContentType().toJSON());
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {

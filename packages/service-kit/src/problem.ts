@@ -8,6 +8,7 @@ export const ProblemDetails = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     instance: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String({ description: 'the rule that refused the request, kebab-case' })),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   },
   { $id: 'ProblemDetails', description: 'RFC 9457 problem details' },
@@ -37,22 +38,49 @@ const titles: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/**
+ * The `code` of a problem that names no rule of its own: the one each status stands for. A refusal with a
+ * more precise rule (`taken`, `blocked`, ...) gives its own.
+ */
+const codes: Record<number, string> = {
+  400: 'validation',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  409: 'conflict',
+  412: 'precondition-failed',
+  413: 'too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  429: 'rate-limited',
+  500: 'internal',
+  502: 'bad-gateway',
+  503: 'unavailable',
+  504: 'timeout',
+};
+
 /** An error that knows its HTTP answer. Thrown at the edge only; domain code returns DomainError. */
 export class HttpProblem extends Error {
   override readonly name = 'HttpProblem';
   readonly title: string;
+  readonly code: string | undefined;
   constructor(
     readonly status: number,
     readonly detail: string,
     readonly options: {
       type?: string;
       title?: string;
+      /** kebab-case; the status's own code without it */
+      code?: string;
       errors?: FieldError[];
       headers?: Record<string, string>;
     } = {},
   ) {
     super(detail);
     this.title = options.title ?? titles[status] ?? 'Error';
+    this.code = options.code ?? codes[status];
   }
 
   toJSON(): ProblemDetails {
@@ -61,6 +89,7 @@ export class HttpProblem extends Error {
       title: this.title,
       status: this.status,
       detail: this.detail,
+      ...(this.code !== undefined ? { code: this.code } : {}),
       ...(this.options.errors ? { errors: this.options.errors } : {}),
     };
   }

@@ -159,6 +159,12 @@ function errorHandler(
   ) {
     return reply.code(400).send(malformedContentType().toJSON());
   }
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    // fastify closes the connection after a body it stopped reading; left open, Node reads and drops the rest.
+    // Whoever sends the body is then not cut off in the middle of it: the gateway in front of a service, whose
+    // upload failing under it turned the service's 413 into a 502.
+    reply.removeHeader('connection');
+  }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status).send(problemBody(status, error.message));

@@ -10,8 +10,10 @@ import { seedFuzzData } from './fuzz-data.js';
 import { fuzzChecks, schemathesisConfig } from './schemathesis-config.js';
 
 // Bad input: schemathesis generates requests from /openapi.json (valid ones and ones that break the
-// documented schemas: wrong types, missing fields, odd strings and ids, bad content types) and checks each
-// answer. None may be a 5xx, and each must be documented: its status, content type, headers and body schema.
+// documented schemas: wrong types, missing fields, odd strings and ids, bad content types), and its hooks
+// (odd_input_hooks.py) mix in what no schema describes: non-finite numbers in query strings, bodies nested
+// 5,000 deep or over the body limit, malformed media types. It checks each answer. None may be a 5xx, and
+// each must be documented: its status, content type, headers and body schema.
 // A failure prints schemathesis' report, with a curl command per failing case.
 //
 // A deeper run, or another draw: GRAM_FUZZ_MAX_EXAMPLES=500 GRAM_FUZZ_SEED=7 pnpm exec vitest run e2e/src/fuzz

@@ -12,10 +12,11 @@ import Fastify, {
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
+  type RouteOptions,
 } from 'fastify';
 import { newId } from './ids.js';
 import { malformedContentType, strictJsonBodies, wellFormedMediaType } from './json-body.js';
-import { type FieldError, HttpProblem, ProblemDetails, problemBody } from './problem.js';
+import { type FieldError, HttpProblem, ProblemDetails, problemBody, problems } from './problem.js';
 
 export type ServiceApp = FastifyInstance<
   RawServerDefault,
@@ -60,6 +61,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
 
   strictJsonBodies(app);
   app.addSchema(ProblemDetails);
+  app.addHook('onRoute', documentBodyAnswers);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -190,6 +192,19 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
     .header('x-request-id', request.id)
     .type('application/problem+json')
     .send(problemBody(400, detail));
+}
+
+/**
+ * What any body may be answered before its route sees it, added to the documented responses of every route
+ * that takes one (a copy: route schemas are shared constants): 400 for a body that is not valid JSON or
+ * not a valid value, 413 past the body limit, 415 for a media type other than JSON.
+ */
+function documentBodyAnswers(route: RouteOptions): void {
+  const schema = route.schema;
+  if (schema?.body === undefined || typeof schema.response !== 'object' || schema.response === null) return;
+  const response = schema.response as Record<string, unknown>;
+  const missing = [400, 413, 415].filter((status) => !(String(status) in response));
+  if (missing.length > 0) route.schema = { ...schema, response: { ...response, ...problems(...missing) } };
 }
 
 type OpenApiResponses = Record<string, { content?: Record<string, unknown> }>;

@@ -229,6 +229,19 @@ describe('service app', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
+  it('documents 400, 413 and 415 on every route that takes a JSON body, since any body may be refused so', async () => {
+    const { app } = await buildApp();
+    await app.ready();
+    const document = app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: object }> }>>;
+    };
+    const responses = document.paths['/things']?.post?.responses ?? {};
+    for (const status of ['400', '413', '415']) {
+      expect(Object.keys(responses[status]?.content ?? {}), status).toEqual(['application/problem+json']);
+    }
+    expect(Object.keys(document.paths['/counted']?.get?.responses ?? {})).not.toContain('413');
+  });
+
   it('renders an HttpProblem with its status and field errors', async () => {
     const { app } = await buildApp();
     const res = await app.inject({ method: 'GET', url: '/teapot' });

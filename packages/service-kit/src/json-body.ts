@@ -7,7 +7,7 @@ import { HttpProblem } from './problem.js';
  * that walks a parsed value recursively (serializers, validators, comparisons) overflows the stack some
  * thousands of levels down, which would be a 500 for a 20 KB body.
  */
-export const maxJsonDepth = 32;
+const maxJsonDepth = 32;
 
 /**
  * The JSON body parser of every service, in place of fastify's: it refuses what fastify's would let through.
@@ -26,13 +26,15 @@ export function strictJsonBodies(app: FastifyInstance): void {
     if (charset !== undefined && charset !== 'utf-8') {
       return done(new HttpProblem(415, `a JSON body is read as UTF-8, not ${charset}`), undefined);
     }
-    if (nestedDeeperThan(body as string, maxJsonDepth)) {
+    // parseAs: 'string' hands a string; its type also allows the Buffer of parseAs: 'buffer'
+    const text = body.toString();
+    if (nestedDeeperThan(text, maxJsonDepth)) {
       return done(
         new HttpProblem(400, `the JSON body is nested deeper than ${maxJsonDepth} levels`),
         undefined,
       );
     }
-    parseJson(request, body, done);
+    parseJson(request, text, done);
   });
 }
 
@@ -66,7 +68,7 @@ const CLOSE_BRACE = 0x7d;
  * over the text, nothing built: it runs before the parse, so that nothing recursive ever sees such a value.
  * On text that is not JSON the count may be off; the parse refuses that text anyway.
  */
-export function nestedDeeperThan(json: string, max: number): boolean {
+function nestedDeeperThan(json: string, max: number): boolean {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < json.length; i++) {

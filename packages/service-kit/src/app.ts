@@ -155,9 +155,11 @@ function errorHandler(
     return reply.code(400).send(problemBody(400, `the ${where} is invalid`, errors));
   }
   // fastify has no parser for a Content-Type it cannot read either: that one is malformed, not unsupported.
+  const contentType = request.headers['content-type'];
   if (
     fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' &&
-    wellFormedMediaType(request.headers['content-type']) === undefined
+    contentType !== undefined &&
+    wellFormedMediaType(contentType) === undefined
   ) {
     return reply.code(400).send(malformedContentType().toJSON());
   }

@@ -163,6 +163,13 @@ describe('service app', () => {
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.json(), type).toMatchObject({ status: 415, code: 'unsupported-media-type' });
     }
+    const untyped = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: Buffer.from('{"name":"ok"}'),
+    });
+    expect(untyped.statusCode).toBe(415);
+    expect(untyped.json()).toMatchObject({ status: 415, code: 'unsupported-media-type' });
     for (const type of [
       'application/json',
       'Application/JSON ; Charset="UTF-8"',

@@ -9,7 +9,7 @@ import {
   type UserSummary,
 } from './api/client.js';
 import { createPost, eventually, expectStatus, ids, signUp, type User } from './api/fixtures.js';
-import { type DistributedSystem, startDistributed } from './harness/index.js';
+import { type DistributedSystem, pipelineFlowing, startDistributed } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
 import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
 
@@ -20,27 +20,6 @@ const redisUrl = injectServer('redisUrl');
 const s3Url = injectServer('s3Url');
 const s3Credentials = injectServer('s3Credentials');
 const esdbUrl = process.env.ESDB_URL;
-
-/**
- * Healthy processes are not yet a flowing pipeline: the projections' consumer joins its group and the relay
- * finds the topics in the first seconds. Until a write is seen at the read side (its consistency token
- * `applied`), the tests would read with tokens the read side cannot honour yet.
- */
-async function pipelineFlowing(url: string): Promise<void> {
-  const client = new ApiClient(url);
-  const probe = await createPost(client, await signUp(client, 'Probe'));
-  const token = client.lastConsistencyToken as string;
-  await eventually(
-    async () => {
-      const res = await client.get(`/api/v1/posts/${probe.id}`, {
-        headers: { 'x-consistency-token': token },
-      });
-      expect(res.headers.get('x-read-consistency')).toBe('applied');
-    },
-    60_000,
-    100,
-  );
-}
 
 describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl === undefined)(
   `distributed mode: a process per service, ${esdbUrl ? 'KurrentDB' : 'one SQLite event store'}, Kafka, MongoDB protocol, Redis${s3Url ? ', S3' : ''}`,

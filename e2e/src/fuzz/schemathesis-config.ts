@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import type { FuzzData } from './fuzz-data.js';
+
+/** Hooks that mix odd input no schema describes into the generated cases (see the file). */
+const oddInputHooks = fileURLToPath(new URL('./odd_input_hooks.py', import.meta.url));
 
 /** What schemathesis checks on every response. */
 export const fuzzChecks = [
@@ -17,9 +21,10 @@ export interface FuzzSettings {
 }
 
 /**
- * The schemathesis.toml of one run. Every request carries the fuzzer's token, but DELETE /users/me carries
- * the leaver's. Path ids come from dictionaries of things that exist half of the time (the other half
- * hypothesis draws its own, the 400 and 404 cases); each DELETE draws from ids kept for it.
+ * The schemathesis.toml of one run, with the odd-input hooks. Every request carries the fuzzer's token, but
+ * DELETE /users/me carries the leaver's. Path ids come from dictionaries of things that exist half of the
+ * time (the other half hypothesis draws its own, the 400 and 404 cases); each DELETE draws from ids kept
+ * for it.
  */
 export function schemathesisConfig(data: FuzzData, settings: FuzzSettings): string {
   const dictionaries = {
@@ -41,6 +46,7 @@ export function schemathesisConfig(data: FuzzData, settings: FuzzSettings): stri
     // reading a lambda's source) in a run that found nothing wrong with the API.
     'workers = 1',
     'color = false',
+    `hooks = ${toml(oddInputHooks)}`,
     `headers = { Authorization = ${toml(`Bearer ${data.fuzzer.accessToken}`)} }`,
     '',
     '[generation]',

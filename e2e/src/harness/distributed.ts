@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { publicTopics } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { createKafka, silentLogger } from '@gram/messaging';
+import { expect } from 'vitest';
+import { ApiClient } from '../api/client.js';
+import { createPost, eventually, signUp } from '../api/fixtures.js';
 import { assertPortFree, freePort } from './ports.js';
 import { logPath, ServiceProcess, stopAll } from './service-process.js';
 
@@ -266,4 +269,25 @@ function signingKey(runDir: string, runId: string, persist: boolean): { kid: str
     writeFileSync(path, JSON.stringify(key), { mode: 0o600 });
   }
   return key;
+}
+
+/**
+ * Healthy processes are not yet a flowing pipeline: the projections' consumer joins its group and the relay
+ * finds the topics in the first seconds. Until a write is seen at the read side (its consistency token
+ * `applied`), the tests would read with tokens the read side cannot honour yet.
+ */
+export async function pipelineFlowing(url: string): Promise<void> {
+  const client = new ApiClient(url);
+  const probe = await createPost(client, await signUp(client, 'Probe'));
+  const token = client.lastConsistencyToken as string;
+  await eventually(
+    async () => {
+      const res = await client.get(`/api/v1/posts/${probe.id}`, {
+        headers: { 'x-consistency-token': token },
+      });
+      expect(res.headers.get('x-read-consistency')).toBe('applied');
+    },
+    60_000,
+    100,
+  );
 }

@@ -3,6 +3,7 @@ import { feedSuite } from './feed.js';
 import { identitySuite } from './identity.js';
 import { journeySuite } from './journey.js';
 import { mediaSuite } from './media.js';
+import { oddInputSuite } from './odd-input.js';
 import { operationsSuite } from './operations.js';
 import { socialGraphSuite } from './social-graph.js';
 import type { SystemRef } from './system.js';
@@ -21,4 +22,5 @@ export function apiSuite(system: SystemRef): void {
   mediaSuite(system);
   feedSuite(system);
   journeySuite(system);
+  oddInputSuite(system);
 }

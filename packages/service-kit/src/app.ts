@@ -12,11 +12,13 @@ import Fastify, {
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
+  type RouteOptions,
 } from 'fastify';
 import { answerClientError } from './client-errors.js';
 import { newId } from './ids.js';
 import { internalServerOptions, requireInternalCredential } from './internal-credential.js';
-import { type FieldError, HttpProblem, ProblemDetails, problemBody } from './problem.js';
+import { malformedContentType, strictJsonBodies, wellFormedMediaType } from './json-body.js';
+import { type FieldError, HttpProblem, ProblemDetails, problemBody, problems } from './problem.js';
 
 export type ServiceApp = FastifyInstance<
   RawServerDefault,
@@ -44,7 +46,8 @@ export interface ServiceAppOptions {
 
 /**
  * A fastify app with what every service shares: TypeBox schemas, RFC 9457 errors for every
- * failure (validation, unknown route, bad JSON, body too large, our own problems), request ids
+ * failure (validation, unknown route, bad JSON, body too large, our own problems), JSON bodies
+ * checked before they are parsed (json-body.ts), request targets in absolute form served, request ids
  * taken from `x-request-id` (so the gateway's id follows a request through every service),
  * an OpenAPI 3.1 document built from the route schemas, and `/health`.
  */
@@ -56,13 +59,16 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     ...(options.internalSecret !== undefined ? internalServerOptions : {}),
     requestIdHeader: 'x-request-id',
     genReqId: () => newId(),
+    rewriteUrl: (request) => originForm(request.url ?? '/'),
     schemaController: { compilersFactory: { buildValidator: strictBodies() } },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
   if (options.internalSecret !== undefined) requireInternalCredential(app, options.internalSecret);
 
+  strictJsonBodies(app);
   app.addSchema(ProblemDetails);
+  app.addHook('onRoute', documentBodyAnswers);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -95,6 +101,19 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+/**
+ * A request target in absolute form (`GET http://host/path HTTP/1.1`), which a server must accept (RFC 9112
+ * §3.2.2), as its origin form (`/path`): the router would find the route either way, but every `request.url`
+ * (the gateway's forwarding, the 404's detail) is then the path it is written for. Nothing reads the Host
+ * header, which that section says the target's authority overrides.
+ */
+function originForm(url: string): string {
+  const authority = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (authority === null) return url;
+  const rest = url.slice(authority[0].length);
+  return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
 /**
@@ -142,6 +161,21 @@ function errorHandler(
     const where = fastifyError.validationContext ?? 'request';
     return reply.code(400).send(problemBody(400, `the ${where} is invalid`, errors));
   }
+  // fastify has no parser for a Content-Type it cannot read either: that one is malformed, not unsupported.
+  const contentType = request.headers['content-type'];
+  if (
+    fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' &&
+    contentType !== undefined &&
+    wellFormedMediaType(contentType) === undefined
+  ) {
+    return reply.code(400).send(malformedContentType().toJSON());
+  }
+  if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    // fastify closes the connection after a body it stopped reading; left open, Node reads and drops the rest.
+    // Whoever sends the body is then not cut off in the middle of it: the gateway in front of a service, whose
+    // upload failing under it turned the service's 413 into a 502.
+    reply.removeHeader('connection');
+  }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status).send(problemBody(status, error.message));
@@ -167,6 +201,19 @@ function answerFrameworkError(error: FastifyError, request: FastifyRequest, repl
     .header('x-request-id', request.id)
     .type('application/problem+json')
     .send(problemBody(400, detail));
+}
+
+/**
+ * What any body may be answered before its route sees it, added to the documented responses of every route
+ * that takes one (a copy: route schemas are shared constants): 400 for a body that is not valid JSON or
+ * not a valid value, 413 past the body limit, 415 for a media type other than JSON.
+ */
+function documentBodyAnswers(route: RouteOptions): void {
+  const schema = route.schema;
+  if (schema?.body === undefined || typeof schema.response !== 'object' || schema.response === null) return;
+  const response = schema.response as Record<string, unknown>;
+  const missing = [400, 413, 415].filter((status) => !(String(status) in response));
+  if (missing.length > 0) route.schema = { ...schema, response: { ...response, ...problems(...missing) } };
 }
 
 type OpenApiResponses = Record<string, { content?: Record<string, unknown> }>;

@@ -44,7 +44,12 @@ describe('service app', () => {
     expect(res.statusCode).toBe(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     const body = res.json();
-    expect(body).toMatchObject({ status: 400, title: 'Bad Request', type: expect.any(String) });
+    expect(body).toMatchObject({
+      status: 400,
+      title: 'Bad Request',
+      type: expect.any(String),
+      code: 'validation',
+    });
     expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['count', 'name']);
   });
 
@@ -81,11 +86,123 @@ describe('service app', () => {
     expect(res.json().status).toBe(400);
   });
 
+  it('refuses a JSON body nested deeper than 32 levels with 400 (code validation) before anything parses it', async () => {
+    const { app } = await buildApp();
+    for (const payload of [
+      `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`,
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      `{"name":${'['.repeat(33)}${']'.repeat(33)},"count":1}`,
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/things',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode, payload.slice(0, 40)).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({
+        status: 400,
+        code: 'validation',
+        detail: 'the JSON body is nested deeper than 32 levels',
+      });
+    }
+  });
+
+  it('parses a JSON body nested 32 levels deep, and does not count brackets inside strings', async () => {
+    const { app } = await buildApp();
+    for (const payload of [
+      `{"name":${'['.repeat(31)}${']'.repeat(31)},"count":1}`,
+      `{"name":"${'[{'.repeat(100)}\\"[","count":1}`,
+    ]) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/things',
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
+      expect(res.statusCode, payload.slice(0, 40)).toBe(400);
+      expect(res.json(), payload.slice(0, 40)).toMatchObject({
+        detail: 'the body is invalid',
+        errors: [{ field: 'name' }],
+      });
+    }
+  });
+
+  it('answers a malformed Content-Type with 400 and an unsupported type or charset with 415, each with its code', async () => {
+    const { app } = await buildApp();
+    const send = (type: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/things',
+        headers: { 'content-type': type },
+        payload: '{"name":"ok","count":1}',
+      });
+    for (const type of [
+      'application/json;;;=;charset',
+      'application/json; charset',
+      'application/json;=',
+      '/',
+      'application/',
+    ]) {
+      const res = await send(type);
+      expect(res.statusCode, type).toBe(400);
+      expect(res.json(), type).toMatchObject({
+        status: 400,
+        code: 'validation',
+        detail: 'the Content-Type header is malformed',
+      });
+    }
+    for (const type of [
+      'application/json; charset=utf-16',
+      'text/xml',
+      'application/x-www-form-urlencoded',
+    ]) {
+      const res = await send(type);
+      expect(res.statusCode, type).toBe(415);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json(), type).toMatchObject({ status: 415, code: 'unsupported-media-type' });
+    }
+    const untyped = await app.inject({
+      method: 'POST',
+      url: '/things',
+      payload: Buffer.from('{"name":"ok"}'),
+    });
+    expect(untyped.statusCode).toBe(415);
+    expect(untyped.json()).toMatchObject({ status: 415, code: 'unsupported-media-type' });
+    for (const type of [
+      'application/json',
+      'Application/JSON ; Charset="UTF-8"',
+      'application/json; charset=utf-8',
+    ]) {
+      expect((await send(type)).statusCode, type).toBe(201);
+    }
+  });
+
+  it('answers a body over the limit with 413 (code content-too-large)', async () => {
+    const app = createServiceApp({ name: 'test', bodyLimit: 64 });
+    app.post('/things', async () => ({}));
+    const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x'.repeat(100) } });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 413, code: 'content-too-large' });
+  });
+
+  it('refuses a query number that is not finite (Infinity, -Infinity, 1e400) with 400 (code validation) naming it', async () => {
+    const { app } = await buildApp();
+    for (const limit of ['Infinity', '-Infinity', '1e400', 'NaN']) {
+      const res = await app.inject({ method: 'GET', url: `/counted?limit=${limit}` });
+      expect(res.statusCode, limit).toBe(400);
+      expect(res.json(), limit).toMatchObject({ code: 'validation', errors: [{ field: 'limit' }] });
+    }
+    expect((await app.inject({ method: 'GET', url: '/counted?limit=1e2' })).json()).toEqual({ limit: 100 });
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     const { app } = await buildApp();
     const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ status: 404, detail: 'no route for GET /nope' });
+    expect(res.json()).toMatchObject({ status: 404, code: 'not-found', detail: 'no route for GET /nope' });
   });
 
   it("answers a path that is not valid percent-encoding with a 400 problem, not fastify's own JSON", async () => {
@@ -117,6 +234,19 @@ describe('service app', () => {
     expect(Object.keys(responses?.['400']?.content ?? {})).toEqual(['application/problem+json']);
     const res = await app.inject({ method: 'POST', url: '/things', payload: {} });
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it('documents 400, 413 and 415 on every route that takes a JSON body, since any body may be refused so', async () => {
+    const { app } = await buildApp();
+    await app.ready();
+    const document = app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: object }> }>>;
+    };
+    const responses = document.paths['/things']?.post?.responses ?? {};
+    for (const status of ['400', '413', '415']) {
+      expect(Object.keys(responses[status]?.content ?? {}), status).toEqual(['application/problem+json']);
+    }
+    expect(Object.keys(document.paths['/counted']?.get?.responses ?? {})).not.toContain('413');
   });
 
   it('renders an HttpProblem with its status and field errors', async () => {

@@ -1,8 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { connect } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { KeyStore } from '@gram/identity';
-import { internalCredentialHeader, jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
+import {
+  createServiceApp,
+  internalCredentialHeader,
+  jwksAccessTokenVerifier,
+  newId,
+  type ServiceApp,
+} from '@gram/service-kit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoutes, concretePath } from '../test/api-routes.js';
 import {
@@ -466,6 +473,93 @@ describe('the distributed gateway’s edge', () => {
     const res = await gateway.inject({ method: 'GET', url: '/ready' });
     expect(res.statusCode).toBe(503);
     expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(['relay']);
+  });
+});
+
+describe('the distributed gateway and odd input', () => {
+  it('hands on a service’s 413 for a JSON body over its limit, sized or chunked, not a 502', async () => {
+    // A service built as every service is: it refuses a body over 1 MiB before reading it, and closes.
+    const content = createServiceApp({ name: 'content', internalSecret });
+    content.post('/api/v1/posts', async () => ({ created: true }));
+    await content.listen({ port: 0, host: '127.0.0.1' });
+    const limited = await buildGatewayApp({
+      internalSecret,
+      upstreams: {
+        ...urlsOf(fakes),
+        content: `http://127.0.0.1:${(content.server.address() as AddressInfo).port}`,
+      },
+    });
+    await limited.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const url = `http://127.0.0.1:${(limited.server.address() as AddressInfo).port}/api/v1/posts`;
+      const body = JSON.stringify({ caption: 'x'.repeat(2 * 1024 * 1024) });
+      const headers = { ...authorized(), 'content-type': 'application/json' };
+      const sized = await fetch(url, { method: 'POST', headers, body });
+      const chunked = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: new Blob([body]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+      for (const res of [sized, chunked]) {
+        expect(res.status).toBe(413);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(await res.json()).toMatchObject({ status: 413, code: 'content-too-large' });
+      }
+      const small = await fetch(url, { method: 'POST', headers, body: '{"caption":"x"}' });
+      expect(small.status).toBe(200);
+    } finally {
+      await limited.close();
+      await content.close();
+    }
+  });
+
+  it('refuses a login nested 5,000 deep with 400 (code validation), and forwards nothing', async () => {
+    for (const nested of [
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`,
+    ]) {
+      const res = await gateway.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"login":${nested},"password":"x"}`,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json()).toMatchObject({ status: 400, code: 'validation' });
+    }
+    expect(everyReceived()).toEqual([]);
+  });
+
+  it('refuses a login with a malformed Content-Type with 400, and forwards nothing', async () => {
+    const res = await gateway.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      headers: { 'content-type': 'application/json;;;=;charset' },
+      payload: JSON.stringify({ login: 'someone', password: 'right password' }),
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, code: 'validation' });
+    expect(everyReceived()).toEqual([]);
+  });
+
+  it('forwards a request whose target is in absolute form to the same path and query in origin form', async () => {
+    const postId = newId();
+    const { port } = new URL(gatewayUrl());
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      httpRequest(
+        { host: '127.0.0.1', port, method: 'GET', path: `http://gram.example/api/v1/posts/${postId}?x=1` },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode));
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(200);
+    expect(fakes.projections.received.map((r) => r.url)).toEqual([`/api/v1/posts/${postId}?x=1`]);
   });
 });
 

@@ -514,34 +514,27 @@ describe('the distributed gateway and odd input', () => {
     }
   });
 
-  it('refuses a login nested 5,000 deep with 400 (code validation), and forwards nothing', async () => {
-    for (const nested of [
-      `${'['.repeat(5000)}${']'.repeat(5000)}`,
-      `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`,
-    ]) {
+  // The login is streamed like every body (identity, which limits logins, reads it): what the gateway must
+  // not do is parse it, which is where a 5,000-deep body overflowed its stack. Identity's parser refuses such
+  // bodies with 400 (service-kit's json-body.ts; e2e/src/suite/odd-input.ts runs it through both modes).
+  it('streams a login nested 5,000 deep or with a malformed Content-Type to identity unparsed, byte for byte', async () => {
+    const bodies = [
+      { type: 'application/json', body: `{"login":${'['.repeat(5000)}${']'.repeat(5000)},"password":"x"}` },
+      { type: 'application/json;;;=;charset', body: JSON.stringify({ login: 'someone', password: 'x' }) },
+    ];
+    for (const { type, body } of bodies) {
       const res = await gateway.inject({
         method: 'POST',
         url: '/api/v1/auth/login',
-        headers: { 'content-type': 'application/json' },
-        payload: `{"login":${nested},"password":"x"}`,
+        headers: { 'content-type': type },
+        payload: body,
       });
-      expect(res.statusCode).toBe(400);
-      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-      expect(res.json()).toMatchObject({ status: 400, code: 'validation' });
+      expect(res.statusCode).toBeLessThan(500);
+      const received = fakes.identity.received.at(-1);
+      expect(received?.url).toBe('/api/v1/auth/login');
+      expect(received?.headers['content-type']).toBe(type);
+      expect(received?.bodySha256).toBe(createHash('sha256').update(body).digest('hex'));
     }
-    expect(everyReceived()).toEqual([]);
-  });
-
-  it('refuses a login with a malformed Content-Type with 400, and forwards nothing', async () => {
-    const res = await gateway.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      headers: { 'content-type': 'application/json;;;=;charset' },
-      payload: JSON.stringify({ login: 'someone', password: 'right password' }),
-    });
-    expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ status: 400, code: 'validation' });
-    expect(everyReceived()).toEqual([]);
   });
 
   it('forwards a request whose target is in absolute form to the same path and query in origin form', async () => {

@@ -7,20 +7,23 @@ const userId = '01990000-0000-7000-8000-00000000000a';
 const t0 = '2025-01-01T00:00:00.000Z';
 const t1 = '2025-01-02T00:00:00.000Z';
 
+// What the account says of itself in public, and what it keeps to itself.
+const profile = {
+  userId,
+  userName: 'Alice',
+  name: 'Alice Liddell',
+  bio: '',
+  profilePic: 'https://static.gram.example/default-profile.png',
+};
+const credentials = {
+  email: 'Alice@example.com',
+  phoneNo: '+4915112345678',
+  passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
+};
+
 const register = (changes: { name?: string } = {}): UserCommand => ({
   type: 'RegisterUser',
-  data: {
-    userId,
-    userName: 'Alice',
-    name: 'Alice Liddell',
-    bio: '',
-    profilePic: 'https://static.gram.example/default-profile.png',
-    email: 'Alice@example.com',
-    phoneNo: '+4915112345678',
-    passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-    registeredAt: t0,
-    ...changes,
-  },
+  data: { ...profile, ...credentials, registeredAt: t0, ...changes },
 });
 const update = (changes: ProfileChanges): UserCommand => ({
   type: 'UpdateProfile',
@@ -29,27 +32,8 @@ const update = (changes: ProfileChanges): UserCommand => ({
 const deleteUser: UserCommand = { type: 'DeleteUser', data: { userId, deletedAt: t1 } };
 
 const registered: UserEvent[] = [
-  {
-    type: 'UserRegistered',
-    data: {
-      userId,
-      userName: 'Alice',
-      name: 'Alice Liddell',
-      bio: '',
-      profilePic: 'https://static.gram.example/default-profile.png',
-      registeredAt: t0,
-    },
-  },
-  {
-    type: 'AccountCredentialsSet',
-    data: {
-      userId,
-      email: 'Alice@example.com',
-      phoneNo: '+4915112345678',
-      passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-      setAt: t0,
-    },
-  },
+  { type: 'UserRegistered', data: { ...profile, registeredAt: t0 } },
+  { type: 'AccountCredentialsSet', data: { userId, ...credentials, setAt: t0 } },
 ];
 const deleted: UserEvent = { type: 'UserDeleted', data: { userId, deletedAt: t1 } };
 
@@ -137,19 +121,8 @@ describe('updating the profile', () => {
       .when(update({ name: 'A.', profilePic: 'https://img.example/a.png' }))
       .thenStateIs({
         status: 'active',
-        profile: {
-          userId,
-          userName: 'Alice',
-          name: 'A.',
-          bio: '',
-          profilePic: 'https://img.example/a.png',
-          registeredAt: t0,
-        },
-        credentials: {
-          email: 'Alice@example.com',
-          phoneNo: '+4915112345678',
-          passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-        },
+        profile: { ...profile, name: 'A.', profilePic: 'https://img.example/a.png', registeredAt: t0 },
+        credentials,
       });
   });
 });
@@ -178,11 +151,7 @@ describe('deleting an account', () => {
         status: 'deleted',
         userId,
         userName: 'Alice',
-        credentials: {
-          email: 'Alice@example.com',
-          phoneNo: '+4915112345678',
-          passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-        },
+        credentials,
       });
   });
 });

@@ -24,6 +24,15 @@ export interface WriteResult<TEvent extends DomainEvent = DomainEvent> {
   position: number;
 }
 
+/**
+ * What a command hands back: its write, and the aggregate's state right after it (the state its
+ * decision was made on, folded with the events it appended). A route answers from this state,
+ * never from a second read of the stream, which could already show a later concurrent write.
+ */
+export interface CommandResult<TState, TEvent extends DomainEvent = DomainEvent> extends WriteResult<TEvent> {
+  state: TState;
+}
+
 /** Read an aggregate's stream as domain events of today's schema, with its revision and last position. */
 export async function loadAggregate<TState, TEvent extends DomainEvent>(
   store: EventStore,
@@ -56,12 +65,12 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
   decider: Decider<TCommand, TState, TEvent, TError>,
   command: TCommand,
   context: CommandContext = {},
-): Promise<WriteResult<TEvent> | TError> {
+): Promise<CommandResult<TState, TEvent> | TError> {
   for (let attempt = 1; ; attempt++) {
     const { state, revision, position } = await loadAggregate(store, streamId, decider);
     const decision = decider.decide(command, state);
     if (isDomainError(decision)) return decision;
-    if (decision.length === 0) return { streamId, events: [], streamRevision: revision, position };
+    if (decision.length === 0) return { streamId, events: [], streamRevision: revision, position, state };
     try {
       const appended = await store.appendToStream(
         streamId,
@@ -73,6 +82,7 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
         events: decision,
         streamRevision: appended.nextExpectedRevision,
         position: appended.position,
+        state: foldEvents(decider.evolve, state, decision),
       };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevisionError) || attempt >= maxAttempts) {
@@ -83,8 +93,4 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
       }
     }
   }
-}
-
-export function isWriteResult<TEvent extends DomainEvent>(value: unknown): value is WriteResult<TEvent> {
-  return typeof value === 'object' && value !== null && 'streamRevision' in value;
 }

@@ -29,25 +29,25 @@ export function valuesTaken(errors: readonly ReservationError[]): HttpProblem {
 /** The one place where identity's domain errors become HTTP statuses. */
 export function toHttpProblem(error: IdentityError): HttpProblem {
   switch (error.code) {
-    case 'value-taken':
+    case 'ValueTaken':
       return valuesTaken([error]);
-    case 'text-too-long':
+    case 'TextTooLong':
       return new HttpProblem(400, error.message, {
         errors: [{ field: error.field ?? '(root)', message: error.message }],
       });
-    case 'already-registered':
-    case 'session-exists':
+    case 'UserAlreadyExists':
+    case 'SessionAlreadyExists':
       return new HttpProblem(409, error.message);
     // A validly signed token whose account is gone: the caller is not authenticated any more.
-    case 'user-not-found':
-    case 'user-deleted':
+    case 'UserNotFound':
+    case 'UserWasDeleted':
       return new HttpProblem(401, 'the account of this access token does not exist', {
         headers: bearerChallenge,
       });
-    case 'unknown-session':
-    case 'session-revoked':
-    case 'session-expired':
-    case 'unknown-refresh-token':
+    case 'SessionNotFound':
+    case 'SessionWasRevoked':
+    case 'SessionExpired':
+    case 'UnknownRefreshToken':
       return invalidRefreshToken();
     default:
       return assertNever(error);

@@ -123,24 +123,22 @@ describe('DeletePost', () => {
   });
 });
 
-describe('evolve', () => {
+describe('the state after an edit', () => {
   it('keeps the creation time and moves updatedAt on each edit', () => {
-    const state = [
-      created,
-      {
-        type: 'PostEdited',
-        data: { postId, authorId, photo: 'https://x.example/z.png', editedAt: later },
-      } as const,
-    ].reduce(postDecider.evolve, postDecider.initialState());
-    expect(state).toEqual({
-      status: 'live',
-      postId,
-      authorId,
-      photo: 'https://x.example/z.png',
-      caption: 'sunset',
-      createdAt,
-      updatedAt: later,
-    });
+    spec(created)
+      .when({
+        type: 'EditPost',
+        data: { postId, actorId: authorId, photo: 'https://x.example/z.png', editedAt: later },
+      })
+      .thenStateIs({
+        status: 'live',
+        postId,
+        authorId,
+        photo: 'https://x.example/z.png',
+        caption: 'sunset',
+        createdAt,
+        updatedAt: later,
+      });
   });
 });
 

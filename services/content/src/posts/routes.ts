@@ -11,7 +11,6 @@ import {
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
-import { handleCommandWithState } from '../command-with-state.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { likeDecider } from '../likes/like.js';
@@ -57,22 +56,11 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
           commandContext(request, userId),
         ),
       );
-      const [created] = result.events;
-      if (created?.type !== 'PostCreated') throw new Error('CreatePost appended no PostCreated');
-      const { photo, caption, createdAt } = created.data;
       const author = await activeUserSummary(store, userId);
       // A post that was just born has no likes or comments, and its author does not like it yet.
-      return sendWriteHeaders(reply, result).code(201).send({
-        id: postId,
-        author,
-        photo,
-        caption,
-        likesCount: 0,
-        commentsCount: 0,
-        likedByMe: false,
-        createdAt,
-        updatedAt: createdAt,
-      });
+      return sendWriteHeaders(reply, result)
+        .code(201)
+        .send({ ...writtenPost(result.state, author), likedByMe: false });
     },
   );
 
@@ -96,8 +84,8 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
     async (request, reply) => {
       const { userId } = caller(request);
       const { postId } = request.params;
-      const { result, state } = orProblem(
-        await handleCommandWithState(
+      const result = orProblem(
+        await handleCommand(
           store,
           streamIds.post(postId),
           postDecider,
@@ -105,8 +93,6 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
           commandContext(request, userId),
         ),
       );
-      if (state.status !== 'live')
-        throw new Error(`post-${postId} is ${state.status} after a successful edit`);
       // Only the author edits, so likedByMe is whether the author likes their own post: their
       // like stream `like-<postId>_<userId>` says so, without waiting for the read side.
       const [author, like] = await Promise.all([
@@ -114,7 +100,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
         loadAggregate(store, streamIds.like(postId, userId), likeDecider),
       ]);
       const likedByMe = like.state.status === 'liked';
-      return sendWriteHeaders(reply, result).send({ ...editedPost(state, author), likedByMe });
+      return sendWriteHeaders(reply, result).send({ ...writtenPost(result.state, author), likedByMe });
     },
   );
 
@@ -148,12 +134,15 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
 };
 
 /**
- * The edited post as this service knows it. Its likesCount and commentsCount are NOT known here:
- * likes and comments live in their own streams and only the read side counts them. They are 0
- * in this answer; the gateway (a later issue) serves PATCH /posts/:postId from the read model,
- * after waiting on this write's x-consistency-token, and that answer has the real counts.
+ * The post as its own write left it, which is this request's outcome even when somebody else
+ * writes the post right after. Its likesCount and commentsCount are NOT known here: likes and
+ * comments live in their own streams and only the read side counts them. They are 0 in this
+ * answer (for a new post they are 0 indeed); the gateway serves PATCH /posts/:postId from the
+ * read model, after waiting on this write's x-consistency-token, and that answer has the real counts.
  */
-function editedPost(state: Extract<PostState, { status: 'live' }>, author: UserSummary): Post {
+function writtenPost(state: PostState, author: UserSummary): Post {
+  // The decider creates and edits live posts only, so a successful write leaves one.
+  if (state.status !== 'live') throw new Error(`a post is ${state.status} after a successful write`);
   const { postId, photo, caption, createdAt, updatedAt } = state;
   return { id: postId, author, photo, caption, likesCount: 0, commentsCount: 0, createdAt, updatedAt };
 }

@@ -28,17 +28,21 @@ export interface Holder {
 export type ReservationCommand =
   | {
       type: 'ReserveValue';
-      kind: UniqueKind;
-      userId: string;
-      at: string;
-      /** the current holder's account status, when the value is held by another account */
-      holder?: Holder;
+      data: {
+        kind: UniqueKind;
+        userId: string;
+        reservedAt: string;
+        /** the current holder's account status, when the value is held by another account */
+        holder?: Holder;
+      };
     }
-  | { type: 'ReleaseValue'; kind: UniqueKind; userId: string; at: string };
+  | { type: 'ReleaseValue'; data: { kind: UniqueKind; userId: string; releasedAt: string } };
 
-type ReserveValue = Extract<ReservationCommand, { type: 'ReserveValue' }>;
+/** what a ReserveValue command claims */
+type Claim = Extract<ReservationCommand, { type: 'ReserveValue' }>['data'];
 
-export type ReservationError = DomainError<'value-taken'>;
+export type ReservationErrorCode = 'ValueTaken';
+export type ReservationError = DomainError<ReservationErrorCode>;
 
 /**
  * A claim whose account never got registered (its signup crashed between reserving and
@@ -47,14 +51,14 @@ export type ReservationError = DomainError<'value-taken'>;
  */
 export const abandonedClaimAfterMs = 15 * 60_000;
 
-function isReclaimable(state: Extract<ReservationState, { status: 'reserved' }>, command: ReserveValue) {
-  const { holder } = command;
+function isReclaimable(state: Extract<ReservationState, { status: 'reserved' }>, claim: Claim) {
+  const { holder } = claim;
   // The holder was read before this decision: it only counts if it still describes the state.
   if (holder?.userId !== state.userId) return false;
   if (holder.account === 'deleted') return true;
   return (
     holder.account === 'none' &&
-    Date.parse(command.at) - Date.parse(state.reservedAt) >= abandonedClaimAfterMs
+    Date.parse(claim.reservedAt) - Date.parse(state.reservedAt) >= abandonedClaimAfterMs
   );
 }
 
@@ -85,34 +89,32 @@ export const reservationDecider: Decider<
   decide(command, state) {
     switch (command.type) {
       case 'ReserveValue': {
+        const { kind, userId, reservedAt } = command.data;
         const reserved: ReservationEvent = {
           type: 'UniqueValueReserved',
-          data: { kind: command.kind, userId: command.userId, reservedAt: command.at },
+          data: { kind, userId, reservedAt },
         };
         if (state.status !== 'reserved') return [reserved];
-        if (state.userId === command.userId) return [];
+        if (state.userId === userId) return [];
         // A deleted account whose release was lost, or a signup that died midway: the claim is
         // given up on its holder's behalf, in the same append that makes the new one.
-        if (isReclaimable(state, command)) {
+        if (isReclaimable(state, command.data)) {
           return [
             {
               type: 'UniqueValueReleased',
-              data: { kind: state.kind, userId: state.userId, releasedAt: command.at },
+              data: { kind: state.kind, userId: state.userId, releasedAt: reservedAt },
             },
             reserved,
           ];
         }
-        return new DomainError('value-taken', `this ${command.kind} is already taken`, command.kind);
+        return new DomainError('ValueTaken', `this ${kind} is already taken`, kind);
       }
-      case 'ReleaseValue':
+      case 'ReleaseValue': {
+        const { kind, userId, releasedAt } = command.data;
         // Releasing is idempotent: a value no longer held by this account is left alone.
-        if (state.status !== 'reserved' || state.userId !== command.userId) return [];
-        return [
-          {
-            type: 'UniqueValueReleased',
-            data: { kind: command.kind, userId: command.userId, releasedAt: command.at },
-          },
-        ];
+        if (state.status !== 'reserved' || state.userId !== userId) return [];
+        return [{ type: 'UniqueValueReleased', data: { kind, userId, releasedAt } }];
+      }
       default:
         return assertNever(command);
     }

@@ -1,9 +1,11 @@
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../testing/decider-spec.js';
 import {
   abandonedClaimAfterMs,
+  type Holder,
   loginCandidates,
   normalizeUniqueValue,
+  type ReservationCommand,
   type ReservationEvent,
   reservationDecider,
   reservationKey,
@@ -23,124 +25,76 @@ const released = (userId: string, at = t0): ReservationEvent => ({
   type: 'UniqueValueReleased',
   data: { kind: 'userName', userId, releasedAt: at },
 });
+const reserve = (userId: string, holder?: Holder, at = t1): ReservationCommand => ({
+  type: 'ReserveValue',
+  data: { kind: 'userName', userId, reservedAt: at, ...(holder ? { holder } : {}) },
+});
+const release = (userId: string): ReservationCommand => ({
+  type: 'ReleaseValue',
+  data: { kind: 'userName', userId, releasedAt: t1 },
+});
 
 describe('reserving a unique value', () => {
   it('claims a value nobody ever held', () => {
-    spec
-      .given()
-      .when({ type: 'ReserveValue', kind: 'userName', userId: alice, at: t1 })
-      .thenEvents([reserved(alice, t1)]);
+    spec().when(reserve(alice)).thenRecords(reserved(alice, t1));
   });
 
   it('refuses a value another account holds, naming the field', () => {
-    spec
-      .given(reserved(alice))
-      .when({ type: 'ReserveValue', kind: 'userName', userId: bob, at: t1 })
-      .thenError('value-taken', 'userName');
+    spec(reserved(alice)).when(reserve(bob)).thenFailsWith('ValueTaken', 'userName');
   });
 
   it('changes nothing when the same account claims its own value again (a retried signup)', () => {
-    spec
-      .given(reserved(alice))
-      .when({ type: 'ReserveValue', kind: 'userName', userId: alice, at: t1 })
-      .thenEvents([]);
+    spec(reserved(alice)).when(reserve(alice)).thenNothingHappens();
   });
 
   it('claims a value that was released', () => {
-    spec
-      .given(reserved(alice), released(alice))
-      .when({ type: 'ReserveValue', kind: 'userName', userId: bob, at: t1 })
-      .thenEvents([reserved(bob, t1)]);
+    spec(reserved(alice), released(alice)).when(reserve(bob)).thenRecords(reserved(bob, t1));
   });
 
   it("takes over the claim of a deleted account whose release was lost, releasing it on the holder's behalf", () => {
-    spec
-      .given(reserved(alice))
-      .when({
-        type: 'ReserveValue',
-        kind: 'userName',
-        userId: bob,
-        at: t1,
-        holder: { userId: alice, account: 'deleted' },
-      })
-      .thenEvents([released(alice, t1), reserved(bob, t1)]);
+    spec(reserved(alice))
+      .when(reserve(bob, { userId: alice, account: 'deleted' }))
+      .thenRecords(released(alice, t1), reserved(bob, t1));
   });
 
   it('takes over a claim whose signup died before registering, once it is old enough', () => {
     const late = new Date(Date.parse(t0) + abandonedClaimAfterMs).toISOString();
-    spec
-      .given(reserved(alice))
-      .when({
-        type: 'ReserveValue',
-        kind: 'userName',
-        userId: bob,
-        at: late,
-        holder: { userId: alice, account: 'none' },
-      })
-      .thenEvents([released(alice, late), reserved(bob, late)]);
+    spec(reserved(alice))
+      .when(reserve(bob, { userId: alice, account: 'none' }, late))
+      .thenRecords(released(alice, late), reserved(bob, late));
   });
 
   it('does not take over a fresh claim without an account yet: its signup may still be registering', () => {
-    spec
-      .given(reserved(alice))
-      .when({
-        type: 'ReserveValue',
-        kind: 'userName',
-        userId: bob,
-        at: t1,
-        holder: { userId: alice, account: 'none' },
-      })
-      .thenError('value-taken', 'userName');
+    spec(reserved(alice))
+      .when(reserve(bob, { userId: alice, account: 'none' }))
+      .thenFailsWith('ValueTaken', 'userName');
   });
 
   it('does not take over the claim of a live account', () => {
-    spec
-      .given(reserved(alice))
-      .when({
-        type: 'ReserveValue',
-        kind: 'userName',
-        userId: bob,
-        at: t1,
-        holder: { userId: alice, account: 'active' },
-      })
-      .thenError('value-taken', 'userName');
+    spec(reserved(alice))
+      .when(reserve(bob, { userId: alice, account: 'active' }))
+      .thenFailsWith('ValueTaken', 'userName');
   });
 
   it('ignores holder facts about another account than the one holding the value now', () => {
-    spec
-      .given(reserved(alice), released(alice), reserved(bob))
-      .when({
-        type: 'ReserveValue',
-        kind: 'userName',
-        userId: '01990000-0000-7000-8000-00000000000c',
-        at: t1,
-        holder: { userId: alice, account: 'deleted' },
-      })
-      .thenError('value-taken', 'userName');
+    spec(reserved(alice), released(alice), reserved(bob))
+      .when(reserve('01990000-0000-7000-8000-00000000000c', { userId: alice, account: 'deleted' }))
+      .thenFailsWith('ValueTaken', 'userName');
   });
 });
 
 describe('releasing a unique value', () => {
   it('gives up the claim of its holder', () => {
-    spec
-      .given(reserved(alice))
-      .when({ type: 'ReleaseValue', kind: 'userName', userId: alice, at: t1 })
-      .thenEvents([released(alice, t1)]);
+    spec(reserved(alice)).when(release(alice)).thenRecords(released(alice, t1));
   });
 
   it("never releases another account's claim", () => {
-    spec
-      .given(reserved(alice))
-      .when({ type: 'ReleaseValue', kind: 'userName', userId: bob, at: t1 })
-      .thenEvents([]);
+    spec(reserved(alice)).when(release(bob)).thenNothingHappens();
   });
 
   it('is idempotent: releasing twice, or what was never held, changes nothing', () => {
-    spec
-      .given(reserved(alice), released(alice))
-      .when({ type: 'ReleaseValue', kind: 'userName', userId: alice, at: t1 })
-      .thenEvents([]);
-    spec.given().when({ type: 'ReleaseValue', kind: 'userName', userId: alice, at: t1 }).thenEvents([]);
+    spec(reserved(alice), released(alice)).when(release(alice)).thenNothingHappens();
+    spec().when(release(alice)).thenNothingHappens();
   });
 });
 

@@ -43,7 +43,7 @@ export class UniqueValues {
   /**
    * Claim a value for `userId`. The append expects the revision read ("no stream" for a value
    * never claimed), so of concurrent claims exactly one wins; the others are decided again on the
-   * fresh state and get 'value-taken'.
+   * fresh state and get 'ValueTaken'.
    */
   async reserve(
     { kind, value }: UniqueValue,
@@ -54,10 +54,7 @@ export class UniqueValues {
     const holder = await this.#otherHolder(streamId, userId);
     return handleCommand(this.store, streamId, reservationDecider, {
       type: 'ReserveValue',
-      kind,
-      userId,
-      at,
-      ...(holder ? { holder } : {}),
+      data: { kind, userId, reservedAt: at, ...(holder ? { holder } : {}) },
     });
   }
 
@@ -72,9 +69,7 @@ export class UniqueValues {
       try {
         const outcome = await handleCommand(this.store, streamId, reservationDecider, {
           type: 'ReleaseValue',
-          kind,
-          userId,
-          at,
+          data: { kind, userId, releasedAt: at },
         });
         if (isDomainError(outcome)) throw new Error(`release of a ${kind} refused: ${outcome.message}`);
         return;

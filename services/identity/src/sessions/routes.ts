@@ -73,11 +73,13 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       const refreshToken = newRefreshToken(sessionId);
       const result = await handleCommand(context.store, streamIds.session(sessionId), sessionDecider, {
         type: 'StartSession',
-        sessionId,
-        userId: profile.userId,
-        refreshTokenHash: hashRefreshToken(refreshToken),
-        at: now.toISOString(),
-        expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+        data: {
+          sessionId,
+          userId: profile.userId,
+          refreshTokenHash: hashRefreshToken(refreshToken),
+          startedAt: now.toISOString(),
+          expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+        },
       });
       if (isDomainError(result)) throw toHttpProblem(result);
       const accessToken = await context.accessTokens.issue({ userId: profile.userId, sessionId }, now);
@@ -115,11 +117,13 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       const nextToken = newRefreshToken(sessionId);
       const result = await handleCommand(context.store, streamId, sessionDecider, {
         type: 'RefreshSession',
-        presentedTokenHash: hashRefreshToken(presented),
-        nextTokenHash: hashRefreshToken(nextToken),
-        account: await context.accounts.status(state.userId),
-        at: now.toISOString(),
-        expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+        data: {
+          presentedTokenHash: hashRefreshToken(presented),
+          nextTokenHash: hashRefreshToken(nextToken),
+          account: await context.accounts.status(state.userId),
+          refreshedAt: now.toISOString(),
+          expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+        },
       });
       if (isDomainError(result)) throw toHttpProblem(result);
       // A spent token or a deleted account: the session is now revoked, durably, and the caller
@@ -155,9 +159,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       if (sessionIdOf(presented) !== sessionId) throw invalidRefreshToken();
       const result = await handleCommand(context.store, streamIds.session(sessionId), sessionDecider, {
         type: 'EndSession',
-        userId,
-        presentedTokenHash: hashRefreshToken(presented),
-        at: context.clock().toISOString(),
+        data: {
+          userId,
+          presentedTokenHash: hashRefreshToken(presented),
+          endedAt: context.clock().toISOString(),
+        },
       });
       if (isDomainError(result)) throw toHttpProblem(result);
       const revocation = result.events.find((e) => e.type === 'SessionRevoked');

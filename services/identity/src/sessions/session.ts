@@ -31,26 +31,34 @@ export type SessionState =
 export type SessionCommand =
   | {
       type: 'StartSession';
-      sessionId: string;
-      userId: string;
-      refreshTokenHash: string;
-      at: string;
-      expiresAt: string;
+      data: {
+        sessionId: string;
+        userId: string;
+        refreshTokenHash: string;
+        startedAt: string;
+        expiresAt: string;
+      };
     }
   | {
       type: 'RefreshSession';
-      presentedTokenHash: string;
-      nextTokenHash: string;
-      /** the status of the session's account, read just before deciding */
-      account: AccountStatus;
-      at: string;
-      expiresAt: string;
+      data: {
+        presentedTokenHash: string;
+        nextTokenHash: string;
+        /** the status of the session's account, read just before deciding */
+        account: AccountStatus;
+        refreshedAt: string;
+        expiresAt: string;
+      };
     }
-  | { type: 'EndSession'; userId: string; presentedTokenHash: string; at: string };
+  | { type: 'EndSession'; data: { userId: string; presentedTokenHash: string; endedAt: string } };
 
-export type SessionError = DomainError<
-  'session-exists' | 'unknown-session' | 'session-revoked' | 'session-expired' | 'unknown-refresh-token'
->;
+export type SessionErrorCode =
+  | 'SessionAlreadyExists'
+  | 'SessionNotFound'
+  | 'SessionWasRevoked'
+  | 'SessionExpired'
+  | 'UnknownRefreshToken';
+export type SessionError = DomainError<SessionErrorCode>;
 
 export const sessionDecider: Decider<SessionCommand, SessionState, SessionEvent, SessionError> = {
   initialState: () => ({ status: 'none' }),
@@ -89,55 +97,54 @@ export const sessionDecider: Decider<SessionCommand, SessionState, SessionEvent,
   decide(command, state) {
     switch (command.type) {
       case 'StartSession': {
+        const { sessionId, userId, refreshTokenHash, startedAt, expiresAt } = command.data;
         if (state.status !== 'none') {
-          return new DomainError('session-exists', `session ${command.sessionId} already exists`);
+          return new DomainError('SessionAlreadyExists', `session ${sessionId} already exists`);
         }
-        const { sessionId, userId, refreshTokenHash, at, expiresAt } = command;
         return [
-          { type: 'SessionStarted', data: { sessionId, userId, refreshTokenHash, startedAt: at, expiresAt } },
+          { type: 'SessionStarted', data: { sessionId, userId, refreshTokenHash, startedAt, expiresAt } },
         ];
       }
       case 'RefreshSession': {
-        if (state.status === 'none') return new DomainError('unknown-session', 'the session does not exist');
-        if (state.status === 'revoked') return new DomainError('session-revoked', 'the session was revoked');
-        if (command.account !== 'active') return [revoked(state, 'account-deleted', command.at)];
-        if (state.spentTokenHashes.has(command.presentedTokenHash)) {
-          return [revoked(state, 'refresh-token-reuse', command.at)];
+        const { presentedTokenHash, nextTokenHash, account, refreshedAt, expiresAt } = command.data;
+        if (state.status === 'none') return new DomainError('SessionNotFound', 'the session does not exist');
+        if (state.status === 'revoked')
+          return new DomainError('SessionWasRevoked', 'the session was revoked');
+        if (account !== 'active') return [revoked(state, 'account-deleted', refreshedAt)];
+        if (state.spentTokenHashes.has(presentedTokenHash)) {
+          return [revoked(state, 'refresh-token-reuse', refreshedAt)];
         }
         // A token this session never issued (a guess built on a known session id) must not be
         // able to revoke somebody else's session: it is refused and changes nothing.
-        if (command.presentedTokenHash !== state.currentTokenHash) {
-          return new DomainError('unknown-refresh-token', 'the refresh token is not one of this session');
+        if (presentedTokenHash !== state.currentTokenHash) {
+          return new DomainError('UnknownRefreshToken', 'the refresh token is not one of this session');
         }
-        if (Date.parse(command.at) >= Date.parse(state.expiresAt)) {
-          return new DomainError('session-expired', 'the session expired');
+        if (Date.parse(refreshedAt) >= Date.parse(state.expiresAt)) {
+          return new DomainError('SessionExpired', 'the session expired');
         }
         return [
           {
             type: 'SessionRefreshed',
-            data: {
-              sessionId: state.sessionId,
-              refreshTokenHash: command.nextTokenHash,
-              refreshedAt: command.at,
-              expiresAt: command.expiresAt,
-            },
+            data: { sessionId: state.sessionId, refreshTokenHash: nextTokenHash, refreshedAt, expiresAt },
           },
         ];
       }
       case 'EndSession': {
-        if (state.status === 'none') return new DomainError('unknown-session', 'the session does not exist');
-        if (state.status === 'revoked') return new DomainError('session-revoked', 'the session was revoked');
-        if (state.userId !== command.userId) {
-          return new DomainError('unknown-session', 'the session is not one of the caller');
+        const { userId, presentedTokenHash, endedAt } = command.data;
+        if (state.status === 'none') return new DomainError('SessionNotFound', 'the session does not exist');
+        if (state.status === 'revoked')
+          return new DomainError('SessionWasRevoked', 'the session was revoked');
+        if (state.userId !== userId) {
+          return new DomainError('SessionNotFound', 'the session is not one of the caller');
         }
-        if (state.spentTokenHashes.has(command.presentedTokenHash)) {
-          return [revoked(state, 'refresh-token-reuse', command.at)];
+        if (state.spentTokenHashes.has(presentedTokenHash)) {
+          return [revoked(state, 'refresh-token-reuse', endedAt)];
         }
-        if (command.presentedTokenHash !== state.currentTokenHash) {
-          return new DomainError('unknown-refresh-token', 'the refresh token is not one of this session');
+        if (presentedTokenHash !== state.currentTokenHash) {
+          return new DomainError('UnknownRefreshToken', 'the refresh token is not one of this session');
         }
         // An expired session can still be logged out: the client wants it gone either way.
-        return [revoked(state, 'logout', command.at)];
+        return [revoked(state, 'logout', endedAt)];
       }
       default:
         return assertNever(command);

@@ -1,5 +1,5 @@
 import { streamIds } from '@gram/events';
-import { foldEvents, handleCommand, isDomainError, newId, type WriteResult } from '@gram/service-kit';
+import { handleCommand, isDomainError, newId, type WriteResult } from '@gram/service-kit';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IdentityContext } from '../context.js';
 import type { ReservationError } from '../reservations/reservation.js';
@@ -68,10 +68,8 @@ export async function signUp(
     await giveBack();
     return { outcome: 'refused', error: write };
   }
-  // The account's stream is new, so the write's own events are its whole state.
-  const state = foldEvents(userDecider.evolve, userDecider.initialState(), write.events);
-  if (state.status !== 'active') throw new Error(`registering ${userId} left no active account`);
-  return { outcome: 'registered', write, profile: state.profile };
+  if (write.state.status !== 'active') throw new Error(`registering ${userId} left no active account`);
+  return { outcome: 'registered', write, profile: write.state.profile };
 }
 
 function register(
@@ -83,15 +81,17 @@ function register(
 ) {
   return handleCommand(context.store, streamIds.user(userId), userDecider, {
     type: 'RegisterUser',
-    userId,
-    userName: input.userName,
-    name: input.name,
-    bio: '',
-    profilePic: context.settings.defaultProfilePic,
-    email: input.email,
-    phoneNo: input.phoneNo,
-    passwordHash,
-    at,
+    data: {
+      userId,
+      userName: input.userName,
+      name: input.name,
+      bio: '',
+      profilePic: context.settings.defaultProfilePic,
+      email: input.email,
+      phoneNo: input.phoneNo,
+      passwordHash,
+      registeredAt: at,
+    },
   });
 }
 

@@ -30,7 +30,7 @@ import { toHttpProblem, valuesTaken } from '../http-errors.js';
 import type { UniqueValue } from '../reservations/unique-values.js';
 import { signUp } from './registration.js';
 import { userDecider } from './user.js';
-import { toProfile, toUserSummary, userStateAt } from './views.js';
+import { toProfile, toUserSummary } from './views.js';
 
 const SignupBody = Type.Object(
   { name: Name, userName: UserName, email: Email, phoneNo: PhoneNo, password: Password },
@@ -103,17 +103,15 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
       const { userId } = caller(request);
       const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
         type: 'UpdateProfile',
-        userId,
-        changes: request.body,
-        at: context.clock().toISOString(),
+        data: { userId, changes: request.body, updatedAt: context.clock().toISOString() },
       });
       if (isDomainError(result)) throw toHttpProblem(result);
-      const state = await userStateAt(context.store, userId, result.streamRevision);
-      if (state.status !== 'active') {
+      // The decider edits active accounts only, so a successful edit leaves one.
+      if (result.state.status !== 'active') {
         throw new Error(`account ${userId} is not active after its profile edit`);
       }
       sendWriteHeaders(reply, result);
-      return reply.code(200).send(toProfile(state.profile));
+      return reply.code(200).send(toProfile(result.state.profile));
     },
   );
 
@@ -137,11 +135,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
       // is taken over by the next signup that wants the value, so the answer is 204 either way.
       const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
         type: 'DeleteUser',
-        userId,
-        at,
+        data: { userId, deletedAt: at },
       });
       if (isDomainError(result)) throw toHttpProblem(result);
-      const state = await userStateAt(context.store, userId, result.streamRevision);
+      const { state } = result;
       if (state.status === 'deleted') {
         const values: UniqueValue[] = [{ kind: 'userName', value: state.userName }];
         if (state.credentials) {

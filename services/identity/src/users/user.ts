@@ -39,22 +39,23 @@ export type ProfileChanges = { name?: string; bio?: string; profilePic?: string 
 export type UserCommand =
   | {
       type: 'RegisterUser';
-      userId: string;
-      userName: string;
-      name: string;
-      bio: string;
-      profilePic: string;
-      email: string;
-      phoneNo: string;
-      passwordHash: string;
-      at: string;
+      data: {
+        userId: string;
+        userName: string;
+        name: string;
+        bio: string;
+        profilePic: string;
+        email: string;
+        phoneNo: string;
+        passwordHash: string;
+        registeredAt: string;
+      };
     }
-  | { type: 'UpdateProfile'; userId: string; changes: ProfileChanges; at: string }
-  | { type: 'DeleteUser'; userId: string; at: string };
+  | { type: 'UpdateProfile'; data: { userId: string; changes: ProfileChanges; updatedAt: string } }
+  | { type: 'DeleteUser'; data: { userId: string; deletedAt: string } };
 
-export type UserError = DomainError<
-  'already-registered' | 'user-not-found' | 'user-deleted' | 'text-too-long'
->;
+export type UserErrorCode = 'UserAlreadyExists' | 'UserNotFound' | 'UserWasDeleted' | 'TextTooLong';
+export type UserError = DomainError<UserErrorCode>;
 
 /**
  * Longest name and bio, in UTF-16 code units: the measure the event catalogue checks payloads
@@ -69,7 +70,7 @@ function textTooLong(fields: { name?: string; bio?: string }): UserError | undef
     const value = fields[field];
     if (value !== undefined && value.length > textLimits[field]) {
       return new DomainError(
-        'text-too-long',
+        'TextTooLong',
         `${field} is longer than ${textLimits[field]} characters (one emoji may count as two)`,
         field,
       );
@@ -125,32 +126,37 @@ export const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> 
   decide(command, state) {
     switch (command.type) {
       case 'RegisterUser': {
+        const { userId, userName, name, bio, profilePic, email, phoneNo, passwordHash, registeredAt } =
+          command.data;
         if (state.status !== 'none') {
-          return new DomainError('already-registered', `account ${command.userId} already exists`);
+          return new DomainError('UserAlreadyExists', `account ${userId} already exists`);
         }
-        const { userId, userName, name, bio, profilePic, email, phoneNo, passwordHash, at } = command;
         const tooLong = textTooLong({ name, bio });
         if (tooLong) return tooLong;
         return [
-          { type: 'UserRegistered', data: { userId, userName, name, bio, profilePic, registeredAt: at } },
-          { type: 'AccountCredentialsSet', data: { userId, email, phoneNo, passwordHash, setAt: at } },
+          { type: 'UserRegistered', data: { userId, userName, name, bio, profilePic, registeredAt } },
+          {
+            type: 'AccountCredentialsSet',
+            data: { userId, email, phoneNo, passwordHash, setAt: registeredAt },
+          },
         ];
       }
       case 'UpdateProfile': {
-        if (state.status !== 'active') return notActive(state, command.userId);
-        const tooLong = textTooLong(command.changes);
+        const { userId, changes, updatedAt } = command.data;
+        if (state.status !== 'active') return notActive(state, userId);
+        const tooLong = textTooLong(changes);
         if (tooLong) return tooLong;
-        const changed = changedFields(state.profile, command.changes);
+        const changed = changedFields(state.profile, changes);
         if (Object.keys(changed).length === 0) return [];
-        return [
-          { type: 'ProfileUpdated', data: { userId: command.userId, ...changed, updatedAt: command.at } },
-        ];
+        return [{ type: 'ProfileUpdated', data: { userId, ...changed, updatedAt } }];
       }
-      case 'DeleteUser':
+      case 'DeleteUser': {
+        const { userId, deletedAt } = command.data;
         // Deleting again changes nothing, so a retried deletion (e.g. to finish its releases) is safe.
         if (state.status === 'deleted') return [];
-        if (state.status === 'none') return notActive(state, command.userId);
-        return [{ type: 'UserDeleted', data: { userId: command.userId, deletedAt: command.at } }];
+        if (state.status === 'none') return notActive(state, userId);
+        return [{ type: 'UserDeleted', data: { userId, deletedAt } }];
+      }
       default:
         return assertNever(command);
     }
@@ -159,8 +165,8 @@ export const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> 
 
 function notActive(state: Exclude<UserState, { status: 'active' }>, userId: string): UserError {
   return state.status === 'deleted'
-    ? new DomainError('user-deleted', `account ${userId} was deleted`)
-    : new DomainError('user-not-found', `account ${userId} does not exist`);
+    ? new DomainError('UserWasDeleted', `account ${userId} was deleted`)
+    : new DomainError('UserNotFound', `account ${userId} does not exist`);
 }
 
 /** Only the fields whose value differs from the profile's: an edit that changes nothing appends nothing. */

@@ -1,192 +1,157 @@
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
-import { deciderSpec } from '../testing/decider-spec.js';
-import { type UserCommand, type UserEvent, userDecider } from './user.js';
+import { type ProfileChanges, type UserCommand, type UserEvent, userDecider } from './user.js';
 
 const spec = deciderSpec(userDecider);
 const userId = '01990000-0000-7000-8000-00000000000a';
 const t0 = '2025-01-01T00:00:00.000Z';
 const t1 = '2025-01-02T00:00:00.000Z';
 
-const register: Extract<UserCommand, { type: 'RegisterUser' }> = {
-  type: 'RegisterUser',
+// What the account says of itself in public, and what it keeps to itself.
+const profile = {
   userId,
   userName: 'Alice',
   name: 'Alice Liddell',
   bio: '',
   profilePic: 'https://static.gram.example/default-profile.png',
+};
+const credentials = {
   email: 'Alice@example.com',
   phoneNo: '+4915112345678',
   passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-  at: t0,
 };
 
+const register = (changes: { name?: string } = {}): UserCommand => ({
+  type: 'RegisterUser',
+  data: { ...profile, ...credentials, registeredAt: t0, ...changes },
+});
+const update = (changes: ProfileChanges): UserCommand => ({
+  type: 'UpdateProfile',
+  data: { userId, changes, updatedAt: t1 },
+});
+const deleteUser: UserCommand = { type: 'DeleteUser', data: { userId, deletedAt: t1 } };
+
 const registered: UserEvent[] = [
-  {
-    type: 'UserRegistered',
-    data: {
-      userId,
-      userName: 'Alice',
-      name: 'Alice Liddell',
-      bio: '',
-      profilePic: 'https://static.gram.example/default-profile.png',
-      registeredAt: t0,
-    },
-  },
-  {
-    type: 'AccountCredentialsSet',
-    data: {
-      userId,
-      email: 'Alice@example.com',
-      phoneNo: '+4915112345678',
-      passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-      setAt: t0,
-    },
-  },
+  { type: 'UserRegistered', data: { ...profile, registeredAt: t0 } },
+  { type: 'AccountCredentialsSet', data: { userId, ...credentials, setAt: t0 } },
 ];
 const deleted: UserEvent = { type: 'UserDeleted', data: { userId, deletedAt: t1 } };
 
 describe('registering an account', () => {
   it('records the public profile and, apart, the private credentials, in one decision', () => {
-    spec.given().when(register).thenEvents(registered);
+    spec()
+      .when(register())
+      .thenRecords(...registered);
   });
 
   it('keeps contact data and the password hash out of the public event', () => {
-    const [publicEvent] = userDecider.decide(register, userDecider.initialState()) as UserEvent[];
+    const [publicEvent] = userDecider.decide(register(), userDecider.initialState()) as UserEvent[];
     expect(JSON.stringify(publicEvent)).not.toMatch(/example\.com|\+49|scrypt/);
   });
 
   it('refuses to register an account id twice', () => {
-    spec
-      .given(...registered)
-      .when(register)
-      .thenError('already-registered');
+    spec(...registered)
+      .when(register())
+      .thenFailsWith('UserAlreadyExists');
   });
 });
 
 describe('text limits', () => {
   it('refuses a name or a bio longer than its limit in UTF-16 code units, naming the field', () => {
-    spec
-      .given()
-      .when({ ...register, name: '🌸'.repeat(26) })
-      .thenError('text-too-long', 'name');
-    spec
-      .given(...registered)
-      .when({ type: 'UpdateProfile', userId, changes: { bio: '🌸'.repeat(76) }, at: t1 })
-      .thenError('text-too-long', 'bio');
+    spec()
+      .when(register({ name: '🌸'.repeat(26) }))
+      .thenFailsWith('TextTooLong', 'name');
+    spec(...registered)
+      .when(update({ bio: '🌸'.repeat(76) }))
+      .thenFailsWith('TextTooLong', 'bio');
   });
 
   it('accepts a name and a bio at their limits', () => {
-    spec
-      .given(...registered)
-      .when({
-        type: 'UpdateProfile',
-        userId,
-        changes: { name: '🌸'.repeat(25), bio: 'b'.repeat(150) },
-        at: t1,
-      })
-      .thenEvents([
-        {
-          type: 'ProfileUpdated',
-          data: { userId, name: '🌸'.repeat(25), bio: 'b'.repeat(150), updatedAt: t1 },
-        },
-      ]);
+    spec(...registered)
+      .when(update({ name: '🌸'.repeat(25), bio: 'b'.repeat(150) }))
+      .thenRecords({
+        type: 'ProfileUpdated',
+        data: { userId, name: '🌸'.repeat(25), bio: 'b'.repeat(150), updatedAt: t1 },
+      });
   });
 });
 
 describe('updating the profile', () => {
   it('records only the fields whose value changed', () => {
-    spec
-      .given(...registered)
-      .when({ type: 'UpdateProfile', userId, changes: { name: 'Alice Liddell', bio: 'Curious' }, at: t1 })
-      .thenEvents([{ type: 'ProfileUpdated', data: { userId, bio: 'Curious', updatedAt: t1 } }]);
+    spec(...registered)
+      .when(update({ name: 'Alice Liddell', bio: 'Curious' }))
+      .thenRecords({ type: 'ProfileUpdated', data: { userId, bio: 'Curious', updatedAt: t1 } });
   });
 
   it('records every changed field', () => {
-    spec
-      .given(...registered)
-      .when({
-        type: 'UpdateProfile',
-        userId,
-        changes: { name: 'Alice', bio: 'Curious', profilePic: 'https://img.example/a.png' },
-        at: t1,
-      })
-      .thenEvents([
-        {
-          type: 'ProfileUpdated',
-          data: {
-            userId,
-            name: 'Alice',
-            bio: 'Curious',
-            profilePic: 'https://img.example/a.png',
-            updatedAt: t1,
-          },
+    spec(...registered)
+      .when(update({ name: 'Alice', bio: 'Curious', profilePic: 'https://img.example/a.png' }))
+      .thenRecords({
+        type: 'ProfileUpdated',
+        data: {
+          userId,
+          name: 'Alice',
+          bio: 'Curious',
+          profilePic: 'https://img.example/a.png',
+          updatedAt: t1,
         },
-      ]);
+      });
   });
 
   it('appends nothing when nothing changes, given the profile as edited before', () => {
-    spec
-      .given(...registered, { type: 'ProfileUpdated', data: { userId, bio: 'Curious', updatedAt: t0 } })
-      .when({ type: 'UpdateProfile', userId, changes: { bio: 'Curious' }, at: t1 })
-      .thenEvents([]);
-    spec
-      .given(...registered)
-      .when({ type: 'UpdateProfile', userId, changes: {}, at: t1 })
-      .thenEvents([]);
+    spec(...registered, { type: 'ProfileUpdated', data: { userId, bio: 'Curious', updatedAt: t0 } })
+      .when(update({ bio: 'Curious' }))
+      .thenNothingHappens();
+    spec(...registered)
+      .when(update({}))
+      .thenNothingHappens();
   });
 
   it('refuses to edit an account that does not exist or was deleted', () => {
-    spec
-      .given()
-      .when({ type: 'UpdateProfile', userId, changes: { bio: 'x' }, at: t1 })
-      .thenError('user-not-found');
-    spec
-      .given(...registered, deleted)
-      .when({ type: 'UpdateProfile', userId, changes: { bio: 'x' }, at: t1 })
-      .thenError('user-deleted');
+    spec()
+      .when(update({ bio: 'x' }))
+      .thenFailsWith('UserNotFound');
+    spec(...registered, deleted)
+      .when(update({ bio: 'x' }))
+      .thenFailsWith('UserWasDeleted');
   });
 
   it('folds every edit into the profile', () => {
-    const state = spec.stateAfter(...registered, {
-      type: 'ProfileUpdated',
-      data: { userId, name: 'A.', profilePic: 'https://img.example/a.png', updatedAt: t1 },
-    });
-    expect(state).toMatchObject({
-      status: 'active',
-      profile: { name: 'A.', bio: '', profilePic: 'https://img.example/a.png', userName: 'Alice' },
-    });
+    spec(...registered)
+      .when(update({ name: 'A.', profilePic: 'https://img.example/a.png' }))
+      .thenStateIs({
+        status: 'active',
+        profile: { ...profile, name: 'A.', profilePic: 'https://img.example/a.png', registeredAt: t0 },
+        credentials,
+      });
   });
 });
 
 describe('deleting an account', () => {
   it('records the deletion', () => {
-    spec
-      .given(...registered)
-      .when({ type: 'DeleteUser', userId, at: t1 })
-      .thenEvents([deleted]);
+    spec(...registered)
+      .when(deleteUser)
+      .thenRecords(deleted);
   });
 
   it('changes nothing when deleting again, so a retried deletion is safe', () => {
-    spec
-      .given(...registered, deleted)
-      .when({ type: 'DeleteUser', userId, at: t1 })
-      .thenEvents([]);
+    spec(...registered, deleted)
+      .when(deleteUser)
+      .thenNothingHappens();
   });
 
   it('refuses to delete an account that never existed', () => {
-    spec.given().when({ type: 'DeleteUser', userId, at: t1 }).thenError('user-not-found');
+    spec().when(deleteUser).thenFailsWith('UserNotFound');
   });
 
   it('remembers the values whose reservations the deletion gives up', () => {
-    expect(spec.stateAfter(...registered, deleted)).toEqual({
-      status: 'deleted',
-      userId,
-      userName: 'Alice',
-      credentials: {
-        email: 'Alice@example.com',
-        phoneNo: '+4915112345678',
-        passwordHash: 'scrypt$32768$8$1$c2FsdA$aGFzaA',
-      },
-    });
+    spec(...registered)
+      .when(deleteUser)
+      .thenStateIs({
+        status: 'deleted',
+        userId,
+        userName: 'Alice',
+        credentials,
+      });
   });
 });

@@ -1,8 +1,5 @@
-import type { EventStore } from '@gram/event-store';
-import { fromStoredEvent, streamIds } from '@gram/events';
-import { foldEvents } from '@gram/service-kit';
 import type { Profile, UserSummary } from '../fields.js';
-import { type PublicProfile, type UserEvent, type UserState, userDecider } from './user.js';
+import type { PublicProfile } from './user.js';
 
 export function toUserSummary(profile: PublicProfile): UserSummary {
   return {
@@ -31,17 +28,4 @@ export function toProfile(profile: PublicProfile): Profile {
     postCount: 0,
     createdAt: profile.registeredAt,
   };
-}
-
-/**
- * The account's state exactly as a write left it (its events up to `revision`), not whatever a
- * later concurrent write made of it: the answer describes this request's write.
- */
-export async function userStateAt(store: EventStore, userId: string, revision: number): Promise<UserState> {
-  const recorded = await store.readStream(streamIds.user(userId), { maxCount: revision + 1 });
-  const events = recorded.flatMap((r) => {
-    const event = fromStoredEvent(r);
-    return event ? [event as UserEvent] : [];
-  });
-  return foldEvents(userDecider.evolve, userDecider.initialState(), events);
 }

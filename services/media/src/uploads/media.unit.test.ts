@@ -1,6 +1,9 @@
+import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
 import { sniffImageFormat } from './image-format.js';
-import { decideMedia, evolveMedia, initialMediaState, type MediaEvent, type MediaUpload } from './media.js';
+import { type MediaCommand, type MediaEvent, type MediaUpload, mediaDecider } from './media.js';
+
+const spec = deciderSpec(mediaDecider);
 
 const mediaId = '01890a5d-ac96-774b-bcce-b302099a8057';
 const upload: MediaUpload = {
@@ -12,20 +15,16 @@ const upload: MediaUpload = {
   thumbnail: { key: `${mediaId}/thumbnail-${'c'.repeat(32)}.jpg`, width: 320, height: 160, bytes: 9_000 },
   uploadedAt: '2026-11-24T10:00:00.000Z',
 };
-const given = (events: MediaEvent[]) => events.reduce(evolveMedia, initialMediaState());
+const uploaded: MediaEvent = { type: 'MediaUploaded', data: upload };
+const record: MediaCommand = { type: 'RecordUpload', data: upload };
 
 describe('media decider', () => {
   it('Given no media, When RecordUpload, Then MediaUploaded with the stored renditions', () => {
-    expect(decideMedia({ type: 'RecordUpload', data: upload }, given([]))).toEqual([
-      { type: 'MediaUploaded', data: upload },
-    ]);
+    spec().when(record).thenRecords(uploaded);
   });
 
   it('Given an uploaded media, When RecordUpload under the same id, Then MediaAlreadyUploaded: bytes behind a URL never change', () => {
-    const state = given([{ type: 'MediaUploaded', data: upload }]);
-    expect(decideMedia({ type: 'RecordUpload', data: upload }, state)).toMatchObject({
-      code: 'MediaAlreadyUploaded',
-    });
+    spec(uploaded).when(record).thenFailsWith('MediaAlreadyUploaded');
   });
 });
 

@@ -48,13 +48,13 @@ describe('FollowUser', () => {
   it('refuses to let a user follow themselves', () => {
     spec()
       .when(follow(t1, 'active', followerId))
-      .thenFailsWith('CannotFollowSelf');
+      .thenFailsWith('CannotFollowSelf', 'userId');
   });
 
   it('answers not found for an account that never existed or was deleted', () => {
-    spec().when(follow(t1, 'none')).thenFailsWith('UserNotFound');
-    spec().when(follow(t1, 'deleted')).thenFailsWith('UserNotFound');
-    spec(followed(t1)).when(follow(t2, 'deleted')).thenFailsWith('UserNotFound');
+    spec().when(follow(t1, 'none')).thenFailsWith('UserNotFound', 'userId');
+    spec().when(follow(t1, 'deleted')).thenFailsWith('UserNotFound', 'userId');
+    spec(followed(t1)).when(follow(t2, 'deleted')).thenFailsWith('UserNotFound', 'userId');
   });
 });
 
@@ -78,8 +78,8 @@ describe('UnfollowUser', () => {
   });
 
   it('answers not found for an account that never existed or was deleted', () => {
-    spec().when(unfollow(t1, 'none')).thenFailsWith('UserNotFound');
-    spec(followed(t1)).when(unfollow(t2, 'deleted')).thenFailsWith('UserNotFound');
+    spec().when(unfollow(t1, 'none')).thenFailsWith('UserNotFound', 'userId');
+    spec(followed(t1)).when(unfollow(t2, 'deleted')).thenFailsWith('UserNotFound', 'userId');
   });
 });
 

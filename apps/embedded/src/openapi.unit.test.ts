@@ -1,8 +1,8 @@
+import { buildGatewayApp } from '@gram/gateway';
+import { apiRoutes, openApiPath } from '@gram/gateway/api-routes';
 import type { ServiceApp } from '@gram/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiRoutes, openApiPath } from '../test/api-routes.js';
 import { embeddedGateway } from '../test/embedded-gateway.js';
-import { buildGatewayApp } from './app.js';
 
 const upstreams = {
   identity: 'http://identity.invalid',

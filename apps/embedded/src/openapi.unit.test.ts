@@ -70,6 +70,18 @@ describe.each(modes)('the OpenAPI document of the %s gateway', (_mode, build) =>
     }
   });
 
+  it('leads a request for / to Swagger UI, so that a newcomer’s first request finds the docs', async () => {
+    const root = await gateway.app.inject({ method: 'GET', url: '/' });
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe('/docs');
+    let res = root;
+    for (let hops = 0; res.statusCode === 302 && hops < 3; hops += 1) {
+      res = await gateway.app.inject({ method: 'GET', url: String(res.headers.location) });
+    }
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+  });
+
   it('serves Swagger UI at /docs', async () => {
     const res = await gateway.app.inject({ method: 'GET', url: '/docs/' });
     expect(res.statusCode).toBe(200);

@@ -3,6 +3,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
 import { accessLimitsFromEnv, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { prettyOnTerminal } from '@gram/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildEmbeddedApp } from './embedded-app.js';
 
@@ -28,7 +29,7 @@ const app = await buildEmbeddedApp({
     storage: diskMediaStorage(join(dataDir, 'media')),
     publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,
   },
-  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   trustProxy: trustProxyFromEnv(process.env.TRUST_PROXY),
   ...(process.env.DEFAULT_PROFILE_PIC
     ? { settings: { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } }

@@ -23,7 +23,7 @@ const benches = {
   },
   media: { dir: 'services/media', what: 'media: 3 MB JPEG uploads/s, p50/p99, peak memory' },
   gateway: {
-    dir: 'services/gateway',
+    dir: 'apps/embedded',
     what: 'embedded gateway: feed/post reads, likes, post creation req/s, p50/p99, overhead vs the service',
   },
 };

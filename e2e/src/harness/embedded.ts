@@ -30,7 +30,7 @@ export interface EmbeddedSystem {
 }
 
 /**
- * The embedded mode as its user starts it: `services/gateway/src/embedded.ts` in a process of its own,
+ * The embedded mode as its user starts it: `apps/embedded/src/main.ts` in a process of its own,
  * with DATA_DIR and PORT. Resolves once `/health` and `/ready` answer 200.
  */
 export async function startEmbedded(options: StartEmbeddedOptions): Promise<EmbeddedSystem> {
@@ -39,7 +39,7 @@ export async function startEmbedded(options: StartEmbeddedOptions): Promise<Embe
   const url = `http://127.0.0.1:${port}`;
   const service = new ServiceProcess({
     name: 'embedded',
-    entry: 'services/gateway/src/embedded.ts',
+    entry: 'apps/embedded/src/main.ts',
     env: {
       DATA_DIR: options.dataDir,
       PORT: String(port),

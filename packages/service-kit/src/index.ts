@@ -5,6 +5,7 @@ export * from './command-handler.js';
 export * from './domain.js';
 export * from './ids.js';
 export * from './internal-credential.js';
+export * from './logging.js';
 export * from './problem.js';
 export * from './text.js';
 export * from './write-response.js';

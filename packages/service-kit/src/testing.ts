@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import {
   type AccessTokenVerifier,
   accessTokenAudience,
@@ -13,13 +13,17 @@ import { newId } from './ids.js';
  */
 export async function createTestTokenIssuer(): Promise<{
   verifier: AccessTokenVerifier;
+  /** the public key as identity serves it at `/.well-known/jwks.json` */
+  jwks: { keys: JWK[] };
   mint: (userId: string, options?: { sessionId?: string; expiresIn?: string }) => Promise<string>;
 }> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const kid = newId();
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' };
+  const jwks = { keys: [jwk] };
   return {
-    verifier: jwksAccessTokenVerifier({ keys: [jwk] }),
+    verifier: jwksAccessTokenVerifier(jwks),
+    jwks,
     mint: (userId, options = {}) =>
       new SignJWT({ sid: options.sessionId ?? newId() })
         .setProtectedHeader({ alg: 'EdDSA', kid })

@@ -18,7 +18,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
-// The gateway benchmark's driver and load generator, which also know the content service's scenarios.
+// The gateway benchmark's driver and load generator (apps/embedded/bench), which also know the content service's scenarios.
 import {
   append,
   inChunks,
@@ -26,7 +26,7 @@ import {
   load,
   profiled,
   type Scenario,
-} from '../../gateway/bench/driver.js';
+} from '../../../apps/embedded/bench/driver.js';
 import { buildContentApp } from '../src/app.js';
 
 const { values: args } = parseArgs({

@@ -1,5 +1,10 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
-import { internalCredentialHeaders, internalSecretFromEnv, jwksAccessTokenVerifier } from '@gram/service-kit';
+import {
+  internalCredentialHeaders,
+  internalSecretFromEnv,
+  jwksAccessTokenVerifier,
+  prettyOnTerminal,
+} from '@gram/service-kit';
 import { buildContentApp } from './app.js';
 
 // The content service on its own (distributed mode). JWKS_URL is identity's
@@ -16,7 +21,7 @@ const app = buildContentApp({
   store,
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
-  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
 app.log.info({ eventStore: eventStoreLocation(process.env).kind }, 'content: event store opened');
 

@@ -2,14 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { KeyStore } from '@gram/identity';
-import {
-  createServiceApp,
-  internalCredentialHeader,
-  jwksAccessTokenVerifier,
-  newId,
-  type ServiceApp,
-} from '@gram/service-kit';
+import { createServiceApp, internalCredentialHeader, newId, type ServiceApp } from '@gram/service-kit';
+import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoutes, concretePath } from '../test/api-routes.js';
 import {
@@ -305,16 +299,8 @@ describe('the distributed gateway’s calls to the services', () => {
 
 describe('the distributed gateway checks tokens before forwarding', () => {
   it('refuses a malformed, tampered, foreign or expired token with 401, and forwards nothing', async () => {
-    const foreignKeys = await KeyStore.generate();
-    const { AccessTokenIssuer } = await import('@gram/identity');
-    const foreign = await new AccessTokenIssuer(foreignKeys, 900).issue(
-      { userId, sessionId: newId() },
-      new Date(),
-    );
-    const expired = await new AccessTokenIssuer(identity.keys, 60).issue(
-      { userId, sessionId: newId() },
-      new Date(Date.now() - 3_600_000),
-    );
+    const foreign = await (await createTestTokenIssuer()).mint(userId);
+    const expired = await identity.issuer.mint(userId, { expiresIn: '1 hour ago' });
     const [head, payload, signature] = token.split('.') as [string, string, string];
     const tampered = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: newId() })).toString('base64url')}.${signature}`;
     for (const authorization of [
@@ -366,7 +352,7 @@ describe('the distributed gateway checks tokens before forwarding', () => {
     const identityDown = await buildGatewayApp({
       internalSecret,
       upstreams: { ...urlsOf(fakes), identity: await closedPortUrl() },
-      verifier: jwksAccessTokenVerifier(identity.keys.jwks()),
+      verifier: identity.issuer.verifier,
     });
     try {
       const res = await identityDown.inject({ method: 'GET', url: '/api/v1/feed', headers: authorized() });

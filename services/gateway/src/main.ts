@@ -17,7 +17,7 @@
 //                                 signups are limited by identity (services/identity/src/main.ts)
 //   UPSTREAM_TIMEOUT_MS           how long a service may take to answer before 504 (default 30000)
 //   LOG_LEVEL                     pino level (default info)
-import { closeOnSignals, internalSecretFromEnv } from '@gram/service-kit';
+import { closeOnSignals, internalSecretFromEnv, prettyOnTerminal } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildGatewayApp } from './app.js';
@@ -54,7 +54,7 @@ const app = await buildGatewayApp({
   upstreamTimeoutMs: timeout,
   ...(redis ? { redis } : {}),
   ...(env.RELAY_METRICS_URL ? { relayMetricsUrl: env.RELAY_METRICS_URL } : {}),
-  logger: { level: env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  logger: prettyOnTerminal({ level: env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   trustProxy: trustProxyFromEnv(env.TRUST_PROXY),
 });
 redis?.on('error', (error) => app.log.warn({ err: error }, 'redis: rate limits count in memory meanwhile'));

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AccessTokenIssuer, KeyStore } from '@gram/identity';
 import { internalCredentialHeader, isInternalCredential } from '@gram/service-kit';
+import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Upstreams } from '../src/proxy/upstreams.js';
 import type { ServiceName } from '../src/routing/service-routes.js';
@@ -75,12 +75,11 @@ export async function fakeService(
 
 /** A fake identity with real keys: its JWKS, an introspection that knows revoked tokens, a login. */
 export async function fakeIdentity() {
-  const keys = await KeyStore.generate();
-  const issuer = new AccessTokenIssuer(keys, 900);
+  const issuer = await createTestTokenIssuer();
   const revoked = new Set<string>();
   const introspected: string[] = [];
   const service = await fakeService('identity', (app) => {
-    app.get('/.well-known/jwks.json', async () => keys.jwks());
+    app.get('/.well-known/jwks.json', async () => issuer.jwks);
     app.post<{ Body: Buffer }>('/internal/v1/introspect', async (request) => {
       const { token } = JSON.parse(request.body.toString('utf8')) as { token: string };
       introspected.push(token);
@@ -94,10 +93,10 @@ export async function fakeIdentity() {
   });
   return {
     ...service,
-    keys,
+    issuer,
     revoked,
     introspected,
-    token: (userId: string) => issuer.issue({ userId, sessionId: crypto.randomUUID() }, new Date()),
+    token: (userId: string) => issuer.mint(userId),
   };
 }
 

@@ -1,5 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
-import { internalSecretFromEnv } from '@gram/service-kit';
+import { internalSecretFromEnv, prettyOnTerminal } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
 import { KeyStore } from './keys/key-store.js';
@@ -33,7 +33,7 @@ const app = await buildIdentityApp({
   keys,
   limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
   internalSecret,
-  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
 });
 app.log.info(

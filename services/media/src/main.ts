@@ -4,6 +4,7 @@ import {
   internalCredentialHeaders,
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
+  prettyOnTerminal,
 } from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
 import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
@@ -12,8 +13,8 @@ import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 // that allocates its own malloc arena, and the libvips threads that decode uploads leave them fragmented:
 // with the bench's 8 concurrent 3 MB uploads the peak RSS was 330-350 MB with glibc's default, 255-300 MB
 // with 2 arenas and 237-243 MB with one, at the same CPU per upload (sharp's docs advise the same, or
-// jemalloc). It must be set before the process starts; any process embedding mediaRoutes (the gateway in
-// embedded mode) and the container image need it too.
+// jemalloc). It must be set before the process starts; any process embedding mediaRoutes (the embedded mode,
+// apps/embedded) and the container (docker-compose.yml) need it too.
 // MEDIA_MAX_UPLOADS_IN_FLIGHT: uploads in progress at once before more are refused with 503, a quarter of them
 // (at least one) per account before its next is refused with 429 (see routes.ts).
 // MEDIA_PROCESSING_CONCURRENCY: uploads decoded at once (default: one per core; see image-processing.ts).
@@ -37,7 +38,7 @@ const app = buildMediaApp({
   publicUrl,
   verifier: jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
-  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
 app.addHook('onClose', async () => {
   await store.close();

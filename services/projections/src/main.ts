@@ -5,6 +5,7 @@ import {
   internalCredentialHeaders,
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
+  prettyOnTerminal,
 } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -67,7 +68,7 @@ const app = buildProjectionsApp({
   readModels,
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
-  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   applied,
   registry,
 });

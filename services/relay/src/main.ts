@@ -29,6 +29,7 @@ import {
   isInternalCredential,
   missingInternalCredential,
 } from '@gram/service-kit/internal-credential';
+import { prettyOnTerminal } from '@gram/service-kit/logging';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { RelayMetrics } from './metrics.js';
@@ -37,7 +38,9 @@ import { Relay } from './relay.js';
 const env = process.env;
 const internalSecret = internalSecretFromEnv(env);
 const instanceId = env.RELAY_ID || `relay-${hostname()}-${process.pid}`;
-const logger = pino({ level: env.LOG_LEVEL ?? 'info', base: { service: 'relay', instance: instanceId } });
+const logger = pino(
+  prettyOnTerminal({ level: env.LOG_LEVEL ?? 'info', base: { service: 'relay', instance: instanceId } }),
+);
 const integer = (name: string, fallback: number) => {
   const value = Number(env[name] ?? fallback);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);

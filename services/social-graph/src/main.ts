@@ -4,6 +4,7 @@ import {
   internalCredentialHeaders,
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
+  prettyOnTerminal,
 } from '@gram/service-kit';
 import { buildSocialGraphApp } from './app.js';
 
@@ -22,7 +23,7 @@ const app = buildSocialGraphApp({
   store,
   verifier: jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
-  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
 app.addHook('onClose', async () => {
   await store.close();

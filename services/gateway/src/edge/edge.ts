@@ -27,7 +27,7 @@ const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * mounted in this process, or a proxy to the services):
  * - request rate and latency in Prometheus form at `/metrics`, with whatever else the registry holds;
  * - `/ready` (every dependency reachable: 503 problem naming those that are not), `/openapi.json`
- *   (the route schemas of every service) and Swagger UI at `/docs`;
+ *   (the route schemas of every service) and Swagger UI at `/docs`, where `/` leads;
  * - the rate limit of writes per authenticated user, answered 429 with `Retry-After` and documented
  *   on the routes it applies to (failed logins and signups are limited by identity, which knows which
  *   account a login names);
@@ -86,6 +86,8 @@ export const gatewayEdge = fp<GatewayEdgeOptions>(
 
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
     await app.register(swaggerUi, { routePrefix: '/docs' });
+    // The first request of someone trying the API out: the docs, where every route can be tried.
+    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
   },
   { name: 'gateway-edge' },
 );

@@ -1,10 +1,4 @@
-import { contentRoutes } from '@gram/content';
-import { openSqliteEventStore } from '@gram/event-store';
-import { createIdentityContext, identityRoutes, KeyStore } from '@gram/identity';
-import { type MediaStorage, mediaRoutes } from '@gram/media';
-import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
-import { AccountDirectory, authentication, createServiceApp } from '@gram/service-kit';
-import { socialGraphRoutes } from '@gram/social-graph';
+import { readFile } from 'node:fs/promises';
 import type { FastifySchema, HTTPMethods } from 'fastify';
 
 export const serviceNames = ['identity', 'content', 'social-graph', 'media', 'projections'] as const;
@@ -19,65 +13,25 @@ export interface ServiceRoute {
   schema: FastifySchema | undefined;
 }
 
-const refuseEverything = async (): Promise<never> => {
-  throw new Error('the route catalogue serves no request');
-};
-
 /**
- * Every public route of every service, read from the services' own route plugins: each is registered
- * into a throwaway app, with deps that do nothing (an in-memory event store, storage and queries that
- * refuse), and an onRoute hook notes what it declares. So the distributed gateway's routing table and
- * its OpenAPI document are the services' own and cannot drift from them. No request is ever served.
+ * The routing table: every public route of every service, as the services' own route plugins declare
+ * it (pattern and schema), so the distributed gateway routes and documents exactly what the services
+ * serve. Internal routes (`/internal/...`) are not in it: the gateway never routes them; HEAD routes
+ * neither: the gateway adds its own for every GET, as the services do.
  *
- * Internal routes (`/internal/...`) are left out: the gateway never routes them. HEAD routes too:
- * the gateway adds its own for every GET, as the services do.
+ * It is a file written from the plugins (`pnpm route-table`, by apps/embedded, the one package that
+ * imports every service), not the plugins read here, so that the gateway depends on no service and its
+ * image holds none; a test of apps/embedded fails as soon as the file and the plugins differ. Not each
+ * service's `/openapi.json` fetched at start either: the gateway would then wait for every service to
+ * start, and route nothing of one that was down when it did. Nor a second, hand-written list: the routes
+ * and their schemas are the services' code, which a copy would drift from.
  */
+export const serviceRoutesFile = new URL('./service-routes.json', import.meta.url);
+
 export function serviceRoutes(): Promise<ServiceRoute[]> {
-  // The plugins are the same for the life of the process: read them once.
-  catalogue ??= readServiceRoutes();
-  return catalogue;
+  // The file does not change while the process runs: read it once.
+  table ??= readFile(serviceRoutesFile, 'utf8').then((text) => JSON.parse(text) as ServiceRoute[]);
+  return table;
 }
 
-let catalogue: Promise<ServiceRoute[]> | undefined;
-
-async function readServiceRoutes(): Promise<ServiceRoute[]> {
-  const store = openSqliteEventStore({ path: ':memory:' });
-  const app = createServiceApp({ name: 'route-catalogue' });
-  const routes: ServiceRoute[] = [];
-  try {
-    const accounts = new AccountDirectory(store);
-    const identity = createIdentityContext({ store, keys: await KeyStore.generate() });
-    const storage: MediaStorage = {
-      description: 'none (route catalogue)',
-      put: refuseEverything,
-      get: refuseEverything,
-      delete: refuseEverything,
-    };
-    const queries = new ReadModelQueries(() => {
-      throw new Error('the route catalogue serves no query');
-    });
-
-    await app.register(authentication, { verifier: { verify: refuseEverything } });
-    const owned = (service: ServiceName, register: (scope: typeof app) => PromiseLike<unknown>) =>
-      app.register(async (scope) => {
-        scope.addHook('onRoute', (route) => {
-          if (route.url.startsWith('/internal/')) return;
-          for (const method of [route.method].flat()) {
-            if (method !== 'HEAD') routes.push({ service, method, url: route.url, schema: route.schema });
-          }
-        });
-        await register(scope);
-      });
-    await owned('identity', (scope) => scope.register(identityRoutes, identity));
-    await owned('content', (scope) => scope.register(contentRoutes, { store, accounts }));
-    await owned('social-graph', (scope) => scope.register(socialGraphRoutes, { store, accounts }));
-    await owned('media', (scope) =>
-      scope.register(mediaRoutes, { store, storage, publicUrl: 'http://route-catalogue.invalid' }),
-    );
-    await owned('projections', (scope) => scope.register(projectionsRoutes, { queries }));
-  } finally {
-    await app.close();
-    await store.close();
-  }
-  return routes;
-}
+let table: Promise<ServiceRoute[]> | undefined;

@@ -11,7 +11,7 @@ const upstreams = {
   projections: 'http://projections.invalid',
 };
 
-describe('routing table, read from the services’ own route plugins', () => {
+describe('the routing table, the services’ own routes (service-routes.json)', () => {
   it('gives every route of API.md to the service that owns it', async () => {
     const owners = new Map((await serviceRoutes()).map((r) => [`${r.method} ${r.url}`, r.service]));
     for (const route of apiRoutes) {

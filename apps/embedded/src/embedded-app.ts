@@ -1,6 +1,14 @@
 import { contentRoutes } from '@gram/content';
 import type { EventStore } from '@gram/event-store';
 import {
+  defaultRateLimits,
+  gatewayEdge,
+  type RateLimitSettings,
+  RateLimits,
+  type ReadSide,
+  verifiedTokens,
+} from '@gram/gateway';
+import {
   type AccessLimitSettings,
   AccessLimits,
   createIdentityContext,
@@ -26,17 +34,13 @@ import {
 } from '@gram/service-kit';
 import { socialGraphRoutes } from '@gram/social-graph';
 import { Registry } from 'prom-client';
-import { gatewayEdge } from './edge/edge.js';
-import { defaultRateLimits, type RateLimitSettings, RateLimits } from './edge/rate-limits.js';
-import type { ReadSide } from './edge/read-after-write.js';
-import { verifiedTokens } from './edge/verified-tokens.js';
 
 export interface EmbeddedAppOptions {
   store: EventStore;
   keys: KeyStore;
   media: { storage: MediaStorage; publicUrl: string };
   logger?: ServiceAppOptions['logger'];
-  /** the proxies in front of the gateway (TRUST_PROXY, see trust-proxy.ts) */
+  /** the proxies in front of the gateway (TRUST_PROXY, see the gateway's edge/trust-proxy.ts) */
   trustProxy?: ServiceAppOptions['trustProxy'];
   settings?: { defaultProfilePic?: string };
   /** writes per user, counted in this process's memory; the defaults of rate-limits.ts unless given */

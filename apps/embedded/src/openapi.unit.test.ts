@@ -1,8 +1,8 @@
+import { buildGatewayApp } from '@gram/gateway';
+import { apiRoutes, openApiPath } from '@gram/gateway/api-routes';
 import type { ServiceApp } from '@gram/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiRoutes, openApiPath } from '../test/api-routes.js';
 import { embeddedGateway } from '../test/embedded-gateway.js';
-import { buildGatewayApp } from './app.js';
 
 const upstreams = {
   identity: 'http://identity.invalid',
@@ -68,6 +68,18 @@ describe.each(modes)('the OpenAPI document of the %s gateway', (_mode, build) =>
         '401',
       );
     }
+  });
+
+  it('leads a request for / to Swagger UI, so that a newcomer’s first request finds the docs', async () => {
+    const root = await gateway.app.inject({ method: 'GET', url: '/' });
+    expect(root.statusCode).toBe(302);
+    expect(root.headers.location).toBe('/docs');
+    let res = root;
+    for (let hops = 0; res.statusCode === 302 && hops < 3; hops += 1) {
+      res = await gateway.app.inject({ method: 'GET', url: String(res.headers.location) });
+    }
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
   });
 
   it('serves Swagger UI at /docs', async () => {

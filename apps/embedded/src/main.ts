@@ -1,16 +1,16 @@
 import { join, resolve } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
+import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
 import { accessLimitsFromEnv, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { prettyOnTerminal } from '@gram/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { rateLimitsFromEnv } from './edge/rate-limits.js';
-import { trustProxyFromEnv } from './edge/trust-proxy.js';
 import { buildEmbeddedApp } from './embedded-app.js';
 
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
 // SQLite event store and identity's signing key). Nothing else to install or start.
 // PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the limits, counted in memory: the
-// gateway's WRITES_PER_USER_PER_MINUTE (main.ts) and identity's LOGIN_FAILURES_PER_LOGIN,
+// gateway's WRITES_PER_USER_PER_MINUTE (services/gateway/src/main.ts) and identity's LOGIN_FAILURES_PER_LOGIN,
 // LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and SIGNUPS_PER_IP (services/identity/src/main.ts).
 // A relative DATA_DIR is taken from where `npm start` was run (INIT_CWD), not from this package's directory.
 const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR || 'data');
@@ -29,7 +29,7 @@ const app = await buildEmbeddedApp({
     storage: diskMediaStorage(join(dataDir, 'media')),
     publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,
   },
-  logger: { level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] },
+  logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   trustProxy: trustProxyFromEnv(process.env.TRUST_PROXY),
   ...(process.env.DEFAULT_PROFILE_PIC
     ? { settings: { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } }

@@ -1,9 +1,8 @@
+import { type RateLimitSettings, trustProxyFromEnv } from '@gram/gateway';
 import type { AccessLimitSettings } from '@gram/identity';
 import type { ServiceApp } from '@gram/service-kit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { embeddedGateway, newUser } from '../../test/embedded-gateway.js';
-import type { RateLimitSettings } from './rate-limits.js';
-import { trustProxyFromEnv } from './trust-proxy.js';
+import { embeddedGateway, newUser } from '../test/embedded-gateway.js';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

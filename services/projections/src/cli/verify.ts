@@ -1,8 +1,8 @@
 import { openEventStoreFromEnv } from '@gram/event-store';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { Generations } from '../read-model/generations.js';
 import { readLog } from '../rebuild/rebuild.js';
+import { Generations } from '../store/generations.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 
 // pnpm read-models:verify, from the repository root: recounts every counter from the event store, compares it

@@ -3,16 +3,17 @@ import type { EventMessage } from '@gram/messaging';
 import { assertNever } from '@gram/service-kit';
 import {
   type CollectionName,
-  compareKeys,
   type Doc,
   type DocumentStore,
+  defaultFeedCap,
   type FeedEntry,
   type FeedStore,
   type Filter,
   type MergingFollower,
   type ReadModelStore,
-} from '../read-model/document-store.js';
-import { followId, likeId, ms } from '../read-model/keys.js';
+} from '../store/document-store.js';
+import { followId, likeId, ms } from '../store/keys.js';
+import { compareKeys } from '../store/ordering.js';
 
 export interface ProjectorOptions {
   /** authors with more followers than this are not fanned out on write; feeds merge their posts at read time */
@@ -90,7 +91,7 @@ export class Projector {
     this.documents = store.documents;
     this.feeds = store.feeds;
     this.hotThreshold = options.hotAuthorThreshold ?? defaultHotAuthorThreshold;
-    this.feedCap = options.feedCap ?? 800;
+    this.feedCap = options.feedCap ?? defaultFeedCap;
     this.soleWriter = options.soleWriter === true;
   }
 

@@ -4,8 +4,8 @@ import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
-import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
+import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { Projector, type ProjectorOptions } from './projector.js';
 

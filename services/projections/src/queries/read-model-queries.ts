@@ -1,13 +1,7 @@
 import { isVisiblePost } from '../projection/projector.js';
-import {
-  compareKeys,
-  type Doc,
-  type FeedEntry,
-  type Filter,
-  type Position,
-  type ReadModelStore,
-} from '../read-model/document-store.js';
-import { followId } from '../read-model/keys.js';
+import type { Doc, FeedEntry, Filter, Position, ReadModelStore } from '../store/document-store.js';
+import { followId } from '../store/keys.js';
+import { compareKeys } from '../store/ordering.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { CommentView, Page, PostView, ProfileView, ReplyView, UserSummaryView } from './views.js';
 

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@gram/event-store';
 import { fromStoredEvent } from '@gram/events';
-import type { DocumentStore } from '../read-model/document-store.js';
+import type { DocumentStore } from '../store/document-store.js';
 
 /** The counters of the read models as the event store says they must be, keyed by document id. */
 export interface ExpectedCounts {

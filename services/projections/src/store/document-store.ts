@@ -34,12 +34,6 @@ export interface Position {
   readonly id: string;
 }
 
-/** Compares two (sort value, id) keys in ascending order. */
-export function compareKeys(a: Position, b: Position): number {
-  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
 /** The fields of every collection the queries filter on, i.e. the indexes each adapter keeps. */
 export const indexedFields: Record<CollectionName, readonly string[]> = {
   users: ['userNameKey'],
@@ -115,6 +109,9 @@ export interface DocumentStore {
  * feeds (and with its indexes).
  */
 export type FeedEntry = Position;
+
+/** Entries a home feed keeps unless told otherwise (FEED_CAP): what a follow pulls in and a feed read pages over. */
+export const defaultFeedCap = 800;
 
 /** A follower of a hot author, and since when (the follow's time in ms): the order of merged authors. */
 export interface MergingFollower {

@@ -22,6 +22,12 @@ export type FieldValue = string | number | boolean;
 /** Every field equal to its value. A missing field equals nothing (as in MongoDB): writers set flags explicitly. */
 export type Filter = Readonly<Record<string, FieldValue>>;
 
+/** Whether `doc` matches `filter` as every store answers it (verify counts the log's documents with it). */
+export function matchesFilter(doc: Readonly<Record<string, unknown>>, filter: Filter): boolean {
+  for (const field in filter) if (doc[field] !== filter[field]) return false;
+  return true;
+}
+
 export interface Sort {
   field: string;
   /** 1 ascending, -1 descending; ties are broken by `id` in the same direction */

@@ -1,0 +1,46 @@
+import { defineReadModel } from '../read-model.js';
+import { isLiveUser, type UserDocument } from './documents.js';
+
+/** Profiles: one document per account, its counts written by the read models that keep them. */
+export const profiles = defineReadModel({
+  name: 'profiles',
+  documents: ['users'],
+  canHandle: ['UserRegistered', 'ProfileUpdated', 'UserDeleted'],
+  handlers: {
+    async UserRegistered(e, { documents }, rev) {
+      await documents.applyRevision('users', e.userId, rev, {
+        status: 'live',
+        userName: e.userName,
+        userNameKey: e.userName.toLowerCase(),
+        name: e.name,
+        bio: e.bio,
+        profilePic: e.profilePic,
+        createdAt: e.registeredAt,
+      } satisfies Partial<UserDocument>);
+    },
+    async ProfileUpdated({ userId, updatedAt: _updatedAt, ...changed }, { documents }, rev) {
+      await documents.applyRevision('users', userId, rev, changed satisfies Partial<UserDocument>);
+    },
+    async UserDeleted({ userId }, { documents }, rev) {
+      await documents.applyRevision('users', userId, rev, {
+        status: 'deleted',
+      } satisfies Partial<UserDocument>);
+    },
+  },
+  counters: [],
+  log: {
+    fold(event, _streamId, log) {
+      if (event.type === 'UserRegistered')
+        log.users.set(event.data.userId, liveOrDeleted(event.data.userId, 'live'));
+      if (event.type === 'UserDeleted')
+        log.users.set(event.data.userId, liveOrDeleted(event.data.userId, 'deleted'));
+    },
+    visible: {
+      users: (log) => [...log.users.values()].filter(isLiveUser).map((user) => user.id),
+    },
+  },
+});
+
+function liveOrDeleted(id: string, status: UserDocument['status']) {
+  return { id, rev: 0, status };
+}

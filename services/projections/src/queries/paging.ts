@@ -29,7 +29,7 @@ export function rawPage(
 }
 
 /** The cursor after the first `limit` documents of `raw` (a rawPage), or null when there is no more. */
-export function nextCursor(raw: Doc[], request: { limit: number }): string | null {
+export function nextCursor(raw: readonly Doc[], request: { limit: number }): string | null {
   if (raw.length <= request.limit) return null;
   const last = raw[request.limit - 1] as Doc;
   return encodeCursor({ value: last.at as number, id: last.id } satisfies Position);

@@ -7,9 +7,7 @@ import {
   defaultFeedCap,
   type Filter,
   type LikedPosts,
-  type Position,
   type ReadModelStore,
-  type Sort,
 } from './document-store.js';
 import { MongoCheckpoint } from './mongo/checkpoint.js';
 import { MongoDocumentStore } from './mongo/documents.js';
@@ -66,42 +64,13 @@ export class MongoRedisDocumentStore implements DocumentStore {
     return missing.length === 0 ? found : [...found, ...(await this.mongo.getMany(collection, missing))];
   }
 
-  findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined> {
-    return this.mongo.findOne(collection, filter);
-  }
-
-  findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]> {
-    return this.mongo.findAll(collection, filter, fields);
-  }
-
-  values(collection: CollectionName, filter: Filter, field: string): Promise<unknown[]> {
-    return this.mongo.values(collection, filter, field);
-  }
-
-  page(
-    collection: CollectionName,
-    filter: Filter,
-    sort: Sort,
-    after: Position | undefined,
-    limit: number,
-    fields?: readonly string[],
-  ): Promise<Doc[]> {
-    return this.mongo.page(collection, filter, sort, after, limit, fields);
-  }
-
-  pageKeys(
-    collection: CollectionName,
-    filter: Filter,
-    sort: Sort,
-    after: Position | undefined,
-    limit: number,
-  ): Promise<readonly Position[]> {
-    return this.mongo.pageKeys(collection, filter, sort, after, limit);
-  }
-
-  count(collection: CollectionName, filter: Filter): Promise<number> {
-    return this.mongo.count(collection, filter);
-  }
+  // Reads by filter go to MongoDB alone: Redis keeps the hot documents by id only.
+  readonly findOne: DocumentStore['findOne'] = (...read) => this.mongo.findOne(...read);
+  readonly findAll: DocumentStore['findAll'] = (...read) => this.mongo.findAll(...read);
+  readonly values: DocumentStore['values'] = (...read) => this.mongo.values(...read);
+  readonly page: DocumentStore['page'] = (...read) => this.mongo.page(...read);
+  readonly pageKeys: DocumentStore['pageKeys'] = (...read) => this.mongo.pageKeys(...read);
+  readonly count: DocumentStore['count'] = (...read) => this.mongo.count(...read);
 
   async applyRevision(
     collection: CollectionName,

@@ -1,4 +1,5 @@
 import type { Doc, Filter } from '../../store/document-store.js';
+import { type AuthoredDocument, isVisible, visible } from '../authored.js';
 
 /** A like edge (collection `likes`, id likeId(postId, userId)): the like stream's last word. */
 export interface LikeEdge extends Doc {
@@ -11,47 +12,27 @@ export interface LikeEdge extends Doc {
 }
 
 /** A comment (collection `comments`); a placeholder (`rev` -1) holds only its replyCount. */
-export interface CommentDocument extends Doc {
-  status: 'live' | 'deleted';
+export interface CommentDocument extends AuthoredDocument {
   postId: string;
-  authorId: string;
   text: string;
-  createdAt: string;
-  at: number;
-  authorDeleted: boolean;
   replyCount?: number;
 }
 
 /** A reply to a comment (collection `replies`). */
-export interface ReplyDocument extends Doc {
-  status: 'live' | 'deleted';
+export interface ReplyDocument extends AuthoredDocument {
   commentId: string;
   postId: string;
-  authorId: string;
   text: string;
-  createdAt: string;
-  at: number;
-  authorDeleted: boolean;
 }
 
 /** The likes the API counts and lists: live, by accounts not deleted. */
 export const likesOf = (postId: string): Filter => ({ postId, liked: true, userDeleted: false });
 
 /** A comment or reply the API shows: live, by an account that is not deleted. */
-export function isVisibleComment(comment: Readonly<Doc>): boolean {
-  return comment.status === 'live' && comment.authorDeleted === false;
-}
+export const isVisibleComment = isVisible;
 
 /** The comments of a post the API counts and lists (isVisibleComment as a filter). */
-export const visibleCommentsOn = (postId: string): Filter => ({
-  postId,
-  status: 'live',
-  authorDeleted: false,
-});
+export const visibleCommentsOn = (postId: string): Filter => ({ postId, ...visible });
 
 /** The replies to a comment the API counts and lists (isVisibleComment as a filter). */
-export const visibleRepliesTo = (commentId: string): Filter => ({
-  commentId,
-  status: 'live',
-  authorDeleted: false,
-});
+export const visibleRepliesTo = (commentId: string): Filter => ({ commentId, ...visible });

@@ -1,4 +1,5 @@
 import { likeId, ms } from '../../store/keys.js';
+import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
 import { isDeletedAccount, isDeletedUser, isLiveUser } from '../profiles/documents.js';
 import { type Counter, defineReadModel, type ProjectionContext } from '../read-model.js';
 import {
@@ -69,50 +70,38 @@ export const engagement = defineReadModel({
   handlers: {
     PostLiked: (e, context, rev) => applyLike(e, { at: ms(e.likedAt) }, context, rev),
     PostUnliked: (e, context, rev) => applyLike(e, undefined, context, rev),
-    async CommentAdded(e, context, rev) {
-      const { documents } = context;
-      await documents.applyRevision('comments', e.commentId, rev, {
-        status: 'live',
-        postId: e.postId,
-        authorId: e.authorId,
-        text: e.text,
-        createdAt: e.createdAt,
-        at: ms(e.createdAt),
-        authorDeleted: await isDeletedAccount(documents, e.authorId),
-      } satisfies Partial<CommentDocument>);
-      context.recountLater(commentsCount, e.postId);
-    },
-    async CommentDeleted({ commentId, postId }, context, rev) {
-      await context.documents.applyRevision('comments', commentId, rev, {
-        status: 'deleted',
+    async CommentAdded({ commentId, postId, authorId, text, createdAt }, context, rev) {
+      await applyCreated(context, 'comments', commentId, rev, {
+        postId,
+        authorId,
+        text,
+        createdAt,
       } satisfies Partial<CommentDocument>);
       context.recountLater(commentsCount, postId);
     },
-    async ReplyAdded(e, context, rev) {
-      const { documents } = context;
-      await documents.applyRevision('replies', e.replyId, rev, {
-        status: 'live',
-        commentId: e.commentId,
-        postId: e.postId,
-        authorId: e.authorId,
-        text: e.text,
-        createdAt: e.createdAt,
-        at: ms(e.createdAt),
-        authorDeleted: await isDeletedAccount(documents, e.authorId),
+    async CommentDeleted({ commentId, postId }, context, rev) {
+      await applyDeleted(context, 'comments', commentId, rev);
+      context.recountLater(commentsCount, postId);
+    },
+    async ReplyAdded({ replyId, commentId, postId, authorId, text, createdAt }, context, rev) {
+      await applyCreated(context, 'replies', replyId, rev, {
+        commentId,
+        postId,
+        authorId,
+        text,
+        createdAt,
       } satisfies Partial<ReplyDocument>);
-      context.recountLater(replyCount, e.commentId);
+      context.recountLater(replyCount, commentId);
     },
     async ReplyDeleted({ replyId, commentId }, context, rev) {
-      await context.documents.applyRevision('replies', replyId, rev, {
-        status: 'deleted',
-      } satisfies Partial<ReplyDocument>);
+      await applyDeleted(context, 'replies', replyId, rev);
       context.recountLater(replyCount, commentId);
     },
     /** The account's likes, comments and replies stop counting; what they counted for is recounted. */
     async UserDeleted({ userId }, context) {
       const d = context.documents;
-      await d.updateMany('comments', { authorId: userId }, { authorDeleted: true });
-      await d.updateMany('replies', { authorId: userId }, { authorDeleted: true });
+      await hideAuthoredBy(context, 'comments', userId);
+      await hideAuthoredBy(context, 'replies', userId);
       await d.updateMany('likes', { userId }, { userDeleted: true });
       for (const postId of await d.values('likes', { userId }, 'postId')) {
         context.recountLater(likesCount, postId as string);
@@ -165,10 +154,10 @@ export const engagement = defineReadModel({
       }
     },
     settle(log) {
-      const deleted = (userId: unknown) => isDeletedUser(log.users.get(userId as string));
-      for (const like of log.likes.values()) like.userDeleted = deleted(like.userId);
-      for (const comment of log.comments.values()) comment.authorDeleted = deleted(comment.authorId);
-      for (const reply of log.replies.values()) reply.authorDeleted = deleted(reply.authorId);
+      for (const like of log.likes.values())
+        like.userDeleted = isDeletedUser(log.users.get(like.userId as string));
+      settleAuthorDeleted(log, 'comments');
+      settleAuthorDeleted(log, 'replies');
     },
     visible: {
       comments: (log, visible) =>

@@ -1,8 +1,8 @@
-import { NotFound, nextCursor, oldestFirst, type PageRequest, rawPage } from '../../queries/paging.js';
+import { NotFound, oldestFirst, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { CommentView, Page, ReplyView, UserSummaryView } from '../../queries/views.js';
 import type { DocumentStore } from '../../store/document-store.js';
 import { visiblePost } from '../posts/queries.js';
-import { summaries, summariesOf } from '../profiles/queries.js';
+import { accountPage, withAccounts } from '../profiles/queries.js';
 import {
   type CommentDocument,
   isVisibleComment,
@@ -18,11 +18,7 @@ export async function likers(
   request: PageRequest,
 ): Promise<Page<UserSummaryView>> {
   await visiblePost(documents, postId);
-  const raw = await rawPage(documents, 'likes', likesOf(postId), request);
-  return {
-    items: await summariesOf(documents, raw.slice(0, request.limit), 'userId'),
-    nextCursor: nextCursor(raw, request),
-  };
+  return accountPage(documents, 'likes', likesOf(postId), 'userId', request);
 }
 
 export async function comments(
@@ -32,20 +28,10 @@ export async function comments(
 ): Promise<Page<CommentView>> {
   await visiblePost(documents, postId);
   const raw = await rawPage(documents, 'comments', visibleCommentsOn(postId), request, oldestFirst);
-  const page = raw.slice(0, request.limit) as CommentDocument[];
-  const authors = await summaries(
-    documents,
-    page.map((comment) => comment.authorId),
-  );
-  return {
-    items: page.flatMap((comment) => {
-      const author = authors.get(comment.authorId);
-      if (!author) return [];
-      const { id, postId, text, createdAt } = comment;
-      return [{ id, postId, author, text, replyCount: comment.replyCount ?? 0, createdAt }];
-    }),
-    nextCursor: nextCursor(raw, request),
-  };
+  return withAccounts(documents, raw, request, 'authorId', (comment: CommentDocument, author) => {
+    const { id, postId, text, replyCount, createdAt } = comment;
+    return { id, postId, author, text, replyCount: replyCount ?? 0, createdAt };
+  });
 }
 
 export async function replies(
@@ -57,18 +43,8 @@ export async function replies(
   if (!comment || !isVisibleComment(comment)) throw new NotFound(`no comment ${commentId}`);
   await visiblePost(documents, comment.postId as string);
   const raw = await rawPage(documents, 'replies', visibleRepliesTo(commentId), request, oldestFirst);
-  const page = raw.slice(0, request.limit) as ReplyDocument[];
-  const authors = await summaries(
-    documents,
-    page.map((reply) => reply.authorId),
-  );
-  return {
-    items: page.flatMap((reply) => {
-      const author = authors.get(reply.authorId);
-      if (!author) return [];
-      const { id, commentId, postId, text, createdAt } = reply;
-      return [{ id, commentId, postId, author, text, createdAt }];
-    }),
-    nextCursor: nextCursor(raw, request),
-  };
+  return withAccounts(documents, raw, request, 'authorId', (reply: ReplyDocument, author) => {
+    const { id, commentId, postId, text, createdAt } = reply;
+    return { id, commentId, postId, author, text, createdAt };
+  });
 }

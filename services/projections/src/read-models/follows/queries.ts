@@ -1,12 +1,12 @@
 import { decodeCursor, encodeCursor } from '../../queries/cursor.js';
-import { newestFirst, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
+import { newestFirst, type PageRequest } from '../../queries/paging.js';
 import type { Page, PostView, UserSummaryView } from '../../queries/views.js';
 import type { DocumentStore, FeedEntry, ReadModelStore } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
 import { isVisiblePost, visiblePostsBy } from '../posts/documents.js';
 import { postViews } from '../posts/queries.js';
-import { profile, summariesOf } from '../profiles/queries.js';
+import { accountPage, profile } from '../profiles/queries.js';
 import { followeesOf, followersOf } from './documents.js';
 
 export async function followers(
@@ -15,11 +15,7 @@ export async function followers(
   request: PageRequest,
 ): Promise<Page<UserSummaryView>> {
   await profile(documents, userId);
-  const raw = await rawPage(documents, 'follows', followersOf(userId), request);
-  return {
-    items: await summariesOf(documents, raw.slice(0, request.limit), 'followerId'),
-    nextCursor: nextCursor(raw, request),
-  };
+  return accountPage(documents, 'follows', followersOf(userId), 'followerId', request);
 }
 
 export async function following(
@@ -28,11 +24,7 @@ export async function following(
   request: PageRequest,
 ): Promise<Page<UserSummaryView>> {
   await profile(documents, userId);
-  const raw = await rawPage(documents, 'follows', followeesOf(userId), request);
-  return {
-    items: await summariesOf(documents, raw.slice(0, request.limit), 'followeeId'),
-    nextCursor: nextCursor(raw, request),
-  };
+  return accountPage(documents, 'follows', followeesOf(userId), 'followeeId', request);
 }
 
 /** Whether `followerId` follows `followeeId` now (followedByMe). */

@@ -1,17 +1,11 @@
-import type { Doc, Filter } from '../../store/document-store.js';
+import type { Filter } from '../../store/document-store.js';
+import { type AuthoredDocument, isVisible, visible } from '../authored.js';
 
 /** A post (collection `posts`, id the post id); a placeholder (`rev` -1) holds only counts. */
-export interface PostDocument extends Doc {
-  status: 'live' | 'deleted';
-  authorId: string;
+export interface PostDocument extends AuthoredDocument {
   photo: string;
   caption: string;
-  createdAt: string;
   updatedAt: string;
-  /** createdAt in ms: the sort key of the author's posts page and of feed entries */
-  at: number;
-  /** the author's account is deleted: the post counts nowhere and shows nowhere */
-  authorDeleted: boolean;
   /** kept by engagement */
   likesCount?: number;
   commentsCount?: number;
@@ -21,16 +15,10 @@ export interface PostDocument extends Doc {
 export const postFlags = ['status', 'authorDeleted', 'at'] as const;
 
 /** A post the API shows: live, by an account that is not deleted. */
-export function isVisiblePost(post: Readonly<Doc>): boolean {
-  return post.status === 'live' && post.authorDeleted === false;
-}
+export const isVisiblePost = isVisible;
 
-/** The posts of `authorId` the API shows (isVisiblePost as a filter): their page, feeds, hot authors merged. */
-export const visiblePostsBy = (authorId: string): Filter => ({
-  authorId,
-  status: 'live',
-  authorDeleted: false,
-});
+/** The posts of `authorId` the API shows: their page, their author's followers' feeds, a hot author's merge. */
+export const visiblePostsBy = (authorId: string): Filter => ({ authorId, ...visible });
 
 /** What a user's postCount counts: their live posts (a deleted account's profile is not shown anyway). */
 export const livePostsBy = (authorId: string): Filter => ({ authorId, status: 'live' });

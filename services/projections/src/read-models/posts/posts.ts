@@ -1,5 +1,5 @@
-import { ms } from '../../store/keys.js';
-import { isDeletedAccount, isDeletedUser, isLiveUser } from '../profiles/documents.js';
+import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
+import { isLiveUser } from '../profiles/documents.js';
 import { type Counter, defineReadModel } from '../read-model.js';
 import { isVisiblePost, livePostsBy, type PostDocument } from './documents.js';
 
@@ -18,18 +18,15 @@ export const posts = defineReadModel({
   canHandle: ['PostCreated', 'PostEdited', 'PostDeleted', 'UserDeleted'],
   handlers: {
     async PostCreated(e, context, rev) {
-      const { documents } = context;
-      await documents.applyRevision('posts', e.postId, rev, {
-        status: 'live',
-        authorId: e.authorId,
-        photo: e.photo,
-        caption: e.caption,
-        createdAt: e.createdAt,
-        updatedAt: e.createdAt,
-        at: ms(e.createdAt),
-        authorDeleted: await isDeletedAccount(documents, e.authorId),
+      const { postId, authorId, photo, caption, createdAt } = e;
+      await applyCreated(context, 'posts', postId, rev, {
+        authorId,
+        photo,
+        caption,
+        createdAt,
+        updatedAt: createdAt,
       } satisfies Partial<PostDocument>);
-      context.recountLater(postCount, e.authorId);
+      context.recountLater(postCount, authorId);
     },
     async PostEdited({ postId, authorId: _authorId, editedAt, ...changed }, { documents }, rev) {
       await documents.applyRevision('posts', postId, rev, {
@@ -38,14 +35,10 @@ export const posts = defineReadModel({
       } satisfies Partial<PostDocument>);
     },
     async PostDeleted({ postId, authorId }, context, rev) {
-      await context.documents.applyRevision('posts', postId, rev, {
-        status: 'deleted',
-      } satisfies Partial<PostDocument>);
+      await applyDeleted(context, 'posts', postId, rev);
       context.recountLater(postCount, authorId);
     },
-    async UserDeleted({ userId }, { documents }) {
-      await documents.updateMany('posts', { authorId: userId }, { authorDeleted: true });
-    },
+    UserDeleted: ({ userId }, context) => hideAuthoredBy(context, 'posts', userId),
   },
   counters: [postCount],
   log: {
@@ -60,11 +53,7 @@ export const posts = defineReadModel({
         });
       }
     },
-    settle(log) {
-      for (const post of log.posts.values()) {
-        post.authorDeleted = isDeletedUser(log.users.get(post.authorId as string));
-      }
-    },
+    settle: (log) => settleAuthorDeleted(log, 'posts'),
     visible: {
       posts: (log) =>
         [...log.posts.values()]

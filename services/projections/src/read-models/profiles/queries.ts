@@ -1,6 +1,6 @@
-import { NotFound } from '../../queries/paging.js';
-import type { ProfileView, UserSummaryView } from '../../queries/views.js';
-import type { Doc, DocumentStore } from '../../store/document-store.js';
+import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
+import type { Page, ProfileView, UserSummaryView } from '../../queries/views.js';
+import type { CollectionName, Doc, DocumentStore, Filter } from '../../store/document-store.js';
 import { isFollowing } from '../follows/queries.js';
 import { isLiveUser, liveUserNamed, type UserDocument } from './documents.js';
 
@@ -33,20 +33,44 @@ export async function summaries(
   return new Map(users.filter(isLiveUser).map((user) => [user.id, summaryOf(user as UserDocument)]));
 }
 
-/** The summaries of the accounts `field` names in each of `edges`, in their order, the unknown left out. */
-export async function summariesOf(
+/**
+ * A page of the accounts that `field` names in the documents of `collection` matching `filter` (the followers
+ * of an account, the likers of a post); an account not projected yet or deleted is left out.
+ */
+export async function accountPage(
   documents: DocumentStore,
-  edges: readonly Doc[],
+  collection: CollectionName,
+  filter: Filter,
   field: string,
-): Promise<UserSummaryView[]> {
-  const users = await summaries(
+  request: PageRequest,
+): Promise<Page<UserSummaryView>> {
+  const raw = await rawPage(documents, collection, filter, request);
+  return withAccounts(documents, raw, request, field, (_edge, account) => account);
+}
+
+/**
+ * The first `limit` documents of `raw` (a rawPage) as a page of `view`s, each with the summary of the account
+ * `field` names (the author of a comment, a follower); one whose account is not live is left out.
+ */
+export async function withAccounts<D extends Doc, T>(
+  documents: DocumentStore,
+  raw: readonly Doc[],
+  request: PageRequest,
+  field: string,
+  view: (doc: D, account: UserSummaryView) => T,
+): Promise<Page<T>> {
+  const page = raw.slice(0, request.limit) as D[];
+  const accounts = await summaries(
     documents,
-    edges.map((edge) => edge[field] as string),
+    page.map((doc) => doc[field] as string),
   );
-  return edges.flatMap((edge) => {
-    const user = users.get(edge[field] as string);
-    return user ? [user] : [];
-  });
+  return {
+    items: page.flatMap((doc) => {
+      const account = accounts.get(doc[field] as string);
+      return account ? [view(doc, account)] : [];
+    }),
+    nextCursor: nextCursor(raw, request),
+  };
 }
 
 function summaryOf(user: UserDocument): UserSummaryView {

@@ -1,6 +1,6 @@
 import type { EventMessage } from '@gram/messaging';
-import type { Counter, ProjectionContext, RegisteredReadModel } from '../read-models/read-model.js';
-import { readModels as registeredReadModels } from '../read-models/registry.js';
+import type { Counter, ProjectionContext } from '../read-models/read-model.js';
+import { readModels } from '../read-models/registry.js';
 import { defaultFeedCap, type ReadModelStore } from '../store/document-store.js';
 
 export interface ProjectorOptions {
@@ -13,8 +13,6 @@ export interface ProjectorOptions {
    * fold into a fresh store): a count it reads is still current when written, so writeCount skips its check.
    */
   soleWriter?: boolean;
-  /** the read models to project (default: every registered one) */
-  readModels?: readonly RegisteredReadModel[];
 }
 
 export const defaultHotAuthorThreshold = 10_000;
@@ -56,7 +54,6 @@ export class Projector {
   constructor(store: ReadModelStore, options: ProjectorOptions = {}) {
     this.store = store;
     this.soleWriter = options.soleWriter === true;
-    const readModels = options.readModels ?? registeredReadModels;
     for (const model of readModels) {
       for (const type of model.canHandle) {
         const handlers = this.handlers.get(type) ?? [];

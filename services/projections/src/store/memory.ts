@@ -10,7 +10,7 @@ import { MemoryDocumentStore } from './memory/documents.js';
 import { MemoryFeedStore } from './memory/feeds.js';
 
 /** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
-export class LikedPostsFromEdges implements LikedPosts {
+class LikedPostsFromEdges implements LikedPosts {
   constructor(private readonly documents: DocumentStore) {}
 
   async among(userId: string, postIds: readonly string[]): Promise<Set<string>> {

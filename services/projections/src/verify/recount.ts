@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@gram/event-store';
 import { fromStoredEvent } from '@gram/events';
-import type { LogDocuments, RegisteredReadModel, VisibleIds } from '../read-models/read-model.js';
+import type { LogDocuments, VisibleIds } from '../read-models/read-model.js';
 import { readModels } from '../read-models/registry.js';
 import {
   type CollectionName,
@@ -21,22 +21,21 @@ export type ExpectedCounts = Partial<Record<CollectionName, Map<string, Record<s
  */
 export async function recountFromEvents(
   events: AsyncIterable<RecordedEvent> | Iterable<RecordedEvent>,
-  models: readonly RegisteredReadModel[] = readModels,
 ): Promise<ExpectedCounts> {
   const log = Object.fromEntries(collections.map((name) => [name, new Map<string, Doc>()])) as LogDocuments;
   for await (const recorded of events) {
     const event = fromStoredEvent(recorded);
-    if (event) for (const model of models) model.log.fold(event, recorded.streamId, log);
+    if (event) for (const model of readModels) model.log.fold(event, recorded.streamId, log);
   }
-  for (const model of models) model.log.settle?.(log);
+  for (const model of readModels) model.log.settle?.(log);
 
   const visible: VisibleIds = {};
-  for (const model of models) {
+  for (const model of readModels) {
     for (const [collection, ids] of Object.entries(model.log.visible ?? {})) {
       visible[collection as CollectionName] = new Set(ids(log, visible));
     }
   }
-  const counters = models.flatMap((model) => model.counters);
+  const counters = readModels.flatMap((model) => model.counters);
   const counts: ExpectedCounts = {};
   for (const counter of counters) {
     const expected = counts[counter.collection] ?? new Map<string, Record<string, number>>();

@@ -30,17 +30,13 @@ export const profiles = defineReadModel({
   counters: [],
   log: {
     fold(event, _streamId, log) {
-      if (event.type === 'UserRegistered')
-        log.users.set(event.data.userId, liveOrDeleted(event.data.userId, 'live'));
-      if (event.type === 'UserDeleted')
-        log.users.set(event.data.userId, liveOrDeleted(event.data.userId, 'deleted'));
+      if (event.type !== 'UserRegistered' && event.type !== 'UserDeleted') return;
+      const { userId } = event.data;
+      const status: UserDocument['status'] = event.type === 'UserRegistered' ? 'live' : 'deleted';
+      log.users.set(userId, { id: userId, rev: 0, status });
     },
     visible: {
       users: (log) => [...log.users.values()].filter(isLiveUser).map((user) => user.id),
     },
   },
 });
-
-function liveOrDeleted(id: string, status: UserDocument['status']) {
-  return { id, rev: 0, status };
-}

@@ -5,11 +5,11 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { ReadModelQueries } from '../src/queries/read-model-queries.js';
 import type { PostView } from '../src/queries/views.js';
-import type { Doc } from '../src/read-model/document-store.js';
-import { Generations } from '../src/read-model/generations.js';
-import { likeId } from '../src/read-model/keys.js';
-import type { MongoRedisReadModelStore } from '../src/read-model/mongo-redis-store.js';
 import { rebuildGeneration } from '../src/rebuild/rebuild.js';
+import type { Doc } from '../src/store/document-store.js';
+import { Generations } from '../src/store/generations.js';
+import { likeId } from '../src/store/keys.js';
+import type { MongoRedisReadModelStore } from '../src/store/mongo-redis.js';
 import { HistoryBuilder } from '../test/history.js';
 import { percentile, report } from './report.js';
 

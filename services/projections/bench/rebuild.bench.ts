@@ -2,8 +2,8 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { startTestServers } from '@gram/test-servers';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { Generations } from '../src/read-model/generations.js';
 import { type RebuildResult, rebuildGeneration, rebuildInMemory } from '../src/rebuild/rebuild.js';
+import { Generations } from '../src/store/generations.js';
 import { generateHistory } from '../test/history.js';
 import { report } from './report.js';
 

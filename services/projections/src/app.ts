@@ -7,9 +7,9 @@ import {
 } from '@gram/service-kit';
 import type { Registry } from 'prom-client';
 import { ReadModelQueries } from './queries/read-model-queries.js';
-import type { ReadModelStore } from './read-model/document-store.js';
 import { projectionsRoutes } from './routes.js';
 import type { AppliedPositions } from './runtime/applied-positions.js';
+import type { ReadModelStore } from './store/document-store.js';
 
 /**
  * The read models the query API answers from. `current()` is read on every query, so the rebuild can switch

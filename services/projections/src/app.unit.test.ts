@@ -4,7 +4,7 @@ import { messagesOf } from '../test/deliveries.js';
 import { HistoryBuilder } from '../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from './app.js';
 import { Projector } from './projection/projector.js';
-import { createMemoryReadModelStore } from './read-model/memory-store.js';
+import { createMemoryReadModelStore } from './store/memory.js';
 
 const tokens = await createTestTokenIssuer();
 

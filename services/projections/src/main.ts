@@ -11,11 +11,11 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildProjectionsApp, fixedReadModels, type ReadModels } from './app.js';
-import { Generations } from './read-model/generations.js';
 import { AppliedPositions } from './runtime/applied-positions.js';
 import { projectorOptionsFromEnv } from './runtime/config.js';
 import { ProjectionMetrics } from './runtime/metrics.js';
 import { startEmbeddedProjections, subscribeProjections } from './runtime/workers.js';
+import { Generations } from './store/generations.js';
 
 // Distributed when MONGO_URL is set: read models in MongoDB + Redis, fed from Kafka (KAFKA_BROKERS).
 // Embedded otherwise: read models in memory, rebuilt from the event store at start, fed by the in-process relay.

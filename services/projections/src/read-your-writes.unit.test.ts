@@ -6,9 +6,9 @@ import { messagesOf } from '../test/deliveries.js';
 import { HistoryBuilder } from '../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from './app.js';
 import { Projector } from './projection/projector.js';
-import { createMemoryReadModelStore } from './read-model/memory-store.js';
 import { AppliedPositions } from './runtime/applied-positions.js';
 import { ProjectionMetrics } from './runtime/metrics.js';
+import { createMemoryReadModelStore } from './store/memory.js';
 
 const tokens = await createTestTokenIssuer();
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { Projector } from '../src/projection/projector.js';
-import type { ReadModelStore } from '../src/read-model/document-store.js';
+import type { ReadModelStore } from '../src/store/document-store.js';
 import { messagesOf } from './deliveries.js';
 import { HistoryBuilder } from './history.js';
 

@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { generateHistory } from '../../test/history.js';
-import { Generations } from '../read-model/generations.js';
+import { Generations } from '../store/generations.js';
 
 const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');

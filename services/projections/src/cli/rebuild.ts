@@ -1,10 +1,10 @@
 import { openEventStoreFromEnv } from '@gram/event-store';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { Generations } from '../read-model/generations.js';
 import { progressBar } from '../rebuild/progress.js';
 import { rebuildGeneration } from '../rebuild/rebuild.js';
 import { projectorOptionsFromEnv } from '../runtime/config.js';
+import { Generations } from '../store/generations.js';
 
 // pnpm read-models:rebuild, from the repository root: replays the event store's global log into a fresh
 // generation of collections and keys (MONGO_URL, MONGO_DB, REDIS_URL, EVENT_STORE_URL or DATA_DIR), switches the

@@ -1,5 +1,5 @@
 import { HttpProblem } from '@gram/service-kit';
-import type { Position } from '../read-model/document-store.js';
+import type { Position } from '../store/document-store.js';
 
 /**
  * Opaque keyset cursors: the (sort key, id) of the last item of a page, base64url JSON. Paging by key, never by

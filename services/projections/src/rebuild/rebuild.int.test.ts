@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { buildProjectionsApp } from '../app.js';
 import { Projector } from '../projection/projector.js';
-import { collections } from '../read-model/document-store.js';
-import { Generations } from '../read-model/generations.js';
 import { subscribeProjections } from '../runtime/workers.js';
+import { collections } from '../store/document-store.js';
+import { Generations } from '../store/generations.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { readLog, rebuildGeneration, rebuildInMemory } from './rebuild.js';
 

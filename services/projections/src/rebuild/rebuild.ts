@@ -2,11 +2,12 @@ import type { EventStore, RecordedEvent, ReplayedEvent } from '@gram/event-store
 import { topicOf, upcast } from '@gram/events';
 import type { Document } from 'mongodb';
 import { type ProjectedEvent, Projector, type ProjectorOptions } from '../projection/projector.js';
-import { type CollectionName, collections, type Doc } from '../read-model/document-store.js';
-import type { Generations } from '../read-model/generations.js';
-import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
-import { execOrThrow, type MongoRedisReadModelStore } from '../read-model/mongo-redis-store.js';
-import { hotCollections } from '../read-model/redis-hot-copies.js';
+import { type CollectionName, collections, type Doc } from '../store/document-store.js';
+import type { Generations } from '../store/generations.js';
+import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
+import type { MongoRedisReadModelStore } from '../store/mongo-redis.js';
+import { hotCollections } from '../store/redis/hot-copies.js';
+import { execOrThrow } from '../store/redis/pipeline.js';
 
 /** The event store's global log after `after`, page by page. */
 export async function* readLog(

@@ -1,4 +1,5 @@
 import { defaultHotAuthorThreshold, type ProjectorOptions } from '../projection/projector.js';
+import { defaultFeedCap } from '../store/document-store.js';
 
 /** HOT_AUTHOR_THRESHOLD (default 10,000 followers) and FEED_CAP (default 800 entries). */
 export function projectorOptionsFromEnv(
@@ -6,6 +7,6 @@ export function projectorOptionsFromEnv(
 ): ProjectorOptions {
   return {
     hotAuthorThreshold: Number(env.HOT_AUTHOR_THRESHOLD ?? defaultHotAuthorThreshold),
-    feedCap: Number(env.FEED_CAP ?? 800),
+    feedCap: Number(env.FEED_CAP ?? defaultFeedCap),
   };
 }

@@ -6,8 +6,8 @@ import { generateHistory } from '../../test/history.js';
 import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
 import { Projector } from '../projection/projector.js';
-import { collections, type Doc } from '../read-model/document-store.js';
-import { createMemoryReadModelStore, type MemoryReadModelStore } from '../read-model/memory-store.js';
+import { collections, type Doc } from '../store/document-store.js';
+import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
 import { subscribeProjections } from './workers.js';
 
 const brokers = injectServer('kafkaBrokers');

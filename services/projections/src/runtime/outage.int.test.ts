@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HistoryBuilder } from '../../test/history.js';
 import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
-import { mongoRedisReadModelStore } from '../read-model/mongo-redis-store.js';
+import { mongoRedisReadModelStore } from '../store/mongo-redis.js';
 import { subscribeProjections } from './workers.js';
 
 const brokers = injectServer('kafkaBrokers');

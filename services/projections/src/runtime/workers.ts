@@ -9,9 +9,9 @@ import {
 } from '@gram/messaging';
 import type { ReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
-import type { ReadModelStore } from '../read-model/document-store.js';
-import { isTransientStoreError } from '../read-model/transient-errors.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
+import type { ReadModelStore } from '../store/document-store.js';
+import { isTransientStoreError } from '../store/transient-errors.js';
 import { AppliedPositions } from './applied-positions.js';
 import type { ProjectionMetrics } from './metrics.js';
 

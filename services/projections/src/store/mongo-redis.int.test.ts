@@ -13,8 +13,8 @@ import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { collections, type Doc, type FeedEntry, type ReadModelStore } from './document-store.js';
 import { likeId, ms } from './keys.js';
-import { createMemoryReadModelStore } from './memory-store.js';
-import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from './mongo-redis-store.js';
+import { createMemoryReadModelStore } from './memory.js';
+import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from './mongo-redis.js';
 
 const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');

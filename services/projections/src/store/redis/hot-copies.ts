@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { CollectionName, Doc } from './document-store.js';
+import type { CollectionName, Doc } from '../document-store.js';
 
 /** The collections whose documents Redis also keeps whole: what every feed page and profile reads. */
 export const hotCollections: readonly CollectionName[] = ['users', 'posts'];

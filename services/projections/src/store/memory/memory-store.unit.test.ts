@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../test/history.js';
-import type { Doc, FeedEntry } from './document-store.js';
-import { MemoryDocumentStore, MemoryFeedStore } from './memory-store.js';
+import { seededRandom } from '../../../test/history.js';
+import type { Doc, FeedEntry } from '../document-store.js';
+import { MemoryDocumentStore } from './documents.js';
+import { MemoryFeedStore } from './feeds.js';
 
 /** The Redis semantics, plainly: ZADD then ZREMRANGEBYRANK down to `cap`, ZREM, newest first. */
 class ReferenceFeed {

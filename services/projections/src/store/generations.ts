@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from './mongo-redis-store.js';
+import { defaultFeedCap } from './document-store.js';
+import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from './mongo-redis.js';
 
 const POINTER = 'readModels';
 
@@ -13,7 +14,7 @@ export class Generations {
   constructor(
     private readonly db: Db,
     private readonly redis: Redis,
-    private readonly feedCap = 800,
+    private readonly feedCap = defaultFeedCap,
   ) {}
 
   store(generation: number): MongoRedisReadModelStore {

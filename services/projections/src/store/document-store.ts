@@ -22,6 +22,12 @@ export type FieldValue = string | number | boolean;
 /** Every field equal to its value. A missing field equals nothing (as in MongoDB): writers set flags explicitly. */
 export type Filter = Readonly<Record<string, FieldValue>>;
 
+/** Whether `doc` matches `filter` as every store answers it (verify counts the log's documents with it). */
+export function matchesFilter(doc: Readonly<Record<string, unknown>>, filter: Filter): boolean {
+  for (const field in filter) if (doc[field] !== filter[field]) return false;
+  return true;
+}
+
 export interface Sort {
   field: string;
   /** 1 ascending, -1 descending; ties are broken by `id` in the same direction */
@@ -32,12 +38,6 @@ export interface Sort {
 export interface Position {
   readonly value: number;
   readonly id: string;
-}
-
-/** Compares two (sort value, id) keys in ascending order. */
-export function compareKeys(a: Position, b: Position): number {
-  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 /** The fields of every collection the queries filter on, i.e. the indexes each adapter keeps. */
@@ -115,6 +115,9 @@ export interface DocumentStore {
  * feeds (and with its indexes).
  */
 export type FeedEntry = Position;
+
+/** Entries a home feed keeps unless told otherwise (FEED_CAP): what a follow pulls in and a feed read pages over. */
+export const defaultFeedCap = 800;
 
 /** A follower of a hot author, and since when (the follow's time in ms): the order of merged authors. */
 export interface MergingFollower {

@@ -1,0 +1,174 @@
+import { likeId, ms } from '../../store/keys.js';
+import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
+import { isDeletedAccount, isDeletedUser, isLiveUser } from '../profiles/documents.js';
+import { type Counter, defineReadModel, type ProjectionContext } from '../read-model.js';
+import {
+  type CommentDocument,
+  isVisibleComment,
+  type LikeEdge,
+  likesOf,
+  type ReplyDocument,
+  visibleCommentsOn,
+  visibleRepliesTo,
+} from './documents.js';
+
+const likesCount: Counter = {
+  collection: 'posts',
+  field: 'likesCount',
+  counted: 'likes',
+  key: 'postId',
+  filter: likesOf,
+};
+const commentsCount: Counter = {
+  collection: 'posts',
+  field: 'commentsCount',
+  counted: 'comments',
+  key: 'postId',
+  filter: visibleCommentsOn,
+};
+const replyCount: Counter = {
+  collection: 'comments',
+  field: 'replyCount',
+  counted: 'replies',
+  key: 'commentId',
+  filter: visibleRepliesTo,
+};
+
+async function applyLike(
+  { postId, userId }: { postId: string; userId: string },
+  liked: { at: number } | undefined,
+  context: ProjectionContext,
+  rev: number,
+): Promise<void> {
+  await context.documents.applyRevision('likes', likeId(postId, userId), rev, {
+    postId,
+    userId,
+    liked: liked !== undefined,
+    ...(liked ? { at: liked.at } : {}),
+    userDeleted: await isDeletedAccount(context.documents, userId),
+  } satisfies Partial<LikeEdge>);
+  context.recountLater(likesCount, postId);
+}
+
+/**
+ * Engagement: likes, comments and replies, one document each (a like as an edge per post and user), and the
+ * counts they make: a post's likesCount and commentsCount, a comment's replyCount. No handler reads these counts,
+ * so they are recounted once per batch of events (ProjectionContext.recountLater).
+ */
+export const engagement = defineReadModel({
+  name: 'engagement',
+  documents: ['likes', 'comments', 'replies'],
+  canHandle: [
+    'PostLiked',
+    'PostUnliked',
+    'CommentAdded',
+    'CommentDeleted',
+    'ReplyAdded',
+    'ReplyDeleted',
+    'UserDeleted',
+  ],
+  handlers: {
+    PostLiked: (e, context, rev) => applyLike(e, { at: ms(e.likedAt) }, context, rev),
+    PostUnliked: (e, context, rev) => applyLike(e, undefined, context, rev),
+    async CommentAdded({ commentId, postId, authorId, text, createdAt }, context, rev) {
+      await applyCreated(context, 'comments', commentId, rev, {
+        postId,
+        authorId,
+        text,
+        createdAt,
+      } satisfies Partial<CommentDocument>);
+      context.recountLater(commentsCount, postId);
+    },
+    async CommentDeleted({ commentId, postId }, context, rev) {
+      await applyDeleted(context, 'comments', commentId, rev);
+      context.recountLater(commentsCount, postId);
+    },
+    async ReplyAdded({ replyId, commentId, postId, authorId, text, createdAt }, context, rev) {
+      await applyCreated(context, 'replies', replyId, rev, {
+        commentId,
+        postId,
+        authorId,
+        text,
+        createdAt,
+      } satisfies Partial<ReplyDocument>);
+      context.recountLater(replyCount, commentId);
+    },
+    async ReplyDeleted({ replyId, commentId }, context, rev) {
+      await applyDeleted(context, 'replies', replyId, rev);
+      context.recountLater(replyCount, commentId);
+    },
+    /** The account's likes, comments and replies stop counting; what they counted for is recounted. */
+    async UserDeleted({ userId }, context) {
+      const d = context.documents;
+      await hideAuthoredBy(context, 'comments', userId);
+      await hideAuthoredBy(context, 'replies', userId);
+      await d.updateMany('likes', { userId }, { userDeleted: true });
+      for (const postId of await d.values('likes', { userId }, 'postId')) {
+        context.recountLater(likesCount, postId as string);
+      }
+      for (const postId of await d.values('comments', { authorId: userId }, 'postId')) {
+        context.recountLater(commentsCount, postId as string);
+      }
+      for (const commentId of await d.values('replies', { authorId: userId }, 'commentId')) {
+        context.recountLater(replyCount, commentId as string);
+      }
+    },
+  },
+  counters: [likesCount, commentsCount, replyCount],
+  log: {
+    fold(event, streamId, log) {
+      switch (event.type) {
+        case 'PostLiked':
+        case 'PostUnliked': {
+          const { postId, userId } = event.data;
+          log.likes.set(streamId, {
+            id: streamId,
+            rev: 0,
+            postId,
+            userId,
+            liked: event.type === 'PostLiked',
+          });
+          return;
+        }
+        case 'CommentAdded': {
+          const { commentId, postId, authorId } = event.data;
+          log.comments.set(commentId, { id: commentId, rev: 0, postId, authorId, status: 'live' });
+          return;
+        }
+        case 'ReplyAdded': {
+          const { replyId, commentId, authorId } = event.data;
+          log.replies.set(replyId, { id: replyId, rev: 0, commentId, authorId, status: 'live' });
+          return;
+        }
+        case 'CommentDeleted':
+        case 'ReplyDeleted': {
+          const document =
+            event.type === 'CommentDeleted'
+              ? log.comments.get(event.data.commentId)
+              : log.replies.get(event.data.replyId);
+          if (document) document.status = 'deleted';
+          return;
+        }
+        default:
+          return;
+      }
+    },
+    settle(log) {
+      for (const like of log.likes.values())
+        like.userDeleted = isDeletedUser(log.users.get(like.userId as string));
+      settleAuthorDeleted(log, 'comments');
+      settleAuthorDeleted(log, 'replies');
+    },
+    visible: {
+      comments: (log, visible) =>
+        [...log.comments.values()]
+          .filter(
+            (comment) =>
+              isVisibleComment(comment) &&
+              isLiveUser(log.users.get(comment.authorId as string)) &&
+              visible.posts?.has(comment.postId as string) === true,
+          )
+          .map((comment) => comment.id),
+    },
+  },
+});

@@ -1,0 +1,50 @@
+import { NotFound, oldestFirst, type PageRequest, rawPage } from '../../queries/paging.js';
+import type { CommentView, Page, ReplyView, UserSummaryView } from '../../queries/views.js';
+import type { DocumentStore } from '../../store/document-store.js';
+import { visiblePost } from '../posts/queries.js';
+import { accountPage, withAccounts } from '../profiles/queries.js';
+import {
+  type CommentDocument,
+  isVisibleComment,
+  likesOf,
+  type ReplyDocument,
+  visibleCommentsOn,
+  visibleRepliesTo,
+} from './documents.js';
+
+export async function likers(
+  documents: DocumentStore,
+  postId: string,
+  request: PageRequest,
+): Promise<Page<UserSummaryView>> {
+  await visiblePost(documents, postId);
+  return accountPage(documents, 'likes', likesOf(postId), 'userId', request);
+}
+
+export async function comments(
+  documents: DocumentStore,
+  postId: string,
+  request: PageRequest,
+): Promise<Page<CommentView>> {
+  await visiblePost(documents, postId);
+  const raw = await rawPage(documents, 'comments', visibleCommentsOn(postId), request, oldestFirst);
+  return withAccounts(documents, raw, request, 'authorId', (comment: CommentDocument, author) => {
+    const { id, postId, text, replyCount, createdAt } = comment;
+    return { id, postId, author, text, replyCount: replyCount ?? 0, createdAt };
+  });
+}
+
+export async function replies(
+  documents: DocumentStore,
+  commentId: string,
+  request: PageRequest,
+): Promise<Page<ReplyView>> {
+  const comment = await documents.get('comments', commentId);
+  if (!comment || !isVisibleComment(comment)) throw new NotFound(`no comment ${commentId}`);
+  await visiblePost(documents, comment.postId as string);
+  const raw = await rawPage(documents, 'replies', visibleRepliesTo(commentId), request, oldestFirst);
+  return withAccounts(documents, raw, request, 'authorId', (reply: ReplyDocument, author) => {
+    const { id, commentId, postId, text, createdAt } = reply;
+    return { id, commentId, postId, author, text, createdAt };
+  });
+}

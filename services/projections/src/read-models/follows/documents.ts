@@ -1,0 +1,60 @@
+import type { Doc, FeedEntry, Filter, MergingFollower } from '../../store/document-store.js';
+
+/** A follow edge (collection `follows`, id followId(followerId, followeeId)): the follow stream's last word. */
+export interface FollowEdge extends Doc {
+  followerId: string;
+  followeeId: string;
+  following: boolean;
+  /** when last followed, in ms: the followers and following pages' sort key, and a merged author's order */
+  at?: number;
+  followerDeleted: boolean;
+  followeeDeleted: boolean;
+  /** the followee is hot: its posts are merged into the follower's feed at read time */
+  followeeHot: boolean;
+}
+
+/** What handlers read of a follow edge they reconcile. */
+export const edgeFlags = [
+  'followerId',
+  'following',
+  'followeeHot',
+  'followeeDeleted',
+  'followerDeleted',
+  'at',
+] as const;
+
+/** The followers the API counts and lists: live follows by accounts not deleted. */
+export const followersOf = (followeeId: string): Filter => ({
+  followeeId,
+  following: true,
+  followerDeleted: false,
+});
+
+/** The accounts followed that the API counts and lists: live follows of accounts not deleted. */
+export const followeesOf = (followerId: string): Filter => ({
+  followerId,
+  following: true,
+  followeeDeleted: false,
+});
+
+/**
+ * A follow edge whose followee's posts the follower's feed merges at read time: a live follow of a hot account,
+ * neither end deleted.
+ */
+export function isMergedEdge(edge: Readonly<Doc>): boolean {
+  return (
+    edge.following === true &&
+    edge.followeeHot === true &&
+    edge.followeeDeleted === false &&
+    edge.followerDeleted === false
+  );
+}
+
+export function mergingFollowerOf(edge: Readonly<Doc>): MergingFollower {
+  return { userId: edge.followerId as string, at: edge.at as number };
+}
+
+/** The feed entries of posts read with their sort key; a post without one never reached a feed. */
+export function feedEntriesOf(posts: readonly Doc[]): FeedEntry[] {
+  return posts.flatMap((post) => (typeof post.at === 'number' ? [{ id: post.id, value: post.at }] : []));
+}

@@ -1,0 +1,107 @@
+import { followId, ms } from '../../store/keys.js';
+import { isDeletedAccount, isDeletedUser, userFlags } from '../profiles/documents.js';
+import { type Counter, defineReadModel, type ProjectionContext } from '../read-model.js';
+import { type FollowEdge, feedEntriesOf, followeesOf, followersOf } from './documents.js';
+import { reconcileFollowFeed, reconcileHotness, reconcilePostInFeeds } from './feeds.js';
+
+const followingCount: Counter = {
+  collection: 'users',
+  field: 'followingCount',
+  counted: 'follows',
+  key: 'followerId',
+  filter: followeesOf,
+};
+const followersCount: Counter = {
+  collection: 'users',
+  field: 'followersCount',
+  counted: 'follows',
+  key: 'followeeId',
+  filter: followersOf,
+};
+
+async function applyFollow(
+  { followerId, followeeId }: { followerId: string; followeeId: string },
+  followed: { at: number } | undefined,
+  context: ProjectionContext,
+  rev: number,
+): Promise<void> {
+  const { documents } = context;
+  const followee = await documents.get('users', followeeId, userFlags);
+  await documents.applyRevision('follows', followId(followerId, followeeId), rev, {
+    followerId,
+    followeeId,
+    following: followed !== undefined,
+    ...(followed ? { at: followed.at } : {}),
+    followerDeleted: await isDeletedAccount(documents, followerId),
+    followeeDeleted: isDeletedUser(followee),
+    followeeHot: followee?.hot === true,
+  } satisfies Partial<FollowEdge>);
+  await recountFollows(context, followerId, followeeId);
+  await reconcileFollowFeed(context, followerId, followeeId);
+}
+
+/** Both ends' counts; the followee's decides whether it is hot (and so how its posts reach feeds). */
+async function recountFollows(context: ProjectionContext, followerId: string, followeeId: string) {
+  await context.recount(followingCount, followerId);
+  const followers = await context.recount(followersCount, followeeId);
+  await reconcileHotness(context, followeeId, followers > context.hotAuthorThreshold);
+}
+
+/**
+ * Follows and home feeds: one edge per (follower, followee), both ends' counts, and each user's feed, fanned out
+ * on write from the posts of the accounts followed (feeds.ts). Follow counts are recounted at once, since
+ * whether an author is hot depends on them.
+ */
+export const follows = defineReadModel({
+  name: 'follows',
+  documents: ['follows'],
+  canHandle: ['UserFollowed', 'UserUnfollowed', 'PostCreated', 'PostDeleted', 'UserDeleted'],
+  handlers: {
+    UserFollowed: (e, context, rev) => applyFollow(e, { at: ms(e.followedAt) }, context, rev),
+    UserUnfollowed: (e, context, rev) => applyFollow(e, undefined, context, rev),
+    PostCreated: (e, context) => reconcilePostInFeeds(context, e.postId, e.authorId),
+    PostDeleted: (e, context) => reconcilePostInFeeds(context, e.postId, e.authorId),
+    /**
+     * The account's edges stop counting at both ends, and its posts leave every feed. Edges written after the
+     * deletion are flagged at write time, so either order ends the same.
+     */
+    async UserDeleted({ userId }, context) {
+      const d = context.documents;
+      await d.updateMany('follows', { followerId: userId }, { followerDeleted: true });
+      await d.updateMany('follows', { followeeId: userId }, { followeeDeleted: true });
+      for (const edge of await d.findAll('follows', { followerId: userId })) {
+        await recountFollows(context, userId, edge.followeeId as string);
+      }
+      for (const edge of await d.findAll('follows', { followeeId: userId })) {
+        await recountFollows(context, edge.followerId as string, userId);
+      }
+      const posts = await d.findAll('posts', { authorId: userId }, ['at']);
+      const followers = (await d.findAll('follows', { followeeId: userId }, ['followerId'])).map(
+        (edge) => edge.followerId as string,
+      );
+      await context.feeds.remove(followers, feedEntriesOf(posts));
+      await context.feeds.unmergeAuthor(userId, followers);
+      await context.feeds.drop(userId);
+    },
+  },
+  counters: [followingCount, followersCount],
+  log: {
+    fold(event, streamId, log) {
+      if (event.type !== 'UserFollowed' && event.type !== 'UserUnfollowed') return;
+      const { followerId, followeeId } = event.data;
+      log.follows.set(streamId, {
+        id: streamId,
+        rev: 0,
+        followerId,
+        followeeId,
+        following: event.type === 'UserFollowed',
+      });
+    },
+    settle(log) {
+      for (const edge of log.follows.values()) {
+        edge.followerDeleted = isDeletedUser(log.users.get(edge.followerId as string));
+        edge.followeeDeleted = isDeletedUser(log.users.get(edge.followeeId as string));
+      }
+    },
+  },
+});

@@ -1,0 +1,88 @@
+import { decodeCursor, encodeCursor } from '../../queries/cursor.js';
+import { newestFirst, type PageRequest } from '../../queries/paging.js';
+import type { Page, PostView, UserSummaryView } from '../../queries/views.js';
+import type { DocumentStore, FeedEntry, ReadModelStore } from '../../store/document-store.js';
+import { followId } from '../../store/keys.js';
+import { compareKeys } from '../../store/ordering.js';
+import { isVisiblePost, visiblePostsBy } from '../posts/documents.js';
+import { postViews } from '../posts/queries.js';
+import { accountPage, profile } from '../profiles/queries.js';
+import { followeesOf, followersOf } from './documents.js';
+
+export async function followers(
+  documents: DocumentStore,
+  userId: string,
+  request: PageRequest,
+): Promise<Page<UserSummaryView>> {
+  await profile(documents, userId);
+  return accountPage(documents, 'follows', followersOf(userId), 'followerId', request);
+}
+
+export async function following(
+  documents: DocumentStore,
+  userId: string,
+  request: PageRequest,
+): Promise<Page<UserSummaryView>> {
+  await profile(documents, userId);
+  return accountPage(documents, 'follows', followeesOf(userId), 'followeeId', request);
+}
+
+/** Whether `followerId` follows `followeeId` now (followedByMe). */
+export async function isFollowing(
+  documents: DocumentStore,
+  followerId: string,
+  followeeId: string,
+): Promise<boolean> {
+  return (await documents.get('follows', followId(followerId, followeeId)))?.following === true;
+}
+
+/**
+ * The home feed: the fanned-out sorted set, merged with the recent posts of the hot authors the user follows
+ * (never fanned out), deduplicated (an author may have turned hot after some posts were fanned out), and
+ * filtered by the posts as stored, so a deleted post never shows even before its removal reached the feed.
+ * With the distributed read models, a user following no hot author is served from Redis alone: the feed and
+ * the merged authors, then the posts, then their authors and likedByMe, three pipelined round trips.
+ */
+export async function feed(
+  store: ReadModelStore,
+  userId: string,
+  request: PageRequest,
+  hotAuthorLimit: number,
+): Promise<Page<PostView>> {
+  const after = decodeCursor(request.cursor);
+  const want = request.limit + 1;
+  const [fannedOut, hotAuthors] = await Promise.all([
+    store.feeds.page(userId, after, want),
+    store.feeds.mergedAuthors(userId, hotAuthorLimit),
+  ]);
+  const merged = new Map<string, FeedEntry>(fannedOut.map((entry) => [entry.id, entry]));
+  const hotPosts = await Promise.all(
+    hotAuthors.map((authorId) =>
+      store.documents.pageKeys('posts', visiblePostsBy(authorId), newestFirst, after, want),
+    ),
+  );
+  for (const keys of hotPosts) for (const key of keys) merged.set(key.id, key);
+  const entries = [...merged.values()].sort((a, b) => -compareKeys(a, b)).slice(0, want);
+  const page = entries.slice(0, request.limit);
+  const posts = new Map(
+    (
+      await store.documents.getMany(
+        'posts',
+        page.map((e) => e.id),
+      )
+    ).map((p) => [p.id, p]),
+  );
+  const items = await postViews(
+    store,
+    page.flatMap((entry) => {
+      const post = posts.get(entry.id);
+      return post && isVisiblePost(post) ? [post] : [];
+    }),
+    userId,
+  );
+  const last = page[page.length - 1];
+  return {
+    items,
+    nextCursor: entries.length > request.limit && last ? encodeCursor(last) : null,
+  };
+}

@@ -1,0 +1,64 @@
+import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
+import { isLiveUser } from '../profiles/documents.js';
+import { type Counter, defineReadModel } from '../read-model.js';
+import { isVisiblePost, livePostsBy, type PostDocument } from './documents.js';
+
+const postCount: Counter = {
+  collection: 'users',
+  field: 'postCount',
+  counted: 'posts',
+  key: 'authorId',
+  filter: livePostsBy,
+};
+
+/** Posts: one document per post; each author's postCount. Their place in feeds is the follows read model's. */
+export const posts = defineReadModel({
+  name: 'posts',
+  documents: ['posts'],
+  canHandle: ['PostCreated', 'PostEdited', 'PostDeleted', 'UserDeleted'],
+  handlers: {
+    async PostCreated(e, context, rev) {
+      const { postId, authorId, photo, caption, createdAt } = e;
+      await applyCreated(context, 'posts', postId, rev, {
+        authorId,
+        photo,
+        caption,
+        createdAt,
+        updatedAt: createdAt,
+      } satisfies Partial<PostDocument>);
+      context.recountLater(postCount, authorId);
+    },
+    async PostEdited({ postId, authorId: _authorId, editedAt, ...changed }, { documents }, rev) {
+      await documents.applyRevision('posts', postId, rev, {
+        ...changed,
+        updatedAt: editedAt,
+      } satisfies Partial<PostDocument>);
+    },
+    async PostDeleted({ postId, authorId }, context, rev) {
+      await applyDeleted(context, 'posts', postId, rev);
+      context.recountLater(postCount, authorId);
+    },
+    UserDeleted: ({ userId }, context) => hideAuthoredBy(context, 'posts', userId),
+  },
+  counters: [postCount],
+  log: {
+    fold(event, _streamId, log) {
+      if (event.type === 'PostCreated' || event.type === 'PostDeleted') {
+        const { postId, authorId } = event.data;
+        log.posts.set(postId, {
+          id: postId,
+          rev: 0,
+          authorId,
+          status: event.type === 'PostCreated' ? 'live' : 'deleted',
+        });
+      }
+    },
+    settle: (log) => settleAuthorDeleted(log, 'posts'),
+    visible: {
+      posts: (log) =>
+        [...log.posts.values()]
+          .filter((post) => isVisiblePost(post) && isLiveUser(log.users.get(post.authorId as string)))
+          .map((post) => post.id),
+    },
+  },
+});

@@ -1,0 +1,65 @@
+import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
+import type { Page, PostView } from '../../queries/views.js';
+import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
+import { profile, summaries } from '../profiles/queries.js';
+import { isVisiblePost, type PostDocument, visiblePostsBy } from './documents.js';
+
+export async function post(store: ReadModelStore, postId: string, viewerId?: string): Promise<PostView> {
+  const [view] = await postViews(store, [await visiblePost(store.documents, postId)], viewerId);
+  if (!view) throw new NotFound(`no post ${postId}`);
+  return view;
+}
+
+export async function userPosts(
+  store: ReadModelStore,
+  userId: string,
+  request: PageRequest,
+  viewerId?: string,
+): Promise<Page<PostView>> {
+  await profile(store.documents, userId);
+  const raw = await rawPage(store.documents, 'posts', visiblePostsBy(userId), request);
+  return {
+    items: await postViews(store, raw.slice(0, request.limit), viewerId),
+    nextCursor: nextCursor(raw, request),
+  };
+}
+
+/** The post, when the API shows it; NotFound otherwise. */
+export async function visiblePost(documents: DocumentStore, postId: string): Promise<Doc> {
+  const post = await documents.get('posts', postId);
+  if (!post || !isVisiblePost(post)) throw new NotFound(`no post ${postId}`);
+  return post;
+}
+
+/** The views of `posts`, their authors and likedByMe read together; a post whose author is not live is left out. */
+export async function postViews(store: ReadModelStore, posts: Doc[], viewerId?: string): Promise<PostView[]> {
+  const [authors, liked] = await Promise.all([
+    summaries(
+      store.documents,
+      posts.map((p) => p.authorId as string),
+    ),
+    viewerId === undefined
+      ? undefined
+      : store.liked.among(
+          viewerId,
+          posts.map((p) => p.id),
+        ),
+  ]);
+  return (posts as PostDocument[]).flatMap((post) => {
+    const author = authors.get(post.authorId);
+    if (!author) return [];
+    return [
+      {
+        id: post.id,
+        author,
+        photo: post.photo,
+        caption: post.caption,
+        likesCount: post.likesCount ?? 0,
+        commentsCount: post.commentsCount ?? 0,
+        createdAt: post.createdAt,
+        updatedAt: post.updatedAt,
+        ...(liked ? { likedByMe: liked.has(post.id) } : {}),
+      },
+    ];
+  });
+}

@@ -1,0 +1,83 @@
+import type { DomainEvent, EventType, PayloadOfType } from '@gram/events';
+import type { CollectionName, Doc, DocumentStore, FeedStore, Filter } from '../store/document-store.js';
+
+/**
+ * A count one read model keeps on the documents of another (a post's likesCount, a user's followersCount): the
+ * number of `counted` documents matching `filter(id)`, written as `field` of the document `id` of `collection`.
+ * `key` is the field of a counted document that names the document it counts for, so that verify can count the
+ * log's documents with the very filter the handlers count with.
+ */
+export interface Counter {
+  readonly collection: CollectionName;
+  readonly field: string;
+  readonly counted: CollectionName;
+  readonly key: string;
+  readonly filter: (id: string) => Filter;
+}
+
+/** What a handler may use: the store of the generation it writes, the projection's settings and its recounts. */
+export interface ProjectionContext {
+  readonly documents: DocumentStore;
+  readonly feeds: FeedStore;
+  /** authors with more followers than this are not fanned out on write; feeds merge their posts at read time */
+  readonly hotAuthorThreshold: number;
+  /** entries per home feed (the feed store's cap): how many recent posts a follow pulls in */
+  readonly feedCap: number;
+  /**
+   * Recounts `counter` for `id` once the events being applied are (Projector.applyEvents): for counts no handler
+   * reads, which a page of the log then recounts once per post, not once per like.
+   */
+  recountLater(counter: Counter, id: string): void;
+  /** Recounts `counter` for `id` now and answers the count, for a handler that decides by it. */
+  recount(counter: Counter, id: string): Promise<number>;
+}
+
+/** One event type's handler: the payload at the catalogue's version and the revision of its stream. */
+export type Handler<T extends EventType> = (
+  data: PayloadOfType<T>,
+  context: ProjectionContext,
+  rev: number,
+) => Promise<void>;
+
+/** The state verify folds the log into, one map of documents per collection, without the projection handlers. */
+export type LogDocuments = Readonly<Record<CollectionName, Map<string, Doc>>>;
+
+/**
+ * What verify recounts a read model's counts from: its documents folded straight from the event log, with the
+ * fields the counters' filters read (`fold`), then the flags other streams decide, set once the whole log is
+ * folded (`settle`: a deletion later in the log hides what came before it).
+ */
+export interface LogFold {
+  fold(event: DomainEvent, streamId: string, log: LogDocuments): void;
+  settle?(log: LogDocuments): void;
+  /** the ids of the documents of `collection` a query serves (only those are expected to carry counts) */
+  visible?: Partial<Record<CollectionName, (log: LogDocuments, visible: VisibleIds) => Iterable<string>>>;
+}
+
+/** The ids verify expects, per collection carrying counts, as computed so far in registry order. */
+export type VisibleIds = Partial<Record<CollectionName, ReadonlySet<string>>>;
+
+/**
+ * A read model: the event types it handles (declared, as emmett's `canHandle`), a handler for each, the counts
+ * it keeps and how verify recounts them from the log. Read models are registered in registry.ts; the
+ * projector runs the handlers of an event in registration order.
+ */
+export interface ReadModel<T extends EventType = EventType> {
+  readonly name: string;
+  /** the collections whose documents are its own (others' it only reads, or writes counts and flags into) */
+  readonly documents: readonly CollectionName[];
+  readonly canHandle: readonly T[];
+  readonly handlers: { readonly [K in T]: Handler<K> };
+  readonly counters: readonly Counter[];
+  readonly log: LogFold;
+}
+
+/** A read model as the registry holds it: its handlers keyed by any event type. */
+export interface RegisteredReadModel extends Omit<ReadModel, 'handlers'> {
+  readonly handlers: { readonly [K in EventType]?: Handler<K> };
+}
+
+/** Declares a read model; the types make its handlers exactly those of its `canHandle`. */
+export function defineReadModel<const T extends EventType>(model: ReadModel<T>): RegisteredReadModel {
+  return model;
+}

@@ -1,0 +1,21 @@
+import type { EventType } from '@gram/events';
+import { engagement } from './engagement/engagement.js';
+import { follows } from './follows/follows.js';
+import { posts } from './posts/posts.js';
+import { profiles } from './profiles/profiles.js';
+import type { RegisteredReadModel } from './read-model.js';
+
+/**
+ * Every read model, in the order the projector runs their handlers of one event: a read model reads the
+ * documents of those before it (posts read whether the author is deleted, follows where a post now is), so
+ * each comes after what it reads. Adding a read model is adding its folder and registering it here.
+ */
+export const readModels: readonly RegisteredReadModel[] = [profiles, posts, engagement, follows];
+
+/**
+ * Events on the public topics that no read model shows, each with its reason; with the registry, every public
+ * event type is accounted for (a unit test checks it), so a new one cannot go unnoticed.
+ */
+export const ignoredEvents: Readonly<Partial<Record<EventType, string>>> = {
+  MediaUploaded: 'the media service answers for its own uploads; no read model here shows them',
+};

@@ -1,0 +1,48 @@
+import {
+  type CheckpointStore,
+  type DocumentStore,
+  defaultFeedCap,
+  type LikedPosts,
+  type ReadModelStore,
+} from './document-store.js';
+import { likeId } from './keys.js';
+import { MemoryDocumentStore } from './memory/documents.js';
+import { MemoryFeedStore } from './memory/feeds.js';
+
+/** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
+class LikedPostsFromEdges implements LikedPosts {
+  constructor(private readonly documents: DocumentStore) {}
+
+  async among(userId: string, postIds: readonly string[]): Promise<Set<string>> {
+    const edges = await this.documents.getMany(
+      'likes',
+      postIds.map((postId) => likeId(postId, userId)),
+    );
+    return new Set(edges.filter((edge) => edge.liked === true).map((edge) => edge.postId as string));
+  }
+}
+
+class MemoryCheckpoint implements CheckpointStore {
+  private current = 0;
+  async position(): Promise<number> {
+    return this.current;
+  }
+  async advance(position: number): Promise<void> {
+    if (position > this.current) this.current = position;
+  }
+}
+
+export interface MemoryReadModelStore extends ReadModelStore {
+  readonly documents: MemoryDocumentStore;
+  readonly feeds: MemoryFeedStore;
+}
+
+export function createMemoryReadModelStore(options: { feedCap?: number } = {}): MemoryReadModelStore {
+  const documents = new MemoryDocumentStore();
+  return {
+    documents,
+    feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),
+    liked: new LikedPostsFromEdges(documents),
+    checkpoint: new MemoryCheckpoint(),
+  };
+}

@@ -1,0 +1,183 @@
+import {
+  type Collection,
+  type Db,
+  type Document,
+  type Filter as MongoFilter,
+  MongoServerError,
+} from 'mongodb';
+import {
+  type CollectionName,
+  collections,
+  type Doc,
+  type DocumentStore,
+  type Filter,
+  indexedFields,
+  type Position,
+  type Sort,
+} from '../document-store.js';
+
+/**
+ * The documents of one generation of the distributed read models: MongoDB collections `g<n>_<name>` (Redis
+ * keys `g<n>:...` hold the rest, see mongo-redis.ts). Everything here works on FerretDB 1.x: equality and range
+ * filters, `$or`, sorts, `$set`/`$setOnInsert` updates and upserts, nothing more.
+ */
+export class MongoDocumentStore implements DocumentStore {
+  constructor(
+    private readonly db: Db,
+    readonly prefix: string,
+  ) {}
+
+  collection(name: CollectionName | 'checkpoints'): Collection<Document> {
+    return this.db.collection(`${this.prefix}${name}`);
+  }
+
+  async ensureIndexes(names: readonly CollectionName[] = collections): Promise<void> {
+    for (const name of names) {
+      // One index per command: FerretDB 1.24 drops the connection (a panic) when one createIndexes command
+      // names several indexes that exist already, as on every restart.
+      for (const field of indexedFields[name]) await this.collection(name).createIndex({ [field]: 1 });
+    }
+  }
+
+  async drop(): Promise<void> {
+    for (const name of [...collections, 'checkpoints'] as const) {
+      await this.collection(name)
+        .drop()
+        .catch(() => {});
+    }
+  }
+
+  async get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Doc | undefined> {
+    const doc = await this.collection(collection).findOne(
+      { _id: id as never },
+      { projection: projectionOf(fields) },
+    );
+    return doc ? toDoc(doc) : undefined;
+  }
+
+  async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {
+    if (ids.length === 0) return [];
+    // One query, not one per id: FerretDB 1.x (SQLite backend) answers even `findOne({ _id })` with a scan of
+    // the collection (measured by bench/feed.bench.ts), so a page's worth of point reads would be as many scans.
+    return (
+      await this.collection(collection)
+        .find({ _id: { $in: [...ids] as never[] } })
+        .toArray()
+    ).map(toDoc);
+  }
+
+  async findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined> {
+    const doc = await this.collection(collection).findOne(filter);
+    return doc ? toDoc(doc) : undefined;
+  }
+
+  async findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]> {
+    return (
+      await this.collection(collection)
+        .find(filter, { projection: projectionOf(fields) })
+        .toArray()
+    ).map(toDoc);
+  }
+
+  async values(collection: CollectionName, filter: Filter, field: string): Promise<unknown[]> {
+    const name = field === 'id' ? '_id' : field;
+    const docs = await this.collection(collection)
+      .find(filter, { projection: { [name]: 1 } })
+      .toArray();
+    return docs.map((doc) => doc[name]);
+  }
+
+  async page(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+    fields?: readonly string[],
+  ): Promise<Doc[]> {
+    const docs = await this.collection(collection)
+      .find(pageFilter(filter, sort, after), { projection: projectionOf(fields) })
+      .sort({ [sort.field]: sort.order, _id: sort.order })
+      .limit(limit)
+      .toArray();
+    return docs.map(toDoc);
+  }
+
+  async pageKeys(
+    collection: CollectionName,
+    filter: Filter,
+    sort: Sort,
+    after: Position | undefined,
+    limit: number,
+  ): Promise<Position[]> {
+    const docs = await this.collection(collection)
+      .find(pageFilter(filter, sort, after), { projection: { [sort.field]: 1 } })
+      .sort({ [sort.field]: sort.order, _id: sort.order })
+      .limit(limit)
+      .toArray();
+    return docs.map((doc) => ({ value: doc[sort.field] as number, id: String(doc._id) }));
+  }
+
+  async count(collection: CollectionName, filter: Filter): Promise<number> {
+    return this.collection(collection).countDocuments(filter);
+  }
+
+  async applyRevision(
+    collection: CollectionName,
+    id: string,
+    rev: number,
+    fields: Record<string, unknown>,
+  ): Promise<boolean> {
+    try {
+      // The guard is in the filter: a document at `rev` or later does not match, and the upsert then collides on
+      // _id instead of inserting a second document, which means "already applied".
+      const result = await this.collection(collection).updateOne(
+        { _id: id as never, rev: { $lt: rev } },
+        { $set: { ...fields, rev } },
+        { upsert: true },
+      );
+      return result.matchedCount + result.upsertedCount > 0;
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === 11000) return false;
+      throw error;
+    }
+  }
+
+  async setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void> {
+    await this.collection(collection).updateOne(
+      { _id: id as never },
+      { $set: fields, $setOnInsert: { rev: -1 } },
+      { upsert: true },
+    );
+  }
+
+  async updateMany(
+    collection: CollectionName,
+    filter: Filter,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    await this.collection(collection).updateMany(filter, { $set: fields });
+  }
+}
+
+/** `filter`, and beyond `after` in `sort` order when given. */
+function pageFilter(filter: Filter, sort: Sort, after: Position | undefined): MongoFilter<Document> {
+  if (!after) return { ...filter };
+  const beyond = sort.order === 1 ? '$gt' : '$lt';
+  return {
+    ...filter,
+    $or: [
+      { [sort.field]: { [beyond]: after.value } },
+      { [sort.field]: after.value, _id: { [beyond]: after.id } },
+    ],
+  };
+}
+
+/** Only `fields` (and `_id`, `rev`) when given; every field otherwise. */
+function projectionOf(fields: readonly string[] | undefined): Document | undefined {
+  return fields && Object.fromEntries([...fields, 'rev'].map((field) => [field, 1]));
+}
+
+function toDoc({ _id, ...fields }: Document): Doc {
+  return { id: String(_id), ...fields } as Doc;
+}

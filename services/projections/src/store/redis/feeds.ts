@@ -1,0 +1,129 @@
+import type { Redis } from 'ioredis';
+import type { FeedEntry, FeedStore, MergingFollower, Position } from '../document-store.js';
+import { execOrThrow } from './pipeline.js';
+
+/**
+ * Home feeds as Redis sorted sets: member = post id, score = the post's creation time in ms. Redis orders equal
+ * scores by member, so ZREVRANGE order is exactly (score, id) descending, the order of the memory adapter, and
+ * ZREMRANGEBYRANK 0..-(cap+1) drops the same entries the memory adapter drops.
+ */
+export class RedisFeedStore implements FeedStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly prefix: string,
+    private readonly cap: number,
+  ) {}
+
+  private key(userId: string): string {
+    return `${this.prefix}feed:${userId}`;
+  }
+
+  async add(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
+    if (userIds.length === 0 || entries.length === 0) return;
+    const args = entries.flatMap((entry) => [entry.value, entry.id]);
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) {
+      pipeline.zadd(this.key(userId), ...args);
+      pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
+    }
+    await execOrThrow(pipeline);
+  }
+
+  /** Adds each user's own entries, all in one pipeline (the rebuild's export). */
+  async addEach(feeds: readonly (readonly [string, readonly FeedEntry[]])[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const [userId, entries] of feeds) {
+      if (entries.length === 0) continue;
+      const args: (string | number)[] = [];
+      for (const entry of entries) args.push(entry.value, entry.id);
+      pipeline.zadd(this.key(userId), ...args);
+      pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
+    if (userIds.length === 0 || entries.length === 0) return;
+    const postIds = entries.map((entry) => entry.id);
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.zrem(this.key(userId), ...postIds);
+    await execOrThrow(pipeline);
+  }
+
+  size(userId: string): Promise<number> {
+    return this.redis.zcard(this.key(userId));
+  }
+
+  private mergedKey(userId: string): string {
+    return `${this.prefix}merged:${userId}`;
+  }
+
+  async drop(userId: string): Promise<void> {
+    await this.redis.del(this.key(userId), this.mergedKey(userId));
+  }
+
+  async mergeAuthor(authorId: string, followers: readonly MergingFollower[]): Promise<void> {
+    if (followers.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { userId, at } of followers) pipeline.zadd(this.mergedKey(userId), at, authorId);
+    await execOrThrow(pipeline);
+  }
+
+  async unmergeAuthor(authorId: string, userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const userId of userIds) pipeline.zrem(this.mergedKey(userId), authorId);
+    await execOrThrow(pipeline);
+  }
+
+  async mergedAuthors(userId: string, limit: number): Promise<string[]> {
+    // ZREVRANGE orders equal scores by member descending, as the memory adapter does.
+    return this.redis.zrevrange(this.mergedKey(userId), 0, limit - 1);
+  }
+
+  /** Writes each user's merged authors (user → author → follow time) in one pipeline (the rebuild's export). */
+  async mergeEach(merged: readonly (readonly [string, Readonly<Record<string, number>>])[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const [userId, authors] of merged) {
+      const args = Object.entries(authors).flatMap(([authorId, at]) => [at, authorId]);
+      if (args.length > 0) pipeline.zadd(this.mergedKey(userId), ...args);
+    }
+    await execOrThrow(pipeline);
+  }
+
+  async page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]> {
+    const found: FeedEntry[] = [];
+    // From the cursor's score down; entries of that same score are kept only when their id sorts below it.
+    // Equal scores (posts of the same millisecond) are rare, so the first read nearly always suffices.
+    for (let offset = 0; found.length < limit; ) {
+      const count = limit - found.length + 8;
+      const raw = await this.redis.zrevrangebyscore(
+        this.key(userId),
+        after ? after.value : '+inf',
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        offset,
+        count,
+      );
+      for (let i = 0; i + 1 < raw.length && found.length < limit; i += 2) {
+        const entry = { id: raw[i] as string, value: Number(raw[i + 1]) };
+        if (after && entry.value === after.value && entry.id >= after.id) continue;
+        found.push(entry);
+      }
+      if (raw.length < count * 2) break;
+      offset += count;
+    }
+    return found;
+  }
+
+  /** Deletes every key of this generation (SCAN, never KEYS, so Redis keeps answering meanwhile). */
+  async dropAll(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+      if (keys.length > 0) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+}

@@ -3,6 +3,7 @@ export * from './app.js';
 export * from './auth.js';
 export * from './command-handler.js';
 export * from './domain.js';
+export * from './idempotency/index.js';
 export * from './ids.js';
 export * from './internal-credential.js';
 export * from './logging.js';

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, problems } from '../problem.js';
+import { openSqliteIdempotencyStore } from './sqlite-store.js';
 import type { IdempotencyStore } from './store.js';
 
 /** How long a request's answer is given again to its repeats (API.md: within 24 h). */
@@ -85,7 +86,11 @@ function isFinal(status: number): boolean {
 }
 
 export interface IdempotencyOptions {
-  store: IdempotencyStore;
+  /**
+   * Where the answers are kept (`openIdempotencyStoreFromEnv` in a service's main). Without it, in this
+   * process's memory, for as long as the app runs: for tests and benchmarks.
+   */
+  store?: IdempotencyStore;
 }
 
 /**
@@ -109,7 +114,9 @@ export interface IdempotencyOptions {
  * sent with its fields in another order is the same request.
  */
 export const idempotency = fp<IdempotencyOptions>(
-  async (app, { store }) => {
+  async (app, options) => {
+    const store = options.store ?? openSqliteIdempotencyStore({ path: ':memory:' });
+    if (options.store === undefined) app.addHook('onClose', () => store.close());
     app.decorateRequest('idempotencyClaim', null);
 
     const claimIdempotencyKey = async (request: FastifyRequest, reply: FastifyReply, what: unknown) => {

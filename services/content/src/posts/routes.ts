@@ -26,6 +26,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
     '/api/v1/posts',
     {
       preHandler: app.requireAuth,
+      config: { idempotent: {} },
       preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: 'Publish a photo post',

@@ -12,7 +12,8 @@ import {
   textFields,
   tooManyRequests,
 } from '@gram/service-kit';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { IdentityContext } from '../context.js';
 import {
   Bio,
@@ -44,12 +45,24 @@ const ProfileChangesBody = Type.Object(
 
 const bearer = [{ bearer: [] }];
 
+/**
+ * What makes a repeated signup the same signup: every field but the password. The idempotency store keeps
+ * what identifies a request for a day, outside identity, and a fast hash of a password is one a stolen copy
+ * could be searched for; a repeat with the same key, the same account fields and another password gets the
+ * first answer, which holds no secret, and its login then tells which password the account has.
+ */
+function signupWithoutPassword(request: FastifyRequest): unknown {
+  const { password: _password, ...account } = request.body as Static<typeof SignupBody>;
+  return account;
+}
+
 /** Accounts: signup, profile edits, deletion. */
 export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app, context) => {
   app.post(
     '/api/v1/auth/signup',
     {
       preValidation: trimFields('name', 'userName', 'email'),
+      config: { idempotent: { fingerprint: signupWithoutPassword } },
       schema: {
         tags: ['identity'],
         summary: 'Create an account',

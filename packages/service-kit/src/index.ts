@@ -2,6 +2,7 @@ export * from './accounts.js';
 export * from './app.js';
 export * from './auth.js';
 export * from './command-handler.js';
+export * from './conditional-writes.js';
 export * from './domain.js';
 export * from './idempotency/index.js';
 export * from './ids.js';

@@ -4,8 +4,11 @@ import {
   assertNever,
   caller,
   handleCommand,
+  IfMatchHeader,
+  ifMatchOf,
   isDomainError,
   problems,
+  revisionETag,
   sendWriteHeaders,
   sendWriteHeadersWithToken,
   TooManyRequests,
@@ -107,23 +110,35 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
       schema: {
         tags: ['identity'],
         summary: "Edit the caller's profile",
+        description:
+          'With `If-Match` set to the ETag of `GET /users/me`, the edit is made only if the profile did not ' +
+          "change since (412 otherwise). The answer carries the edited profile's ETag.",
         security: bearer,
+        headers: Type.Object({ 'if-match': IfMatchHeader }),
         body: ProfileChangesBody,
-        response: { 200: Profile, ...problems(400, 401) },
+        response: { 200: Profile, ...problems(400, 401, 412) },
       },
     },
     async (request, reply) => {
       const { userId } = caller(request);
-      const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
-        type: 'UpdateProfile',
-        data: { userId, changes: request.body, updatedAt: context.clock().toISOString() },
-      });
+      const ifMatch = ifMatchOf(request.headers['if-match']);
+      const result = await handleCommand(
+        context.store,
+        streamIds.user(userId),
+        userDecider,
+        {
+          type: 'UpdateProfile',
+          data: { userId, changes: request.body, updatedAt: context.clock().toISOString() },
+        },
+        {},
+        ifMatch ? { ifMatch } : {},
+      );
       if (isDomainError(result)) throw toHttpProblem(result);
       // The decider edits active accounts only, so a successful edit leaves one.
       if (result.state.status !== 'active') {
         throw new Error(`account ${userId} is not active after its profile edit`);
       }
-      sendWriteHeaders(reply, result);
+      sendWriteHeaders(reply, result).header('etag', revisionETag(result.publicRevision));
       return reply.code(200).send(toProfile(result.state.profile));
     },
   );

@@ -40,9 +40,17 @@ export class ReadModelQueries {
   }
 
   async profile(userId: string, viewerId?: string): Promise<ProfileView> {
+    return (await this.profileWithRevision(userId, viewerId)).view;
+  }
+
+  /** The profile and the revision of the account's stream it was read at: its ETag (see the route). */
+  async profileWithRevision(
+    userId: string,
+    viewerId?: string,
+  ): Promise<{ view: ProfileView; revision: number }> {
     const user = await this.documents.get('users', userId);
     if (user?.status !== 'live') throw new NotFound(`no user ${userId}`);
-    return this.profileView(user, viewerId);
+    return { view: await this.profileView(user, viewerId), revision: user.rev };
   }
 
   async profileByUserName(userName: string, viewerId?: string): Promise<ProfileView> {
@@ -100,9 +108,15 @@ export class ReadModelQueries {
   }
 
   async post(postId: string, viewerId?: string): Promise<PostView> {
-    const [view] = await this.postViews([await this.visiblePost(postId)], viewerId);
+    return (await this.postWithRevision(postId, viewerId)).view;
+  }
+
+  /** The post and the revision of its stream it was read at: its ETag (see the route). */
+  async postWithRevision(postId: string, viewerId?: string): Promise<{ view: PostView; revision: number }> {
+    const post = await this.visiblePost(postId);
+    const [view] = await this.postViews([post], viewerId);
     if (!view) throw new NotFound(`no post ${postId}`);
-    return view;
+    return { view, revision: post.rev };
   }
 
   async comments(postId: string, request: PageRequest): Promise<Page<CommentView>> {

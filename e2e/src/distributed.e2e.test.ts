@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { injectServer } from '@gram/test-servers/inject';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,7 @@ import {
   type Profile,
   type UserSummary,
 } from './api/client.js';
-import { createPost, eventually, expectStatus, ids, signUp, type User } from './api/fixtures.js';
+import { createPost, eventually, expectStatus, ids, photoUrl, signUp, type User } from './api/fixtures.js';
 import { type DistributedSystem, pipelineFlowing, startDistributed } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
 import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
@@ -48,6 +49,30 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
     });
 
     apiSuite(() => system);
+
+    describe('a restart of content', () => {
+      it('answers a repeat of a write sent before a restart with the first answer: the keys are kept in Redis', async () => {
+        const client = new ApiClient(system.url);
+        const author = await signUp(client);
+        const request = {
+          token: author.accessToken,
+          json: { photo: photoUrl(), caption: 'sent before and after content restarts' },
+          headers: { 'idempotency-key': randomUUID() },
+        };
+        const first = await client.post<Post>('/api/v1/posts', request);
+        expectStatus(first, 201);
+        await system.services.content.restart();
+        const fresh = new ApiClient(system.url);
+        const repeat = await fresh.post<Post>('/api/v1/posts', request);
+        expectStatus(repeat, 201);
+        expect(repeat.body).toEqual(first.body);
+        expect(repeat.headers.get('x-consistency-token')).toBe(first.headers.get('x-consistency-token'));
+        const posts = await fresh.get<Page<Post>>(`/api/v1/users/${author.id}/posts`, {
+          headers: { 'x-consistency-token': first.headers.get('x-consistency-token') as string },
+        });
+        expect(ids(posts.body.items)).toEqual([first.body.id]);
+      });
+    });
 
     describe('a service reached on its own port, not through the gateway', () => {
       const direct = (url: string, init: RequestInit = {}) =>

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,7 +9,7 @@ import {
   type Profile,
   type UserSummary,
 } from './api/client.js';
-import { createPost, expectStatus, ids, logIn, signUp } from './api/fixtures.js';
+import { createPost, expectStatus, ids, logIn, photoUrl, signUp } from './api/fixtures.js';
 import { type EmbeddedSystem, startEmbedded } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
 import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
@@ -32,6 +33,27 @@ describe('embedded mode: the whole system in one process, over HTTP', () => {
   apiSuite(() => system);
 
   describe('restarts', () => {
+    it('answers a repeat of a write sent before a restart with the first answer: the keys are kept under DATA_DIR', async () => {
+      const client = new ApiClient(system.url);
+      const author = await signUp(client);
+      const request = {
+        token: author.accessToken,
+        json: { photo: photoUrl(), caption: 'sent before and after a restart' },
+        headers: { 'idempotency-key': randomUUID() },
+      };
+      const first = await client.post<Post>('/api/v1/posts', request);
+      expectStatus(first, 201);
+      await system.restart();
+      const fresh = new ApiClient(system.url);
+      const repeat = await fresh.post<Post>('/api/v1/posts', request);
+      expectStatus(repeat, 201);
+      expect(repeat.body).toEqual(first.body);
+      expect(repeat.headers.get('x-consistency-token')).toBe(first.headers.get('x-consistency-token'));
+      const posts = await fresh.get<Page<Post>>(`/api/v1/users/${author.id}/posts`, {
+        headers: { 'x-consistency-token': first.headers.get('x-consistency-token') as string },
+      });
+      expect(ids(posts.body.items)).toEqual([first.body.id]);
+    });
     it('keeps every account, post, like, follow and comment across a restart and a crash (SIGKILL)', async () => {
       const client = new ApiClient(system.url);
       const [alice, bob] = [await signUp(client), await signUp(client)];

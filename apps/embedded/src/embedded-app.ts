@@ -28,6 +28,8 @@ import { RelayMetrics } from '@gram/relay';
 import {
   authentication,
   createServiceApp,
+  type IdempotencyStore,
+  idempotency,
   jwksAccessTokenVerifier,
   type ServiceApp,
   type ServiceAppOptions,
@@ -54,6 +56,8 @@ export interface EmbeddedAppOptions {
    * standalone query API beside the gateway); started here, with the registry's metrics, without it.
    */
   projections?: EmbeddedProjections;
+  /** where the answers to requests sent with an Idempotency-Key are kept; in this process's memory without it */
+  idempotency?: IdempotencyStore;
 }
 
 /**
@@ -96,6 +100,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     verifier: verifiedTokens(jwksAccessTokenVerifier(options.keys.jwks())),
     isRevoked: identity.revocation.isRevoked,
   });
+  await app.register(idempotency, options.idempotency ? { store: options.idempotency } : {});
   await app.register(identityRoutes, identity);
   await app.register(contentRoutes, { store: options.store, accounts: identity.accounts });
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });

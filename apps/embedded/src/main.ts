@@ -3,12 +3,13 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
 import { accessLimitsFromEnv, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
-import { prettyOnTerminal } from '@gram/service-kit';
+import { openSqliteIdempotencyStore, prettyOnTerminal } from '@gram/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildEmbeddedApp } from './embedded-app.js';
 
-// The embedded mode: the whole system in this process, its durable state under DATA_DIR (the
-// SQLite event store and identity's signing key). Nothing else to install or start.
+// The embedded mode: the whole system in this process, its durable state under DATA_DIR (the SQLite
+// event store, identity's signing key, the answers to requests sent with an Idempotency-Key). Nothing
+// else to install or start.
 // PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the limits, counted in memory: the
 // gateway's WRITES_PER_USER_PER_MINUTE (services/gateway/src/main.ts) and identity's LOGIN_FAILURES_PER_LOGIN,
 // LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and SIGNUPS_PER_IP (services/identity/src/main.ts).
@@ -17,12 +18,14 @@ const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_
 const port = Number(process.env.PORT ?? 8080);
 const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
 const keys = await KeyStore.forEnvironment(dataDir);
+const idempotency = openSqliteIdempotencyStore({ path: join(dataDir, 'idempotency.sqlite') });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'gram_' });
 const app = await buildEmbeddedApp({
   store,
   keys,
   registry,
+  idempotency,
   rateLimits: rateLimitsFromEnv(process.env),
   accessLimits: accessLimitsFromEnv(process.env),
   media: {
@@ -38,7 +41,7 @@ const app = await buildEmbeddedApp({
 
 const shutdown = async () => {
   await app.close();
-  await store.close();
+  await Promise.all([store.close(), idempotency.close()]);
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

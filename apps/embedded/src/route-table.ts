@@ -4,7 +4,7 @@ import type { ServiceName, ServiceRoute } from '@gram/gateway';
 import { createIdentityContext, identityRoutes, KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
 import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
-import { AccountDirectory, authentication, createServiceApp } from '@gram/service-kit';
+import { AccountDirectory, authentication, createServiceApp, idempotency } from '@gram/service-kit';
 import { socialGraphRoutes } from '@gram/social-graph';
 
 const refuseEverything = async (): Promise<never> => {
@@ -39,6 +39,7 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
     });
 
     await app.register(authentication, { verifier: { verify: refuseEverything } });
+    await app.register(idempotency);
     const owned = (service: ServiceName, register: (scope: typeof app) => PromiseLike<unknown>) =>
       app.register(async (scope) => {
         scope.addHook('onRoute', (route) => {

@@ -124,11 +124,12 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       PORT: String(ports.identity),
       IDENTITY_SIGNING_KEY: signingJwk,
       IDENTITY_SIGNING_KID: signingKid,
-      // Login and signup counters shared by identity's replicas.
+      // Login and signup counters, and answers to signups sent with an Idempotency-Key, shared by identity's replicas.
       REDIS_URL: servers.redisUrl,
       ...options.identityEnv,
     },
-    content: { ...common, PORT: String(ports.content), JWKS_URL: jwksUrl },
+    // Content, media and identity keep the answers to requests sent with an Idempotency-Key in Redis.
+    content: { ...common, PORT: String(ports.content), JWKS_URL: jwksUrl, REDIS_URL: servers.redisUrl },
     'social-graph': { ...common, PORT: String(ports['social-graph']), JWKS_URL: jwksUrl },
     media: {
       ...common,
@@ -139,6 +140,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       // Clients reach the files through the gateway, which routes /api/v1/media/files/* to media.
       MEDIA_PUBLIC_URL: urls.gateway,
       MALLOC_ARENA_MAX: '1',
+      REDIS_URL: servers.redisUrl,
       ...(servers.s3
         ? {
             S3_ENDPOINT: servers.s3.url,

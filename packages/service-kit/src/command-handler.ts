@@ -1,5 +1,6 @@
 import { type EventStore, WrongExpectedRevisionError } from '@gram/event-store';
-import { type DomainEvent, fromStoredEvent, toStoredEvent } from '@gram/events';
+import { type DomainEvent, fromStoredEvent, isPublicEvent, toStoredEvent } from '@gram/events';
+import { assertIfMatch, type IfMatch } from './conditional-writes.js';
 import { type Decider, type DomainError, foldEvents, isDomainError } from './domain.js';
 import { HttpProblem } from './problem.js';
 
@@ -31,6 +32,8 @@ export interface WriteResult<TEvent extends DomainEvent = DomainEvent> {
  */
 export interface CommandResult<TState, TEvent extends DomainEvent = DomainEvent> extends WriteResult<TEvent> {
   state: TState;
+  /** the revision of the stream's last public event after the command: the resource's ETag (conditional-writes.ts) */
+  publicRevision: number;
 }
 
 /** Read an aggregate's stream as domain events of today's schema, with its revision and last position. */
@@ -38,16 +41,24 @@ export async function loadAggregate<TState, TEvent extends DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<unknown, TState, TEvent>, 'initialState' | 'evolve'>,
-): Promise<{ state: TState; revision: number; position: number }> {
+): Promise<{
+  state: TState;
+  revision: number;
+  /** the revision of the stream's last public event, which the read side has seen (-1: none) */
+  publicRevision: number;
+  position: number;
+}> {
   const recorded = await store.readStream(streamId);
   const events = recorded.flatMap((r) => {
     const event = fromStoredEvent(r);
     return event ? [event as TEvent] : [];
   });
   const last = recorded.at(-1);
+  const lastPublic = recorded.findLast((r) => isPublicEvent(r.type));
   return {
     state: foldEvents(decider.evolve, decider.initialState(), events),
     revision: last?.revision ?? -1,
+    publicRevision: lastPublic?.revision ?? -1,
     position: last?.position ?? 0,
   };
 }
@@ -58,6 +69,9 @@ const maxAttempts = 5;
  * Load, decide, append with the revision read. A lost race (somebody appended in between) is
  * retried on the fresh state: the new decision may well be the same no-op or the same events,
  * so a client only sees a conflict when the world really changed under it, and the retries run out.
+ * With `ifMatch` (a conditional write, see conditional-writes.ts), the stream as loaded must still be at
+ * the client's ETag, or the answer is 412 and nothing is appended; the append's expected revision is the
+ * revision that check was made on, so a write in between is caught by the retry's check.
  */
 export async function handleCommand<TCommand, TState, TEvent extends DomainEvent, TError extends DomainError>(
   store: EventStore,
@@ -65,12 +79,18 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
   decider: Decider<TCommand, TState, TEvent, TError>,
   command: TCommand,
   context: CommandContext = {},
+  conditions: { ifMatch?: IfMatch } = {},
 ): Promise<CommandResult<TState, TEvent> | TError> {
   for (let attempt = 1; ; attempt++) {
-    const { state, revision, position } = await loadAggregate(store, streamId, decider);
+    const { state, revision, publicRevision, position } = await loadAggregate(store, streamId, decider);
     const decision = decider.decide(command, state);
+    // A refusal (not found, not the author) is the answer whatever the condition (RFC 9110 §13.2.1);
+    // an edit that changes nothing still answers 412 to a client whose view is stale.
     if (isDomainError(decision)) return decision;
-    if (decision.length === 0) return { streamId, events: [], streamRevision: revision, position, state };
+    assertIfMatch(conditions.ifMatch, publicRevision);
+    if (decision.length === 0) {
+      return { streamId, events: [], streamRevision: revision, publicRevision, position, state };
+    }
     try {
       const appended = await store.appendToStream(
         streamId,
@@ -81,6 +101,7 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
         streamId,
         events: decision,
         streamRevision: appended.nextExpectedRevision,
+        publicRevision: lastPublicRevision(decision, revision, publicRevision),
         position: appended.position,
         state: foldEvents(decider.evolve, state, decision),
       };
@@ -93,4 +114,14 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
       }
     }
   }
+}
+
+/** The revision of the last public event after appending `appended` at `revision` + 1, + 2, ... */
+function lastPublicRevision(
+  appended: readonly DomainEvent[],
+  revision: number,
+  publicRevision: number,
+): number {
+  const last = appended.findLastIndex((event) => isPublicEvent(event.type));
+  return last === -1 ? publicRevision : revision + 1 + last;
 }

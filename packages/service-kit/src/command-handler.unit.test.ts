@@ -73,4 +73,56 @@ describe('handleCommand', () => {
     expect(result).toMatchObject({ code: 'Refused' });
     expect(await store.readStream(streamId)).toEqual([]);
   });
+
+  describe('with If-Match', () => {
+    const likedOnce = async () => {
+      const store = openSqliteEventStore({ path: ':memory:' });
+      await store.appendToStream(streamId, [toStoredEvent(liked)], { expectedRevision: 'no_stream' });
+      return store;
+    };
+
+    it('appends when the stream is still at the ETag, and hands back the new revision', async () => {
+      const store = await likedOnce();
+      const result = await handleCommand(store, streamId, tallyDecider, like(2), {}, { ifMatch: ['"0"'] });
+      expect(result).toMatchObject({ streamRevision: 2, publicRevision: 2 });
+    });
+
+    it('answers 412 precondition-failed and appends nothing when the stream moved past the ETag', async () => {
+      const store = await likedOnce();
+      const stale = handleCommand(store, streamId, tallyDecider, like(5), {}, { ifMatch: ['"-1"', 'x'] });
+      await expect(stale).rejects.toMatchObject({ status: 412, code: 'precondition-failed' });
+      expect(await store.readStream(streamId)).toHaveLength(1);
+    });
+
+    it('answers 412 to a write that raced in between its read and its append', async () => {
+      const inner = await likedOnce();
+      let raced = false;
+      const store: EventStore = Object.create(inner, {
+        appendToStream: {
+          value: async (...args: Parameters<EventStore['appendToStream']>) => {
+            if (!raced) {
+              raced = true;
+              await inner.appendToStream(streamId, [toStoredEvent(liked)], { expectedRevision: 0 });
+            }
+            return inner.appendToStream(...args);
+          },
+        },
+      });
+      const write = handleCommand(store, streamId, tallyDecider, like(5), {}, { ifMatch: ['"0"'] });
+      await expect(write).rejects.toMatchObject({ status: 412 });
+      expect(await inner.readStream(streamId)).toHaveLength(2);
+    });
+
+    it('answers 412 to a stale ETag even when the command would change nothing', async () => {
+      const store = await likedOnce();
+      const noOp = handleCommand(store, streamId, tallyDecider, like(1), {}, { ifMatch: ['"7"'] });
+      await expect(noOp).rejects.toMatchObject({ status: 412 });
+    });
+
+    it('hands back the domain error of a refused command whatever the ETag', async () => {
+      const store = await likedOnce();
+      const result = await handleCommand(store, streamId, tallyDecider, like(-1), {}, { ifMatch: ['"7"'] });
+      expect(result).toMatchObject({ code: 'Refused' });
+    });
+  });
 });

@@ -5,6 +5,8 @@ import {
   AccountDirectory,
   authentication,
   createServiceApp,
+  type IdempotencyStore,
+  idempotency,
   type ServiceApp,
   type ServiceAppOptions,
 } from '@gram/service-kit';
@@ -30,7 +32,7 @@ export interface ContentRoutesOptions {
 /**
  * Every route of the content service under its full public path (`/api/v1/...`), for the
  * standalone app below and for the gateway, which mounts it in its own process (embedded mode).
- * It needs the `authentication` plugin registered before it.
+ * It needs the `authentication` and `idempotency` plugins registered before it.
  */
 export const contentRoutes = fp<ContentRoutesOptions>(
   async (app, options) => {
@@ -42,7 +44,7 @@ export const contentRoutes = fp<ContentRoutesOptions>(
     await typed.register(commentRoutes, ctx);
     await typed.register(replyRoutes, ctx);
   },
-  { name: 'content-routes', dependencies: ['authentication'] },
+  { name: 'content-routes', dependencies: ['authentication', 'idempotency'] },
 );
 
 export interface ContentAppDeps {
@@ -53,6 +55,8 @@ export interface ContentAppDeps {
   /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
   internalSecret?: string;
   clock?: () => Date;
+  /** where the answers to requests sent with an Idempotency-Key are kept (service-kit's idempotency) */
+  idempotency?: IdempotencyStore;
 }
 
 /** The content service as a standalone app: posts, likes, comments and replies. */
@@ -70,6 +74,7 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
     // since the token was issued) is refused: identity's user stream is the truth for that.
     isRevoked: async (claims) => (await accounts.status(claims.userId)) !== 'active',
   });
+  app.register(idempotency, deps.idempotency ? { store: deps.idempotency } : {});
   app.register(contentRoutes, { store: deps.store, accounts, ...(deps.clock ? { clock: deps.clock } : {}) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -3,6 +3,7 @@ import {
   internalCredentialHeaders,
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
+  openIdempotencyStoreFromEnv,
   prettyOnTerminal,
 } from '@gram/service-kit';
 import { buildContentApp } from './app.js';
@@ -12,23 +13,30 @@ import { buildContentApp } from './app.js';
 // INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
 // (packages/service-kit/src/internal-credential.ts). It is also sent with the JWKS requests: identity asks it of
 // every caller.
+// REDIS_URL: where the answers to requests sent with an Idempotency-Key are kept, shared by every replica;
+// without it `idempotency.sqlite` under DATA_DIR (service-kit's openIdempotencyStoreFromEnv).
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL must name identity /.well-known/jwks.json');
 
 const store = openEventStoreFromEnv(process.env);
+const idempotency = openIdempotencyStoreFromEnv(process.env);
 const app = buildContentApp({
   store,
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
+  idempotency,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
-app.log.info({ eventStore: eventStoreLocation(process.env).kind }, 'content: event store opened');
+app.log.info(
+  { eventStore: eventStoreLocation(process.env).kind, idempotencyKeys: idempotency.location },
+  'content: event store opened',
+);
 
 async function shutdown(signal: string) {
   app.log.info({ signal }, 'content: shutting down');
   await app.close();
-  await store.close();
+  await Promise.all([store.close(), idempotency.close()]);
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   authentication,
   createServiceApp,
+  type IdempotencyStore,
+  idempotency,
   jwksAccessTokenVerifier,
   type ServiceApp,
   type ServiceAppOptions,
@@ -13,7 +15,7 @@ import { sessionRoutes } from './sessions/routes.js';
 import { userRoutes } from './users/routes.js';
 
 /**
- * Every route of identity under its full path. It needs `authentication` registered around it
+ * Every route of identity under its full path. It needs `idempotency` and `authentication` registered around it
  * (it uses `requireAuth`), with `context.revocation.isRevoked` so that tokens of logged-out
  * sessions and deleted accounts are refused: `buildIdentityApp` does this for the standalone
  * service, the gateway does it when it mounts identity in the embedded mode.
@@ -28,11 +30,13 @@ export interface IdentityAppOptions extends IdentityDeps {
   logger?: ServiceAppOptions['logger'];
   /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
   internalSecret?: string;
+  /** where the answers to signups sent with an Idempotency-Key are kept (service-kit's idempotency) */
+  idempotency?: IdempotencyStore;
 }
 
 /** Identity as a service of its own: signup, login, tokens and JWKS, profile edits, account deletion. */
 export async function buildIdentityApp(options: IdentityAppOptions): Promise<ServiceApp> {
-  const { logger, internalSecret, ...deps } = options;
+  const { logger, internalSecret, idempotency: idempotencyStore, ...deps } = options;
   const context = createIdentityContext(deps);
   const app = createServiceApp({
     name: 'identity',
@@ -45,6 +49,7 @@ export async function buildIdentityApp(options: IdentityAppOptions): Promise<Ser
     verifier: jwksAccessTokenVerifier(context.keys.jwks()),
     isRevoked: context.revocation.isRevoked,
   });
+  await app.register(idempotency, idempotencyStore ? { store: idempotencyStore } : {});
   await app.register(identityRoutes, context);
   // Internal, for the gateway only: the embedded mode does not mount it, the gateway never routes it.
   await app.register(introspectionRoutes, context);

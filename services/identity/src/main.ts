@@ -1,5 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
-import { internalSecretFromEnv, prettyOnTerminal } from '@gram/service-kit';
+import { internalSecretFromEnv, openIdempotencyStoreFromEnv, prettyOnTerminal } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
 import { KeyStore } from './keys/key-store.js';
@@ -17,6 +17,8 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 // INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
 // (packages/service-kit/src/internal-credential.ts): its login, JWKS and token introspection answer the gateway
 // and the services, never a client that found the port.
+//   (REDIS_URL also keeps the answers to signups sent with an Idempotency-Key, shared by every replica; without
+//   it they are kept in `idempotency.sqlite` under DATA_DIR: service-kit's openIdempotencyStoreFromEnv)
 // DEFAULT_PROFILE_PIC: the profile picture of an account that set none. LOG_LEVEL (default info).
 const internalSecret = internalSecretFromEnv(process.env);
 const dataDir = process.env.DATA_DIR || './data';
@@ -28,11 +30,13 @@ const redis = process.env.REDIS_URL
   ? new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
   : undefined;
 const settings = accessLimitsFromEnv(process.env);
+const idempotency = openIdempotencyStoreFromEnv(process.env);
 const app = await buildIdentityApp({
   store,
   keys,
   limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
   internalSecret,
+  idempotency,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
 });
@@ -41,6 +45,7 @@ app.log.info(
     eventStore: eventStoreLocation(process.env).kind,
     kid: keys.signingKey.kid,
     accessLimits: redis ? 'redis' : 'memory',
+    idempotencyKeys: idempotency.location,
   },
   'identity starting',
 );
@@ -49,7 +54,7 @@ redis?.on('error', (error) => app.log.warn({ err: error }, 'redis: login limits 
 
 const shutdown = async () => {
   await app.close();
-  await store.close();
+  await Promise.all([store.close(), idempotency.close()]);
   redis?.disconnect();
 };
 process.once('SIGINT', shutdown);

@@ -5,6 +5,8 @@ import {
   AccountDirectory,
   authentication,
   createServiceApp,
+  type IdempotencyStore,
+  idempotency,
   type ServiceApp,
   type ServiceAppOptions,
 } from '@gram/service-kit';
@@ -48,6 +50,8 @@ export interface MediaAppDeps {
   internalSecret?: string;
   now?: () => Date;
   maxUploadsInFlight?: number;
+  /** where the answers to requests sent with an Idempotency-Key are kept (service-kit's idempotency) */
+  idempotency?: IdempotencyStore;
 }
 
 /** The standalone media service: photo uploads and the files they stored. */
@@ -64,6 +68,7 @@ export function buildMediaApp(deps: MediaAppDeps): ServiceApp {
     // A token of a deleted (or never registered) account is refused with 401: a deleted account uploads nothing.
     isRevoked: async (claims) => (await accounts.status(claims.userId)) !== 'active',
   });
+  app.register(idempotency, deps.idempotency ? { store: deps.idempotency } : {});
   app.register(mediaRoutes, {
     store: deps.store,
     storage: deps.storage,

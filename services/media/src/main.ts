@@ -4,6 +4,7 @@ import {
   internalCredentialHeaders,
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
+  openIdempotencyStoreFromEnv,
   prettyOnTerminal,
 } from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
@@ -24,6 +25,8 @@ import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 // INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
 // (packages/service-kit/src/internal-credential.ts). It is also sent with the JWKS requests: identity asks it of
 // every caller.
+// REDIS_URL: where the answers to requests sent with an Idempotency-Key are kept, shared by every replica;
+// without it `idempotency.sqlite` under DATA_DIR (service-kit's openIdempotencyStoreFromEnv).
 const internalSecret = internalSecretFromEnv(process.env);
 const port = Number(process.env.PORT ?? 4005);
 const host = process.env.HOST ?? '0.0.0.0';
@@ -32,16 +35,18 @@ const publicUrl = process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`;
 
 const store = openEventStoreFromEnv(process.env);
 const storage = await openMediaStorageFromEnv(process.env);
+const idempotency = openIdempotencyStoreFromEnv(process.env);
 const app = buildMediaApp({
   store,
   storage,
   publicUrl,
   verifier: jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
+  idempotency,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
 app.addHook('onClose', async () => {
-  await store.close();
+  await Promise.all([store.close(), idempotency.close()]);
 });
 
 closeOnSignals(app);
@@ -52,6 +57,7 @@ app.log.info(
   {
     eventStore: location.kind === 'sqlite' ? location.path : 'kurrentdb',
     storage: storage.description,
+    idempotencyKeys: idempotency.location,
     publicUrl,
     jwks: jwksUrl.href,
   },

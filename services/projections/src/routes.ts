@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Id } from '@gram/events';
-import { caller, decodeConsistencyToken, HttpProblem, problems } from '@gram/service-kit';
+import { caller, decodeConsistencyToken, HttpProblem, problems, revisionETag } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
 import { CommentView, PageOf, PostView, ProfileView, ReplyView, UserSummaryView } from './queries/views.js';
@@ -70,11 +70,20 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
     '/api/v1/users/me',
     {
       preHandler: app.requireAuth,
-      schema: { tags: ['profiles'], security: bearer, response: { 200: ProfileView, ...problems(401, 404) } },
+      schema: {
+        tags: ['profiles'],
+        description: 'Its `ETag` is what `PATCH /users/me` takes in `If-Match`.',
+        security: bearer,
+        response: { 200: ProfileView, ...problems(401, 404) },
+      },
     },
-    async (request) => {
+    async (request, reply) => {
       const { userId } = caller(request);
-      return orNotFound(queries.profile(userId, userId));
+      // The users document keeps the revision of the last event of the account's stream it applied: the
+      // profile's ETag (service-kit's conditional-writes.ts), read with the profile in one read.
+      const { view, revision } = await orNotFound(queries.profileWithRevision(userId, userId));
+      reply.header('etag', revisionETag(revision));
+      return view;
     },
   );
 
@@ -154,12 +163,20 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
     {
       schema: {
         tags: ['posts'],
+        description: 'Its `ETag` is what `PATCH /posts/:postId` takes in `If-Match`.',
         security: optionalBearer,
         params: PostParams,
         response: { 200: PostView, ...problems(400, 401, 404) },
       },
     },
-    async (request) => orNotFound(queries.post(request.params.postId, viewer(request))),
+    async (request, reply) => {
+      // The posts document keeps the revision of its stream's last event it applied: the post's ETag.
+      const { view, revision } = await orNotFound(
+        queries.postWithRevision(request.params.postId, viewer(request)),
+      );
+      reply.header('etag', revisionETag(revision));
+      return view;
+    },
   );
 
   app.get(

@@ -25,6 +25,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
     '/api/v1/posts/:postId/comments',
     {
       preHandler: app.requireAuth,
+      config: { idempotent: {} },
       preValidation: textFields({ text: 'lines' }),
       schema: {
         summary: 'Comment on a post',

@@ -3,9 +3,12 @@ import { streamIds } from '@gram/events';
 import {
   caller,
   handleCommand,
+  IfMatchHeader,
+  ifMatchOf,
   loadAggregate,
   newId,
   problems,
+  revisionETag,
   sendWriteHeaders,
   textFields,
 } from '@gram/service-kit';
@@ -26,6 +29,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
     '/api/v1/posts',
     {
       preHandler: app.requireAuth,
+      config: { idempotent: {} },
       preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: 'Publish a photo post',
@@ -71,19 +75,24 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: "Edit a post's photo and/or caption (author only)",
+        description:
+          'With `If-Match` set to the ETag of `GET /posts/:postId`, the edit is made only if the post did not ' +
+          "change since (412 otherwise). The answer carries the edited post's ETag.",
         tags,
         security: bearer,
         params: PostParams,
+        headers: Type.Object({ 'if-match': IfMatchHeader }),
         body: Type.Object(
           { photo: Type.Optional(Photo), caption: Type.Optional(Caption) },
           { additionalProperties: false },
         ),
-        response: { 200: Post, ...problems(400, 401, 403, 404) },
+        response: { 200: Post, ...problems(400, 401, 403, 404, 412) },
       },
     },
     async (request, reply) => {
       const { userId } = caller(request);
       const { postId } = request.params;
+      const ifMatch = ifMatchOf(request.headers['if-match']);
       const result = orProblem(
         await handleCommand(
           store,
@@ -91,6 +100,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
           postDecider,
           { type: 'EditPost', data: { postId, actorId: userId, ...request.body, editedAt: now() } },
           commandContext(request, userId),
+          ifMatch ? { ifMatch } : {},
         ),
       );
       // Only the author edits, so likedByMe is whether the author likes their own post: their
@@ -100,7 +110,9 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
         loadAggregate(store, streamIds.like(postId, userId), likeDecider),
       ]);
       const likedByMe = like.state.status === 'liked';
-      return sendWriteHeaders(reply, result).send({ ...writtenPost(result.state, author), likedByMe });
+      return sendWriteHeaders(reply, result)
+        .header('etag', revisionETag(result.publicRevision))
+        .send({ ...writtenPost(result.state, author), likedByMe });
     },
   );
 

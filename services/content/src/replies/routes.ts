@@ -25,6 +25,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
     '/api/v1/comments/:commentId/replies',
     {
       preHandler: app.requireAuth,
+      config: { idempotent: {} },
       preValidation: textFields({ text: 'lines' }),
       schema: {
         summary: 'Reply to a comment',

@@ -4,15 +4,19 @@ import {
   assertNever,
   caller,
   handleCommand,
+  IfMatchHeader,
+  ifMatchOf,
   isDomainError,
   problems,
+  revisionETag,
   sendWriteHeaders,
   sendWriteHeadersWithToken,
   TooManyRequests,
   textFields,
   tooManyRequests,
 } from '@gram/service-kit';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { IdentityContext } from '../context.js';
 import {
   Bio,
@@ -44,12 +48,24 @@ const ProfileChangesBody = Type.Object(
 
 const bearer = [{ bearer: [] }];
 
+/**
+ * What makes a repeated signup the same signup: every field but the password. The idempotency store keeps
+ * what identifies a request for a day, outside identity, and a fast hash of a password is one a stolen copy
+ * could be searched for; a repeat with the same key, the same account fields and another password gets the
+ * first answer, which holds no secret, and its login then tells which password the account has.
+ */
+function signupWithoutPassword(request: FastifyRequest): unknown {
+  const { password: _password, ...account } = request.body as Static<typeof SignupBody>;
+  return account;
+}
+
 /** Accounts: signup, profile edits, deletion. */
 export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app, context) => {
   app.post(
     '/api/v1/auth/signup',
     {
       preValidation: trimFields('name', 'userName', 'email'),
+      config: { idempotent: { fingerprint: signupWithoutPassword } },
       schema: {
         tags: ['identity'],
         summary: 'Create an account',
@@ -94,23 +110,35 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
       schema: {
         tags: ['identity'],
         summary: "Edit the caller's profile",
+        description:
+          'With `If-Match` set to the ETag of `GET /users/me`, the edit is made only if the profile did not ' +
+          "change since (412 otherwise). The answer carries the edited profile's ETag.",
         security: bearer,
+        headers: Type.Object({ 'if-match': IfMatchHeader }),
         body: ProfileChangesBody,
-        response: { 200: Profile, ...problems(400, 401) },
+        response: { 200: Profile, ...problems(400, 401, 412) },
       },
     },
     async (request, reply) => {
       const { userId } = caller(request);
-      const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
-        type: 'UpdateProfile',
-        data: { userId, changes: request.body, updatedAt: context.clock().toISOString() },
-      });
+      const ifMatch = ifMatchOf(request.headers['if-match']);
+      const result = await handleCommand(
+        context.store,
+        streamIds.user(userId),
+        userDecider,
+        {
+          type: 'UpdateProfile',
+          data: { userId, changes: request.body, updatedAt: context.clock().toISOString() },
+        },
+        {},
+        ifMatch ? { ifMatch } : {},
+      );
       if (isDomainError(result)) throw toHttpProblem(result);
       // The decider edits active accounts only, so a successful edit leaves one.
       if (result.state.status !== 'active') {
         throw new Error(`account ${userId} is not active after its profile edit`);
       }
-      sendWriteHeaders(reply, result);
+      sendWriteHeaders(reply, result).header('etag', revisionETag(result.publicRevision));
       return reply.code(200).send(toProfile(result.state.profile));
     },
   );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import multipart, { type MultipartFile } from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventStore } from '@gram/event-store';
@@ -90,6 +91,9 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
 
   const acceptUpload = async (request: FastifyRequest, reply: FastifyReply, uploaderId: string) => {
     const { bytes, format } = await receiveImage(request);
+    // A repeat is the same upload when it sends the same file, however its multipart body was framed.
+    const file = createHash('sha256').update(bytes).digest('base64url');
+    if (await app.claimIdempotencyKey(request, reply, file)) return reply;
     const image = await processImage(bytes, format).catch((error: unknown) => {
       throw error instanceof ImageRefused ? toHttpProblem(error) : error;
     });
@@ -124,6 +128,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
     '/api/v1/media',
     {
       preHandler: app.requireAuth,
+      // The file is read in the handler, which claims the key once it has it.
+      config: { idempotent: { fingerprint: 'in-handler' } },
       schema: {
         tags: ['media'],
         summary: 'Upload a photo',

@@ -1,8 +1,8 @@
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
 import { feed, followers, following } from '../read-models/follows/queries.js';
-import { post, userPosts } from '../read-models/posts/queries.js';
+import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
 import { isDeletedAccount } from '../read-models/profiles/documents.js';
-import { profile, profileByUserName } from '../read-models/profiles/queries.js';
+import { profile, profileByUserName, profileWithRevision } from '../read-models/profiles/queries.js';
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
 import type { CommentView, Page, PostView, ProfileView, ReplyView, UserSummaryView } from './views.js';
@@ -22,6 +22,11 @@ export class ReadModelQueries {
 
   profile(userId: string, viewerId?: string): Promise<ProfileView> {
     return profile(this.store().documents, userId, viewerId);
+  }
+
+  /** The profile and the revision of the account's stream it was read at: its ETag (see the route). */
+  profileWithRevision(userId: string, viewerId?: string): Promise<{ view: ProfileView; revision: number }> {
+    return profileWithRevision(this.store().documents, userId, viewerId);
   }
 
   profileByUserName(userName: string, viewerId?: string): Promise<ProfileView> {
@@ -51,6 +56,11 @@ export class ReadModelQueries {
 
   post(postId: string, viewerId?: string): Promise<PostView> {
     return post(this.store(), postId, viewerId);
+  }
+
+  /** The post and the revision of its stream it was read at: its ETag (see the route). */
+  postWithRevision(postId: string, viewerId?: string): Promise<{ view: PostView; revision: number }> {
+    return postWithRevision(this.store(), postId, viewerId);
   }
 
   comments(postId: string, request: PageRequest): Promise<Page<CommentView>> {

@@ -5,9 +5,19 @@ import { profile, summaries } from '../profiles/queries.js';
 import { isVisiblePost, type PostDocument, visiblePostsBy } from './documents.js';
 
 export async function post(store: ReadModelStore, postId: string, viewerId?: string): Promise<PostView> {
-  const [view] = await postViews(store, [await visiblePost(store.documents, postId)], viewerId);
+  return (await postWithRevision(store, postId, viewerId)).view;
+}
+
+/** The post and the revision of its stream it was read at: its ETag (see the route). */
+export async function postWithRevision(
+  store: ReadModelStore,
+  postId: string,
+  viewerId?: string,
+): Promise<{ view: PostView; revision: number }> {
+  const document = await visiblePost(store.documents, postId);
+  const [view] = await postViews(store, [document], viewerId);
   if (!view) throw new NotFound(`no post ${postId}`);
-  return view;
+  return { view, revision: document.rev };
 }
 
 export async function userPosts(

@@ -9,9 +9,23 @@ export async function profile(
   userId: string,
   viewerId?: string,
 ): Promise<ProfileView> {
+  return (await profileWithRevision(documents, userId, viewerId)).view;
+}
+
+/**
+ * The profile and the revision of the account's stream it was read at, its last public event's: its ETag
+ * (see the route). The stream's own head may be a private event further on (AccountCredentialsSet), which
+ * the write side's If-Match check skips likewise.
+ */
+export async function profileWithRevision(
+  documents: DocumentStore,
+  userId: string,
+  viewerId?: string,
+): Promise<{ view: ProfileView; revision: number }> {
   const user = await documents.get('users', userId);
   if (!isLiveUser(user)) throw new NotFound(`no user ${userId}`);
-  return profileView(documents, user as UserDocument, viewerId);
+  const live = user as UserDocument;
+  return { view: await profileView(documents, live, viewerId), revision: live.rev };
 }
 
 export async function profileByUserName(

@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Id } from '@gram/events';
-import { caller, decodeConsistencyToken, HttpProblem, problems } from '@gram/service-kit';
+import {
+  CommentPage,
+  caller,
+  decodeConsistencyToken,
+  HttpProblem,
+  Post,
+  PostPage,
+  Profile,
+  problems,
+  ReplyPage,
+  UserSummaryPage,
+} from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
-import { CommentView, PageOf, PostView, ProfileView, ReplyView, UserSummaryView } from './queries/views.js';
+
 import type { AppliedPositions } from './runtime/applied-positions.js';
 
 const ListQuery = Type.Object(
@@ -69,8 +80,8 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   app.get(
     '/api/v1/users/me',
     {
-      preHandler: app.requireAuth,
-      schema: { tags: ['profiles'], security: bearer, response: { 200: ProfileView, ...problems(401, 404) } },
+      onRequest: app.requireAuth,
+      schema: { tags: ['profiles'], security: bearer, response: { 200: Profile, ...problems(401, 404) } },
     },
     async (request) => {
       const { userId } = caller(request);
@@ -85,7 +96,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         tags: ['profiles'],
         security: optionalBearer,
         params: UserNameParams,
-        response: { 200: ProfileView, ...problems(400, 401, 404) },
+        response: { 200: Profile, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.profileByUserName(request.params.userName, viewer(request))),
@@ -98,7 +109,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         tags: ['profiles'],
         security: optionalBearer,
         params: UserParams,
-        response: { 200: ProfileView, ...problems(400, 401, 404) },
+        response: { 200: Profile, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.profile(request.params.userId, viewer(request))),
@@ -113,7 +124,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.followers(request.params.userId, request.query)),
@@ -128,7 +139,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.following(request.params.userId, request.query)),
@@ -143,7 +154,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PageOf(PostView), ...problems(400, 401, 404) },
+        response: { 200: PostPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.userPosts(request.params.userId, request.query, viewer(request))),
@@ -156,7 +167,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         tags: ['posts'],
         security: optionalBearer,
         params: PostParams,
-        response: { 200: PostView, ...problems(400, 401, 404) },
+        response: { 200: Post, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.post(request.params.postId, viewer(request))),
@@ -171,7 +182,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: PostParams,
         querystring: ListQuery,
-        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.likers(request.params.postId, request.query)),
@@ -186,7 +197,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: PostParams,
         querystring: ListQuery,
-        response: { 200: PageOf(CommentView), ...problems(400, 401, 404) },
+        response: { 200: CommentPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.comments(request.params.postId, request.query)),
@@ -201,7 +212,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: CommentParams,
         querystring: ListQuery,
-        response: { 200: PageOf(ReplyView), ...problems(400, 401, 404) },
+        response: { 200: ReplyPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.replies(request.params.commentId, request.query)),
@@ -210,13 +221,13 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   app.get(
     '/api/v1/feed',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         tags: ['feed'],
         description: 'the posts of the accounts I follow and my own, newest first',
         security: bearer,
         querystring: ListQuery,
-        response: { 200: PageOf(PostView), ...problems(400, 401) },
+        response: { 200: PostPage, ...problems(400, 401) },
       },
     },
     async (request) => queries.feed(caller(request).userId, request.query),

@@ -5,16 +5,18 @@ import {
   handleCommand,
   loadAggregate,
   newId,
+  Post,
   problems,
   sendWriteHeaders,
   textFields,
+  type UserSummary,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { likeDecider } from '../likes/like.js';
-import { bearer, Caption, NoContent, Photo, Post, PostParams, type UserSummary } from '../schemas.js';
+import { bearer, Caption, NoContent, Photo, PostParams } from '../schemas.js';
 import { type PostState, postDecider } from './post.js';
 
 const tags = ['posts'];
@@ -25,7 +27,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.post(
     '/api/v1/posts',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: 'Publish a photo post',
@@ -67,7 +69,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.patch(
     '/api/v1/posts/:postId',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: "Edit a post's photo and/or caption (author only)",
@@ -107,7 +109,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.delete(
     '/api/v1/posts/:postId',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         summary: 'Delete a post (author only): it, its comments and their replies disappear',
         tags,

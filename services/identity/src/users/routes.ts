@@ -5,27 +5,18 @@ import {
   caller,
   handleCommand,
   isDomainError,
+  Profile,
   problems,
   sendWriteHeaders,
   sendWriteHeadersWithToken,
   TooManyRequests,
   textFields,
   tooManyRequests,
+  UserSummary,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
-import {
-  Bio,
-  Email,
-  Name,
-  Password,
-  PhoneNo,
-  Profile,
-  ProfilePic,
-  trimFields,
-  UserName,
-  UserSummary,
-} from '../fields.js';
+import { Bio, Email, Name, Password, PhoneNo, ProfilePic, UserName } from '../fields.js';
 import { toHttpProblem, valuesTaken } from '../http-errors.js';
 import type { UniqueValue } from '../reservations/unique-values.js';
 import { signUp } from './registration.js';
@@ -49,7 +40,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
   app.post(
     '/api/v1/auth/signup',
     {
-      preValidation: trimFields('name', 'userName', 'email'),
+      preValidation: textFields({ name: 'line', userName: 'line', email: 'line' }),
       schema: {
         tags: ['identity'],
         summary: 'Create an account',

@@ -8,6 +8,7 @@ import {
   handleCommand,
   isDomainError,
   loadAggregate,
+  Media,
   newId,
   problems,
   retryLater,
@@ -27,7 +28,7 @@ import {
 } from './image-processing.js';
 import { type MediaUpload, mediaDecider } from './media.js';
 import { mediaKey, type Rendition } from './media-keys.js';
-import { Media, mediaView } from './media-view.js';
+import { mediaView } from './media-view.js';
 
 /** The largest upload accepted, in bytes. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -123,7 +124,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
   app.post(
     '/api/v1/media',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         tags: ['media'],
         summary: 'Upload a photo',

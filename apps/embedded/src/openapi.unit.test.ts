@@ -64,7 +64,10 @@ function identity(schema: Schema): string | undefined {
  * schema written out in place (in a path, or inside a component) with the identity of a component, which
  * should have referred to it.
  */
-function repeatedResources(doc: Pick<OpenApi, 'paths' | 'components'>): string[] {
+function repeatedResources(doc: {
+  paths: unknown;
+  components: { schemas: Record<string, unknown> };
+}): string[] {
   const components = new Map<string, string>();
   const repeats: string[] = [];
   for (const [name, schema] of Object.entries(doc.components.schemas)) {

@@ -9,4 +9,5 @@ export * from './logging.js';
 export * from './problem.js';
 export * from './resources.js';
 export * from './text.js';
+export * from './verified-tokens.js';
 export * from './write-response.js';

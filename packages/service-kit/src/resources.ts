@@ -124,7 +124,7 @@ function pageOf<T extends TSchema>(item: T, name: string) {
     { items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) },
     {
       $id: `${name}Page`,
-      description: `a page of a list of ${name}, newest or oldest first as the route says`,
+      description: `one page of a list of ${name}; the route says its order`,
     },
   );
 }

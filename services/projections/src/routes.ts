@@ -14,7 +14,6 @@ import {
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
-
 import type { AppliedPositions } from './runtime/applied-positions.js';
 
 const ListQuery = Type.Object(

@@ -6,7 +6,6 @@ import {
   type RateLimitSettings,
   RateLimits,
   type ReadSide,
-  verifiedTokens,
 } from '@gram/gateway';
 import {
   type AccessLimitSettings,
@@ -33,6 +32,7 @@ import {
   jwksAccessTokenVerifier,
   type ServiceApp,
   type ServiceAppOptions,
+  verifiedTokens,
 } from '@gram/service-kit';
 import { socialGraphRoutes } from '@gram/social-graph';
 import { Registry } from 'prom-client';

@@ -1,6 +1,12 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { ApiClient, type ApiResponse, type Problem, type Profile } from '../api/client.js';
+import {
+  ApiClient,
+  type ApiResponse,
+  type Problem,
+  type Profile,
+  type RequestOptions,
+} from '../api/client.js';
 import { createPost, expectProblem, expectStatus, signUp, type User } from '../api/fixtures.js';
 import type { SystemRef } from './system.js';
 
@@ -133,6 +139,30 @@ export function oddInputSuite(system: SystemRef): void {
           expectCode(res, 400, 'validation', `${list}?limit=${limit}`);
           expectProblem(res, 400, 'limit');
         }
+      }
+    });
+
+    it('answers 401 (code unauthorized), not 400, to a request without a token whatever else is wrong with it, on every service', async () => {
+      const client = api();
+      const noFile = new FormData();
+      noFile.append('caption', 'no file part');
+      const refused: [service: string, method: string, path: string, body?: RequestOptions][] = [
+        ['identity', 'PATCH', '/api/v1/users/me', { json: { name: '', bio: 5, extra: true } }],
+        ['identity', 'POST', '/api/v1/auth/logout', { json: { refreshToken: 5 } }],
+        ['content', 'POST', '/api/v1/posts', { json: { photo: 'not a url', caption: 5 } }],
+        ['content', 'PATCH', '/api/v1/posts/not-an-id', { json: { caption: '\u0000' } }],
+        ['content', 'POST', '/api/v1/posts/not-an-id/comments', { json: {} }],
+        ['social-graph', 'PUT', '/api/v1/users/not-an-id/follow'],
+        ['media', 'POST', '/api/v1/media', { body: noFile }],
+        ['projections', 'GET', '/api/v1/feed?limit=0'],
+      ];
+      for (const [service, method, path, options] of refused) {
+        expectCode(
+          await client.request(method, path, options),
+          401,
+          'unauthorized',
+          `${service}: ${method} ${path}`,
+        );
       }
     });
   });

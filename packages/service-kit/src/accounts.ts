@@ -1,5 +1,6 @@
 import type { EventStore } from '@gram/event-store';
 import { fromStoredEvent, streamIds } from '@gram/events';
+import { LRUCache } from 'lru-cache';
 
 export type AccountStatus = 'none' | 'active' | 'deleted';
 
@@ -16,8 +17,8 @@ export type AccountStatus = 'none' | 'active' | 'deleted';
  * delete an account behind this cache's back.
  */
 export class AccountDirectory {
-  readonly #deleted = new Set<string>();
-  readonly #active = new Set<string>();
+  readonly #deleted = remembered();
+  readonly #active = remembered();
   readonly #cacheActive: boolean;
 
   constructor(
@@ -36,25 +37,17 @@ export class AccountDirectory {
       if (event?.type === 'UserRegistered') status = 'active';
       else if (event?.type === 'UserDeleted') status = 'deleted';
     }
-    if (status === 'deleted') remember(this.#deleted, userId);
-    else if (status === 'active' && this.#cacheActive) remember(this.#active, userId);
+    if (status === 'deleted') this.#deleted.set(userId, true);
+    else if (status === 'active' && this.#cacheActive) this.#active.set(userId, true);
     return status;
   }
 
   /** The account's UserDeleted was just appended (durably): from now on it reads as deleted. */
   markDeleted(userId: string): void {
     this.#active.delete(userId);
-    remember(this.#deleted, userId);
+    this.#deleted.set(userId, true);
   }
 }
 
-/** Bounded: past this many entries the oldest is forgotten (and read again from the store when asked). */
-const maxRemembered = 200_000;
-
-function remember(set: Set<string>, value: string): void {
-  set.add(value);
-  if (set.size > maxRemembered) {
-    const oldest = set.values().next();
-    if (!oldest.done) set.delete(oldest.value);
-  }
-}
+/** Bounded: past this many accounts the least recently asked is forgotten (and read again from the store when asked). */
+const remembered = () => new LRUCache<string, true>({ max: 200_000 });

@@ -19,6 +19,7 @@ import { newId } from './ids.js';
 import { internalServerOptions, requireInternalCredential } from './internal-credential.js';
 import { malformedContentType, strictJsonBodies, wellFormedMediaType } from './json-body.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody, problems } from './problem.js';
+import { resourceSchemas } from './resources.js';
 
 export type ServiceApp = FastifyInstance<
   RawServerDefault,
@@ -48,8 +49,9 @@ export interface ServiceAppOptions {
  * A fastify app with what every service shares: TypeBox schemas, RFC 9457 errors for every
  * failure (validation, unknown route, bad JSON, body too large, our own problems), JSON bodies
  * checked before they are parsed (json-body.ts), request targets in absolute form served, request ids
- * taken from `x-request-id` (so the gateway's id follows a request through every service),
- * an OpenAPI 3.1 document built from the route schemas, and `/health`.
+ * taken from `x-request-id` (so the gateway's id follows a request through every service), the API's
+ * shared schemas (ProblemDetails and resources.ts) for route schemas to refer to, an OpenAPI 3.1
+ * document built from the route schemas, and `/health`.
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
@@ -67,7 +69,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   if (options.internalSecret !== undefined) requireInternalCredential(app, options.internalSecret);
 
   strictJsonBodies(app);
-  app.addSchema(ProblemDetails);
+  // The shared schemas that route schemas refer to by `$id` (resources.ts): every app resolves them, and the
+  // OpenAPI document has each as one component.
+  for (const schema of [ProblemDetails, ...resourceSchemas]) app.addSchema(schema);
   app.addHook('onRoute', documentBodyAnswers);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -72,7 +72,11 @@ declare module 'fastify' {
     auth: AccessTokenClaims | null;
   }
   interface FastifyInstance {
-    /** preHandler for routes that need a caller */
+    /**
+     * The `onRequest` hook of every route that needs a caller, and only there: it runs right after the
+     * token is read, before the body is parsed or anything is validated, so a request without a token
+     * is a 401 whatever else is wrong with it, from every service alike.
+     */
     requireAuth: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }

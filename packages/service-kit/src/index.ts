@@ -9,5 +9,7 @@ export * from './ids.js';
 export * from './internal-credential.js';
 export * from './logging.js';
 export * from './problem.js';
+export * from './resources.js';
 export * from './text.js';
+export * from './verified-tokens.js';
 export * from './write-response.js';

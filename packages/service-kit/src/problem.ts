@@ -104,13 +104,18 @@ export function problemBody(
 }
 
 /**
+ * The shared `ProblemDetails` by reference (`createServiceApp` adds the schema to every app), so that the
+ * OpenAPI document has the one component, never a copy per route.
+ */
+const problemReference = Type.Unsafe<ProblemDetails>(Type.Ref('ProblemDetails'));
+
+/**
  * A problem response answered with `Retry-After`, for a route's schema: `response: { 429: retryLater('...') }`.
- * ProblemDetails without its $id: a second schema with that $id would clash with the shared one.
+ * The description and the header document the response; the body is the shared ProblemDetails.
  */
 export function retryLater(description: string) {
-  const { $id: _id, ...shape } = ProblemDetails;
   return {
-    ...shape,
+    ...problemReference,
     description,
     headers: {
       'retry-after': Type.Integer({ minimum: 1, description: 'seconds to wait before trying again' }),
@@ -119,8 +124,8 @@ export function retryLater(description: string) {
 }
 
 /** The problem responses a route may answer, for its schema: `response: { ...problems(400, 404) }`. */
-export function problems(...statuses: number[]): Record<number, typeof ProblemDetails> {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemDetails]));
+export function problems(...statuses: number[]): Record<number, typeof problemReference> {
+  return Object.fromEntries(statuses.map((s) => [s, problemReference]));
 }
 
 /** A route's 429 answer, for its schema: a problem with the `Retry-After` header. */

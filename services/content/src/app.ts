@@ -9,9 +9,9 @@ import {
   idempotency,
   type ServiceApp,
   type ServiceAppOptions,
+  verifiedTokens,
 } from '@gram/service-kit';
 import fp from 'fastify-plugin';
-import { cachingVerifier } from './auth/verified-token-cache.js';
 import { commentRoutes } from './comments/routes.js';
 import { contentContext } from './context.js';
 import { likeRoutes } from './likes/routes.js';
@@ -69,7 +69,7 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
   });
   const accounts = new AccountDirectory(deps.store);
   app.register(authentication, {
-    verifier: cachingVerifier(deps.verifier),
+    verifier: verifiedTokens(deps.verifier),
     // A validly signed token of an account that is not active (never registered, or deleted
     // since the token was issued) is refused: identity's user stream is the truth for that.
     isRevoked: async (claims) => (await accounts.status(claims.userId)) !== 'active',

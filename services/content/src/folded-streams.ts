@@ -1,6 +1,7 @@
 import type { EventStore } from '@gram/event-store';
 import { type DomainEvent, fromStoredEvent } from '@gram/events';
 import type { Decider } from '@gram/service-kit';
+import { LRUCache } from 'lru-cache';
 
 /**
  * Aggregate states folded from their streams, brought up to date on every load by reading only
@@ -11,14 +12,16 @@ import type { Decider } from '@gram/service-kit';
  * read far more often than written, like a post that every like and comment checks.
  */
 export class FoldedStreams<TState, TEvent extends DomainEvent> {
-  readonly #folded = new Map<string, { state: TState; revision: number }>();
+  readonly #folded: LRUCache<string, { state: TState; revision: number }>;
 
   constructor(
     private readonly store: EventStore,
     private readonly decider: Pick<Decider<unknown, TState, TEvent>, 'initialState' | 'evolve'>,
     /** how many streams are remembered; the least recently loaded is forgotten first */
-    private readonly maxStreams = 10_000,
-  ) {}
+    maxStreams = 10_000,
+  ) {
+    this.#folded = new LRUCache({ max: maxStreams });
+  }
 
   async load(streamId: string): Promise<TState> {
     const known = this.#folded.get(streamId);
@@ -33,13 +36,7 @@ export class FoldedStreams<TState, TEvent extends DomainEvent> {
     // A concurrent load may have stored a newer fold meanwhile: never replace it with an older one.
     const current = this.#folded.get(streamId);
     if (current && current.revision > revision) return state;
-    // Re-inserting moves the stream to the end of the Map's order: the first key is the least recently used.
-    this.#folded.delete(streamId);
     this.#folded.set(streamId, { state, revision });
-    if (this.#folded.size > this.maxStreams) {
-      const oldest = this.#folded.keys().next();
-      if (!oldest.done) this.#folded.delete(oldest.value);
-    }
     return state;
   }
 }

@@ -3,4 +3,3 @@ export * from './comments/comment.js';
 export * from './likes/like.js';
 export * from './posts/post.js';
 export * from './replies/reply.js';
-export { Comment, Post, Reply, UserSummary } from './schemas.js';

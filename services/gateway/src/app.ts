@@ -5,6 +5,7 @@ import {
   jwksAccessTokenVerifier,
   type ServiceApp,
   type ServiceAppOptions,
+  verifiedTokens,
 } from '@gram/service-kit';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -12,7 +13,6 @@ import { Agent } from 'undici';
 import { gatewayEdge } from './edge/edge.js';
 import { defaultRateLimits, type RateLimitSettings, RateLimits } from './edge/rate-limits.js';
 import type { DependencyChecks } from './edge/readiness.js';
-import { verifiedTokens } from './edge/verified-tokens.js';
 import { forwardRoutes } from './proxy/forwarding.js';
 import { identityIntrospection, tokenCheck } from './proxy/token-check.js';
 import { healthChecks, httpReadSide, scrapeMetrics, type Upstreams } from './proxy/upstreams.js';

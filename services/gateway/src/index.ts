@@ -5,7 +5,6 @@ export * from './edge/rate-limits.js';
 export type { ReadSide, ReadSideAnswer } from './edge/read-after-write.js';
 export type { DependencyChecks } from './edge/readiness.js';
 export { trustProxyFromEnv } from './edge/trust-proxy.js';
-export { verifiedTokens } from './edge/verified-tokens.js';
 export type { Upstreams } from './proxy/upstreams.js';
 export {
   type ServiceName,

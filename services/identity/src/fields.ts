@@ -1,12 +1,9 @@
-import { Id, Timestamp } from '@gram/events';
-import { textFields } from '@gram/service-kit';
-import { type Static, Type } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 /**
  * The field rules of API.md as schemas. Free text is trimmed and checked by service-kit's text rules
- * before the schema sees it (see `trimFields` and the routes' `textFields`), so each rule reads as
- * plainly as API.md states it: a name of spaces is an empty name, and surrounding spaces never count
- * against a length.
+ * before the schema sees it (the routes' `textFields`), so each rule reads as plainly as API.md
+ * states it: a name of spaces is an empty name, and surrounding spaces never count against a length.
  */
 export const Name = Type.String({
   minLength: 1,
@@ -39,34 +36,3 @@ export const ProfilePic = Type.String({
   maxLength: 2048,
   description: 'an http(s) URL, at most 2048 characters',
 });
-
-export const UserSummary = Type.Object(
-  { id: Id(), userName: Type.String(), name: Type.String(), profilePic: Type.String() },
-  { description: 'UserSummary' },
-);
-export type UserSummary = Static<typeof UserSummary>;
-
-export const Profile = Type.Object(
-  {
-    id: Id(),
-    userName: Type.String(),
-    name: Type.String(),
-    bio: Type.String(),
-    profilePic: Type.String(),
-    followersCount: Type.Integer({ minimum: 0 }),
-    followingCount: Type.Integer({ minimum: 0 }),
-    postCount: Type.Integer({ minimum: 0 }),
-    createdAt: Timestamp(),
-  },
-  { description: 'Profile' },
-);
-export type Profile = Static<typeof Profile>;
-
-/**
- * A preValidation hook for one-line fields (name, userName, email, login): service-kit's
- * `textFields` with the `line` rule for each, so they are trimmed and a control character in
- * one is a 400 naming it.
- */
-export function trimFields(...fields: string[]) {
-  return textFields(Object.fromEntries(fields.map((field) => [field, 'line' as const])));
-}

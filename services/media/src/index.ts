@@ -14,4 +14,4 @@ export {
   type MediaState,
   mediaDecider,
 } from './uploads/media.js';
-export { Media, mediaView } from './uploads/media-view.js';
+export { mediaView } from './uploads/media-view.js';

@@ -1,10 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { openSqliteEventStore } from '@gram/event-store';
+import type { Post } from '@gram/service-kit';
 import { startTestServers } from '@gram/test-servers';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { ReadModelQueries } from '../src/queries/read-model-queries.js';
-import type { PostView } from '../src/queries/views.js';
 import { rebuildGeneration } from '../src/rebuild/rebuild.js';
 import type { Doc } from '../src/store/document-store.js';
 import { Generations } from '../src/store/generations.js';
@@ -43,11 +43,11 @@ for (const e of h.events) {
   });
 }
 
-function fanOutOnWrite(queries: ReadModelQueries): Promise<PostView[]> {
+function fanOutOnWrite(queries: ReadModelQueries): Promise<Post[]> {
   return queries.feed(reader, { limit: pageSize }).then((page) => page.items);
 }
 
-async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<PostView[]> {
+async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<Post[]> {
   const mongo = store.documents.mongo;
   const edges = await mongo.values(
     'follows',

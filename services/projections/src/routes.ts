@@ -1,9 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Id } from '@gram/events';
-import { caller, decodeConsistencyToken, HttpProblem, problems, revisionETag } from '@gram/service-kit';
+import {
+  CommentPage,
+  caller,
+  decodeConsistencyToken,
+  HttpProblem,
+  Post,
+  PostPage,
+  Profile,
+  problems,
+  ReplyPage,
+  revisionETag,
+  UserSummaryPage,
+} from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
-import { CommentView, PageOf, PostView, ProfileView, ReplyView, UserSummaryView } from './queries/views.js';
 import type { AppliedPositions } from './runtime/applied-positions.js';
 
 const ListQuery = Type.Object(
@@ -69,12 +80,12 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   app.get(
     '/api/v1/users/me',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         tags: ['profiles'],
         description: 'Its `ETag` is what `PATCH /users/me` takes in `If-Match`.',
         security: bearer,
-        response: { 200: ProfileView, ...problems(401, 404) },
+        response: { 200: Profile, ...problems(401, 404) },
       },
     },
     async (request, reply) => {
@@ -94,7 +105,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         tags: ['profiles'],
         security: optionalBearer,
         params: UserNameParams,
-        response: { 200: ProfileView, ...problems(400, 401, 404) },
+        response: { 200: Profile, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.profileByUserName(request.params.userName, viewer(request))),
@@ -107,7 +118,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         tags: ['profiles'],
         security: optionalBearer,
         params: UserParams,
-        response: { 200: ProfileView, ...problems(400, 401, 404) },
+        response: { 200: Profile, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.profile(request.params.userId, viewer(request))),
@@ -122,7 +133,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.followers(request.params.userId, request.query)),
@@ -137,7 +148,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.following(request.params.userId, request.query)),
@@ -152,7 +163,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PageOf(PostView), ...problems(400, 401, 404) },
+        response: { 200: PostPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.userPosts(request.params.userId, request.query, viewer(request))),
@@ -166,7 +177,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         description: 'Its `ETag` is what `PATCH /posts/:postId` takes in `If-Match`.',
         security: optionalBearer,
         params: PostParams,
-        response: { 200: PostView, ...problems(400, 401, 404) },
+        response: { 200: Post, ...problems(400, 401, 404) },
       },
     },
     async (request, reply) => {
@@ -188,7 +199,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: PostParams,
         querystring: ListQuery,
-        response: { 200: PageOf(UserSummaryView), ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.likers(request.params.postId, request.query)),
@@ -203,7 +214,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: PostParams,
         querystring: ListQuery,
-        response: { 200: PageOf(CommentView), ...problems(400, 401, 404) },
+        response: { 200: CommentPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.comments(request.params.postId, request.query)),
@@ -218,7 +229,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: CommentParams,
         querystring: ListQuery,
-        response: { 200: PageOf(ReplyView), ...problems(400, 401, 404) },
+        response: { 200: ReplyPage, ...problems(400, 401, 404) },
       },
     },
     async (request) => orNotFound(queries.replies(request.params.commentId, request.query)),
@@ -227,13 +238,13 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   app.get(
     '/api/v1/feed',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         tags: ['feed'],
         description: 'the posts of the accounts I follow and my own, newest first',
         security: bearer,
         querystring: ListQuery,
-        response: { 200: PageOf(PostView), ...problems(400, 401) },
+        response: { 200: PostPage, ...problems(400, 401) },
       },
     },
     async (request) => queries.feed(caller(request).userId, request.query),

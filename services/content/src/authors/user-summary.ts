@@ -1,6 +1,6 @@
 import type { EventStore } from '@gram/event-store';
 import { type DomainEvent, fromStoredEvent, streamIds } from '@gram/events';
-import type { UserSummary } from '../schemas.js';
+import type { UserSummary } from '@gram/service-kit';
 
 /**
  * The `UserSummary` of an author, folded from identity's public events in the author's own

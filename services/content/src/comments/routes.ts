@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { streamIds } from '@gram/events';
 import {
+  Comment,
   caller,
   handleCommand,
   loadAggregate,
@@ -13,7 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
-import { bearer, Comment, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
+import { bearer, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
 import { commentDecider } from './comment.js';
 
 const tags = ['comments'];
@@ -24,7 +25,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
   app.post(
     '/api/v1/posts/:postId/comments',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       config: { idempotent: {} },
       preValidation: textFields({ text: 'lines' }),
       schema: {
@@ -67,7 +68,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
   app.delete(
     '/api/v1/comments/:commentId',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         summary: "Delete a comment (its author or the post's author): its replies disappear with it",
         tags,

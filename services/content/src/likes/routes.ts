@@ -14,7 +14,7 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.put(
     '/api/v1/posts/:postId/like',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         summary: 'Like a post (liking again changes nothing)',
         tags,
@@ -43,7 +43,7 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.delete(
     '/api/v1/posts/:postId/like',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         summary: 'Take back a like (not liking: changes nothing)',
         tags,

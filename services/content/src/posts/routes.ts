@@ -7,17 +7,19 @@ import {
   ifMatchOf,
   loadAggregate,
   newId,
+  Post,
   problems,
   revisionETag,
   sendWriteHeaders,
   textFields,
+  type UserSummary,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { likeDecider } from '../likes/like.js';
-import { bearer, Caption, NoContent, Photo, Post, PostParams, type UserSummary } from '../schemas.js';
+import { bearer, Caption, NoContent, Photo, PostParams } from '../schemas.js';
 import { type PostState, postDecider } from './post.js';
 
 const tags = ['posts'];
@@ -28,7 +30,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.post(
     '/api/v1/posts',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       config: { idempotent: {} },
       preValidation: textFields({ caption: 'lines' }),
       schema: {
@@ -71,7 +73,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.patch(
     '/api/v1/posts/:postId',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       preValidation: textFields({ caption: 'lines' }),
       schema: {
         summary: "Edit a post's photo and/or caption (author only)",
@@ -119,7 +121,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
   app.delete(
     '/api/v1/posts/:postId',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         summary: 'Delete a post (author only): it, its comments and their replies disappear',
         tags,

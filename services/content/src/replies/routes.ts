@@ -6,6 +6,7 @@ import {
   loadAggregate,
   newId,
   problems,
+  Reply,
   sendWriteHeaders,
   textFields,
 } from '@gram/service-kit';
@@ -13,7 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
-import { bearer, CommentParams, NoContent, Reply, ReplyParams, Text } from '../schemas.js';
+import { bearer, CommentParams, NoContent, ReplyParams, Text } from '../schemas.js';
 import { replyDecider } from './reply.js';
 
 const tags = ['replies'];
@@ -24,7 +25,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
   app.post(
     '/api/v1/comments/:commentId/replies',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       config: { idempotent: {} },
       preValidation: textFields({ text: 'lines' }),
       schema: {
@@ -73,7 +74,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
   app.delete(
     '/api/v1/replies/:replyId',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         summary: "Delete a reply (its author or the post's author)",
         tags,

@@ -1,5 +1,5 @@
 import swaggerUi from '@fastify/swagger-ui';
-import { ProblemDetails, problemBody, TooManyRequests, tooManyRequests } from '@gram/service-kit';
+import { problemBody, problems, TooManyRequests, tooManyRequests } from '@gram/service-kit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
@@ -103,7 +103,7 @@ function documentEdgeAnswers(route: RouteOptions, rateLimited: boolean): void {
     return;
   const response = schema.response as Record<string, unknown>;
   const added: Record<string, unknown> = {};
-  if (!('401' in response)) added['401'] = ProblemDetails;
+  if (!('401' in response)) Object.assign(added, problems(401));
   if (rateLimited && !('429' in response)) added['429'] = TooManyRequests;
   if (Object.keys(added).length > 0) route.schema = { ...schema, response: { ...response, ...added } };
 }

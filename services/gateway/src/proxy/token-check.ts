@@ -7,6 +7,7 @@ import {
 } from '@gram/service-kit';
 import fp from 'fastify-plugin';
 import { errors } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { type Dispatcher, request as httpRequest } from 'undici';
 import type { InternalCredential } from './upstreams.js';
 
@@ -79,8 +80,7 @@ export function identityIntrospection(
   options: { timeoutMs?: number; rememberInactive?: number } = {},
 ): TokenIntrospection {
   const timeoutMs = options.timeoutMs ?? 3_000;
-  const rememberInactive = options.rememberInactive ?? 50_000;
-  const inactive = new Set<string>();
+  const inactive = new LRUCache<string, true>({ max: options.rememberInactive ?? 50_000 });
   const url = new URL('/internal/v1/introspect', identityUrl);
   return async (token) => {
     if (inactive.has(token)) return false;
@@ -100,9 +100,7 @@ export function identityIntrospection(
     if (typeof answer === 'object' && answer !== null && 'active' in answer && answer.active === true) {
       return true;
     }
-    // A Set iterates in insertion order: its first entry is the oldest.
-    if (inactive.size >= rememberInactive) inactive.delete(inactive.values().next().value as string);
-    inactive.add(token);
+    inactive.set(token, true);
     return false;
   };
 }

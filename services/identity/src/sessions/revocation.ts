@@ -1,8 +1,12 @@
 import type { EventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import type { AccessTokenClaims, AccountDirectory } from '@gram/service-kit';
+import { LRUCache } from 'lru-cache';
 
-/** Bounds on what is remembered per session, so memory does not grow with every session ever seen. */
+/**
+ * Bounds on what is remembered per session, so memory does not grow with every session ever seen: past
+ * it the least recently used session is forgotten, and read again from the store when asked.
+ */
 const maxRemembered = 100_000;
 
 /**
@@ -18,9 +22,9 @@ const maxRemembered = 100_000;
  * answers (identity in the embedded mode, see `createIdentityContext`'s `soleWriter`).
  */
 export class RevocationCheck {
-  readonly #revoked = new Set<string>();
+  readonly #revoked = new LRUCache<string, true>({ max: maxRemembered });
   /** last revision read of each live session's stream */
-  readonly #readUpTo = new Map<string, number>();
+  readonly #readUpTo = new LRUCache<string, number>({ max: maxRemembered });
   readonly #cacheLive: boolean;
 
   constructor(
@@ -34,7 +38,7 @@ export class RevocationCheck {
   /** The session's SessionRevoked was just appended (durably): its tokens are refused from now on. */
   markRevoked(sessionId: string): void {
     this.#readUpTo.delete(sessionId);
-    remember(this.#revoked, sessionId);
+    this.#revoked.set(sessionId, true);
   }
 
   /** For `authentication`'s `isRevoked` option. */
@@ -54,30 +58,11 @@ export class RevocationCheck {
     if (seen === undefined && events.length === 0) return true;
     if (events.some((e) => e.type === 'SessionRevoked')) {
       this.#readUpTo.delete(sessionId);
-      remember(this.#revoked, sessionId);
+      this.#revoked.set(sessionId, true);
       return true;
     }
     const last = events.at(-1);
-    if (last) {
-      this.#readUpTo.delete(sessionId);
-      this.#readUpTo.set(sessionId, last.revision);
-      evictOldest(this.#readUpTo);
-    }
+    if (last) this.#readUpTo.set(sessionId, last.revision);
     return false;
-  }
-}
-
-function remember(set: Set<string>, value: string) {
-  set.add(value);
-  if (set.size > maxRemembered) {
-    const oldest = set.values().next();
-    if (!oldest.done) set.delete(oldest.value);
-  }
-}
-
-function evictOldest(map: Map<string, number>) {
-  if (map.size > maxRemembered) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
   }
 }

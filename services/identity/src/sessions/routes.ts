@@ -10,11 +10,12 @@ import {
   problems,
   sendWriteHeadersWithToken,
   TooManyRequests,
+  textFields,
   tooManyRequests,
+  UserSummary,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
-import { trimFields, UserSummary } from '../fields.js';
 import { invalidCredentials, invalidRefreshToken, toHttpProblem } from '../http-errors.js';
 import { toUserSummary } from '../users/views.js';
 import { logIn } from './login.js';
@@ -49,7 +50,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
   app.post(
     '/api/v1/auth/login',
     {
-      preValidation: trimFields('login'),
+      preValidation: textFields({ login: 'line' }),
       schema: {
         tags: ['identity'],
         summary: 'Log in with a userName, email or phoneNo and a password',

@@ -7,6 +7,7 @@ import {
   IfMatchHeader,
   ifMatchOf,
   isDomainError,
+  Profile,
   problems,
   revisionETag,
   sendWriteHeaders,
@@ -14,22 +15,12 @@ import {
   TooManyRequests,
   textFields,
   tooManyRequests,
+  UserSummary,
 } from '@gram/service-kit';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { IdentityContext } from '../context.js';
-import {
-  Bio,
-  Email,
-  Name,
-  Password,
-  PhoneNo,
-  Profile,
-  ProfilePic,
-  trimFields,
-  UserName,
-  UserSummary,
-} from '../fields.js';
+import { Bio, Email, Name, Password, PhoneNo, ProfilePic, UserName } from '../fields.js';
 import { toHttpProblem, valuesTaken } from '../http-errors.js';
 import type { UniqueValue } from '../reservations/unique-values.js';
 import { signUp } from './registration.js';
@@ -64,7 +55,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
   app.post(
     '/api/v1/auth/signup',
     {
-      preValidation: trimFields('name', 'userName', 'email'),
+      preValidation: textFields({ name: 'line', userName: 'line', email: 'line' }),
       config: { idempotent: { fingerprint: signupWithoutPassword } },
       schema: {
         tags: ['identity'],

@@ -1,4 +1,4 @@
-import type { Profile, UserSummary } from '../fields.js';
+import type { Profile, UserSummary } from '@gram/service-kit';
 import type { PublicProfile } from './user.js';
 
 export function toUserSummary(profile: PublicProfile): UserSummary {

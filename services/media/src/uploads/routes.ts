@@ -9,6 +9,7 @@ import {
   handleCommand,
   isDomainError,
   loadAggregate,
+  Media,
   newId,
   problems,
   retryLater,
@@ -28,7 +29,7 @@ import {
 } from './image-processing.js';
 import { type MediaUpload, mediaDecider } from './media.js';
 import { mediaKey, type Rendition } from './media-keys.js';
-import { Media, mediaView } from './media-view.js';
+import { mediaView } from './media-view.js';
 
 /** The largest upload accepted, in bytes. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -127,7 +128,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
   app.post(
     '/api/v1/media',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       // The file is read in the handler, which claims the key once it has it.
       config: { idempotent: { fingerprint: 'in-handler' } },
       schema: {

@@ -1,3 +1,4 @@
+import type { Comment, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
 import { feed, followers, following } from '../read-models/follows/queries.js';
 import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
@@ -5,7 +6,6 @@ import { isDeletedAccount } from '../read-models/profiles/documents.js';
 import { profile, profileByUserName, profileWithRevision } from '../read-models/profiles/queries.js';
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
-import type { CommentView, Page, PostView, ProfileView, ReplyView, UserSummaryView } from './views.js';
 
 export { NotFound, type PageRequest } from './paging.js';
 
@@ -20,16 +20,16 @@ export class ReadModelQueries {
     private readonly options: { hotAuthorLimit?: number } = {},
   ) {}
 
-  profile(userId: string, viewerId?: string): Promise<ProfileView> {
+  profile(userId: string, viewerId?: string): Promise<Profile> {
     return profile(this.store().documents, userId, viewerId);
   }
 
   /** The profile and the revision of the account's stream it was read at: its ETag (see the route). */
-  profileWithRevision(userId: string, viewerId?: string): Promise<{ view: ProfileView; revision: number }> {
+  profileWithRevision(userId: string, viewerId?: string): Promise<{ view: Profile; revision: number }> {
     return profileWithRevision(this.store().documents, userId, viewerId);
   }
 
-  profileByUserName(userName: string, viewerId?: string): Promise<ProfileView> {
+  profileByUserName(userName: string, viewerId?: string): Promise<Profile> {
     return profileByUserName(this.store().documents, userName, viewerId);
   }
 
@@ -38,40 +38,40 @@ export class ReadModelQueries {
     return isDeletedAccount(this.store().documents, userId);
   }
 
-  followers(userId: string, request: PageRequest): Promise<Page<UserSummaryView>> {
+  followers(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
     return followers(this.store().documents, userId, request);
   }
 
-  following(userId: string, request: PageRequest): Promise<Page<UserSummaryView>> {
+  following(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
     return following(this.store().documents, userId, request);
   }
 
-  likers(postId: string, request: PageRequest): Promise<Page<UserSummaryView>> {
+  likers(postId: string, request: PageRequest): Promise<Page<UserSummary>> {
     return likers(this.store().documents, postId, request);
   }
 
-  userPosts(userId: string, request: PageRequest, viewerId?: string): Promise<Page<PostView>> {
+  userPosts(userId: string, request: PageRequest, viewerId?: string): Promise<Page<Post>> {
     return userPosts(this.store(), userId, request, viewerId);
   }
 
-  post(postId: string, viewerId?: string): Promise<PostView> {
+  post(postId: string, viewerId?: string): Promise<Post> {
     return post(this.store(), postId, viewerId);
   }
 
   /** The post and the revision of its stream it was read at: its ETag (see the route). */
-  postWithRevision(postId: string, viewerId?: string): Promise<{ view: PostView; revision: number }> {
+  postWithRevision(postId: string, viewerId?: string): Promise<{ view: Post; revision: number }> {
     return postWithRevision(this.store(), postId, viewerId);
   }
 
-  comments(postId: string, request: PageRequest): Promise<Page<CommentView>> {
+  comments(postId: string, request: PageRequest): Promise<Page<Comment>> {
     return comments(this.store().documents, postId, request);
   }
 
-  replies(commentId: string, request: PageRequest): Promise<Page<ReplyView>> {
+  replies(commentId: string, request: PageRequest): Promise<Page<Reply>> {
     return replies(this.store().documents, commentId, request);
   }
 
-  feed(userId: string, request: PageRequest): Promise<Page<PostView>> {
+  feed(userId: string, request: PageRequest): Promise<Page<Post>> {
     return feed(this.store(), userId, request, this.options.hotAuthorLimit ?? 100);
   }
 }

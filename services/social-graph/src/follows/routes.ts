@@ -72,7 +72,7 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
   app.put(
     '/api/v1/users/:userId/follow',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         tags: ['social graph'],
         summary: 'Follow a user',
@@ -95,7 +95,7 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
   app.delete(
     '/api/v1/users/:userId/follow',
     {
-      preHandler: app.requireAuth,
+      onRequest: app.requireAuth,
       schema: {
         tags: ['social graph'],
         summary: 'Unfollow a user',

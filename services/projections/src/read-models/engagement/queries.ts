@@ -1,5 +1,5 @@
+import type { Comment, Page, Reply, UserSummary } from '@gram/service-kit';
 import { NotFound, oldestFirst, type PageRequest, rawPage } from '../../queries/paging.js';
-import type { CommentView, Page, ReplyView, UserSummaryView } from '../../queries/views.js';
 import type { DocumentStore } from '../../store/document-store.js';
 import { visiblePost } from '../posts/queries.js';
 import { accountPage, withAccounts } from '../profiles/queries.js';
@@ -16,7 +16,7 @@ export async function likers(
   documents: DocumentStore,
   postId: string,
   request: PageRequest,
-): Promise<Page<UserSummaryView>> {
+): Promise<Page<UserSummary>> {
   await visiblePost(documents, postId);
   return accountPage(documents, 'likes', likesOf(postId), 'userId', request);
 }
@@ -25,7 +25,7 @@ export async function comments(
   documents: DocumentStore,
   postId: string,
   request: PageRequest,
-): Promise<Page<CommentView>> {
+): Promise<Page<Comment>> {
   await visiblePost(documents, postId);
   const raw = await rawPage(documents, 'comments', visibleCommentsOn(postId), request, oldestFirst);
   return withAccounts(documents, raw, request, 'authorId', (comment: CommentDocument, author) => {
@@ -38,7 +38,7 @@ export async function replies(
   documents: DocumentStore,
   commentId: string,
   request: PageRequest,
-): Promise<Page<ReplyView>> {
+): Promise<Page<Reply>> {
   const comment = await documents.get('comments', commentId);
   if (!comment || !isVisibleComment(comment)) throw new NotFound(`no comment ${commentId}`);
   await visiblePost(documents, comment.postId as string);

@@ -1,6 +1,6 @@
+import type { Page, Post, UserSummary } from '@gram/service-kit';
 import { decodeCursor, encodeCursor } from '../../queries/cursor.js';
 import { newestFirst, type PageRequest } from '../../queries/paging.js';
-import type { Page, PostView, UserSummaryView } from '../../queries/views.js';
 import type { DocumentStore, FeedEntry, ReadModelStore } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
@@ -13,7 +13,7 @@ export async function followers(
   documents: DocumentStore,
   userId: string,
   request: PageRequest,
-): Promise<Page<UserSummaryView>> {
+): Promise<Page<UserSummary>> {
   await profile(documents, userId);
   return accountPage(documents, 'follows', followersOf(userId), 'followerId', request);
 }
@@ -22,7 +22,7 @@ export async function following(
   documents: DocumentStore,
   userId: string,
   request: PageRequest,
-): Promise<Page<UserSummaryView>> {
+): Promise<Page<UserSummary>> {
   await profile(documents, userId);
   return accountPage(documents, 'follows', followeesOf(userId), 'followeeId', request);
 }
@@ -48,7 +48,7 @@ export async function feed(
   userId: string,
   request: PageRequest,
   hotAuthorLimit: number,
-): Promise<Page<PostView>> {
+): Promise<Page<Post>> {
   const after = decodeCursor(request.cursor);
   const want = request.limit + 1;
   const [fannedOut, hotAuthors] = await Promise.all([

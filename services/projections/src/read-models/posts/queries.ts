@@ -1,10 +1,10 @@
+import type { Page, Post } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
-import type { Page, PostView } from '../../queries/views.js';
 import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
 import { profile, summaries } from '../profiles/queries.js';
 import { isVisiblePost, type PostDocument, visiblePostsBy } from './documents.js';
 
-export async function post(store: ReadModelStore, postId: string, viewerId?: string): Promise<PostView> {
+export async function post(store: ReadModelStore, postId: string, viewerId?: string): Promise<Post> {
   return (await postWithRevision(store, postId, viewerId)).view;
 }
 
@@ -13,7 +13,7 @@ export async function postWithRevision(
   store: ReadModelStore,
   postId: string,
   viewerId?: string,
-): Promise<{ view: PostView; revision: number }> {
+): Promise<{ view: Post; revision: number }> {
   const document = await visiblePost(store.documents, postId);
   const [view] = await postViews(store, [document], viewerId);
   if (!view) throw new NotFound(`no post ${postId}`);
@@ -25,7 +25,7 @@ export async function userPosts(
   userId: string,
   request: PageRequest,
   viewerId?: string,
-): Promise<Page<PostView>> {
+): Promise<Page<Post>> {
   await profile(store.documents, userId);
   const raw = await rawPage(store.documents, 'posts', visiblePostsBy(userId), request);
   return {
@@ -42,7 +42,7 @@ export async function visiblePost(documents: DocumentStore, postId: string): Pro
 }
 
 /** The views of `posts`, their authors and likedByMe read together; a post whose author is not live is left out. */
-export async function postViews(store: ReadModelStore, posts: Doc[], viewerId?: string): Promise<PostView[]> {
+export async function postViews(store: ReadModelStore, posts: Doc[], viewerId?: string): Promise<Post[]> {
   const [authors, liked] = await Promise.all([
     summaries(
       store.documents,

@@ -1,14 +1,10 @@
+import type { Page, Profile, UserSummary } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
-import type { Page, ProfileView, UserSummaryView } from '../../queries/views.js';
 import type { CollectionName, Doc, DocumentStore, Filter } from '../../store/document-store.js';
 import { isFollowing } from '../follows/queries.js';
 import { isLiveUser, liveUserNamed, type UserDocument } from './documents.js';
 
-export async function profile(
-  documents: DocumentStore,
-  userId: string,
-  viewerId?: string,
-): Promise<ProfileView> {
+export async function profile(documents: DocumentStore, userId: string, viewerId?: string): Promise<Profile> {
   return (await profileWithRevision(documents, userId, viewerId)).view;
 }
 
@@ -21,7 +17,7 @@ export async function profileWithRevision(
   documents: DocumentStore,
   userId: string,
   viewerId?: string,
-): Promise<{ view: ProfileView; revision: number }> {
+): Promise<{ view: Profile; revision: number }> {
   const user = await documents.get('users', userId);
   if (!isLiveUser(user)) throw new NotFound(`no user ${userId}`);
   const live = user as UserDocument;
@@ -32,17 +28,14 @@ export async function profileByUserName(
   documents: DocumentStore,
   userName: string,
   viewerId?: string,
-): Promise<ProfileView> {
+): Promise<Profile> {
   const user = await documents.findOne('users', liveUserNamed(userName));
   if (!user) throw new NotFound(`no user named ${userName}`);
   return profileView(documents, user as UserDocument, viewerId);
 }
 
 /** Summaries of the live accounts among `ids`; an account not projected yet or deleted is left out. */
-export async function summaries(
-  documents: DocumentStore,
-  ids: string[],
-): Promise<Map<string, UserSummaryView>> {
+export async function summaries(documents: DocumentStore, ids: string[]): Promise<Map<string, UserSummary>> {
   const users = await documents.getMany('users', [...new Set(ids)]);
   return new Map(users.filter(isLiveUser).map((user) => [user.id, summaryOf(user as UserDocument)]));
 }
@@ -57,7 +50,7 @@ export async function accountPage(
   filter: Filter,
   field: string,
   request: PageRequest,
-): Promise<Page<UserSummaryView>> {
+): Promise<Page<UserSummary>> {
   const raw = await rawPage(documents, collection, filter, request);
   return withAccounts(documents, raw, request, field, (_edge, account) => account);
 }
@@ -71,7 +64,7 @@ export async function withAccounts<D extends Doc, T>(
   raw: readonly Doc[],
   request: PageRequest,
   field: string,
-  view: (doc: D, account: UserSummaryView) => T,
+  view: (doc: D, account: UserSummary) => T,
 ): Promise<Page<T>> {
   const page = raw.slice(0, request.limit) as D[];
   const accounts = await summaries(
@@ -87,7 +80,7 @@ export async function withAccounts<D extends Doc, T>(
   };
 }
 
-function summaryOf(user: UserDocument): UserSummaryView {
+function summaryOf(user: UserDocument): UserSummary {
   return { id: user.id, userName: user.userName, name: user.name, profilePic: user.profilePic };
 }
 
@@ -95,8 +88,8 @@ async function profileView(
   documents: DocumentStore,
   user: UserDocument,
   viewerId?: string,
-): Promise<ProfileView> {
-  const view: ProfileView = {
+): Promise<Profile> {
+  const view: Profile = {
     ...summaryOf(user),
     bio: user.bio,
     followersCount: user.followersCount ?? 0,

@@ -1,6 +1,6 @@
-import type { AccessTokenVerifier } from '@gram/service-kit';
 import { describe, expect, it } from 'vitest';
-import { cachingVerifier } from './verified-token-cache.js';
+import type { AccessTokenVerifier } from './auth.js';
+import { verifiedTokens } from './verified-tokens.js';
 
 /** An unsigned token with the given claims: the inner verifier below decides what is valid. */
 const tokenWith = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
@@ -17,13 +17,13 @@ function countingVerifier(valid = (_token: string) => true) {
   return { verifier, calls };
 }
 
-describe('cachingVerifier', () => {
+describe('verifiedTokens', () => {
   const t0 = 1_700_000_000_000;
   const token = tokenWith({ sub: 'u1', sid: 's1', exp: t0 / 1000 + 900 });
 
   it('verifies a token once and reuses the claims while it is fresh', async () => {
     const { verifier, calls } = countingVerifier();
-    const cached = cachingVerifier(verifier, { clock: () => t0 });
+    const cached = verifiedTokens(verifier, { clock: () => t0 });
     expect(await cached.verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
     expect(await cached.verify(token)).toEqual({ userId: 'u1', sessionId: 's1' });
     expect(calls).toHaveLength(1);
@@ -32,7 +32,7 @@ describe('cachingVerifier', () => {
   it('verifies again after maxAgeMs', async () => {
     let now = t0;
     const { verifier, calls } = countingVerifier();
-    const cached = cachingVerifier(verifier, { clock: () => now, maxAgeMs: 1000 });
+    const cached = verifiedTokens(verifier, { clock: () => now, maxAgeMs: 1000 });
     await cached.verify(token);
     now += 1000;
     await cached.verify(token);
@@ -43,7 +43,7 @@ describe('cachingVerifier', () => {
     let now = t0;
     const shortLived = tokenWith({ exp: t0 / 1000 + 5 });
     const { verifier, calls } = countingVerifier(() => now < t0 + 5000);
-    const cached = cachingVerifier(verifier, { clock: () => now, maxAgeMs: 60_000 });
+    const cached = verifiedTokens(verifier, { clock: () => now, maxAgeMs: 60_000 });
     await cached.verify(shortLived);
     now = t0 + 5000;
     await expect(cached.verify(shortLived)).rejects.toThrow('bad signature');
@@ -52,15 +52,15 @@ describe('cachingVerifier', () => {
 
   it('does not remember a token that failed verification', async () => {
     const { verifier, calls } = countingVerifier(() => false);
-    const cached = cachingVerifier(verifier, { clock: () => t0 });
+    const cached = verifiedTokens(verifier, { clock: () => t0 });
     await expect(cached.verify(token)).rejects.toThrow();
     await expect(cached.verify(token)).rejects.toThrow();
     expect(calls).toHaveLength(2);
   });
 
-  it('forgets the oldest verification beyond maxEntries', async () => {
+  it('forgets the least recently used verification beyond maxEntries', async () => {
     const { verifier, calls } = countingVerifier();
-    const cached = cachingVerifier(verifier, { clock: () => t0, maxEntries: 2 });
+    const cached = verifiedTokens(verifier, { clock: () => t0, maxEntries: 2 });
     const [a, b, c] = ['a', 'b', 'c'].map((jti) => tokenWith({ jti, exp: t0 / 1000 + 900 }));
     for (const t of [a, b, c, b, c, a]) await cached.verify(t ?? '');
     // a, b, c verified; b and c were still cached; a had been evicted by c.

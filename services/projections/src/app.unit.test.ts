@@ -4,6 +4,7 @@ import { messagesOf } from '../test/deliveries.js';
 import { HistoryBuilder } from '../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from './app.js';
 import { Projector } from './projection/projector.js';
+import { counters } from './read-models/registry.js';
 import { createMemoryReadModelStore } from './store/memory.js';
 
 const tokens = await createTestTokenIssuer();
@@ -11,7 +12,7 @@ const tokens = await createTestTokenIssuer();
 /** A history, projected into memory, behind the query API; `more` appends and projects further events. */
 function scenario(options: { hotAuthorThreshold?: number } = {}) {
   const h = new HistoryBuilder();
-  const store = createMemoryReadModelStore();
+  const store = createMemoryReadModelStore({ counters });
   const projector = new Projector(store, options);
   const app = buildProjectionsApp({ readModels: fixedReadModels(store), verifier: tokens.verifier });
   let projected = 0;

@@ -6,6 +6,7 @@ import { messagesOf } from '../test/deliveries.js';
 import { HistoryBuilder } from '../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from './app.js';
 import { Projector } from './projection/projector.js';
+import { counters } from './read-models/registry.js';
 import { AppliedPositions } from './runtime/applied-positions.js';
 import { ProjectionMetrics } from './runtime/metrics.js';
 import { createMemoryReadModelStore } from './store/memory.js';
@@ -15,7 +16,7 @@ const tokens = await createTestTokenIssuer();
 /** The query API over a memory read model whose projection is driven by hand, message by message. */
 function scenario() {
   const h = new HistoryBuilder();
-  const store = createMemoryReadModelStore();
+  const store = createMemoryReadModelStore({ counters });
   const projector = new Projector(store);
   const applied = new AppliedPositions();
   const registry = new Registry();

@@ -1,21 +1,9 @@
 import type { DomainEvent, EventType, PayloadOfType } from '@gram/events';
-import type { CollectionName, Doc, DocumentStore, FeedStore, Filter } from '../store/document-store.js';
+import type { CollectionName, Counter, Doc, DocumentStore, FeedStore } from '../store/document-store.js';
 
-/**
- * A count one read model keeps on the documents of another (a post's likesCount, a user's followersCount): the
- * number of `counted` documents matching `filter(id)`, written as `field` of the document `id` of `collection`.
- * `key` is the field of a counted document that names the document it counts for, so that verify can count the
- * log's documents with the very filter the handlers count with.
- */
-export interface Counter {
-  readonly collection: CollectionName;
-  readonly field: string;
-  readonly counted: CollectionName;
-  readonly key: string;
-  readonly filter: (id: string) => Filter;
-}
+export type { Counter } from '../store/document-store.js';
 
-/** What a handler may use: the store of the generation it writes, the projection's settings and its recounts. */
+/** What a handler may use: the store of the generation it writes and the projection's settings. */
 export interface ProjectionContext {
   readonly documents: DocumentStore;
   readonly feeds: FeedStore;
@@ -23,13 +11,6 @@ export interface ProjectionContext {
   readonly hotAuthorThreshold: number;
   /** entries per home feed (the feed store's cap): how many recent posts a follow pulls in */
   readonly feedCap: number;
-  /**
-   * Recounts `counter` for `id` once the events being applied are (Projector.applyEvents): for counts no handler
-   * reads, which a page of the log then recounts once per post, not once per like.
-   */
-  recountLater(counter: Counter, id: string): void;
-  /** Recounts `counter` for `id` now and answers the count, for a handler that decides by it. */
-  recount(counter: Counter, id: string): Promise<number>;
 }
 
 /** One event type's handler: the payload at the catalogue's version and the revision of its stream. */

@@ -3,7 +3,7 @@ import { engagement } from './engagement/engagement.js';
 import { follows } from './follows/follows.js';
 import { posts } from './posts/posts.js';
 import { profiles } from './profiles/profiles.js';
-import type { RegisteredReadModel } from './read-model.js';
+import type { Counter, RegisteredReadModel } from './read-model.js';
 
 /**
  * Every read model, in the order the projector runs their handlers of one event: a read model reads the
@@ -11,6 +11,9 @@ import type { RegisteredReadModel } from './read-model.js';
  * each comes after what it reads. Adding a read model is adding its folder and registering it here.
  */
 export const readModels: readonly RegisteredReadModel[] = [profiles, posts, engagement, follows];
+
+/** Every count the read models keep, which every store is made with: a counted write moves its counts. */
+export const counters: readonly Counter[] = readModels.flatMap((model) => model.counters);
 
 /**
  * Events on the public topics that no read model shows, each with its reason; with the registry, every public

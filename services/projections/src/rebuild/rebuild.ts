@@ -2,6 +2,7 @@ import type { EventStore, RecordedEvent, ReplayedEvent } from '@gram/event-store
 import { topicOf, upcast } from '@gram/events';
 import type { Document } from 'mongodb';
 import { type ProjectedEvent, Projector, type ProjectorOptions } from '../projection/projector.js';
+import { counters } from '../read-models/registry.js';
 import { type CollectionName, collections, type Doc } from '../store/document-store.js';
 import type { Generations } from '../store/generations.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
@@ -38,8 +39,6 @@ function publishedPayload(event: ReplayedEvent): { data: unknown } | undefined {
 /**
  * Projects the log after `after` through `projector`, page by page, advancing the checkpoint after each page;
  * answers the last position applied. Each event is applied as the relay would publish it, one at a time.
- * `deferRecounts` leaves the counts no handler reads to one recount at the end instead of one per page: only
- * for a store that nothing reads before replay returns, since its checkpoint runs ahead of those counts.
  */
 export async function replay(
   events: EventStore,
@@ -48,23 +47,19 @@ export async function replay(
     after?: number;
     onProgress?: (done: number) => void;
     pageSize?: number;
-    deferRecounts?: boolean;
   } = {},
 ): Promise<number> {
   let position = options.after ?? 0;
   let done = 0;
   for (;;) {
     const page = await events.readAllForReplay({ after: position, maxCount: options.pageSize ?? 5_000 });
-    if (page.length === 0) {
-      if (options.deferRecounts) await projector.recount();
-      return position;
-    }
+    if (page.length === 0) return position;
     const published: ProjectedEvent[] = [];
     for (const event of page) {
       const payload = publishedPayload(event);
       if (payload) published.push({ type: event.type, data: payload.data, streamRevision: event.revision });
     }
-    await projector.applyEvents(published, { recount: !options.deferRecounts });
+    await projector.applyEvents(published);
     position = (page[page.length - 1] as ReplayedEvent).position;
     await projector.advance(position);
     done += page.length;
@@ -77,9 +72,9 @@ export async function rebuildInMemory(
   events: EventStore,
   options: ProjectorOptions & { onProgress?: (done: number) => void } = {},
 ): Promise<{ store: MemoryReadModelStore; position: number }> {
-  const store = createMemoryReadModelStore({ feedCap: options.feedCap });
-  const projector = new Projector(store, { ...options, soleWriter: true });
-  const position = await replay(events, projector, { onProgress: options.onProgress, deferRecounts: true });
+  const store = createMemoryReadModelStore({ counters, feedCap: options.feedCap });
+  const projector = new Projector(store, options);
+  const position = await replay(events, projector, { onProgress: options.onProgress });
   return { store, position };
 }
 

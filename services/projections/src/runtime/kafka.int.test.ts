@@ -6,6 +6,7 @@ import { generateHistory } from '../../test/history.js';
 import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
 import { Projector } from '../projection/projector.js';
+import { counters } from '../read-models/registry.js';
 import { collections, type Doc } from '../store/document-store.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
 import { subscribeProjections } from './workers.js';
@@ -35,13 +36,13 @@ describe.skipIf(brokers === undefined)('projections fed by Kafka (KafkaSubscribe
   it('every event published twice through the public topics builds the read model of one clean pass', async () => {
     const history = generateHistory({ users: 15, follows: 40, posts: 30, likes: 80, comments: 30, seed: 11 });
     const messages = history.flatMap((event) => publicMessageOf(event) ?? []);
-    const reference = createMemoryReadModelStore();
+    const reference = createMemoryReadModelStore({ counters });
     const clean = new Projector(reference);
     for (const { message } of messages) await clean.apply(message);
 
     const kafka = await kafkaWithPublicTopics(brokers as string[], 'projections-test');
 
-    const store = createMemoryReadModelStore();
+    const store = createMemoryReadModelStore({ counters });
     const subscriber = new KafkaSubscriber({ kafka, logger: silentLogger, shutdownSignals: [] });
     const publisher = new KafkaPublisher(kafka);
     try {

@@ -28,6 +28,42 @@ export function matchesFilter(doc: Readonly<Record<string, unknown>>, filter: Fi
   return true;
 }
 
+/**
+ * A count one read model keeps on the documents of another (a post's likesCount, a user's followersCount): the
+ * number of `counted` documents matching `filter(id)`, kept as `field` of the document `id` of `collection`.
+ * `key` is the field of a counted document that names the document it counts for.
+ *
+ * Counts are exact incremental folds, never recounts: every write of a counted document moves each of its
+ * counters by the change in whether the document matches the counter's filter (-1, 0 or +1), in the same atomic
+ * step as the write, and each store says why that step is atomic. A write that changes nothing (a redelivered
+ * event, stopped by the revision guard; a flag set again) moves nothing, so at least once delivery counts once.
+ * Verify recounts from the event log with the very same filters (verify/recount.ts).
+ */
+export interface Counter {
+  readonly collection: CollectionName;
+  readonly field: string;
+  readonly counted: CollectionName;
+  readonly key: string;
+  readonly filter: (id: string) => Filter;
+  /**
+   * The flags of the filter that say an account the counted document names is deleted (flag → the field naming
+   * the account, `userDeleted` → `userId`). A handler sets them from the account as it read it; a store whose
+   * writers run side by side (MongoDB + Redis) also reads the account's status within the counting step, so a
+   * deletion applied between the handler's read and its write still counts (see mongo-redis.ts).
+   */
+  readonly accountFlags?: Readonly<Record<string, string>>;
+}
+
+/** The fields of a counted document that decide whether it counts: those its counters' filters read. */
+export function countedFields(counters: readonly Counter[]): string[] {
+  return [...new Set(counters.flatMap((counter) => Object.keys(counter.filter(''))))];
+}
+
+/** The counters that count the documents of `collection`. */
+export function countersOf(counters: readonly Counter[], collection: CollectionName): Counter[] {
+  return counters.filter((counter) => counter.counted === collection);
+}
+
 export interface Sort {
   field: string;
   /** 1 ascending, -1 descending; ties are broken by `id` in the same direction */
@@ -90,6 +126,7 @@ export interface DocumentStore {
   /**
    * Sets `fields` and `rev` when the stored revision is below `rev` (or there is no document): the one write
    * of a stream's own document, so a redelivered or late event changes nothing. Answers whether it applied.
+   * A counted document's write moves its counters with it (see Counter): the store was given them.
    */
   applyRevision(
     collection: CollectionName,
@@ -97,9 +134,15 @@ export interface DocumentStore {
     rev: number,
     fields: Record<string, unknown>,
   ): Promise<boolean>;
-  /** Sets derived fields (counts, flags) unconditionally, creating a placeholder (`rev` -1) when absent. */
+  /**
+   * Sets derived fields (flags) unconditionally, creating a placeholder (`rev` -1) when absent. Never a count:
+   * counts move only with the writes of what they count.
+   */
   setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void>;
-  /** Sets `fields` on every document matching `filter` (flags derived from another stream, e.g. a deletion). */
+  /**
+   * Sets `fields` on every document matching `filter` (flags derived from another stream, e.g. a deletion),
+   * moving the counters of each document whose match changes, as applyRevision does.
+   */
   updateMany(collection: CollectionName, filter: Filter, fields: Record<string, unknown>): Promise<void>;
   /**
    * Where a store keeps documents twice (MongoDB, and Redis for the hot ones), the reads of each copy alone, so

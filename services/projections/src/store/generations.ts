@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
+import { counters } from '../read-models/registry.js';
 import { defaultFeedCap } from './document-store.js';
 import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from './mongo-redis.js';
 
@@ -18,7 +19,13 @@ export class Generations {
   ) {}
 
   store(generation: number): MongoRedisReadModelStore {
-    return mongoRedisReadModelStore({ db: this.db, redis: this.redis, generation, feedCap: this.feedCap });
+    return mongoRedisReadModelStore({
+      db: this.db,
+      redis: this.redis,
+      generation,
+      counters,
+      feedCap: this.feedCap,
+    });
   }
 
   /** the live generation; 1 when nothing was ever built (the live worker then builds generation 1 incrementally) */

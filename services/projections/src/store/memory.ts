@@ -1,5 +1,6 @@
 import {
   type CheckpointStore,
+  type Counter,
   type DocumentStore,
   defaultFeedCap,
   type LikedPosts,
@@ -37,8 +38,12 @@ export interface MemoryReadModelStore extends ReadModelStore {
   readonly feeds: MemoryFeedStore;
 }
 
-export function createMemoryReadModelStore(options: { feedCap?: number } = {}): MemoryReadModelStore {
-  const documents = new MemoryDocumentStore();
+/** A fresh in-memory generation keeping `counters` (the read models': registry.ts `counters`). */
+export function createMemoryReadModelStore(options: {
+  counters: readonly Counter[];
+  feedCap?: number;
+}): MemoryReadModelStore {
+  const documents = new MemoryDocumentStore(options.counters);
   return {
     documents,
     feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),

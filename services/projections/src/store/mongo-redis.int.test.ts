@@ -10,6 +10,7 @@ import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
+import { counters } from '../read-models/registry.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { collections, type Doc, type FeedEntry, type ReadModelStore } from './document-store.js';
 import { likeId, ms } from './keys.js';
@@ -39,6 +40,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
 
     async function freshStore(options: { feedCap?: number } = {}): Promise<MongoRedisReadModelStore> {
       const store = mongoRedisReadModelStore({
+        counters,
         db: client.db('projections_test'),
         redis,
         generation: generation++,
@@ -118,7 +120,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     ] as const)(
       'every event delivered twice and shuffled builds the same documents, Redis copies, merged authors and feeds as the memory adapter in one clean pass (%s)',
       async (_, options: ProjectorOptions) => {
-        const memory = createMemoryReadModelStore();
+        const memory = createMemoryReadModelStore({ counters });
         const reference = new Projector(memory, options);
         for (const message of messagesOf(history)) await reference.handle(message);
 

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Collection, Db, Document } from 'mongodb';
 import {
   type CollectionName,
+  type Counter,
   type Doc,
   type DocumentStore,
   defaultFeedCap,
@@ -11,6 +12,7 @@ import {
 } from './document-store.js';
 import { MongoCheckpoint } from './mongo/checkpoint.js';
 import { MongoDocumentStore } from './mongo/documents.js';
+import { RedisCounts } from './redis/counts.js';
 import { RedisFeedStore } from './redis/feeds.js';
 import { isHot, RedisHotCopies } from './redis/hot-copies.js';
 import { execOrThrow } from './redis/pipeline.js';
@@ -24,6 +26,11 @@ import { execOrThrow } from './redis/pipeline.js';
  * A hot document missing from Redis is read from MongoDB: a generation built before the copies existed keeps
  * answering (slower) until a rebuild writes them. likedByMe has no such fallback: such a generation answers
  * false until rebuilt.
+ *
+ * Counts live in Redis alone (RedisCounts): a counted document's write is its MongoDB write, then one script in
+ * the same pipeline as its hot copy, and every document read from MongoDB gets its counts from Redis. MongoDB
+ * first: a deletion's flagging reads from MongoDB which documents to flag (see RedisCounts), and a crash between
+ * the two writes leaves MongoDB applied and the count not moved yet, which the redelivery's script then moves.
  */
 export class MongoRedisDocumentStore implements DocumentStore {
   readonly copies: DocumentStore['copies'];
@@ -31,13 +38,15 @@ export class MongoRedisDocumentStore implements DocumentStore {
   constructor(
     readonly mongo: MongoDocumentStore,
     readonly hot: RedisHotCopies,
+    readonly counts: RedisCounts,
     private readonly redis: Redis,
   ) {
-    const onlyRedis = async (collection: CollectionName, ids: readonly string[]) =>
+    // The one copy holding counts: the hot copies alone for hot documents, MongoDB with Redis's counts otherwise.
+    const redisCopy = async (collection: CollectionName, ids: readonly string[]) =>
       isHot(collection)
         ? (await hot.getMany(collection, ids)).filter((doc) => doc !== undefined)
-        : mongo.getMany(collection, ids);
-    this.copies = { mongodb: mongo, redis: { getMany: onlyRedis } };
+        : counts.overlay(collection, await mongo.getMany(collection, ids));
+    this.copies = { redis: { getMany: redisCopy } };
   }
 
   collection(name: CollectionName | 'checkpoints'): Collection<Document> {
@@ -53,22 +62,39 @@ export class MongoRedisDocumentStore implements DocumentStore {
       const doc = await this.hot.get(collection, id, fields);
       if (doc) return doc;
     }
-    return this.mongo.get(collection, id, fields);
+    const doc = await this.mongo.get(collection, id, fields);
+    return doc && (await this.counts.overlay(collection, [doc]))[0];
   }
 
   async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {
-    if (!isHot(collection)) return this.mongo.getMany(collection, ids);
+    if (!isHot(collection)) return this.counts.overlay(collection, await this.mongo.getMany(collection, ids));
     const copies = await this.hot.getMany(collection, ids);
     const found = copies.filter((doc) => doc !== undefined);
     const missing = ids.filter((_, i) => copies[i] === undefined);
-    return missing.length === 0 ? found : [...found, ...(await this.mongo.getMany(collection, missing))];
+    if (missing.length === 0) return found;
+    return [
+      ...found,
+      ...(await this.counts.overlay(collection, await this.mongo.getMany(collection, missing))),
+    ];
   }
 
-  // Reads by filter go to MongoDB alone: Redis keeps the hot documents by id only.
-  readonly findOne: DocumentStore['findOne'] = (...read) => this.mongo.findOne(...read);
-  readonly findAll: DocumentStore['findAll'] = (...read) => this.mongo.findAll(...read);
+  // Reads by filter go to MongoDB: Redis keeps the hot documents by id only. Documents get their counts here.
+  async findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined> {
+    const doc = await this.mongo.findOne(collection, filter);
+    return doc && (await this.counts.overlay(collection, [doc]))[0];
+  }
+
+  async findAll(collection: CollectionName, filter: Filter, fields?: readonly string[]): Promise<Doc[]> {
+    const docs = await this.mongo.findAll(collection, filter, fields);
+    return fields ? docs : this.counts.overlay(collection, docs);
+  }
+
+  readonly page: DocumentStore['page'] = async (collection, filter, sort, after, limit, fields) => {
+    const docs = await this.mongo.page(collection, filter, sort, after, limit, fields);
+    return fields ? docs : this.counts.overlay(collection, docs);
+  };
+
   readonly values: DocumentStore['values'] = (...read) => this.mongo.values(...read);
-  readonly page: DocumentStore['page'] = (...read) => this.mongo.page(...read);
   readonly pageKeys: DocumentStore['pageKeys'] = (...read) => this.mongo.pageKeys(...read);
   readonly count: DocumentStore['count'] = (...read) => this.mongo.count(...read);
 
@@ -80,19 +106,20 @@ export class MongoRedisDocumentStore implements DocumentStore {
   ): Promise<boolean> {
     const applied = await this.mongo.applyRevision(collection, id, rev, fields);
     const { postId, userId, liked } = fields;
-    if (isHot(collection)) {
-      const pipeline = this.redis.pipeline();
-      this.hot.applyRevision(pipeline, collection, id, rev, fields);
-      await execOrThrow(pipeline);
-    } else if (collection === 'likes' && typeof postId === 'string' && typeof userId === 'string') {
-      const pipeline = this.redis.pipeline();
+    const pipeline = this.redis.pipeline();
+    if (isHot(collection)) this.hot.applyRevision(pipeline, collection, id, rev, fields);
+    else if (collection === 'likes' && typeof postId === 'string' && typeof userId === 'string')
       this.hot.recordLike(pipeline, userId, postId, rev, liked === true);
-      await execOrThrow(pipeline);
-    }
+    // Written even when MongoDB had it already: its own guard tells whether it is a redelivery (see the class).
+    this.counts.write(pipeline, collection, { ...fields, id }, fields, rev);
+    if (pipeline.length > 0) await execOrThrow(pipeline);
     return applied;
   }
 
   async setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void> {
+    // No handler sets a flag of a counted document by id (they flag by filter, see updateMany).
+    if (this.counts.isCounted(collection))
+      throw new Error(`setFields on counted ${collection}: use updateMany`);
     await this.mongo.setFields(collection, id, fields);
     if (!isHot(collection)) return;
     const pipeline = this.redis.pipeline();
@@ -105,14 +132,19 @@ export class MongoRedisDocumentStore implements DocumentStore {
     filter: Filter,
     fields: Record<string, unknown>,
   ): Promise<void> {
-    if (!isHot(collection)) return this.mongo.updateMany(collection, filter, fields);
-    // The matches first: the copies are written by id. One worker writes a generation's documents at a time,
-    // so none can start matching in between.
-    const ids = (await this.mongo.values(collection, filter, 'id')) as string[];
+    const counted = this.counts.isCounted(collection);
+    if (!isHot(collection) && !counted) return this.mongo.updateMany(collection, filter, fields);
+    // The matches first: the copies and counts are written by id. The matches read after the MongoDB write would
+    // miss those it just changed; read before, they include every document written to MongoDB before it, which
+    // is what a deletion's flagging relies on (see RedisCounts).
+    const matches = await this.mongo.findAll(collection, filter, this.counts.keyFields(collection));
     await this.mongo.updateMany(collection, filter, fields);
-    if (ids.length === 0) return;
+    if (matches.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const id of ids) this.hot.setFields(pipeline, collection, id, fields);
+    for (const doc of matches) {
+      if (isHot(collection)) this.hot.setFields(pipeline, collection, doc.id, fields);
+      if (counted) this.counts.write(pipeline, collection, doc, fields);
+    }
     await execOrThrow(pipeline);
   }
 }
@@ -135,12 +167,15 @@ export function mongoRedisReadModelStore(options: {
   db: Db;
   redis: Redis;
   generation: number;
+  /** the read models' counts (registry.ts `counters`) */
+  counters: readonly Counter[];
   feedCap?: number;
 }): MongoRedisReadModelStore {
   const prefix = `g${options.generation}:`;
   const mongo = new MongoDocumentStore(options.db, `g${options.generation}_`);
   const hot = new RedisHotCopies(options.redis, prefix);
-  const documents = new MongoRedisDocumentStore(mongo, hot, options.redis);
+  const counts = new RedisCounts(options.redis, prefix, options.counters);
+  const documents = new MongoRedisDocumentStore(mongo, hot, counts, options.redis);
   const feeds = new RedisFeedStore(options.redis, prefix, options.feedCap ?? defaultFeedCap);
   const liked: LikedPosts = { among: (userId, postIds) => hot.likedAmong(userId, postIds) };
   return {

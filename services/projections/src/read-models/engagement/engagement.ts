@@ -18,6 +18,7 @@ const likesCount: Counter = {
   counted: 'likes',
   key: 'postId',
   filter: likesOf,
+  accountFlags: { userDeleted: 'userId' },
 };
 const commentsCount: Counter = {
   collection: 'posts',
@@ -25,6 +26,7 @@ const commentsCount: Counter = {
   counted: 'comments',
   key: 'postId',
   filter: visibleCommentsOn,
+  accountFlags: { authorDeleted: 'authorId' },
 };
 const replyCount: Counter = {
   collection: 'comments',
@@ -32,6 +34,7 @@ const replyCount: Counter = {
   counted: 'replies',
   key: 'commentId',
   filter: visibleRepliesTo,
+  accountFlags: { authorDeleted: 'authorId' },
 };
 
 async function applyLike(
@@ -47,13 +50,12 @@ async function applyLike(
     ...(liked ? { at: liked.at } : {}),
     userDeleted: await isDeletedAccount(context.documents, userId),
   } satisfies Partial<LikeEdge>);
-  context.recountLater(likesCount, postId);
 }
 
 /**
  * Engagement: likes, comments and replies, one document each (a like as an edge per post and user), and the
- * counts they make: a post's likesCount and commentsCount, a comment's replyCount. No handler reads these counts,
- * so they are recounted once per batch of events (ProjectionContext.recountLater).
+ * counts they make: a post's likesCount and commentsCount, a comment's replyCount, moved by the store with each
+ * write of what they count (see Counter).
  */
 export const engagement = defineReadModel({
   name: 'engagement',
@@ -77,12 +79,8 @@ export const engagement = defineReadModel({
         text,
         createdAt,
       } satisfies Partial<CommentDocument>);
-      context.recountLater(commentsCount, postId);
     },
-    async CommentDeleted({ commentId, postId }, context, rev) {
-      await applyDeleted(context, 'comments', commentId, rev);
-      context.recountLater(commentsCount, postId);
-    },
+    CommentDeleted: ({ commentId }, context, rev) => applyDeleted(context, 'comments', commentId, rev),
     async ReplyAdded({ replyId, commentId, postId, authorId, text, createdAt }, context, rev) {
       await applyCreated(context, 'replies', replyId, rev, {
         commentId,
@@ -91,27 +89,13 @@ export const engagement = defineReadModel({
         text,
         createdAt,
       } satisfies Partial<ReplyDocument>);
-      context.recountLater(replyCount, commentId);
     },
-    async ReplyDeleted({ replyId, commentId }, context, rev) {
-      await applyDeleted(context, 'replies', replyId, rev);
-      context.recountLater(replyCount, commentId);
-    },
-    /** The account's likes, comments and replies stop counting; what they counted for is recounted. */
+    ReplyDeleted: ({ replyId }, context, rev) => applyDeleted(context, 'replies', replyId, rev),
+    /** The account's likes, comments and replies stop counting (the store moves the counts they were in). */
     async UserDeleted({ userId }, context) {
-      const d = context.documents;
       await hideAuthoredBy(context, 'comments', userId);
       await hideAuthoredBy(context, 'replies', userId);
-      await d.updateMany('likes', { userId }, { userDeleted: true });
-      for (const postId of await d.values('likes', { userId }, 'postId')) {
-        context.recountLater(likesCount, postId as string);
-      }
-      for (const postId of await d.values('comments', { authorId: userId }, 'postId')) {
-        context.recountLater(commentsCount, postId as string);
-      }
-      for (const commentId of await d.values('replies', { authorId: userId }, 'commentId')) {
-        context.recountLater(replyCount, commentId as string);
-      }
+      await context.documents.updateMany('likes', { userId }, { userDeleted: true });
     },
   },
   counters: [likesCount, commentsCount, replyCount],

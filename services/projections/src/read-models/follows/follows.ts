@@ -10,6 +10,7 @@ const followingCount: Counter = {
   counted: 'follows',
   key: 'followerId',
   filter: followeesOf,
+  accountFlags: { followeeDeleted: 'followeeId' },
 };
 const followersCount: Counter = {
   collection: 'users',
@@ -17,6 +18,7 @@ const followersCount: Counter = {
   counted: 'follows',
   key: 'followeeId',
   filter: followersOf,
+  accountFlags: { followerDeleted: 'followerId' },
 };
 
 async function applyFollow(
@@ -36,21 +38,21 @@ async function applyFollow(
     followeeDeleted: isDeletedUser(followee),
     followeeHot: followee?.hot === true,
   } satisfies Partial<FollowEdge>);
-  await recountFollows(context, followerId, followeeId);
+  await reconcileFolloweeHotness(context, followeeId);
   await reconcileFollowFeed(context, followerId, followeeId);
 }
 
-/** Both ends' counts; the followee's decides whether it is hot (and so how its posts reach feeds). */
-async function recountFollows(context: ProjectionContext, followerId: string, followeeId: string) {
-  await context.recount(followingCount, followerId);
-  const followers = await context.recount(followersCount, followeeId);
+/** The followee's follower count, as the follow's write left it, decides whether it is hot (how its posts reach feeds). */
+async function reconcileFolloweeHotness(context: ProjectionContext, followeeId: string) {
+  const followee = await context.documents.get('users', followeeId, ['followersCount']);
+  const followers = (followee?.followersCount as number | undefined) ?? 0;
   await reconcileHotness(context, followeeId, followers > context.hotAuthorThreshold);
 }
 
 /**
- * Follows and home feeds: one edge per (follower, followee), both ends' counts, and each user's feed, fanned out
- * on write from the posts of the accounts followed (feeds.ts). Follow counts are recounted at once, since
- * whether an author is hot depends on them.
+ * Follows and home feeds: one edge per (follower, followee), both ends' counts (moved by the store with each
+ * edge's write, see Counter), and each user's feed, fanned out on write from the posts of the accounts followed
+ * (feeds.ts). Whether an author is hot depends on its follower count, read after each edge's write.
  */
 export const follows = defineReadModel({
   name: 'follows',
@@ -69,11 +71,8 @@ export const follows = defineReadModel({
       const d = context.documents;
       await d.updateMany('follows', { followerId: userId }, { followerDeleted: true });
       await d.updateMany('follows', { followeeId: userId }, { followeeDeleted: true });
-      for (const edge of await d.findAll('follows', { followerId: userId })) {
-        await recountFollows(context, userId, edge.followeeId as string);
-      }
-      for (const edge of await d.findAll('follows', { followeeId: userId })) {
-        await recountFollows(context, edge.followerId as string, userId);
+      for (const followeeId of await d.values('follows', { followerId: userId }, 'followeeId')) {
+        await reconcileFolloweeHotness(context, followeeId as string);
       }
       const posts = await d.findAll('posts', { authorId: userId }, ['at']);
       const followers = (await d.findAll('follows', { followeeId: userId }, ['followerId'])).map(

@@ -26,7 +26,6 @@ export const posts = defineReadModel({
         createdAt,
         updatedAt: createdAt,
       } satisfies Partial<PostDocument>);
-      context.recountLater(postCount, authorId);
     },
     async PostEdited({ postId, authorId: _authorId, editedAt, ...changed }, { documents }, rev) {
       await documents.applyRevision('posts', postId, rev, {
@@ -34,10 +33,7 @@ export const posts = defineReadModel({
         updatedAt: editedAt,
       } satisfies Partial<PostDocument>);
     },
-    async PostDeleted({ postId, authorId }, context, rev) {
-      await applyDeleted(context, 'posts', postId, rev);
-      context.recountLater(postCount, authorId);
-    },
+    PostDeleted: ({ postId }, context, rev) => applyDeleted(context, 'posts', postId, rev),
     UserDeleted: ({ userId }, context) => hideAuthoredBy(context, 'posts', userId),
   },
   counters: [postCount],

@@ -1,9 +1,12 @@
 import {
   type CollectionName,
+  type Counter,
   collections,
+  countersOf,
   type Doc,
   type DocumentStore,
   type Filter,
+  matchesFilter,
   type Position,
   type Sort,
 } from '../document-store.js';
@@ -15,11 +18,23 @@ import { isEmpty, MemoryCollection } from './index-engine.js';
  * actually use (see Index), so the hot path of a rebuild never scans. Documents handed out are copies, so a
  * caller can never change the store behind its back; only a handler's read-only view (`get` with fields) is
  * the document itself.
+ *
+ * Counts (see Counter) move within the write of what they count: this store is one process's maps, written by
+ * one synchronous step at a time, so nothing can come between a document's write and its counters' moves.
  */
 export class MemoryDocumentStore implements DocumentStore {
   private readonly collections = new Map<CollectionName, MemoryCollection>(
     collections.map((name) => [name, new MemoryCollection()]),
   );
+  /** collection → the counters of its documents, for the collections that are counted */
+  private readonly counted = new Map<CollectionName, Counter[]>();
+
+  constructor(counters: readonly Counter[]) {
+    for (const name of collections) {
+      const of = countersOf(counters, name);
+      if (of.length > 0) this.counted.set(name, of);
+    }
+  }
 
   private collection(name: CollectionName): MemoryCollection {
     return this.collections.get(name) as MemoryCollection;
@@ -111,12 +126,12 @@ export class MemoryDocumentStore implements DocumentStore {
     const c = this.collection(collection);
     const doc = c.docs.get(id);
     if (doc && doc.rev >= rev) return false;
-    c.write(id, fields, rev, doc);
+    this.write(collection, c, id, fields, rev, doc);
     return true;
   }
 
   async setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void> {
-    this.collection(collection).write(id, fields);
+    this.write(collection, this.collection(collection), id, fields);
   }
 
   async updateMany(
@@ -126,7 +141,37 @@ export class MemoryDocumentStore implements DocumentStore {
   ): Promise<void> {
     const c = this.collection(collection);
     // A copy of the matches: each write moves its document out of the bucket being iterated.
-    for (const doc of [...c.find(filter)]) c.write(doc.id, fields, undefined, doc);
+    for (const doc of [...c.find(filter)]) this.write(collection, c, doc.id, fields, undefined, doc);
+  }
+
+  /** Writes a document and moves the counters whose match it changes (see the class comment). */
+  private write(
+    collection: CollectionName,
+    c: MemoryCollection,
+    id: string,
+    fields: Record<string, unknown>,
+    rev?: number,
+    doc = c.docs.get(id),
+  ): void {
+    const counters = this.counted.get(collection);
+    if (!counters) {
+      c.write(id, fields, rev, doc);
+      return;
+    }
+    const before = counters.map((counter) => doc !== undefined && counts(doc, counter));
+    c.write(id, fields, rev, doc);
+    const written = c.docs.get(id) as Doc;
+    counters.forEach((counter, i) => {
+      const delta = Number(counts(written, counter)) - Number(before[i]);
+      if (delta !== 0) this.move(counter, written[counter.key] as string, delta);
+    });
+  }
+
+  private move(counter: Counter, id: string, delta: number): void {
+    const target = this.collection(counter.collection);
+    const doc = target.docs.get(id);
+    const count = (doc?.[counter.field] as number | undefined) ?? 0;
+    target.write(id, { [counter.field]: count + delta }, undefined, doc);
   }
 
   /** how many documents `collection` holds */
@@ -150,6 +195,12 @@ export class MemoryDocumentStore implements DocumentStore {
       ]),
     ) as Record<CollectionName, Doc[]>;
   }
+}
+
+/** Whether `doc` is one of those `counter` counts for the document its key names. */
+function counts(doc: Readonly<Doc>, counter: Counter): boolean {
+  const key = doc[counter.key];
+  return typeof key === 'string' && matchesFilter(doc, counter.filter(key));
 }
 
 /** A copy of `doc`, or of only its `fields` (with `id` and `rev`) when given. */

@@ -7,7 +7,7 @@ import { type CollectionName, collections, type Doc } from '../store/document-st
 import type { Generations } from '../store/generations.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
 import type { MongoRedisReadModelStore } from '../store/mongo-redis.js';
-import { hotCollections } from '../store/redis/hot-copies.js';
+import { hotCollections, isHot } from '../store/redis/hot-copies.js';
 import { execOrThrow } from '../store/redis/pipeline.js';
 
 /** The event store's global log after `after`, page by page. */
@@ -99,10 +99,13 @@ export async function exportGeneration(
     // In `_id` order: every batch then lands on a few neighbouring pages of the `_id` index instead of a
     // hundred scattered ones. Measured on FerretDB (SQLite): 100,000 likes in 3.1 s instead of 4.9 s.
     const docs = [...source.documents.stored(name)].sort(byId);
+    // Counts live in Redis alone (RedisCounts): MongoDB's documents carry none.
+    const countFields = target.documents.counts.fieldsCountedInto(name);
     for (let i = 0; i < docs.length; i += 5_000) {
-      await target.documents
-        .collection(name)
-        .insertMany(docs.slice(i, i + 5_000).map(toMongoDocument), { ordered: false });
+      await target.documents.collection(name).insertMany(
+        docs.slice(i, i + 5_000).map((doc) => toMongoDocument(doc, countFields)),
+        { ordered: false },
+      );
     }
   };
   const writeFeeds = async () => {
@@ -111,13 +114,22 @@ export async function exportGeneration(
     await target.feeds.mergeEach(Object.entries(source.feeds.dumpMergedAuthors()));
   };
   const writeHotCopies = async () => {
-    const { hot } = target.documents;
+    const { hot, counts } = target.documents;
     for (const name of hotCollections) {
       const docs = source.documents.stored(name);
       for (let i = 0; i < docs.length; i += 2_000) {
         const pipeline = target.redis.pipeline();
         hot.putAll(pipeline, name, docs.slice(i, i + 2_000));
         await execOrThrow(pipeline);
+      }
+    }
+    // The counted documents' states, and the counts of documents without a hot copy (the hot ones carry theirs).
+    for (const name of collections) {
+      const docs = source.documents.stored(name);
+      for (let i = 0; i < docs.length; i += 5_000) {
+        const pipeline = target.redis.pipeline();
+        counts.putAll(pipeline, name, docs.slice(i, i + 5_000), isHot(name));
+        if (pipeline.length > 0) await execOrThrow(pipeline);
       }
     }
     const likes = source.documents.stored('likes');
@@ -146,11 +158,12 @@ export async function exportGeneration(
 
 const byId = (a: Readonly<Doc>, b: Readonly<Doc>) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-/** A document as MongoDB stores it (`id` as `_id`), copied field by field: a rest pattern (`{ id, ...fields }`)
- * took 3 µs a document, a sixth of the export's own CPU, which FerretDB's process needs on a small machine. */
-function toMongoDocument(doc: Readonly<Doc>): Document {
+/** A document as MongoDB stores it (`id` as `_id`, no counts), copied field by field: a rest pattern
+ * (`{ id, ...fields }`) took 3 µs a document, a sixth of the export's own CPU, which FerretDB's process needs on
+ * a small machine. */
+function toMongoDocument(doc: Readonly<Doc>, countFields: readonly string[]): Document {
   const stored: Document = { _id: doc.id };
-  for (const field in doc) if (field !== 'id') stored[field] = doc[field];
+  for (const field in doc) if (field !== 'id' && !countFields.includes(field)) stored[field] = doc[field];
   return stored;
 }
 

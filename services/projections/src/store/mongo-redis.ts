@@ -111,7 +111,7 @@ export class MongoRedisDocumentStore implements DocumentStore {
     else if (collection === 'likes' && typeof postId === 'string' && typeof userId === 'string')
       this.hot.recordLike(pipeline, userId, postId, rev, liked === true);
     // Written even when MongoDB had it already: its own guard tells whether it is a redelivery (see the class).
-    this.counts.write(pipeline, collection, { ...fields, id }, fields, rev);
+    this.counts.write(pipeline, collection, id, fields, rev);
     if (pipeline.length > 0) await execOrThrow(pipeline);
     return applied;
   }
@@ -137,13 +137,13 @@ export class MongoRedisDocumentStore implements DocumentStore {
     // The matches first: the copies and counts are written by id. The matches read after the MongoDB write would
     // miss those it just changed; read before, they include every document written to MongoDB before it, which
     // is what a deletion's flagging relies on (see RedisCounts).
-    const matches = await this.mongo.findAll(collection, filter, this.counts.keyFields(collection));
+    const ids = (await this.mongo.values(collection, filter, 'id')) as string[];
     await this.mongo.updateMany(collection, filter, fields);
-    if (matches.length === 0) return;
+    if (ids.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const doc of matches) {
-      if (isHot(collection)) this.hot.setFields(pipeline, collection, doc.id, fields);
-      if (counted) this.counts.write(pipeline, collection, doc, fields);
+    for (const id of ids) {
+      if (isHot(collection)) this.hot.setFields(pipeline, collection, id, fields);
+      if (counted) this.counts.write(pipeline, collection, id, fields);
     }
     await execOrThrow(pipeline);
   }

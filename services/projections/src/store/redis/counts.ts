@@ -13,22 +13,26 @@ type Pipeline = ReturnType<Redis['pipeline']>;
 /**
  * One counted write, atomically: a Lua script runs alone in Redis, so nothing (no other worker's write of the
  * same document, no other event moving the same count) comes between its read and its writes.
- * 1. The counted state of the document (its revision and the fields its counters' filters read) is read.
+ * 1. The counted state of the document (its revision and the fields its counters read) is read.
  * 2. A guarded write (ARGV[2] a revision) stops there when the stored revision is at or above it: a redelivered
  *    or stale event moves nothing. An unguarded one (a flag from another stream) goes on.
  * 3. The fields are set; an account flag is also set when the account's copy says it is deleted (see below).
- * 4. Each counter moves by the change in whether the document matches its filter: -1, 0 or +1.
+ * 4. Each counter moves by the change in whether the document matches its filter: -1, 0 or +1, in the hash of
+ *    the document its key field names. The state, not the event, names it: a deletion's event may not carry
+ *    the key (a post's deletion names no author), the stored creation does.
  * Account flags: a handler sets `userDeleted` from the account as it read it, and another worker may apply the
  * account's deletion between that read and this script. The deletion writes the account's copy first and
  * then flags the account's documents, reading which exist from MongoDB, which every counted write reaches
  * before this script; so either the deletion's flagging finds this document, or this script finds the
  * account's copy deleted. Accounts are never undeleted, so the flag only ever goes from false to true.
+ * The hashes counted into and the account copies are named from the state, within the script: the read models'
+ * Redis is one server, not a cluster, where every key would have to be declared in KEYS.
  *
- * KEYS[1] the collection's counted states; KEYS[2..n+1] the hashes the n counters count into, in order;
- * KEYS[n+2..] the account copies the account flags read.
+ * KEYS[1] the collection's counted states.
  * ARGV[1] the document's id; ARGV[2] the revision, or '' for an unguarded write; ARGV[3] the fields (JSON);
- * ARGV[4] the counters, [{ field, filter }] (JSON); ARGV[5] the account flags, [[flag, index in KEYS]] (JSON).
- * Answers 1 when it wrote, 0 when the guard stopped it.
+ * ARGV[4] the counters, [{ field, key, into, filter }] (JSON; `into` the prefix of the hashes counted into, the
+ * filter without its key); ARGV[5] the account flags, [[flag, account field]] (JSON); ARGV[6] the prefix of
+ * the account copies. Answers 1 when it wrote, 0 when the guard stopped it.
  */
 const countedWriteScript = `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
@@ -36,23 +40,31 @@ local doc = stored and cjson.decode(stored) or {}
 local rev = tonumber(ARGV[2])
 if rev and doc.rev and doc.rev >= rev then return 0 end
 local counters = cjson.decode(ARGV[4])
-local function matches(filter)
-  for field, value in pairs(filter) do
-    if doc[field] ~= value then return false end
+local function counted(counter)
+  local target = doc[counter.key]
+  if type(target) ~= 'string' then return nil end
+  for field, value in pairs(counter.filter) do
+    if doc[field] ~= value then return nil end
   end
-  return true
+  return target
 end
 local before = {}
-for i, counter in ipairs(counters) do before[i] = matches(counter.filter) end
+for i, counter in ipairs(counters) do before[i] = counted(counter) end
 for field, value in pairs(cjson.decode(ARGV[3])) do doc[field] = value end
 for _, flag in ipairs(cjson.decode(ARGV[5])) do
-  if redis.call('HGET', KEYS[flag[2]], 'status') == '"deleted"' then doc[flag[1]] = true end
+  local account = doc[flag[2]]
+  if type(account) == 'string' and redis.call('HGET', ARGV[6] .. account, 'status') == '"deleted"' then
+    doc[flag[1]] = true
+  end
 end
 if rev then doc.rev = rev end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(doc))
 for i, counter in ipairs(counters) do
-  local after = matches(counter.filter)
-  if after ~= before[i] then redis.call('HINCRBY', KEYS[i + 1], counter.field, after and 1 or -1) end
+  local after = counted(counter)
+  if after ~= before[i] then
+    if before[i] then redis.call('HINCRBY', counter.into .. before[i], counter.field, -1) end
+    if after then redis.call('HINCRBY', counter.into .. after, counter.field, 1) end
+  end
 end
 return 1`;
 
@@ -74,6 +86,8 @@ export class RedisCounts {
   private readonly fieldsOf = new Map<CollectionName, string[]>();
   /** collection → the count fields its documents carry, for the collections counted into */
   private readonly countFields = new Map<CollectionName, string[]>();
+  /** collection → the script's last arguments (its counters, account flags and accounts' prefix), the same for every write */
+  private readonly scriptArgs = new Map<CollectionName, string[]>();
 
   constructor(
     private readonly redis: Redis,
@@ -85,6 +99,21 @@ export class RedisCounts {
       if (of.length > 0) {
         this.countersOf.set(name, of);
         this.fieldsOf.set(name, countedFields(of));
+        const described = of.map((counter) => {
+          const { [counter.key]: _key, ...filter } = counter.filter('');
+          return {
+            field: counter.field,
+            key: counter.key,
+            into: this.countsKey(counter.collection, ''),
+            filter,
+          };
+        });
+        const flags = new Map(of.flatMap((counter) => Object.entries(counter.accountFlags ?? {})));
+        this.scriptArgs.set(name, [
+          JSON.stringify(described),
+          JSON.stringify([...flags]),
+          this.countsKey('users', ''),
+        ]);
       }
       const fields = counters.filter((counter) => counter.collection === name).map((c) => c.field);
       if (fields.length > 0) this.countFields.set(name, fields);
@@ -93,11 +122,6 @@ export class RedisCounts {
 
   isCounted(collection: CollectionName): boolean {
     return this.countersOf.has(collection);
-  }
-
-  /** the fields of a `collection` document a counted write needs: its counted fields and its counters' keys */
-  keyFields(collection: CollectionName): string[] {
-    return this.fieldsOf.get(collection) ?? [];
   }
 
   private countsKey(collection: CollectionName, id: string): string {
@@ -109,52 +133,30 @@ export class RedisCounts {
   }
 
   /**
-   * Queues the counted write of `doc` (its id, and at least the fields the write sets and its counters' keys),
-   * guarded by `rev` when given (see countedWriteScript).
+   * Queues the counted write of the document `id` of `collection`: sets `fields` (those its counters read),
+   * guarded by `rev` when given, and moves its counters (see countedWriteScript).
    */
   write(
     pipeline: Pipeline,
     collection: CollectionName,
-    doc: Readonly<Record<string, unknown>> & { id: string },
+    id: string,
     fields: Readonly<Record<string, unknown>>,
     rev?: number,
   ): void {
-    const counters = this.countersOf.get(collection);
-    if (!counters) return;
-    const keys = [this.stateKey(collection)];
-    const described: { field: string; filter: unknown }[] = [];
-    const flags: [string, number][] = [];
-    for (const counter of counters) {
-      const target = doc[counter.key];
-      // A document that does not name what it counts for (a flag written before its stream's first event)
-      // counts nowhere yet; the key's own write comes with the first event.
-      keys.push(this.countsKey(counter.collection, typeof target === 'string' ? target : ''));
-      described.push({
-        field: counter.field,
-        filter: counter.filter(typeof target === 'string' ? target : ''),
-      });
-    }
-    for (const counter of counters) {
-      for (const [flag, accountField] of Object.entries(counter.accountFlags ?? {})) {
-        const account = doc[accountField];
-        if (typeof account !== 'string' || flags.some(([name]) => name === flag)) continue;
-        keys.push(this.countsKey('users', account));
-        flags.push([flag, keys.length]);
-      }
-    }
+    const script = this.scriptArgs.get(collection);
+    if (!script) return;
     const counted: Record<string, unknown> = {};
     for (const field of this.fieldsOf.get(collection) ?? []) {
       if (field in fields) counted[field] = fields[field];
     }
     pipeline.eval(
       countedWriteScript,
-      keys.length,
-      ...keys,
-      doc.id,
+      1,
+      this.stateKey(collection),
+      id,
       rev === undefined ? '' : String(rev),
       JSON.stringify(counted),
-      JSON.stringify(described),
-      JSON.stringify(flags),
+      ...script,
     );
   }
 

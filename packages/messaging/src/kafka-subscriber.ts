@@ -24,6 +24,8 @@ export interface KafkaSubscriberOptions {
   partitionsConsumedConcurrently?: number;
   /** the longest a handled message waits for its offset to be committed (see HandledOffsets) */
   commitIntervalMs?: number;
+  /** the most messages one `batchHandler` call gets (default 1,000) */
+  maxBatchSize?: number;
   /**
    * The longest a fetch waits on an idle partition. A fetch returns as soon as a message arrives, so this does not
    * delay delivery; it bounds how long a graceful stop waits for the fetch in flight.
@@ -158,14 +160,43 @@ export class KafkaSubscriber implements Subscriber {
   private async handleBatch(
     groupId: string,
     offsets: HandledOffsets,
-    subscription: Pick<SubscribeOptions, 'handler' | 'isTransient'>,
+    subscription: Pick<SubscribeOptions, 'handler' | 'isTransient' | 'batchHandler'>,
     { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload,
   ): Promise<void> {
     const { topic, partition } = batch;
     // With explicit offsets this commits at once. Unlike `consumer.commitOffsets`, it still commits while the
     // consumer is stopping, which is when the last handled message of a graceful shutdown needs it.
     const commit: CommitOffsets = (topics) => commitOffsetsIfNecessary(topics);
+    const handled = async (record: KafkaMessage) => {
+      resolveOffset(record.offset);
+      // The committed offset is the next message to read.
+      offsets.handled(topic, partition, String(BigInt(record.offset) + 1n));
+      if (offsets.due) await this.commit(groupId, offsets, commit);
+      await heartbeat();
+    };
+    const one = (record: KafkaMessage) =>
+      this.handleMessage(groupId, topic, partition, record, subscription, heartbeat, isRunning);
     try {
+      if (subscription.batchHandler) {
+        const size = this.options.maxBatchSize ?? 1_000;
+        for (let start = 0; start < batch.messages.length; start += size) {
+          if (!isRunning() || isStale()) break;
+          const records = batch.messages.slice(start, start + size);
+          const result = await this.handleRun(
+            groupId,
+            topic,
+            partition,
+            records,
+            subscription,
+            heartbeat,
+            isRunning,
+            one,
+          );
+          if (result === outcome.interrupted) break;
+          await handled(records[records.length - 1] as KafkaMessage);
+        }
+        return;
+      }
       for (const record of batch.messages) {
         if (!isRunning() || isStale()) break;
         const result = await this.handleMessage(
@@ -178,11 +209,7 @@ export class KafkaSubscriber implements Subscriber {
           isRunning,
         );
         if (result === outcome.interrupted) break;
-        resolveOffset(record.offset);
-        // The committed offset is the next message to read.
-        offsets.handled(topic, partition, String(BigInt(record.offset) + 1n));
-        if (offsets.due) await this.commit(groupId, offsets, commit);
-        await heartbeat();
+        await handled(record);
       }
     } finally {
       // Stopping, or the partition is about to move: commit now rather than leave it to the timer.
@@ -208,12 +235,60 @@ export class KafkaSubscriber implements Subscriber {
     }
   }
 
+  /**
+   * A run of one partition's records through the batch handler (see SubscribeOptions.batchHandler): malformed
+   * records are dead-lettered first, the rest handled at once; a transient failure tries the run again until it
+   * succeeds, any other hands the run to `one` record at a time.
+   */
+  private async handleRun(
+    groupId: string,
+    topic: string,
+    partition: number,
+    records: readonly KafkaMessage[],
+    { batchHandler, isTransient }: Pick<SubscribeOptions, 'batchHandler' | 'isTransient'>,
+    heartbeat: () => Promise<void>,
+    isRunning: () => boolean,
+    one: (record: KafkaMessage) => Promise<Outcome>,
+  ): Promise<Outcome> {
+    const messages: EventMessage[] = [];
+    const wellFormed: KafkaMessage[] = [];
+    for (const record of records) {
+      try {
+        messages.push(fromKafkaRecord(record));
+        wellFormed.push(record);
+      } catch (error) {
+        if (!(error instanceof MalformedMessageError)) throw error;
+        await this.deadLetter({ groupId, topic, partition, record, attempts: 0, error });
+      }
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (messages.length > 0) await (batchHandler as NonNullable<typeof batchHandler>)(messages);
+        return outcome.handled;
+      } catch (error) {
+        const transient = isTransient?.(error) === true;
+        this.logger.warn(
+          { groupId, topic, partition, messages: messages.length, attempt, transient, ...errorFields(error) },
+          transient
+            ? `batch of ${messages.length} messages failed for a transient reason (attempt ${attempt}); the partition waits and retries until it succeeds`
+            : `batch of ${messages.length} messages failed; handling them one at a time`,
+        );
+        if (!transient) break;
+        if (!(await this.pause(backoffMs(this.retry, attempt), heartbeat, isRunning)))
+          return outcome.interrupted;
+      }
+    }
+    for (const record of wellFormed)
+      if ((await one(record)) === outcome.interrupted) return outcome.interrupted;
+    return outcome.handled;
+  }
+
   private async handleMessage(
     groupId: string,
     topic: string,
     partition: number,
     record: KafkaMessage,
-    { handler, isTransient }: Pick<SubscribeOptions, 'handler' | 'isTransient'>,
+    { handler, isTransient }: Pick<SubscribeOptions, 'handler' | 'isTransient' | 'batchHandler'>,
     heartbeat: () => Promise<void>,
     isRunning: () => boolean,
   ): Promise<Outcome> {

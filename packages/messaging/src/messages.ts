@@ -41,6 +41,14 @@ export interface SubscribeOptions {
    * would dead-letter every message that arrives during it.
    */
   isTransient?: (error: unknown) => boolean;
+  /**
+   * Handles a run of one partition's messages at once, in offset order, for a handler that applies many with
+   * fewer round trips than one at a time (a subscriber that has no batches, the in-process bus, calls `handler`).
+   * It must be all or nothing in effect, as `handler` is for one message: on a transient failure the whole run
+   * is tried again; on any other, its messages go through `handler` one at a time, with its retries and dead
+   * letters, so a poisoned message fails alone. Offsets are committed after the run's work.
+   */
+  batchHandler?: (messages: readonly EventMessage[]) => Promise<void>;
 }
 
 export interface Subscriber {

@@ -20,7 +20,9 @@ import { Generations } from './store/generations.js';
 // Distributed when MONGO_URL is set: read models in MongoDB + Redis, fed from Kafka (KAFKA_BROKERS).
 // Embedded otherwise: read models in memory, rebuilt from the event store at start, fed by the in-process relay.
 // PROJECTIONS_GROUP_ID (default `projections`) names the Kafka consumer group: workers of one set of read
-// models share it. LOG_LEVEL (default info).
+// models share it. PARTITIONS_CONCURRENTLY (default 8) and PROJECTION_CONCURRENCY (default 32 streams per batch)
+// bound how much a worker applies side by side; KAFKA_SESSION_TIMEOUT_MS (default 10 s) how long a killed
+// worker's partitions wait before moving. LOG_LEVEL (default info).
 // INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
 // (packages/service-kit/src/internal-credential.ts). Required in both cases: either way the gateway calls this
 // process over HTTP. It is also sent with the JWKS requests: identity asks it of every caller.
@@ -42,6 +44,12 @@ if (process.env.MONGO_URL) {
   readModels = await generations.follow();
   const subscriber = new KafkaSubscriber({
     kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'projections' }),
+    // Every partition this worker holds at once: each applies its batches with its streams side by side.
+    partitionsConsumedConcurrently: Number(process.env.PARTITIONS_CONCURRENTLY ?? 8),
+    // A worker killed without leaving the group holds its partitions until the coordinator declares it dead:
+    // 10 s rather than kafkajs's 30, so that the others take over within the read side's lag budget.
+    sessionTimeoutMs: Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? 10_000),
+    heartbeatIntervalMs: 1_000,
   });
   applied = new AppliedPositions();
   await subscribeProjections(subscriber, readModels, {

@@ -57,6 +57,15 @@ export async function subscribeProjections(
       applied?.applied(message.position);
       metrics?.applied(message);
     },
+    // A Kafka batch at once: its streams side by side, one checkpoint write (Projector.applyBatch).
+    batchHandler: async (messages) => {
+      const store = readModels.forWrite ? await readModels.forWrite() : readModels.current();
+      await projectorOf(store).applyBatch(messages);
+      for (const message of messages) {
+        applied?.applied(message.position);
+        metrics?.applied(message);
+      }
+    },
   });
 }
 

@@ -64,6 +64,50 @@ describe.skipIf(!brokers)('Kafka subscriber against real Kafka', () => {
     expect(overlapped).toBe(false);
   });
 
+  it('hands runs of a partition to the batch handler in offset order; a run that fails for good goes through the one-message handler, so only the poisoned message is dead-lettered', async () => {
+    const topic = await freshTopic(kafka, 1);
+    const groupId = `g-${randomUUID()}`;
+    const batches: number[][] = [];
+    const one: number[] = [];
+    const consumer = subscriber({
+      maxBatchSize: 10,
+      retry: { maxAttempts: 2, initialBackoffMs: 10, maxBackoffMs: 20 },
+    });
+    await consumer.subscribe({
+      groupId,
+      topics: [topic],
+      handler: async (m) => {
+        if (m.streamRevision === 13) throw new Error('projection refused it');
+        one.push(m.streamRevision);
+      },
+      batchHandler: async (messages) => {
+        const revisions = messages.map((m) => m.streamRevision);
+        if (revisions.includes(13)) throw new Error('projection refused one of them');
+        batches.push(revisions);
+      },
+    });
+    await publisher().publish(
+      Array.from({ length: 30 }, (_, i) => ({ topic, message: eventMessage('s', i) })),
+    );
+    const dlq: number[] = [];
+    const reader = subscriber();
+    await reader.subscribe({
+      groupId: `dlq-${randomUUID()}`,
+      topics: [deadLetterTopicOf(topic)],
+      handler: async (m) => void dlq.push(m.streamRevision),
+    });
+    await eventually(() => dlq.length === 1 && batches.flat().length + one.length === 29);
+    expect(batches.every((run) => run.length <= 10)).toBe(true);
+    // The run holding the poisoned message went one at a time; every other run went whole, all in order.
+    expect([...batches.flat(), ...one].sort((a, b) => a - b)).toEqual(
+      [...Array(30).keys()].filter((r) => r !== 13),
+    );
+    expect(one.length).toBeGreaterThan(0);
+    expect(Math.max(...one, 13) - Math.min(...one, 13)).toBeLessThan(10);
+    expect(batches.flat()).toEqual([...batches.flat()].sort((a, b) => a - b));
+    expect(dlq).toEqual([13]);
+  });
+
   it('resumes a group after the last message it handled: a restart neither loses nor repeats committed work', async () => {
     const topic = await freshTopic(kafka, 1);
     const groupId = `g-${randomUUID()}`;

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   type EventMessage,
   KafkaPublisher,
@@ -14,6 +15,8 @@ import { HistoryBuilder } from '../../test/history.js';
 import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
 import { counters } from '../read-models/registry.js';
+import type { CollectionName, ReadModelStore } from '../store/document-store.js';
+import { likeId } from '../store/keys.js';
 import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from '../store/mongo-redis.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { ProjectionMetrics } from './metrics.js';
@@ -55,6 +58,54 @@ class RecordingMetrics extends ProjectionMetrics {
 }
 
 /**
+ * The documents of `store`, whose applyRevision of (collection, id, rev) stops before writing anything until
+ * released: a worker stuck in that message (a long pause, a stalled connection), its group knowing nothing of it.
+ */
+function stuckAt(
+  store: MongoRedisReadModelStore,
+  at: { collection: CollectionName; id: string; rev: number },
+) {
+  let reached: () => void = () => {};
+  let release: () => void = () => {};
+  const stuck = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const documents = new Proxy(store.documents, {
+    get(target, property) {
+      if (property === 'applyRevision') {
+        return async (
+          collection: CollectionName,
+          id: string,
+          rev: number,
+          fields: Record<string, unknown>,
+        ) => {
+          if (collection === at.collection && id === at.id && rev === at.rev) {
+            reached();
+            await released;
+          }
+          return target.applyRevision(collection, id, rev, fields);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: { ...store, documents }, stuck, release };
+}
+
+/** Whether `promise` settled within `timeoutMs`. */
+function within(promise: Promise<unknown>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  return Promise.race([promise.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Hot posts: a few posts liked by nearly everyone (some likes taken back), commented on and replied to,
  * accounts following one another, a post deleted and an account deleted late, with everything it did before.
  */
@@ -81,49 +132,93 @@ function hotPostsHistory() {
   h.like(extra, authors[0], users[5] as string);
   h.deletePost(extra, authors[0]);
   h.deleteUser(users[10] as string);
-  return h.events;
+  // A like taken back (above): the stream a worker may be stuck in, between its two events.
+  const takenBack = { postId: (posts[1] as (typeof posts)[number]).postId, userId: users[1] as string };
+  return { events: h.events, takenBack };
 }
 
 describe.skipIf(brokers === undefined || mongoUrl === undefined || redisUrl === undefined)(
   'projection workers sharing the public topics as one consumer group (real Kafka, FerretDB and Redis)',
   () => {
-    it('partitions moving from one worker to another mid-stream, with the log published twice, leave every count exact', async () => {
-      const events = hotPostsHistory();
+    /** A history of new ids for each test: the public topics keep the other tests' messages. */
+    function history() {
+      const { events, takenBack } = hotPostsHistory();
       const published = events.flatMap((event) => publicMessageOf(event) ?? []);
       const ours = new Set(published.map(({ message }) => message.id));
-      const expected = await recountFromEvents(events);
-      const liked = published.filter(({ message }) => message.type === 'PostLiked').length;
+      return { published, ours, takenBack, expected: recountFromEvents(events) };
+    }
 
-      const kafka = await kafkaWithPublicTopics(brokers as string[], 'projections-rebalance-test');
-      const groupId = `projections-rebalance-test-${process.pid}-${Date.now()}`;
-      const generation = Math.floor(Math.random() * 1e6);
-      // Two workers as two processes would be: clients and store objects of their own, over one generation.
-      const workers = ['A', 'B'].map(async () => {
-        const mongo = await MongoClient.connect(mongoUrl as string);
-        const redis = new Redis(redisUrl as string);
-        const store = mongoRedisReadModelStore({
-          counters,
-          db: mongo.db('projections_rebalance_test'),
-          redis,
-          generation,
-        });
-        const subscriber = new KafkaSubscriber({ kafka, logger: silentLogger, shutdownSignals: [] });
-        const metrics = new RecordingMetrics(ours);
-        const start = () => subscribeProjections(subscriber, fixedReadModels(store), { groupId, metrics });
-        const close = async () => {
+    /**
+     * A worker as a process of its own would be: clients and a store object of its own, over `generation`, a
+     * member of the consumer group `groupId` once started. `wrap` may stand in for its store (stuckAt).
+     */
+    async function worker(
+      kafka: Awaited<ReturnType<typeof kafkaWithPublicTopics>>,
+      groupId: string,
+      generation: number,
+      ours: ReadonlySet<string>,
+      options: {
+        sessionTimeoutMs?: number;
+        wrap?: (store: MongoRedisReadModelStore) => ReadModelStore;
+      } = {},
+    ) {
+      const mongo = await MongoClient.connect(mongoUrl as string);
+      const redis = new Redis(redisUrl as string);
+      const store = mongoRedisReadModelStore({
+        counters,
+        db: mongo.db('projections_rebalance_test'),
+        redis,
+        generation,
+      });
+      await store.documents.ensureIndexes();
+      const subscriber = new KafkaSubscriber({
+        kafka,
+        logger: silentLogger,
+        shutdownSignals: [],
+        ...(options.sessionTimeoutMs
+          ? { sessionTimeoutMs: options.sessionTimeoutMs, heartbeatIntervalMs: 500 }
+          : {}),
+      });
+      const metrics = new RecordingMetrics(ours);
+      const written = options.wrap?.(store) ?? store;
+      return {
+        store,
+        metrics,
+        start: () => subscribeProjections(subscriber, fixedReadModels(written), { groupId, metrics }),
+        async close() {
           await subscriber.stop();
           await mongo.close();
           redis.disconnect();
-        };
-        return { store, subscriber, metrics, start, close };
-      });
-      const [a, b] = (await Promise.all(workers)) as [
-        Awaited<(typeof workers)[number]>,
-        Awaited<(typeof workers)[number]>,
-      ];
+        },
+      };
+    }
+
+    /** Done when every message of ours was applied at least twice (once per publication) and the counts agree. */
+    const settled = (
+      { ours, expected }: ReturnType<typeof history>,
+      workers: readonly { metrics: RecordingMetrics }[],
+      store: MongoRedisReadModelStore,
+    ) =>
+      eventually(async () => {
+        for (const id of ours) {
+          let times = 0;
+          for (const { metrics } of workers) times += metrics.applications.get(id) ?? 0;
+          if (times < 2) return false;
+        }
+        return (await compareCounters(await expected, store.documents)).length === 0;
+      }, 120_000);
+
+    it('partitions moving from one worker to another mid-stream, with the log published twice, leave every count exact', async () => {
+      const ofTest = history();
+      const { published, expected } = ofTest;
+      const liked = published.filter(({ message }) => message.type === 'PostLiked').length;
+      const kafka = await kafkaWithPublicTopics(brokers as string[], 'projections-rebalance-test');
+      const groupId = `projections-rebalance-test-${process.pid}-${Date.now()}`;
+      const generation = Math.floor(Math.random() * 1e6);
+      const a = await worker(kafka, groupId, generation, ofTest.ours);
+      const b = await worker(kafka, groupId, generation, ofTest.ours);
       // What the test reads through: B's clients, open to the end.
-      const store: MongoRedisReadModelStore = b.store;
-      await store.documents.ensureIndexes();
+      const store = b.store;
       const publisher = new KafkaPublisher(kafka);
       try {
         // A alone, from the oldest retained message (the public topics also hold the other tests' events, which
@@ -150,19 +245,86 @@ describe.skipIf(brokers === undefined || mongoUrl === undefined || redisUrl === 
         // A stops: its partitions move to B, from the offsets A committed.
         await a.close();
 
-        // Done when every message of ours was applied at least once per publication, and the counts agree.
-        const settled = await eventually(async () => {
-          for (const id of ours) {
-            if ((a.metrics.applications.get(id) ?? 0) + (b.metrics.applications.get(id) ?? 0) < 2)
-              return false;
-          }
-          return (await compareCounters(expected, store.documents)).length === 0;
-        }, 120_000);
+        const done = await settled(ofTest, [a, b], store);
         expect(a.metrics.total).toBeGreaterThan(0);
         expect(b.metrics.total).toBeGreaterThan(0);
-        expect(await compareCounters(expected, store.documents)).toEqual([]);
-        expect(settled).toBe(true);
+        expect(await compareCounters(await expected, store.documents)).toEqual([]);
+        expect(done).toBe(true);
       } finally {
+        await a.close();
+        await store.drop().catch(() => {});
+        await b.close();
+        await publisher.close();
+      }
+    }, 300_000);
+
+    it('a worker stuck in a message while its partitions move on, finishing it after the new owner applied the stream past it, moves no count', async () => {
+      const ofTest = history();
+      const { published, expected, takenBack } = ofTest;
+      const kafka = await kafkaWithPublicTopics(brokers as string[], 'projections-rebalance-test');
+      const groupId = `projections-rebalance-zombie-test-${process.pid}-${Date.now()}`;
+      const generation = Math.floor(Math.random() * 1e6);
+      const like = published.find(
+        ({ message }) =>
+          message.type === 'PostLiked' &&
+          isDeepStrictEqual(
+            {
+              postId: (message.data as { postId: string }).postId,
+              userId: (message.data as { userId: string }).userId,
+            },
+            takenBack,
+          ),
+      )?.message as EventMessage;
+      const unlike = published.find(
+        ({ message }) => message.type === 'PostUnliked' && message.streamId === like.streamId,
+      )?.message as EventMessage;
+      let stuck: ReturnType<typeof stuckAt> | undefined;
+      // A leaves the group soon after it stops heartbeating (it does not while stuck within a message).
+      const a = await worker(kafka, groupId, generation, ofTest.ours, {
+        sessionTimeoutMs: 6_000,
+        wrap: (store) => {
+          stuck = stuckAt(store, {
+            collection: 'likes',
+            id: likeId(takenBack.postId, takenBack.userId),
+            rev: like.streamRevision,
+          });
+          return stuck.store;
+        },
+      });
+      const b = await worker(kafka, groupId, generation, ofTest.ours);
+      const store = b.store;
+      const publisher = new KafkaPublisher(kafka);
+      try {
+        await a.start();
+        await publisher.publish(published);
+        expect(
+          await within((stuck as ReturnType<typeof stuckAt>).stuck, 120_000),
+          'A stuck in the like',
+        ).toBe(true);
+
+        // B joins; A, silent, is dropped from the group, and B gets every partition from the offsets A committed:
+        // the like again, then its unlike, from both publications.
+        await b.start();
+        await publisher.publish(published);
+        expect(
+          await eventually(async () => (b.metrics.applications.get(unlike.id) ?? 0) >= 2, 120_000),
+          'B applied the unlike of both publications',
+        ).toBe(true);
+
+        // A comes back to life and finishes the like, a revision behind what B wrote: nothing may move.
+        stuck?.release();
+        expect(
+          await eventually(async () => a.metrics.applications.has(like.id), 120_000),
+          'A finished the like',
+        ).toBe(true);
+        expect(await compareCounters(await expected, store.documents)).toEqual([]);
+
+        await a.close();
+        const done = await settled(ofTest, [a, b], store);
+        expect(await compareCounters(await expected, store.documents)).toEqual([]);
+        expect(done).toBe(true);
+      } finally {
+        stuck?.release();
         await a.close();
         await store.drop().catch(() => {});
         await b.close();

@@ -404,8 +404,8 @@ async function sustained(count: number, seed: number): Promise<number> {
   const drained = await until(() => caughtUp(groupId), drainSeconds * 1_000, 500);
   const total = await appliedBy(workers);
   log(
-    `${count} worker(s): ${drained ? 'lag 0' : `not drained ${drainSeconds} s after the window`}; ` +
-      `${total - mixPublic} redelivered; ${load()}`,
+    `${count} worker(s): ${drained ? `lag 0; ${total - mixPublic} redelivered` : `not drained ${drainSeconds} s after the window`}; ` +
+      load(),
   );
   await Promise.all(workers.map((w) => w.process.stop()));
   const differences = await verify(store, before, generations);

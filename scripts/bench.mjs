@@ -19,7 +19,7 @@ const benches = {
   },
   projections: {
     dir: 'services/projections',
-    what: 'read side: rebuild events/s (memory, MongoDB+Redis), feed reads, append-to-visible lag',
+    what: 'read side: rebuild events/s (memory, MongoDB+Redis), feed reads, append-to-visible lag; `live`: the distributed workers (events/s, lag through the gateway, crash recovery)',
   },
   media: { dir: 'services/media', what: 'media: 3 MB JPEG uploads/s, p50/p99, peak memory' },
   gateway: {

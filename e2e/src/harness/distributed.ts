@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { publicTopics } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { createKafka, silentLogger } from '@gram/messaging';
-import { expect } from 'vitest';
 import { ApiClient } from '../api/client.js';
-import { createPost, eventually, signUp } from '../api/fixtures.js';
 import { assertPortFree, freePort } from './ports.js';
 import { logPath, ServiceProcess, stopAll } from './service-process.js';
 
@@ -279,6 +277,10 @@ function signingKey(runDir: string, runId: string, persist: boolean): { kid: str
  * `applied`), the tests would read with tokens the read side cannot honour yet.
  */
 export async function pipelineFlowing(url: string): Promise<void> {
+  // Imported here, not at the top: vitest refuses to load outside a test run, and scripts (start-distributed.ts,
+  // the projections' live benchmark) start the system through this module too.
+  const { expect } = await import('vitest');
+  const { createPost, eventually, signUp } = await import('../api/fixtures.js');
   const client = new ApiClient(url);
   const probe = await createPost(client, await signUp(client, 'Probe'));
   const token = client.lastConsistencyToken as string;

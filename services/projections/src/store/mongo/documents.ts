@@ -150,8 +150,10 @@ export class MongoDocumentStore implements DocumentStore {
   /**
    * applyRevision on FerretDB 1.x (SQLite), where only a filter that is `{ _id }` alone reaches SQLite: any other
    * filter, the revision guard's included, is answered by decoding every document of the collection in Go
-   * (bench/ferretdb-ops.bench.ts, 20k likes: the guarded upsert 860 ms, this 120 ms; 100k: 4.4 s and 0.6 s).
-   * So the revision is read by `{ _id }`, and the write is an insert (when absent) or an update by `{ _id }`.
+   * (handler/msg_update.go hands the filter to backends/sqlite/collection.go Query, which builds a WHERE only
+   * for a lone string `_id`). So the revision is read by `{ _id }`, and the write is an insert (when absent) or
+   * an update by `{ _id }`. bench/ferretdb-ops.bench.ts, p50 on a loaded 2-core machine, existing / new document:
+   * 1k likes, the guarded upsert 38 / 49 ms, this 13 / 8 ms; 20k likes, 831 / 774 ms and 130 / 72 ms.
    *
    * Exactly as exact as the guarded upsert is there: FerretDB runs that one as a read and a later write too
    * (handler/msg_update.go reads, common/update.go writes the whole document in another SQLite transaction), no

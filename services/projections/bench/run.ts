@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 // pnpm --filter @gram/projections bench [name] [--save-baseline]: every benchmark, or the one named.
-const benches = ['rebuild', 'feed', 'lag', 'live'];
+const benches = ['rebuild', 'feed', 'lag', 'live', 'ferretdb-ops'];
 /**
  * Node flags of the process a benchmark measures, as it runs outside the benchmark: the rebuild CLI
  * (`pnpm read-models:rebuild`) gives V8 a 64 MB young generation, since a fold allocates a few hundred MB of

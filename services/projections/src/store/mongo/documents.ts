@@ -22,6 +22,8 @@ import {
  * filters, `$or`, sorts, `$set`/`$setOnInsert` updates and upserts, nothing more.
  */
 export class MongoDocumentStore implements DocumentStore {
+  private ferretDb: Promise<boolean> | undefined;
+
   constructor(
     private readonly db: Db,
     readonly prefix: string,
@@ -128,9 +130,11 @@ export class MongoDocumentStore implements DocumentStore {
     rev: number,
     fields: Record<string, unknown>,
   ): Promise<boolean> {
+    if (await this.isFerretDb()) return this.applyRevisionByReadThenWrite(collection, id, rev, fields);
     try {
       // The guard is in the filter: a document at `rev` or later does not match, and the upsert then collides on
-      // _id instead of inserting a second document, which means "already applied".
+      // _id instead of inserting a second document, which means "already applied". MongoDB applies the filter
+      // and the update to the document atomically, through its _id index.
       const result = await this.collection(collection).updateOne(
         { _id: id as never, rev: { $lt: rev } },
         { $set: { ...fields, rev } },
@@ -138,9 +142,60 @@ export class MongoDocumentStore implements DocumentStore {
       );
       return result.matchedCount + result.upsertedCount > 0;
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === 11000) return false;
+      if (isDuplicateKey(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * applyRevision on FerretDB 1.x (SQLite), where only a filter that is `{ _id }` alone reaches SQLite: any other
+   * filter, the revision guard's included, is answered by decoding every document of the collection in Go
+   * (handler/msg_update.go hands the filter to backends/sqlite/collection.go Query, which builds a WHERE only
+   * for a lone string `_id`). So the revision is read by `{ _id }`, and the write is an insert (when absent) or
+   * an update by `{ _id }`. bench/ferretdb-ops.bench.ts, p50 on a loaded 2-core machine, existing / new document:
+   * 1k likes, the guarded upsert 38 / 49 ms, this 13 / 8 ms; 20k likes, 831 / 774 ms and 130 / 72 ms.
+   *
+   * Exactly as exact as the guarded upsert is there: FerretDB runs that one as a read and a later write too
+   * (handler/msg_update.go reads, common/update.go writes the whole document in another SQLite transaction), no
+   * compare-and-set, so two writers of one document can both pass the guard. What keeps a revision from going
+   * back is that one worker applies a stream's events, one at a time (the stream id is the Kafka key), and both
+   * this read and this write happen inside that one application. The insert is atomic even there (the unique
+   * `_id` index): a document created meanwhile (a placeholder from setFields) fails it, and the read is redone.
+   */
+  private async applyRevisionByReadThenWrite(
+    collection: CollectionName,
+    id: string,
+    rev: number,
+    fields: Record<string, unknown>,
+  ): Promise<boolean> {
+    const documents = this.collection(collection);
+    for (;;) {
+      const stored = await documents.findOne({ _id: id as never }, { projection: { rev: 1 } });
+      if (stored && typeof stored.rev === 'number' && stored.rev >= rev) return false;
+      if (stored) {
+        await documents.updateOne({ _id: id as never }, { $set: { ...fields, rev } });
+        return true;
+      }
+      try {
+        await documents.insertOne({ _id: id as never, ...fields, rev });
+        return true;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+  }
+
+  /** Whether the server is FerretDB, whose buildInfo names its own version beside the MongoDB one it emulates. */
+  private isFerretDb(): Promise<boolean> {
+    this.ferretDb ??= this.db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info) => typeof info.ferretdbVersion === 'string')
+      .catch((error: unknown) => {
+        this.ferretDb = undefined;
+        throw error;
+      });
+    return this.ferretDb;
   }
 
   async setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void> {
@@ -158,6 +213,10 @@ export class MongoDocumentStore implements DocumentStore {
   ): Promise<void> {
     await this.collection(collection).updateMany(filter, { $set: fields });
   }
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === 11000;
 }
 
 /** `filter`, and beyond `after` in `sort` order when given. */

@@ -31,6 +31,11 @@ import { execOrThrow } from './redis/pipeline.js';
  * the same pipeline as its hot copy, and every document read from MongoDB gets its counts from Redis. MongoDB
  * first: a deletion's flagging reads from MongoDB which documents to flag (see RedisCounts), and a crash between
  * the two writes leaves MongoDB applied and the count not moved yet, which the redelivery's script then moves.
+ *
+ * The revision Redis holds of a document (its counted state, or its hot copy) guards MongoDB's write too: MongoDB
+ * is written first, so MongoDB is never behind Redis, and at most one event ahead of it (the one a crash
+ * interrupted, which its redelivery writes again, the same). An event at or below Redis's revision is then
+ * applied in both, and skips MongoDB altogether; one above it is MongoDB's next write (applyNewerRevision).
  */
 export class MongoRedisDocumentStore implements DocumentStore {
   readonly copies: DocumentStore['copies'];
@@ -104,7 +109,16 @@ export class MongoRedisDocumentStore implements DocumentStore {
     rev: number,
     fields: Record<string, unknown>,
   ): Promise<boolean> {
-    const applied = await this.mongo.applyRevision(collection, id, rev, fields);
+    // What Redis holds of the document's revision guards MongoDB's write (see the class comment).
+    const known = this.counts.isCounted(collection)
+      ? await this.counts.revision(collection, id)
+      : isHot(collection)
+        ? await this.hot.revision(collection, id)
+        : undefined;
+    const applied =
+      known !== undefined && known >= rev
+        ? false
+        : await this.mongo.applyNewerRevision(collection, id, rev, fields);
     const { postId, userId, liked } = fields;
     const pipeline = this.redis.pipeline();
     if (isHot(collection)) this.hot.applyRevision(pipeline, collection, id, rev, fields);

@@ -15,6 +15,7 @@ import {
   type Position,
   type Sort,
 } from '../document-store.js';
+import { UpsertBatcher } from './upserts.js';
 
 /**
  * The documents of one generation of the distributed read models: MongoDB collections `g<n>_<name>` (Redis
@@ -23,6 +24,7 @@ import {
  */
 export class MongoDocumentStore implements DocumentStore {
   private ferretDb: Promise<boolean> | undefined;
+  private readonly batchers = new Map<CollectionName, UpsertBatcher>();
 
   constructor(
     private readonly db: Db,
@@ -145,6 +147,33 @@ export class MongoDocumentStore implements DocumentStore {
       if (isDuplicateKey(error)) return false;
       throw error;
     }
+  }
+
+  /**
+   * applyRevision for a caller that guards the revision itself (MongoRedisDocumentStore, by the revision Redis
+   * holds: MongoDB then holds at most the event before this one, or this one again after a crash). MongoDB
+   * still takes its guarded upsert, atomic there. FerretDB takes an upsert by `_id`
+   * alone, the one shape it looks up by index (see applyRevisionByReadThenWrite), gathered with the others of
+   * the moment into bulk writes (UpsertBatcher).
+   */
+  async applyNewerRevision(
+    collection: CollectionName,
+    id: string,
+    rev: number,
+    fields: Record<string, unknown>,
+  ): Promise<boolean> {
+    if (!(await this.isFerretDb())) return this.applyRevision(collection, id, rev, fields);
+    await this.upserts(collection).upsert(id, { ...fields, rev });
+    return true;
+  }
+
+  private upserts(collection: CollectionName): UpsertBatcher {
+    let batcher = this.batchers.get(collection);
+    if (!batcher) {
+      batcher = new UpsertBatcher(this.db, `${this.prefix}${collection}`);
+      this.batchers.set(collection, batcher);
+    }
+    return batcher;
   }
 
   /**

@@ -160,6 +160,13 @@ export class RedisCounts {
     );
   }
 
+  /** The revision of the counted document `id` as its counted state holds it, if any. */
+  async revision(collection: CollectionName, id: string): Promise<number | undefined> {
+    const state = await this.redis.hget(this.stateKey(collection), id);
+    const rev = state === null ? undefined : (JSON.parse(state) as { rev?: unknown }).rev;
+    return typeof rev === 'number' ? rev : undefined;
+  }
+
   /** Sets the counts of `docs` (read from MongoDB, which keeps none) from Redis, in one round trip. */
   async overlay(collection: CollectionName, docs: Doc[]): Promise<Doc[]> {
     const fields = this.countFields.get(collection);

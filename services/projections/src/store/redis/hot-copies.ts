@@ -81,6 +81,12 @@ export class RedisHotCopies {
     return decode(id, hash);
   }
 
+  /** The revision of the hot copy of `id`, if there is one and its stream's events reached it. */
+  async revision(collection: CollectionName, id: string): Promise<number | undefined> {
+    const rev = await this.redis.hget(this.key(collection, id), 'rev');
+    return rev === null || rev === '-1' ? undefined : Number(rev);
+  }
+
   /** the copies of `ids`, in their order; undefined where there is none */
   async getMany(collection: CollectionName, ids: readonly string[]): Promise<(Doc | undefined)[]> {
     if (ids.length === 0) return [];

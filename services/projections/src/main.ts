@@ -22,7 +22,8 @@ import { Generations } from './store/generations.js';
 // PROJECTIONS_GROUP_ID (default `projections`) names the Kafka consumer group: workers of one set of read
 // models share it. PARTITIONS_CONCURRENTLY (default 8) and PROJECTION_CONCURRENCY (default 32 streams per batch)
 // bound how much a worker applies side by side; KAFKA_SESSION_TIMEOUT_MS (default 10 s) how long a killed
-// worker's partitions wait before moving. LOG_LEVEL (default info).
+// worker's partitions wait before moving; MONGO_POOL_SIZE (default 16) its MongoDB operations at once.
+// LOG_LEVEL (default info).
 // INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
 // (packages/service-kit/src/internal-credential.ts). Required in both cases: either way the gateway calls this
 // process over HTTP. It is also sent with the JWKS requests: identity asks it of every caller.
@@ -38,7 +39,12 @@ let readModels: ReadModels;
 let applied: AppliedPositions;
 const closers: (() => Promise<unknown>)[] = [];
 if (process.env.MONGO_URL) {
-  const mongo = await MongoClient.connect(process.env.MONGO_URL);
+  // At most MONGO_POOL_SIZE (default 16) operations at once: FerretDB 1.24 holds two of its 100 SQLite
+  // connections while it updates a document (the read's, kept open until the command ends, and the write's), so
+  // a few workers each sending hundreds of writes at once would wait on each other for ever; MongoDB queues them.
+  const mongo = await MongoClient.connect(process.env.MONGO_URL, {
+    maxPoolSize: Number(process.env.MONGO_POOL_SIZE ?? 16),
+  });
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   const generations = new Generations(mongo.db(process.env.MONGO_DB ?? 'gram'), redis, options.feedCap);
   readModels = await generations.follow();

@@ -15,7 +15,6 @@ import {
   type Position,
   type Sort,
 } from '../document-store.js';
-import { UpsertBatcher } from './upserts.js';
 
 /**
  * The documents of one generation of the distributed read models: MongoDB collections `g<n>_<name>` (Redis
@@ -24,7 +23,6 @@ import { UpsertBatcher } from './upserts.js';
  */
 export class MongoDocumentStore implements DocumentStore {
   private ferretDb: Promise<boolean> | undefined;
-  private readonly batchers = new Map<CollectionName, UpsertBatcher>();
 
   constructor(
     private readonly db: Db,
@@ -152,9 +150,11 @@ export class MongoDocumentStore implements DocumentStore {
   /**
    * applyRevision for a caller that guards the revision itself (MongoRedisDocumentStore, by the revision Redis
    * holds: MongoDB then holds at most the event before this one, or this one again after a crash). MongoDB
-   * still takes its guarded upsert, atomic there. FerretDB takes an upsert by `_id`
-   * alone, the one shape it looks up by index (see applyRevisionByReadThenWrite), gathered with the others of
-   * the moment into bulk writes (UpsertBatcher).
+   * still takes its guarded upsert, atomic there. FerretDB takes an upsert by `_id` alone, the one shape it
+   * looks up by index (see applyRevisionByReadThenWrite). One command each, not bulk writes of many: FerretDB
+   * 1.24 holds one of its 100 pooled SQLite connections per matched update until the whole command ends
+   * (handler/msg_update.go), so commands of many updates from several workers at once wait on each other for
+   * ever (measured: three workers writing bulks of up to 99 stopped after 27 events).
    */
   async applyNewerRevision(
     collection: CollectionName,
@@ -163,17 +163,12 @@ export class MongoDocumentStore implements DocumentStore {
     fields: Record<string, unknown>,
   ): Promise<boolean> {
     if (!(await this.isFerretDb())) return this.applyRevision(collection, id, rev, fields);
-    await this.upserts(collection).upsert(id, { ...fields, rev });
+    await this.collection(collection).updateOne(
+      { _id: id as never },
+      { $set: { ...fields, rev } },
+      { upsert: true },
+    );
     return true;
-  }
-
-  private upserts(collection: CollectionName): UpsertBatcher {
-    let batcher = this.batchers.get(collection);
-    if (!batcher) {
-      batcher = new UpsertBatcher(this.db, `${this.prefix}${collection}`);
-      this.batchers.set(collection, batcher);
-    }
-    return batcher;
   }
 
   /**

@@ -81,6 +81,10 @@ export class KafkaSubscriber implements Subscriber {
   };
   private stopping: Promise<void> | undefined;
 
+  private get heartbeatIntervalMs(): number {
+    return this.options.heartbeatIntervalMs ?? 3_000;
+  }
+
   constructor(private readonly options: KafkaSubscriberOptions) {
     this.kafka = options.kafka;
     this.logger = options.logger ?? stderrLogger;
@@ -109,7 +113,7 @@ export class KafkaSubscriber implements Subscriber {
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
       // The relay writes in transactions: read only what it committed.
       readUncommitted: false,
       allowAutoTopicCreation: false,
@@ -262,6 +266,9 @@ export class KafkaSubscriber implements Subscriber {
       }
     }
     for (let attempt = 1; ; attempt++) {
+      // kafkajs heartbeats only when asked to: a run may take longer than the session timeout, and the group
+      // would then drop this member and hand its partitions to another mid-run.
+      const beating = setInterval(() => void heartbeat().catch(() => {}), this.heartbeatIntervalMs);
       try {
         if (messages.length > 0) await (batchHandler as NonNullable<typeof batchHandler>)(messages);
         return outcome.handled;
@@ -276,6 +283,8 @@ export class KafkaSubscriber implements Subscriber {
         if (!transient) break;
         if (!(await this.pause(backoffMs(this.retry, attempt), heartbeat, isRunning)))
           return outcome.interrupted;
+      } finally {
+        clearInterval(beating);
       }
     }
     for (const record of wellFormed)

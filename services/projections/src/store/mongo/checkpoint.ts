@@ -1,5 +1,6 @@
 import type { Collection, Document } from 'mongodb';
 import type { CheckpointStore } from '../document-store.js';
+import { upsertById } from './upsert.js';
 
 /** The checkpoint of one generation: a document whose position only grows (`$max`), so a late write is harmless. */
 export class MongoCheckpoint implements CheckpointStore {
@@ -11,10 +12,6 @@ export class MongoCheckpoint implements CheckpointStore {
   }
 
   async advance(position: number): Promise<void> {
-    await this.collection.updateOne(
-      { _id: 'projections' as never },
-      { $max: { position } },
-      { upsert: true },
-    );
+    await upsertById(this.collection, 'projections', { $max: { position } });
   }
 }

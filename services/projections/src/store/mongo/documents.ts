@@ -15,6 +15,7 @@ import {
   type Position,
   type Sort,
 } from '../document-store.js';
+import { upsertById } from './upsert.js';
 
 /**
  * The documents of one generation of the distributed read models: MongoDB collections `g<n>_<name>` (Redis
@@ -163,11 +164,7 @@ export class MongoDocumentStore implements DocumentStore {
     fields: Record<string, unknown>,
   ): Promise<boolean> {
     if (!(await this.isFerretDb())) return this.applyRevision(collection, id, rev, fields);
-    await this.collection(collection).updateOne(
-      { _id: id as never },
-      { $set: { ...fields, rev } },
-      { upsert: true },
-    );
+    await upsertById(this.collection(collection), id, { $set: { ...fields, rev } });
     return true;
   }
 
@@ -223,11 +220,7 @@ export class MongoDocumentStore implements DocumentStore {
   }
 
   async setFields(collection: CollectionName, id: string, fields: Record<string, unknown>): Promise<void> {
-    await this.collection(collection).updateOne(
-      { _id: id as never },
-      { $set: fields, $setOnInsert: { rev: -1 } },
-      { upsert: true },
-    );
+    await upsertById(this.collection(collection), id, { $set: fields, $setOnInsert: { rev: -1 } });
   }
 
   async updateMany(

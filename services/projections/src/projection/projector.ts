@@ -79,9 +79,14 @@ export class Projector {
   /**
    * Applies a batch of messages (one Kafka partition's, say): each stream's in order, streams side by side up
    * to `concurrency` at a time (see the class comment for why that is safe), then advances the checkpoint once.
+   * `onApplied` hears of each message as soon as its writes are done, not at the end of the batch: a reader
+   * waiting for its own write (read-your-writes) waits for that write only.
    * The stores' round trips of different streams then overlap instead of queueing behind each other.
    */
-  async applyBatch(messages: readonly EventMessage[]): Promise<void> {
+  async applyBatch(
+    messages: readonly EventMessage[],
+    onApplied?: (message: EventMessage) => void,
+  ): Promise<void> {
     if (messages.length === 0) return;
     const streams = new Map<string, EventMessage[]>();
     let last = 0;
@@ -92,7 +97,13 @@ export class Projector {
       if (message.position > last) last = message.position;
     }
     const limit = pLimit(this.concurrency);
-    await Promise.all([...streams.values()].map((stream) => limit(() => this.applyEvents(stream))));
+    const applyStream = async (stream: readonly EventMessage[]) => {
+      for (const message of stream) {
+        await this.applyEvents([message]);
+        onApplied?.(message);
+      }
+    };
+    await Promise.all([...streams.values()].map((stream) => limit(() => applyStream(stream))));
     await this.advance(last);
   }
 

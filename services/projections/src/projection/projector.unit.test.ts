@@ -1,10 +1,10 @@
 import { openSqliteEventStore } from '@gram/event-store';
 import { catalogue, isPublicEvent } from '@gram/events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
-import { generateHistory } from '../../test/history.js';
+import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { counters, ignoredEvents, readModels } from '../read-models/registry.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
@@ -141,6 +141,39 @@ describe('the rebuild fold', () => {
     expect(withoutZeroCounts(folded.documents.dump())).toEqual(withoutZeroCounts(live.documents.dump()));
     expect(folded.feeds.dump()).toEqual(live.feeds.dump());
     expect(folded.feeds.dumpMergedAuthors()).toEqual(live.feeds.dumpMergedAuthors());
+  });
+});
+
+describe('a batch', () => {
+  it("tells of each message once its own stream's writes are done, while other streams of the batch are still being applied", async () => {
+    const h = new HistoryBuilder();
+    const [slow, quick] = [h.register('slow'), h.register('quick')];
+    const [slowMessage, quickMessage] = messagesOf(h.events);
+    const store = createMemoryReadModelStore({ counters });
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const documents = new Proxy(store.documents, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'applyRevision') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<typeof target.applyRevision>) => {
+          if (args[1] === slow) await held;
+          return target.applyRevision(...args);
+        };
+      },
+    });
+    const applied: string[] = [];
+    const batch = new Projector({ ...store, documents }).applyBatch(
+      [slowMessage, quickMessage].map((message) => message as NonNullable<typeof message>),
+      (message) => void applied.push(message.streamId),
+    );
+    await vi.waitFor(() => expect(applied).toEqual([quickMessage?.streamId]));
+    expect(await store.documents.get('users', quick)).toMatchObject({ status: 'live' });
+    release();
+    await batch;
+    expect(applied).toEqual([quickMessage?.streamId, slowMessage?.streamId]);
   });
 });
 

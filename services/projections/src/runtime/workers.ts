@@ -60,11 +60,10 @@ export async function subscribeProjections(
     // A Kafka batch at once: its streams side by side, one checkpoint write (Projector.applyBatch).
     batchHandler: async (messages) => {
       const store = readModels.forWrite ? await readModels.forWrite() : readModels.current();
-      await projectorOf(store).applyBatch(messages);
-      for (const message of messages) {
+      await projectorOf(store).applyBatch(messages, (message) => {
         applied?.applied(message.position);
         metrics?.applied(message);
-      }
+      });
     },
   });
 }

@@ -80,8 +80,6 @@ return 1`;
  * commands: a count costs the same whatever the number of edges already counted.
  */
 export class RedisCounts {
-  /** collection → its counters, for the counted collections */
-  private readonly countersOf = new Map<CollectionName, Counter[]>();
   /** collection → the counted fields of its documents */
   private readonly fieldsOf = new Map<CollectionName, string[]>();
   /** collection → the count fields its documents carry, for the collections counted into */
@@ -97,7 +95,6 @@ export class RedisCounts {
     for (const name of collections) {
       const of = countersOf(counters, name);
       if (of.length > 0) {
-        this.countersOf.set(name, of);
         this.fieldsOf.set(name, countedFields(of));
         const described = of.map((counter) => {
           const { [counter.key]: _key, ...filter } = counter.filter('');
@@ -121,7 +118,7 @@ export class RedisCounts {
   }
 
   isCounted(collection: CollectionName): boolean {
-    return this.countersOf.has(collection);
+    return this.scriptArgs.has(collection);
   }
 
   private countsKey(collection: CollectionName, id: string): string {

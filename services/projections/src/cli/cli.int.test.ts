@@ -64,7 +64,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         expect(first.code).toBe(0);
         expect((await pnpm('read-models:verify', env)).code).toBe(0);
 
-        // A count lives in Redis, in the hash of the post's hot copy (store/redis/counts.ts).
+        // A count lives in Redis, in the hash of the post's hot copy (store/redis/indexes.ts).
         const post = await client.db(dbName).collection<{ _id: string }>('g2_posts').findOne({});
         await redis.hset(`g2:posts:${post?._id}`, 'likesCount', '999');
         const tampered = await pnpm('read-models:verify', env);

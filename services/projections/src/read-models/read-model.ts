@@ -1,7 +1,14 @@
 import type { DomainEvent, EventType, PayloadOfType } from '@gram/events';
-import type { CollectionName, Counter, Doc, DocumentStore, FeedStore } from '../store/document-store.js';
+import type {
+  CollectionName,
+  Counter,
+  Doc,
+  DocumentStore,
+  FeedStore,
+  SortedList,
+} from '../store/document-store.js';
 
-export type { Counter } from '../store/document-store.js';
+export type { Counter, SortedList } from '../store/document-store.js';
 
 /** What a handler may use: the store of the generation it writes and the projection's settings. */
 export interface ProjectionContext {
@@ -50,6 +57,12 @@ export interface ReadModel<T extends EventType = EventType> {
   readonly canHandle: readonly T[];
   readonly handlers: { readonly [K in T]: Handler<K> };
   readonly counters: readonly Counter[];
+  /**
+   * The lists its handlers and queries read besides its counters' (each counter's documents are a list
+   * already): every filter a handler or query reads documents by, so that a store keeping them as indexes
+   * answers each with one range read.
+   */
+  readonly lists?: readonly SortedList[];
   readonly log: LogFold;
 }
 

@@ -1,9 +1,10 @@
 import type { EventType } from '@gram/events';
+import { listsOf } from '../store/document-store.js';
 import { engagement } from './engagement/engagement.js';
 import { follows } from './follows/follows.js';
 import { posts } from './posts/posts.js';
 import { profiles } from './profiles/profiles.js';
-import type { Counter, RegisteredReadModel } from './read-model.js';
+import type { Counter, RegisteredReadModel, SortedList } from './read-model.js';
 
 /**
  * Every read model, in the order the projector runs their handlers of one event: a read model reads the
@@ -14,6 +15,12 @@ export const readModels: readonly RegisteredReadModel[] = [profiles, posts, enga
 
 /** Every count the read models keep, which every store is made with: a counted write moves its counts. */
 export const counters: readonly Counter[] = readModels.flatMap((model) => model.counters);
+
+/** Every list the read models read (their counters' and those they declare), which every store is made with. */
+export const lists: readonly SortedList[] = listsOf(
+  counters,
+  readModels.flatMap((model) => model.lists ?? []),
+);
 
 /**
  * Events on the public topics that no read model shows, each with its reason; with the registry, every public

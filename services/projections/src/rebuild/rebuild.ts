@@ -6,7 +6,7 @@ import { counters } from '../read-models/registry.js';
 import { type CollectionName, collections, type Doc } from '../store/document-store.js';
 import type { Generations } from '../store/generations.js';
 import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/memory.js';
-import type { MongoRedisReadModelStore } from '../store/mongo-redis.js';
+import { type MongoRedisReadModelStore, redisOnly } from '../store/mongo-redis.js';
 import { hotCollections, isHot } from '../store/redis/hot-copies.js';
 import { execOrThrow } from '../store/redis/pipeline.js';
 
@@ -99,8 +99,8 @@ export async function exportGeneration(
     // In `_id` order: every batch then lands on a few neighbouring pages of the `_id` index instead of a
     // hundred scattered ones. Measured on FerretDB (SQLite): 100,000 likes in 3.1 s instead of 4.9 s.
     const docs = [...source.documents.stored(name)].sort(byId);
-    // Counts live in Redis alone (RedisCounts): MongoDB's documents carry none.
-    const countFields = target.documents.counts.fieldsCountedInto(name);
+    // Counts live in Redis alone (RedisIndexes): MongoDB's documents carry none.
+    const countFields = target.documents.indexes.fieldsCountedInto(name);
     for (let i = 0; i < docs.length; i += 5_000) {
       await target.documents.collection(name).insertMany(
         docs.slice(i, i + 5_000).map((doc) => toMongoDocument(doc, countFields)),
@@ -114,7 +114,7 @@ export async function exportGeneration(
     await target.feeds.mergeEach(Object.entries(source.feeds.dumpMergedAuthors()));
   };
   const writeHotCopies = async () => {
-    const { hot, counts } = target.documents;
+    const { hot, indexes } = target.documents;
     for (const name of hotCollections) {
       const docs = source.documents.stored(name);
       for (let i = 0; i < docs.length; i += 2_000) {
@@ -123,12 +123,13 @@ export async function exportGeneration(
         await execOrThrow(pipeline);
       }
     }
-    // The counted documents' states, and the counts of documents without a hot copy (the hot ones carry theirs).
+    // The counted documents' states (the edges whole), their lists, and the counts of documents without a hot
+    // copy (the hot ones carry theirs).
     for (const name of collections) {
       const docs = source.documents.stored(name);
       for (let i = 0; i < docs.length; i += 5_000) {
         const pipeline = target.redis.pipeline();
-        counts.putAll(pipeline, name, docs.slice(i, i + 5_000), isHot(name));
+        indexes.putAll(pipeline, name, docs.slice(i, i + 5_000), isHot(name));
         if (pipeline.length > 0) await execOrThrow(pipeline);
       }
     }
@@ -139,9 +140,13 @@ export async function exportGeneration(
       await execOrThrow(pipeline);
     }
   };
-  const [largest, ...others] = [...collections].sort(
-    (a, b) => source.documents.sizeOf(b) - source.documents.sizeOf(a),
-  ) as [CollectionName, ...CollectionName[]];
+  // The edges live in Redis alone (redisOnly): they are written with the counted states.
+  const [largest, ...others] = collections
+    .filter((name) => !redisOnly.has(name))
+    .sort((a, b) => source.documents.sizeOf(b) - source.documents.sizeOf(a)) as [
+    CollectionName,
+    ...CollectionName[],
+  ];
   await Promise.all([
     (async () => {
       await insertDocuments(largest);

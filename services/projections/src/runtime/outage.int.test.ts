@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HistoryBuilder } from '../../test/history.js';
 import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
-import { counters } from '../read-models/registry.js';
+import { counters, lists } from '../read-models/registry.js';
 import { mongoRedisReadModelStore } from '../store/mongo-redis.js';
 import { subscribeProjections } from './workers.js';
 
@@ -38,6 +38,7 @@ describe.skipIf(brokers === undefined || mongoUrl === undefined || redisUrl === 
       const redis = new Redis(redisUrl as string);
       const store = mongoRedisReadModelStore({
         counters,
+        lists,
         db: mongo.db('projections_outage_test'),
         redis,
         generation: Math.floor(Math.random() * 1e6),

@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { HistoryBuilder } from '../../test/history.js';
 import { kafkaWithPublicTopics } from '../../test/kafka.js';
 import { fixedReadModels } from '../app.js';
-import { counters } from '../read-models/registry.js';
+import { counters, lists } from '../read-models/registry.js';
 import type { CollectionName, ReadModelStore } from '../store/document-store.js';
 import { likeId } from '../store/keys.js';
 import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from '../store/mongo-redis.js';
@@ -166,6 +166,7 @@ describe.skipIf(brokers === undefined || mongoUrl === undefined || redisUrl === 
       const redis = new Redis(redisUrl as string);
       const store = mongoRedisReadModelStore({
         counters,
+        lists,
         db: mongo.db('projections_rebalance_test'),
         redis,
         generation,

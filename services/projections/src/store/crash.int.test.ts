@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagesOf } from '../../test/deliveries.js';
 import { HistoryBuilder } from '../../test/history.js';
 import { Projector } from '../projection/projector.js';
-import { counters } from '../read-models/registry.js';
+import { counters, lists } from '../read-models/registry.js';
 import {
   type CounterDifference,
   compareCounters,
@@ -42,7 +42,7 @@ function dyingRedis(redis: Redis, at: number, when: 'before' | 'after') {
     dead: false,
     /** pipelines sent (or dying) since armed */
     pipelines: 0,
-    /** whether the pipeline it died at carried a counted write (RedisCounts' script on a `counted:` hash) */
+    /** whether the pipeline it died at carried a counted write (RedisIndexes' script on a `counted:` hash) */
     diedOnCountedWrite: false,
   };
   const wrap = (pipeline: Pipeline): Pipeline => {
@@ -180,7 +180,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     const expected = recountFromEvents(events);
 
     const storeOf = (gen: number, over: Redis): MongoRedisReadModelStore =>
-      mongoRedisReadModelStore({ counters, db, redis: over, generation: gen });
+      mongoRedisReadModelStore({ counters, lists, db, redis: over, generation: gen });
 
     /**
      * Worker A applies everything before `target`, then is killed where `kill` says while applying it, or after
@@ -242,7 +242,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     }
 
     it.each(targets)(
-      'a worker killed at any of its Redis writes for %s, its MongoDB write done, leaves every count exact once a fresh worker gets the event again, and a second redelivery of the whole log changes nothing',
+      'a worker killed at any of its Redis writes for %s (its MongoDB write done, for a document kept there) leaves every count exact once a fresh worker gets the event again, and a second redelivery of the whole log changes nothing',
       async (_, position) => {
         const target = messages.find((message) => message.position === position) as EventMessage;
         // The event moves counts that stay visible to the end: a count it failed to move would show.
@@ -273,7 +273,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     );
 
     it.each(targets)(
-      'a worker killed after both its MongoDB and Redis writes for %s, before its offset was committed, leaves every count exact at every step of the redelivery of its partition, and of the whole log again',
+      'a worker killed after all its writes for %s, before its offset was committed, leaves every count exact at every step of the redelivery of its partition, and of the whole log again',
       async (_, position) => {
         const target = messages.find((message) => message.position === position) as EventMessage;
         const run = await killAndRedeliver(target);

@@ -54,8 +54,49 @@ export interface Counter {
   readonly accountFlags?: Readonly<Record<string, string>>;
 }
 
+/**
+ * A list the handlers and queries read: the documents of `collection` matching `filter(id)`, ordered by `at` and
+ * then `id` (every page of the API is such a list, and so is every set of documents a handler reconciles).
+ * `key` is the field naming whose list a document is in; the filter's other fields say which of them belong.
+ * Every counter's documents are such a list (a post's likers, an account's followers); read models declare the
+ * others. A store may keep each list as an index moved with the writes, as counts are (the distributed store
+ * keeps them in Redis, see store/redis/indexes.ts); the memory store answers any filter from its own indexes.
+ */
+export interface SortedList {
+  /** names the list among the store's keys */
+  readonly name: string;
+  readonly collection: CollectionName;
+  readonly key: string;
+  readonly filter: (id: string) => Filter;
+}
+
+/** The list of each counter's documents (named by its field), then `declared`. */
+export function listsOf(counters: readonly Counter[], declared: readonly SortedList[]): SortedList[] {
+  return [
+    ...counters.map(({ field, counted, key, filter }) => ({ name: field, collection: counted, key, filter })),
+    ...declared,
+  ];
+}
+
+/** The list whose filter is `filter`: the same fields with the same values, its key's value naming the list. */
+export function listFor(
+  lists: readonly SortedList[],
+  collection: CollectionName,
+  filter: Filter,
+): { list: SortedList; id: string } | undefined {
+  for (const list of lists) {
+    if (list.collection !== collection) continue;
+    const id = filter[list.key];
+    if (typeof id !== 'string') continue;
+    const wanted = list.filter(id);
+    const fields = Object.keys(filter);
+    if (fields.length === Object.keys(wanted).length && matchesFilter(wanted, filter)) return { list, id };
+  }
+  return undefined;
+}
+
 /** The fields of a counted document that decide whether it counts: those its counters' filters read. */
-export function countedFields(counters: readonly Counter[]): string[] {
+export function countedFields(counters: readonly Pick<Counter, 'filter'>[]): string[] {
   return [...new Set(counters.flatMap((counter) => Object.keys(counter.filter(''))))];
 }
 

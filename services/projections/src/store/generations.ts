@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { counters } from '../read-models/registry.js';
+import { counters, lists } from '../read-models/registry.js';
 import { defaultFeedCap } from './document-store.js';
 import { type MongoRedisReadModelStore, mongoRedisReadModelStore } from './mongo-redis.js';
 
@@ -24,6 +24,7 @@ export class Generations {
       redis: this.redis,
       generation,
       counters,
+      lists,
       feedCap: this.feedCap,
     });
   }

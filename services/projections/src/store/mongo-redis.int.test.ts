@@ -10,8 +10,9 @@ import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
+import { newestFirst } from '../queries/paging.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
-import { counters } from '../read-models/registry.js';
+import { counters, lists } from '../read-models/registry.js';
 import { compareCounters, recountFromEvents } from '../verify/recount.js';
 import { collections, type Doc, type FeedEntry, type ReadModelStore } from './document-store.js';
 import { likeId, ms } from './keys.js';
@@ -42,6 +43,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     async function freshStore(options: { feedCap?: number } = {}): Promise<MongoRedisReadModelStore> {
       const store = mongoRedisReadModelStore({
         counters,
+        lists,
         db: client.db('projections_test'),
         redis,
         generation: generation++,
@@ -87,6 +89,35 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       return { documents, copies, feeds, merged };
     }
 
+    /**
+     * Every list the read models read (registry.ts `lists`), for every account, post and comment the memory
+     * store knows, as `store` answers it: the (at, id) keys, newest first, then how many.
+     */
+    async function everyList(
+      store: ReadModelStore,
+      reference: ReturnType<typeof createMemoryReadModelStore>,
+    ) {
+      const ids = new Set(
+        collections.flatMap((name) => reference.documents.stored(name).map((doc) => doc.id)),
+      );
+      const answers: Record<string, unknown> = {};
+      for (const list of lists) {
+        for (const id of ids) {
+          const filter = list.filter(id);
+          const keys = await store.documents.pageKeys(
+            list.collection,
+            filter,
+            newestFirst,
+            undefined,
+            10_000,
+          );
+          if (keys.length === 0) continue;
+          answers[`${list.name}:${id}`] = [keys, await store.documents.count(list.collection, filter)];
+        }
+      }
+      return answers;
+    }
+
     /** likedByMe for every like edge, as the store answers it */
     async function likedByMe(store: MongoRedisReadModelStore, edges: readonly Doc[]) {
       const answers: Record<string, boolean> = {};
@@ -124,7 +155,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         { hotAuthorThreshold: 3 },
       ],
     ] as const)(
-      'every event delivered twice and shuffled builds the same documents, Redis copies, merged authors and feeds as the memory adapter in one clean pass (%s)',
+      'every event delivered twice and shuffled builds the same documents, Redis copies, lists, merged authors and feeds as the memory adapter in one clean pass (%s)',
       async (_, options: ProjectorOptions) => {
         const memory = createMemoryReadModelStore({ counters });
         const reference = new Projector(memory, options);
@@ -148,6 +179,9 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
           const userIds = expected.users.map((user) => user.id);
           expect(await visibleFeeds(store, userIds)).toEqual(await visibleFeeds(memory, userIds));
         }
+        const lists = await everyList(memory, memory);
+        expect(Object.keys(lists).length).toBeGreaterThan(20);
+        expect(await everyList(store, memory)).toEqual(lists);
         expect(await likedByMe(store, expected.likes)).toEqual(
           Object.fromEntries(expected.likes.map((edge) => [edge.id, edge.liked === true])),
         );

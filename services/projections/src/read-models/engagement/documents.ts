@@ -25,6 +25,9 @@ export interface ReplyDocument extends AuthoredDocument {
   text: string;
 }
 
+/** Every like edge of `userId`, whatever its state. */
+export const likesBy = (userId: string): Filter => ({ userId });
+
 /** The likes the API counts and lists: live, by accounts not deleted. */
 export const likesOf = (postId: string): Filter => ({ postId, liked: true, userDeleted: false });
 

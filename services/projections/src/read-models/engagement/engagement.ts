@@ -6,6 +6,7 @@ import {
   type CommentDocument,
   isVisibleComment,
   type LikeEdge,
+  likesBy,
   likesOf,
   type ReplyDocument,
   visibleCommentsOn,
@@ -95,10 +96,12 @@ export const engagement = defineReadModel({
     async UserDeleted({ userId }, context) {
       await hideAuthoredBy(context, 'comments', userId);
       await hideAuthoredBy(context, 'replies', userId);
-      await context.documents.updateMany('likes', { userId }, { userDeleted: true });
+      await context.documents.updateMany('likes', likesBy(userId), { userDeleted: true });
     },
   },
   counters: [likesCount, commentsCount, replyCount],
+  // every like edge of an account, whatever its state: what its deletion flags
+  lists: [{ name: 'likeEdgesOf', collection: 'likes', key: 'userId', filter: likesBy }],
   log: {
     fold(event, streamId, log) {
       switch (event.type) {

@@ -23,6 +23,12 @@ export const edgeFlags = [
   'at',
 ] as const;
 
+/** Every follow edge from `followerId`, whatever its state. */
+export const edgesFrom = (followerId: string): Filter => ({ followerId });
+
+/** Every follow edge to `followeeId`, whatever its state. */
+export const edgesTo = (followeeId: string): Filter => ({ followeeId });
+
 /** The followers the API counts and lists: live follows by accounts not deleted. */
 export const followersOf = (followeeId: string): Filter => ({
   followeeId,

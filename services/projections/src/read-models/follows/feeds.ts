@@ -1,11 +1,12 @@
 import type { FeedEntry } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
-import { isVisiblePost, postFlags, visiblePostsBy } from '../posts/documents.js';
+import { isVisiblePost, postFlags, postsBy, visiblePostsBy } from '../posts/documents.js';
 import { userFlags } from '../profiles/documents.js';
 import type { ProjectionContext } from '../read-model.js';
 import {
   edgeFlags,
+  edgesTo,
   feedEntriesOf,
   followeesOf,
   followersOf,
@@ -72,8 +73,8 @@ export async function reconcileHotness(
     await d.setFields('users', userId, { hot });
     return;
   }
-  await d.updateMany('follows', { followeeId: userId }, { followeeHot: hot });
-  const edges = await d.findAll('follows', { followeeId: userId }, edgeFlags);
+  await d.updateMany('follows', edgesTo(userId), { followeeHot: hot });
+  const edges = await d.findAll('follows', edgesTo(userId), edgeFlags);
   if (hot) {
     await feeds.mergeAuthor(userId, edges.filter(isMergedEdge).map(mergingFollowerOf));
   } else {
@@ -120,7 +121,7 @@ export async function reconcileFollowFeed(
     const entries = await recentFeedEntries(context, followeeId);
     if (entries.length > 0) await feeds.add([followerId], entries);
   } else if (edge?.following !== true) {
-    const posts = await documents.findAll('posts', { authorId: followeeId }, ['at']);
+    const posts = await documents.findAll('posts', postsBy(followeeId), ['at']);
     const full = (await feeds.size(followerId)) >= context.feedCap;
     await feeds.remove([followerId], feedEntriesOf(posts));
     if (full) await refillFeed(context, followerId);

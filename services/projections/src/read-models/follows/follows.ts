@@ -1,7 +1,8 @@
 import { followId, ms } from '../../store/keys.js';
+import { postsBy } from '../posts/documents.js';
 import { isDeletedAccount, isDeletedUser, userFlags } from '../profiles/documents.js';
 import { type Counter, defineReadModel, type ProjectionContext } from '../read-model.js';
-import { type FollowEdge, feedEntriesOf, followeesOf, followersOf } from './documents.js';
+import { edgesFrom, edgesTo, type FollowEdge, feedEntriesOf, followeesOf, followersOf } from './documents.js';
 import { reconcileFollowFeed, reconcileHotness, reconcilePostInFeeds } from './feeds.js';
 
 const followingCount: Counter = {
@@ -69,13 +70,13 @@ export const follows = defineReadModel({
      */
     async UserDeleted({ userId }, context) {
       const d = context.documents;
-      await d.updateMany('follows', { followerId: userId }, { followerDeleted: true });
-      await d.updateMany('follows', { followeeId: userId }, { followeeDeleted: true });
-      for (const followeeId of await d.values('follows', { followerId: userId }, 'followeeId')) {
+      await d.updateMany('follows', edgesFrom(userId), { followerDeleted: true });
+      await d.updateMany('follows', edgesTo(userId), { followeeDeleted: true });
+      for (const followeeId of await d.values('follows', edgesFrom(userId), 'followeeId')) {
         await reconcileFolloweeHotness(context, followeeId as string);
       }
-      const posts = await d.findAll('posts', { authorId: userId }, ['at']);
-      const followers = (await d.findAll('follows', { followeeId: userId }, ['followerId'])).map(
+      const posts = await d.findAll('posts', postsBy(userId), ['at']);
+      const followers = (await d.findAll('follows', edgesTo(userId), ['followerId'])).map(
         (edge) => edge.followerId as string,
       );
       await context.feeds.remove(followers, feedEntriesOf(posts));
@@ -84,6 +85,11 @@ export const follows = defineReadModel({
     },
   },
   counters: [followingCount, followersCount],
+  lists: [
+    // every edge of an account, whatever its state: what its deletion and its turning hot or cold flag
+    { name: 'followEdgesFrom', collection: 'follows', key: 'followerId', filter: edgesFrom },
+    { name: 'followEdgesTo', collection: 'follows', key: 'followeeId', filter: edgesTo },
+  ],
   log: {
     fold(event, streamId, log) {
       if (event.type !== 'UserFollowed' && event.type !== 'UserUnfollowed') return;

@@ -20,5 +20,8 @@ export const isVisiblePost = isVisible;
 /** The posts of `authorId` the API shows: their page, their author's followers' feeds, a hot author's merge. */
 export const visiblePostsBy = (authorId: string): Filter => ({ authorId, ...visible });
 
+/** Every post of `authorId`, whatever its state: what an unfollow or the author's deletion takes out of feeds. */
+export const postsBy = (authorId: string): Filter => ({ authorId });
+
 /** What a user's postCount counts: their live posts (a deleted account's profile is not shown anyway). */
 export const livePostsBy = (authorId: string): Filter => ({ authorId, status: 'live' });

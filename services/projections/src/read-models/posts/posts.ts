@@ -1,7 +1,7 @@
 import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
 import { isLiveUser } from '../profiles/documents.js';
 import { type Counter, defineReadModel } from '../read-model.js';
-import { isVisiblePost, livePostsBy, type PostDocument } from './documents.js';
+import { isVisiblePost, livePostsBy, type PostDocument, postsBy, visiblePostsBy } from './documents.js';
 
 const postCount: Counter = {
   collection: 'users',
@@ -37,6 +37,12 @@ export const posts = defineReadModel({
     UserDeleted: ({ userId }, context) => hideAuthoredBy(context, 'posts', userId),
   },
   counters: [postCount],
+  lists: [
+    // an author's page, a followed author's recent posts pulled into a feed, a hot author's merge
+    { name: 'visiblePosts', collection: 'posts', key: 'authorId', filter: visiblePostsBy },
+    // what leaves a feed on an unfollow or an account's deletion
+    { name: 'posts', collection: 'posts', key: 'authorId', filter: postsBy },
+  ],
   log: {
     fold(event, _streamId, log) {
       if (event.type === 'PostCreated' || event.type === 'PostDeleted') {

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { FeedEntry, FeedStore, MergingFollower, Position } from '../document-store.js';
 import { execOrThrow } from './pipeline.js';
+import { sortedPage } from './sorted-page.js';
 
 /**
  * Home feeds as Redis sorted sets: member = post id, score = the post's creation time in ms. Redis orders equal
- * scores by member, so ZREVRANGE order is exactly (score, id) descending, the order of the memory adapter, and
- * ZREMRANGEBYRANK 0..-(cap+1) drops the same entries the memory adapter drops.
+ * scores by member, so ZREVRANGE order is exactly (score, id) descending, the order of the memory adapter
+ * (pages: sortedPage), and ZREMRANGEBYRANK 0..-(cap+1) drops the same entries the memory adapter drops.
  */
 export class RedisFeedStore implements FeedStore {
   constructor(
@@ -91,30 +92,8 @@ export class RedisFeedStore implements FeedStore {
     await execOrThrow(pipeline);
   }
 
-  async page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]> {
-    const found: FeedEntry[] = [];
-    // From the cursor's score down; entries of that same score are kept only when their id sorts below it.
-    // Equal scores (posts of the same millisecond) are rare, so the first read nearly always suffices.
-    for (let offset = 0; found.length < limit; ) {
-      const count = limit - found.length + 8;
-      const raw = await this.redis.zrevrangebyscore(
-        this.key(userId),
-        after ? after.value : '+inf',
-        '-inf',
-        'WITHSCORES',
-        'LIMIT',
-        offset,
-        count,
-      );
-      for (let i = 0; i + 1 < raw.length && found.length < limit; i += 2) {
-        const entry = { id: raw[i] as string, value: Number(raw[i + 1]) };
-        if (after && entry.value === after.value && entry.id >= after.id) continue;
-        found.push(entry);
-      }
-      if (raw.length < count * 2) break;
-      offset += count;
-    }
-    return found;
+  page(userId: string, after: Position | undefined, limit: number): Promise<FeedEntry[]> {
+    return sortedPage(this.redis, this.key(userId), after, -1, limit);
   }
 
   /** Deletes every key of this generation (SCAN, never KEYS, so Redis keeps answering meanwhile). */

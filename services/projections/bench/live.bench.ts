@@ -7,9 +7,9 @@
 //    ones), follows and comments, after users and posts created first and not measured. The events are appended
 //    to a SQLite event store and the real relay publishes them (rather than a hand-made producer): the workers
 //    then read exactly what production gives them, transactions and control records included, and verify has
-//    the log. The setup is applied and the workers stopped (SIGTERM) before the mix is appended, and they start
-//    again once the relay has published it all: the window measures the workers alone, not the relay beside
-//    them. Applied = the workers' own `gram_projection_events_applied_total` (Prometheus, counted once a
+//    the log. The setup is applied first; the mix is appended with the relay stopped, and published by the
+//    relay started again once every worker has joined the group and holds its partitions (the relay catches up
+//    at tens of thousands of events/s, bench/relay: it shares the window's first moments only). Applied = the workers' own `gram_projection_events_applied_total` (Prometheus, counted once a
 //    message's read-model writes are done), summed over the workers and scraped every 100 ms; the window runs
 //    from the first scrape that shows any applied to the first that shows all, or BENCH_WINDOW_SECONDS, so the
 //    slow code yields a figure too. Completion is then checked with the group's committed offsets (lag 0).
@@ -109,6 +109,35 @@ async function scrape(url: string, name: string): Promise<number | undefined> {
   }
 }
 
+/** A Prometheus histogram's cumulative bucket counts (upper bound in seconds → count), {} when unreachable. */
+async function scrapeHistogram(url: string, name: string): Promise<Map<number, number>> {
+  const buckets = new Map<number, number>();
+  try {
+    const res = await fetch(url, {
+      headers: { 'x-internal-service-secret': secret },
+      signal: AbortSignal.timeout(2_000),
+    });
+    const pattern = new RegExp(`^${name}_bucket\\{(?:[^}]*,)?le="([^"]+)"[^}]*\\} (\\S+)$`, 'gm');
+    for (const [, le, count] of (await res.text()).matchAll(pattern))
+      buckets.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Number(count));
+  } catch {}
+  return buckets;
+}
+
+/**
+ * The `q` quantile (0..1) of what a histogram observed between two scrapes, in ms: the upper bound of the
+ * bucket it falls in (so "at most"), NaN when nothing was observed.
+ */
+function histogramQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  if (total <= 0) return Number.NaN;
+  for (const bound of bounds) {
+    if ((after.get(bound) ?? 0) - (before.get(bound) ?? 0) >= q * total) return bound * 1_000;
+  }
+  return Number.NaN;
+}
+
 /** The event topics' end offsets, per topic and partition. */
 async function topicEnds(): Promise<Map<string, Map<number, number>>> {
   const ends = new Map<string, Map<number, number>>();
@@ -183,6 +212,11 @@ const relay = new ServiceProcess({
 
 /** Appends the events, many appends in flight as the command services make them, and waits until published. */
 async function appendAndPublish(events: HistoryBuilder['events']): Promise<number> {
+  return published(await append(events));
+}
+
+/** Appends `events` to the event store; answers the head position. */
+async function append(events: HistoryBuilder['events']): Promise<number> {
   for (let i = 0; i < events.length; i += 1_000) {
     await Promise.all(
       events.slice(i, i + 1_000).map((e) =>
@@ -192,7 +226,11 @@ async function appendAndPublish(events: HistoryBuilder['events']): Promise<numbe
       ),
     );
   }
-  const head = await store.headPosition();
+  return store.headPosition();
+}
+
+/** Waits until the relay has published up to `head`. */
+async function published(head: number): Promise<number> {
   await until(
     async () =>
       ((await scrape(`http://127.0.0.1:${relayPort}/metrics`, 'gram_relay_position')) ?? -1) >= head,
@@ -383,17 +421,22 @@ async function sustained(count: number, seed: number): Promise<number> {
   );
   log(`${count} worker(s): applying the setup (${setupPublic} public events) ...`);
   await applySetup(workers, groupId);
-  await Promise.all(workers.map((w) => w.process.stop()));
+  // Every worker in the group, its partitions assigned, before the mix exists: the window then measures the
+  // group at work, not processes starting one after the other (the first one up would take every partition
+  // and apply most of the mix alone before the others joined).
+  await sleep(3_000);
+  const appliedBefore = await appliedBy(workers);
   const mixFrom = await topicEnds();
-  await appendAndPublish(mix);
-  log(`${count} worker(s): ${mixPublic} events published; measuring (${load()}) ...`);
-  await Promise.all(workers.map((w) => w.process.start()));
+  await relay.stop();
+  const head = await append(mix);
+  log(`${count} worker(s): publishing ${mixPublic} events; measuring (${load()}) ...`);
+  const publishing = relay.start().then(() => published(head));
   let startedAt: number | undefined;
   let endedAt: number | undefined;
   let applied = 0;
   const capAt = () => (startedAt ?? Number.POSITIVE_INFINITY) + windowSeconds * 1_000;
   while (endedAt === undefined) {
-    applied = await appliedBy(workers);
+    applied = (await appliedBy(workers)) - appliedBefore;
     const now = performance.now();
     if (applied > 0 && startedAt === undefined) startedAt = now;
     if (applied >= mixPublic || now >= capAt()) endedAt = now;
@@ -403,8 +446,9 @@ async function sustained(count: number, seed: number): Promise<number> {
   log(
     `${count} worker(s): ${Math.min(applied, mixPublic)} of ${mixPublic} applied in ${(((endedAt as number) - (startedAt as number)) / 1_000).toFixed(1)} s: ${Math.round(rate)} events/s`,
   );
+  await publishing;
   const drained = await until(() => caughtUp(groupId), drainSeconds * 1_000, 500);
-  const total = await appliedBy(workers);
+  const total = (await appliedBy(workers)) - appliedBefore;
   log(
     `${count} worker(s): ${drained ? `lag 0; ${total - mixPublic} redelivered` : `not drained ${drainSeconds} s after the window`}; ` +
       load(),
@@ -665,6 +709,15 @@ async function throughGateway(): Promise<void> {
       }
     };
 
+    // Where the time goes, from the services' own histograms over the steady window: append to published
+    // (the relay: event store to Kafka's acknowledgement of its transaction), and append to applied (the
+    // projection worker, which includes the relay's part).
+    const lagHistograms = () =>
+      Promise.all([
+        scrapeHistogram(`${system.urls.relay}/metrics`, 'gram_relay_lag_seconds'),
+        scrapeHistogram(`${system.urls.projections}/metrics`, 'gram_projection_lag_seconds'),
+      ]);
+    const lagsBefore = await lagHistograms();
     log(`gateway: ${steadyRate} writes/s for ${steadySeconds} s (${load()}) ...`);
     const total = steadyRate * steadySeconds;
     const started = performance.now();
@@ -684,6 +737,17 @@ async function throughGateway(): Promise<void> {
     }
     const sendSeconds = (performance.now() - started) / 1_000;
     await Promise.all(inFlight);
+    const lagsAfter = await lagHistograms();
+    const [relayP50, relayP99, appliedP50, appliedP99] = [
+      histogramQuantile(lagsBefore[0], lagsAfter[0], 0.5),
+      histogramQuantile(lagsBefore[0], lagsAfter[0], 0.99),
+      histogramQuantile(lagsBefore[1], lagsAfter[1], 0.5),
+      histogramQuantile(lagsBefore[1], lagsAfter[1], 0.99),
+    ];
+    log(
+      `gateway: append to published (relay) p50 <= ${relayP50} ms, p99 <= ${relayP99} ms; ` +
+        `append to applied (worker) p50 <= ${appliedP50} ms, p99 <= ${appliedP99} ms (histogram bucket bounds)`,
+    );
     const achieved = answered / sendSeconds;
     log(
       `gateway: ${answered} writes answered 2xx (${Math.round(achieved)}/s), ${failed} failed, ${overloaded} not sent ` +
@@ -697,6 +761,8 @@ async function throughGateway(): Promise<void> {
         target: steadyRate * 0.95,
       },
       { metric: 'gateway append to visible p50, ms', now: percentile(lags, 50), better: 'lower' },
+      { metric: 'gateway append to published p99 (relay), ms, at most', now: relayP99, better: 'lower' },
+      { metric: 'gateway append to applied p99 (worker), ms, at most', now: appliedP99, better: 'lower' },
       {
         metric: 'gateway append to visible p99, ms',
         now: percentile(lags, 99),

@@ -42,17 +42,17 @@ function dyingRedis(redis: Redis, at: number, when: 'before' | 'after') {
     dead: false,
     /** pipelines sent (or dying) since armed */
     pipelines: 0,
-    /** whether the pipeline it died at carried a counted write (RedisIndexes' script on a `counted:` hash) */
+    /** whether the pipeline it died at carried a counted write (RedisIndexes' script, gramCountedWrite, on a `counted:` hash) */
     diedOnCountedWrite: false,
   };
   const wrap = (pipeline: Pipeline): Pipeline => {
     let counted = false;
     return new Proxy(pipeline, {
       get(target, property) {
-        if (property === 'eval') {
+        if (property === 'gramCountedWrite') {
           return (...args: unknown[]) => {
-            if (typeof args[2] === 'string' && args[2].includes(':counted:')) counted = true;
-            return (target.eval as (...a: unknown[]) => Pipeline)(...args);
+            if (typeof args[0] === 'string' && args[0].includes(':counted:')) counted = true;
+            return (Reflect.get(target, property) as (...a: unknown[]) => Pipeline).apply(target, args);
           };
         }
         if (property === 'exec') {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CollectionName, Doc } from '../document-store.js';
+import { RedisScript } from './scripts.js';
 
 /** The collections whose documents Redis also keeps whole: what every feed page and profile reads. */
 export const hotCollections: readonly CollectionName[] = ['users', 'posts'];
@@ -15,21 +16,29 @@ type Pipeline = ReturnType<Redis['pipeline']>;
  * the filter: the copy converges on its own, whatever reached MongoDB before a crash.
  * KEYS[1] the hash; ARGV[1] the revision; ARGV[2..] field, value, field, value...
  */
-const applyRevisionScript = `
+const applyRevisionScript = new RedisScript(
+  'gramApplyRevision',
+  `
 local stored = redis.call('HGET', KEYS[1], 'rev')
 if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[1], unpack(ARGV, 2))
-return 1`;
+return 1`,
+  1,
+);
 
 /**
  * A like edge's `liked` flag in its user's hash (post id → "revision:1|0"), guarded by the edge's revision.
  * KEYS[1] the user's hash; ARGV[1] the post id; ARGV[2] the revision; ARGV[3] 1 or 0
  */
-const recordLikeScript = `
+const recordLikeScript = new RedisScript(
+  'gramRecordLike',
+  `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 if stored and tonumber(string.match(stored, '^[^:]+')) >= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. ARGV[3])
-return 1`;
+return 1`,
+  1,
+);
 
 /** Field values as JSON, so that a number, a flag and a string read back as what they were. */
 function encode(fields: Readonly<Record<string, unknown>>): string[] {
@@ -58,7 +67,10 @@ export class RedisHotCopies {
   constructor(
     private readonly redis: Redis,
     readonly prefix: string,
-  ) {}
+  ) {
+    applyRevisionScript.defineOn(redis);
+    recordLikeScript.defineOn(redis);
+  }
 
   private key(collection: CollectionName, id: string): string {
     return `${this.prefix}${collection}:${id}`;
@@ -107,7 +119,7 @@ export class RedisHotCopies {
     rev: number,
     fields: Record<string, unknown>,
   ): void {
-    pipeline.eval(applyRevisionScript, 1, this.key(collection, id), String(rev), ...encode(fields));
+    applyRevisionScript.queue(pipeline, this.key(collection, id), String(rev), ...encode(fields));
   }
 
   /** Sets fields, creating a placeholder (rev -1) as MongoDB's upsert does. */
@@ -123,7 +135,7 @@ export class RedisHotCopies {
   }
 
   recordLike(pipeline: Pipeline, userId: string, postId: string, rev: number, liked: boolean): void {
-    pipeline.eval(recordLikeScript, 1, this.likedKey(userId), postId, String(rev), liked ? '1' : '0');
+    recordLikeScript.queue(pipeline, this.likedKey(userId), postId, String(rev), liked ? '1' : '0');
   }
 
   /** the posts among `postIds` that `userId` likes */

@@ -10,6 +10,7 @@ import {
   type Position,
   type SortedList,
 } from '../document-store.js';
+import { RedisScript } from './scripts.js';
 import { sortedPage } from './sorted-page.js';
 
 type Pipeline = ReturnType<Redis['pipeline']>;
@@ -42,7 +43,9 @@ type Pipeline = ReturnType<Redis['pipeline']>;
  * the account copies; ARGV[7] the lists, [{ key, into, filter }] (JSON; `into` the prefix of the sorted sets).
  * Answers 1 when it wrote, 0 when the guard stopped it.
  */
-const countedWriteScript = `
+const countedWriteScript = new RedisScript(
+  'gramCountedWrite',
+  `
 local stored = redis.call('HGET', KEYS[1], ARGV[1])
 local doc = stored and cjson.decode(stored) or {}
 local rev = tonumber(ARGV[2])
@@ -82,7 +85,9 @@ for i, list in ipairs(lists) do
   if listed[i] and listed[i] ~= after then redis.call('ZREM', list.into .. listed[i], ARGV[1]) end
   if after then redis.call('ZADD', list.into .. after, score, ARGV[1]) end
 end
-return 1`;
+return 1`,
+  1,
+);
 
 /**
  * The counts and lists of one generation of the distributed read models, and what keeps them exact (see Counter
@@ -115,6 +120,7 @@ export class RedisIndexes {
     /** the collections whose documents are kept whole in their counted state, in Redis alone */
     private readonly whole: ReadonlySet<CollectionName>,
   ) {
+    countedWriteScript.defineOn(redis);
     for (const name of collections) {
       const of = countersOf(counters, name);
       const listed = lists.filter((list) => list.collection === name);
@@ -186,9 +192,8 @@ export class RedisIndexes {
         if (field in fields) kept[field] = fields[field];
       state = kept;
     }
-    pipeline.eval(
-      countedWriteScript,
-      1,
+    countedWriteScript.queue(
+      pipeline,
       this.stateKey(collection),
       id,
       rev === undefined ? '' : String(rev),

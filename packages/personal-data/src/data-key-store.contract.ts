@@ -1,10 +1,12 @@
 /**
- * The behaviour every DataKeyStore adapter must show, as one vitest suite run against each real store. Every
- * test uses fresh account ids, so a store shared with other tests is fine.
+ * The behaviour every DataKeyStore adapter must show, as one vitest suite run against each real store, and the
+ * tools its tests use to look for a destroyed key in a store's files. Every test uses fresh account ids, so a
+ * store shared with other tests is fine.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AccountKeyDestroyed, type DataKeyStore, KeyUnknown } from './data-key-store.js';
+import type { MasterKey } from './master-key.js';
 
 /** `reopen` gives a second store on the same data, as another process (or a restart) would have. */
 export function describeDataKeyStoreContract(
@@ -92,4 +94,18 @@ export function holdsPartOf(files: readonly Buffer[], secret: Buffer): boolean {
     if (files.some((content) => content.includes(part))) return true;
   }
   return false;
+}
+
+/** `master`, remembering every wrapped key it handed out, so a test can look for those bytes in a store's files. */
+export function recordingMasterKey(master: MasterKey): MasterKey & { wrapped: Map<string, Buffer> } {
+  const wrapped = new Map<string, Buffer>();
+  return {
+    wrapped,
+    async wrap(accountId, dataKey) {
+      const result = await master.wrap(accountId, dataKey);
+      wrapped.set(accountId, result);
+      return result;
+    },
+    unwrap: (accountId, bytes) => master.unwrap(accountId, bytes),
+  };
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { describeDataKeyStoreContract, holdsPartOf } from './data-key-store.contract.js';
+import { describeDataKeyStoreContract, holdsPartOf, recordingMasterKey } from './data-key-store.contract.js';
 import { generateMasterKey, LocalMasterKey, type MasterKey } from './master-key.js';
 import { SqliteDataKeyStore } from './sqlite-data-key-store.js';
 
@@ -28,24 +28,10 @@ describeDataKeyStoreContract('SQLite', async () => {
   return { store: open(path), reopen: async () => open(path) };
 });
 
-/** The master key, remembering every wrapped key it handed out, so the test can look for those bytes. */
-function recordingMasterKey(): MasterKey & { wrapped: Map<string, Buffer> } {
-  const wrapped = new Map<string, Buffer>();
-  return {
-    wrapped,
-    async wrap(accountId, dataKey) {
-      const result = await masterKey.wrap(accountId, dataKey);
-      wrapped.set(accountId, result);
-      return result;
-    },
-    unwrap: (accountId, bytes) => masterKey.unwrap(accountId, bytes),
-  };
-}
-
 describe('SQLite data key store, on disk', () => {
   it('a destroyed key leaves no bytes, wrapped or not, in the database file, its WAL or its shared memory', async () => {
     const path = freshPath();
-    const master = recordingMasterKey();
+    const master = recordingMasterKey(masterKey);
     const keys = new Map<string, Buffer>();
     const createKeys = async (store: SqliteDataKeyStore, count: number) => {
       for (let i = 0; i < count; i++) {

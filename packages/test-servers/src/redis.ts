@@ -11,22 +11,44 @@ import type { RunningRedis } from './types.js';
 
 const REDIS_IMAGE = 'redis:7';
 
-/** Starts a Redis server for tests: a container where Docker runs, Debian's redis-server otherwise. */
-export async function startRedis(): Promise<RunningRedis> {
-  return (await serverMode()) === 'container' ? startRedisContainer() : startLocalRedis();
+export interface StartRedisOptions {
+  /**
+   * Persist by the append-only file alone (still no RDB snapshots), in `dir` on this machine, for tests of what
+   * reaches the disk. Without it the server keeps nothing on disk.
+   */
+  appendOnly?: boolean;
 }
 
-async function startRedisContainer(): Promise<RunningRedis> {
+/** Starts a Redis server for tests: a container where Docker runs, Debian's redis-server otherwise. */
+export async function startRedis(options: { appendOnly: true }): Promise<RunningRedis & { dir: string }>;
+export async function startRedis(options?: StartRedisOptions): Promise<RunningRedis>;
+export async function startRedis(options: StartRedisOptions = {}): Promise<RunningRedis> {
+  const persistence = ['--save', '', '--appendonly', options.appendOnly ? 'yes' : 'no'];
+  return (await serverMode()) === 'container'
+    ? startRedisContainer(persistence, options.appendOnly ?? false)
+    : startLocalRedis(persistence);
+}
+
+async function startRedisContainer(persistence: string[], appendOnly: boolean): Promise<RunningRedis> {
   const { GenericContainer, Wait } = await loadTestcontainers();
-  const container = await new GenericContainer(REDIS_IMAGE)
+  // The files are written into a directory of this machine, by a server running as this user so that the test
+  // can read them (the image's entrypoint would otherwise hand the directory to its own user).
+  const dir = appendOnly ? await createRunDir('redis') : undefined;
+  let definition = new GenericContainer(REDIS_IMAGE)
     .withExposedPorts(6379)
-    .withCommand(['redis-server', '--save', '', '--appendonly', 'no'])
-    .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'))
-    .start();
+    .withCommand(['redis-server', ...persistence])
+    .withWaitStrategy(Wait.forLogMessage('Ready to accept connections'));
+  if (dir) {
+    definition = definition
+      .withBindMounts([{ source: dir, target: '/data' }])
+      .withUser(`${process.getuid?.()}:${process.getgid?.()}`);
+  }
+  const container = await definition.start();
   const address = `${container.getHost()}:${container.getMappedPort(6379)}`;
   const url = `redis://${address}`;
   const stop = once(async () => {
     await container.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
   try {
     const version = await redisVersion(url);
@@ -35,6 +57,7 @@ async function startRedisContainer(): Promise<RunningRedis> {
       url,
       description: `redis ${version} (container ${REDIS_IMAGE} ${address})`,
       stop,
+      ...(dir ? { dir } : {}),
     };
   } catch (error) {
     await stop();
@@ -42,7 +65,7 @@ async function startRedisContainer(): Promise<RunningRedis> {
   }
 }
 
-async function startLocalRedis(): Promise<RunningRedis> {
+async function startLocalRedis(persistence: string[]): Promise<RunningRedis & { dir: string }> {
   const redisServer = await ensureCommand('redis-server', 'redis-server');
   return startWithRetries('redis', async () => {
     const dir = await createRunDir('redis');
@@ -58,14 +81,20 @@ async function startLocalRedis(): Promise<RunningRedis> {
         command: redisServer,
         args: [
           ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir],
-          ...['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--logfile', ''],
+          ...[...persistence, '--daemonize', 'no', '--logfile', ''],
         ],
         cwd: dir,
         logFile: join(dir, 'redis.log'),
       });
       const url = `redis://127.0.0.1:${port}`;
       const version = await waitUntilReady('redis', server, () => redisVersion(url), 30_000);
-      return { name: 'redis', url, description: `redis ${version} (local process 127.0.0.1:${port})`, stop };
+      return {
+        name: 'redis',
+        url,
+        description: `redis ${version} (local process 127.0.0.1:${port})`,
+        stop,
+        dir,
+      };
     } catch (error) {
       await stop();
       throw error;

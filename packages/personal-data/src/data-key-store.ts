@@ -1,0 +1,59 @@
+/**
+ * The data keys of accounts: one 32-byte key per account, encrypting that account's personal fields, kept apart
+ * from the event store and the topics and stored wrapped by a `MasterKey`. Destroying a key is what deletes the
+ * account's personal data everywhere it was copied (the log, the topics, their backups).
+ *
+ * Three answers must never be confused: a live key, a destroyed key (the data is gone for good: a reader drops
+ * it), and no answer (the store is down, or the key was not created yet because its creation has not reached
+ * this reader). A reader that took "no answer" for "destroyed" would write placeholders over data that is still
+ * there, so the last two are errors that mean "wait and retry".
+ */
+import { randomBytes } from 'node:crypto';
+import { DATA_KEY_BYTES } from './field-cipher.js';
+
+export type DataKeyState = { readonly state: 'live'; readonly key: Buffer } | { readonly state: 'destroyed' };
+
+export interface DataKeyStore {
+  /**
+   * The account's key, created on first call. Idempotent: an existing live key is returned, and concurrent
+   * calls, from any process sharing the store, agree on one key. Throws `AccountKeyDestroyed` once the
+   * account's key was destroyed: a deleted account gets no new key.
+   */
+  create(accountId: string): Promise<Buffer>;
+  /** Throws `KeyUnknown` when the account never had a key, `KeyStoreUnavailable` when the store cannot answer. */
+  get(accountId: string): Promise<DataKeyState>;
+  /**
+   * Replaces the key with a tombstone that holds no key material (also for an account that never had a key,
+   * so none can be created later). Resolves only once the key's bytes are gone from the store's files.
+   * Idempotent: a destroy that failed half-way is completed by calling it again.
+   */
+  destroy(accountId: string): Promise<void>;
+}
+
+/** The account's key was destroyed: its personal data is gone for good. */
+export class AccountKeyDestroyed extends Error {
+  override readonly name = 'AccountKeyDestroyed';
+  constructor(readonly accountId: string) {
+    super(`the data key of account ${accountId} was destroyed`);
+  }
+}
+
+/** The account has no key (yet): not a destroyed one. Wait and retry. */
+export class KeyUnknown extends Error {
+  override readonly name = 'KeyUnknown';
+  constructor(readonly accountId: string) {
+    super(`account ${accountId} has no data key`);
+  }
+}
+
+/** The store could not answer: not a destroyed key. Wait and retry. */
+export class KeyStoreUnavailable extends Error {
+  override readonly name = 'KeyStoreUnavailable';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}
+
+export function newDataKey(): Buffer {
+  return randomBytes(DATA_KEY_BYTES);
+}

@@ -1,0 +1,20 @@
+// Crypto-shredding of personal data: fields encrypted under a data key per account, keys kept wrapped by a master
+// key in a store of their own, destroyed when the account is deleted (DESIGN.md, "Privacy, safety and personal data").
+export {
+  AccountKeyDestroyed,
+  type DataKeyState,
+  type DataKeyStore,
+  KeyStoreUnavailable,
+  KeyUnknown,
+} from './data-key-store.js';
+export { type DataKeyLookup, DataKeys, type DataKeysOptions } from './data-keys.js';
+export {
+  decryptField,
+  encryptField,
+  type FieldContext,
+  FieldDecryptionFailed,
+  isEncryptedField,
+} from './field-cipher.js';
+export { generateMasterKey, LocalMasterKey, type MasterKey } from './master-key.js';
+export { RedisDataKeyStore, type RedisDataKeyStoreOptions } from './redis-data-key-store.js';
+export { SqliteDataKeyStore, type SqliteDataKeyStoreOptions } from './sqlite-data-key-store.js';

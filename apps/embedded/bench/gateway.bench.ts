@@ -33,6 +33,7 @@ import { type EventStore, openSqliteEventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import { AccessTokenIssuer, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { inMemoryDataKeys } from '@gram/personal-data';
 import { buildProjectionsApp, fixedReadModels, startEmbeddedProjections } from '@gram/projections';
 import { jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
 import { buildEmbeddedApp } from '../src/embedded-app.js';
@@ -197,6 +198,7 @@ async function main() {
     const gateway = await buildEmbeddedApp({
       store,
       keys,
+      dataKeys: inMemoryDataKeys(),
       projections,
       media: { storage: diskMediaStorage(join(dir, 'media')), publicUrl: 'http://localhost:8080' },
       rateLimits: { writesPerUserPerMinute: unlimited },

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmbeddedApp } from './embedded-app.js';
 
@@ -16,7 +17,7 @@ async function start(dataDir: string) {
   const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
   const keys = await KeyStore.inDirectory(dataDir);
   const media = { storage: diskMediaStorage(join(dataDir, 'media')), publicUrl: 'http://localhost:8080' };
-  const app = await buildEmbeddedApp({ store, keys, media });
+  const app = await buildEmbeddedApp({ store, keys, dataKeys: personalDataKeysFromEnv({}, dataDir), media });
   return {
     app,
     close: async () => {

@@ -16,6 +16,7 @@ import {
   type KeyStore,
 } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
+import type { DataKeyStore } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
   ProjectionMetrics,
@@ -40,6 +41,8 @@ import { Registry } from 'prom-client';
 export interface EmbeddedAppOptions {
   store: EventStore;
   keys: KeyStore;
+  /** the accounts' data keys (identity's `dataKeys`): `keys.sqlite` under DATA_DIR in main.ts */
+  dataKeys: DataKeyStore;
   media: { storage: MediaStorage; publicUrl: string };
   logger?: ServiceAppOptions['logger'];
   /** the proxies in front of the gateway (TRUST_PROXY, see the gateway's edge/trust-proxy.ts) */
@@ -71,6 +74,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   const identity = createIdentityContext({
     store: options.store,
     keys: options.keys,
+    dataKeys: options.dataKeys,
     // The only process on this store: live accounts and sessions are remembered, not re-read per request.
     soleWriter: true,
     limits: AccessLimits.inMemory({ ...defaultAccessLimits, ...options.accessLimits }),

@@ -3,6 +3,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
 import { accessLimitsFromEnv, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { openSqliteIdempotencyStore, prettyOnTerminal } from '@gram/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildEmbeddedApp } from './embedded-app.js';
@@ -18,12 +19,15 @@ const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_
 const port = Number(process.env.PORT ?? 8080);
 const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
 const keys = await KeyStore.forEnvironment(dataDir);
+// Contact data and password hashes are stored encrypted under each account's key, kept in keys.sqlite.
+const dataKeys = personalDataKeysFromEnv(process.env, dataDir);
 const idempotency = openSqliteIdempotencyStore({ path: join(dataDir, 'idempotency.sqlite') });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'gram_' });
 const app = await buildEmbeddedApp({
   store,
   keys,
+  dataKeys,
   registry,
   idempotency,
   rateLimits: rateLimitsFromEnv(process.env),

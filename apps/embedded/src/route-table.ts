@@ -3,6 +3,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import type { ServiceName, ServiceRoute } from '@gram/gateway';
 import { createIdentityContext, identityRoutes, KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
+import { inMemoryDataKeys } from '@gram/personal-data';
 import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
 import { AccountDirectory, authentication, createServiceApp, idempotency } from '@gram/service-kit';
 import { socialGraphRoutes } from '@gram/social-graph';
@@ -27,7 +28,11 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
   const routes: ServiceRoute[] = [];
   try {
     const accounts = new AccountDirectory(store);
-    const identity = createIdentityContext({ store, keys: await KeyStore.generate() });
+    const identity = createIdentityContext({
+      store,
+      keys: await KeyStore.generate(),
+      dataKeys: inMemoryDataKeys(),
+    });
     const storage: MediaStorage = {
       description: 'none (route catalogue)',
       put: refuseEverything,

@@ -1,6 +1,7 @@
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
 import { KeyStore } from '@gram/identity';
 import type { MediaStorage } from '@gram/media';
+import { inMemoryDataKeys } from '@gram/personal-data';
 import type { ServiceApp } from '@gram/service-kit';
 import { buildEmbeddedApp, type EmbeddedAppOptions } from '../src/embedded-app.js';
 
@@ -13,13 +14,14 @@ const noStorage: MediaStorage = {
 
 /** The embedded gateway on an in-memory event store: no file, no port. */
 export async function embeddedGateway(
-  options: Partial<Omit<EmbeddedAppOptions, 'store' | 'keys'>> = {},
+  options: Partial<Omit<EmbeddedAppOptions, 'store' | 'keys' | 'dataKeys'>> = {},
 ): Promise<{ app: ServiceApp; store: EventStore; close: () => Promise<void> }> {
   const store = openSqliteEventStore({ path: ':memory:' });
   const keys = await KeyStore.generate();
   const app = await buildEmbeddedApp({
     store,
     keys,
+    dataKeys: inMemoryDataKeys(),
     media: { storage: noStorage, publicUrl: 'http://localhost:8080' },
     ...options,
   });

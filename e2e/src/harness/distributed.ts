@@ -122,6 +122,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       PORT: String(ports.identity),
       IDENTITY_SIGNING_KEY: signingJwk,
       IDENTITY_SIGNING_KID: signingKid,
+      // The accounts' data keys (keys.sqlite) are identity's own, under its DATA_DIR, whatever the event store.
+      DATA_DIR: dataDir,
       // Login and signup counters, and answers to signups sent with an Idempotency-Key, shared by identity's replicas.
       REDIS_URL: servers.redisUrl,
       ...options.identityEnv,

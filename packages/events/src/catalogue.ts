@@ -2,7 +2,7 @@ import './formats.js';
 import type { TObject } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import { contentEvents } from './content.js';
-import type { DomainEventOf, EventDefinition } from './define.js';
+import type { DomainEventOf, EventDefinition, PersonalFields } from './define.js';
 import { identityEvents } from './identity.js';
 import { mediaEvents } from './media.js';
 import { socialGraphEvents } from './social-graph.js';
@@ -23,6 +23,13 @@ const validators = new Map<string, TypeCheck<TObject>>();
 export function definitionOf(type: string): EventDefinition | undefined {
   return byType.get(type);
 }
+
+/** Event type → its personal fields, for the event types that have some (see PersonalFields). */
+export const personalFields: Readonly<Record<string, PersonalFields>> = Object.fromEntries(
+  catalogue.flatMap((definition: EventDefinition) =>
+    definition.personal ? [[definition.type, definition.personal]] : [],
+  ),
+);
 
 export function isEventType(type: string): type is EventType {
   return byType.has(type);

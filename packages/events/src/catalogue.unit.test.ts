@@ -9,6 +9,7 @@ import {
   isPublicEvent,
   jsonSchemaFiles,
   payloadErrors,
+  personalFields,
   publicTopics,
   streamIds,
   topicOf,
@@ -49,6 +50,25 @@ describe('event catalogue', () => {
         expect(field, `${definition.type}.${field}`).not.toMatch(forbidden);
       }
     }
+  });
+
+  it('stores contact data and password hashes encrypted: every field of an event that holds one is personal, owned by an id of the payload', () => {
+    const contact = /email|phone|password/i;
+    for (const definition of catalogue) {
+      const properties = definition.schema.properties as Record<string, { type?: string }>;
+      const personal = personalFields[definition.type];
+      for (const field of Object.keys(properties).filter((name) => contact.test(name))) {
+        expect(personal?.fields, `${definition.type}.${field}`).toContain(field);
+      }
+      if (!personal) continue;
+      expect(properties[personal.owner], `${definition.type} owner`).toBeDefined();
+      for (const field of personal.fields)
+        expect(properties[field]?.type, `${definition.type}.${field}`).toBe('string');
+    }
+    expect(personalFields.AccountCredentialsSet).toEqual({
+      owner: 'userId',
+      fields: ['email', 'phoneNo', 'passwordHash'],
+    });
   });
 
   it('routes each public event to the topic of its aggregate', () => {

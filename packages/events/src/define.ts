@@ -16,6 +16,16 @@ export interface AggregateDefinition {
   readonly topic: string | null;
 }
 
+/**
+ * The personal fields of an event (contact data, password hash, ...): stored encrypted under the data key of
+ * the account `owner` names (packages/personal-data), so that the account's deletion makes them unreadable in
+ * the log and every copy of it. String fields of the payload, by name.
+ */
+export interface PersonalFields {
+  readonly owner: string;
+  readonly fields: readonly string[];
+}
+
 export interface EventDefinition<TType extends string = string, TSchema extends TObject = TObject> {
   readonly type: TType;
   /** The current schema version. Older versions are read through upcasters. */
@@ -24,6 +34,8 @@ export interface EventDefinition<TType extends string = string, TSchema extends 
   readonly aggregate: AggregateDefinition;
   readonly visibility: Visibility;
   readonly description: string;
+  /** the fields stored encrypted, and whose they are; none when absent */
+  readonly personal?: PersonalFields;
 }
 
 export function defineEvent<const TType extends string, TSchema extends TObject>(

@@ -33,7 +33,8 @@ export const AccountCredentialsSet = defineEvent({
   aggregate: aggregates.user,
   visibility: 'private',
   description:
-    "The account's contact data and password hash, appended with UserRegistered in the same write. Never leaves identity.",
+    "The account's contact data and password hash, appended with UserRegistered in the same write. Never leaves identity. Stored encrypted under the account's data key.",
+  personal: { owner: 'userId', fields: ['email', 'phoneNo', 'passwordHash'] },
   schema: Type.Object(
     {
       userId: Id(),

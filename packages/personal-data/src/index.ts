@@ -15,6 +15,8 @@ export {
   FieldDecryptionFailed,
   isEncryptedField,
 } from './field-cipher.js';
+export { inMemoryDataKeys, masterKeyFromEnv, personalDataKeysFromEnv } from './from-env.js';
 export { generateMasterKey, LocalMasterKey, type MasterKey } from './master-key.js';
+export { forgotten, personalDataEventStore } from './personal-event-store.js';
 export { RedisDataKeyStore, type RedisDataKeyStoreOptions } from './redis-data-key-store.js';
 export { SqliteDataKeyStore, type SqliteDataKeyStoreOptions } from './sqlite-data-key-store.js';

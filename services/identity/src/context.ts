@@ -1,4 +1,6 @@
 import type { EventStore } from '@gram/event-store';
+import { personalFields } from '@gram/events';
+import { type DataKeyStore, personalDataEventStore } from '@gram/personal-data';
 import { AccountDirectory } from '@gram/service-kit';
 import { AccessTokenIssuer, defaultAccessTokenTtlSeconds } from './keys/access-tokens.js';
 import type { KeyStore } from './keys/key-store.js';
@@ -25,6 +27,12 @@ export const defaultIdentitySettings: IdentitySettings = {
 export interface IdentityDeps {
   store: EventStore;
   keys: KeyStore;
+  /**
+   * The accounts' data keys: contact data and password hashes are stored encrypted under them, and an account's
+   * deletion destroys its key (packages/personal-data). In production a file or a Redis of identity's own
+   * (personalDataKeysFromEnv).
+   */
+  dataKeys: DataKeyStore;
   passwords?: PasswordHasher;
   /** the counters of login and signup attempts; in this process's memory, at their default limits, without it */
   limits?: AccessLimits;
@@ -41,8 +49,10 @@ export interface IdentityDeps {
 
 /** Identity's collaborators, wired once and shared by its routes and its token revocation check. */
 export interface IdentityContext {
+  /** the event store, personal fields encrypted on the way in and decrypted on the way out */
   store: EventStore;
   keys: KeyStore;
+  dataKeys: DataKeyStore;
   passwords: PasswordHasher;
   limits: AccessLimits;
   accessTokens: AccessTokenIssuer;
@@ -60,10 +70,12 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
   const revocation = new RevocationCheck(deps.store, accounts, { cacheLive: soleWriter });
   // As sole writer, every append of identity is watched: a deletion or a revocation reaches the
   // caches above once durable, before the write that made it answers.
-  const store = soleWriter ? reportingRevocations(deps.store, accounts, revocation) : deps.store;
+  const reporting = soleWriter ? reportingRevocations(deps.store, accounts, revocation) : deps.store;
+  const store = personalDataEventStore(reporting, deps.dataKeys, personalFields);
   return {
     store,
     keys: deps.keys,
+    dataKeys: deps.dataKeys,
     passwords: deps.passwords ?? new PasswordHasher(),
     limits: deps.limits ?? AccessLimits.inMemory(),
     accessTokens: new AccessTokenIssuer(deps.keys, settings.accessTokenTtlSeconds),

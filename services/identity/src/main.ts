@@ -1,4 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
+import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { internalSecretFromEnv, openIdempotencyStoreFromEnv, prettyOnTerminal } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
@@ -19,11 +20,16 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 // and the services, never a client that found the port.
 //   (REDIS_URL also keeps the answers to signups sent with an Idempotency-Key, shared by every replica; without
 //   it they are kept in `idempotency.sqlite` under DATA_DIR: service-kit's openIdempotencyStoreFromEnv)
+// PERSONAL_DATA_MASTER_KEY (32 bytes, base64) wraps the accounts' data keys, which encrypt their contact data and
+// password hashes; without it one is made in DATA_DIR. The data keys are kept in `keys.sqlite` under DATA_DIR, or
+// in identity's own Redis at PERSONAL_DATA_KEYS_REDIS_URL (AOF only: packages/personal-data/src/redis-data-key-store.ts),
+// which every replica shares.
 // DEFAULT_PROFILE_PIC: the profile picture of an account that set none. LOG_LEVEL (default info).
 const internalSecret = internalSecretFromEnv(process.env);
 const dataDir = process.env.DATA_DIR || './data';
 const store = openEventStoreFromEnv(process.env);
 const keys = await KeyStore.forEnvironment(dataDir);
+const dataKeys = personalDataKeysFromEnv(process.env, dataDir);
 // Commands fail at once while Redis is unreachable (no offline queue): the counters then count in
 // memory for the while, and no login waits on Redis.
 const redis = process.env.REDIS_URL
@@ -34,6 +40,7 @@ const idempotency = openIdempotencyStoreFromEnv(process.env);
 const app = await buildIdentityApp({
   store,
   keys,
+  dataKeys,
   limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
   internalSecret,
   idempotency,

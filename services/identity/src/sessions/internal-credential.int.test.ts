@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
+import { inMemoryDataKeys } from '@gram/personal-data';
 import { internalCredentialHeader, type ServiceApp } from '@gram/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIdentityApp } from '../app.js';
@@ -26,6 +27,7 @@ beforeAll(async () => {
   identity = await buildIdentityApp({
     store,
     keys: await KeyStore.inDirectory(join(dataDir, 'keys')),
+    dataKeys: inMemoryDataKeys(),
     internalSecret,
   });
   const headers = withCredential(internalSecret);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
+import { inMemoryDataKeys } from '@gram/personal-data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildIdentityApp } from '../app.js';
 import { KeyStore } from '../keys/key-store.js';
@@ -34,7 +35,12 @@ async function start(soleWriter: boolean) {
   const dir = await mkdtemp(join(tmpdir(), 'gram-sole-writer-'));
   const sqlite = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   const { store, counter } = counting(sqlite);
-  const app = await buildIdentityApp({ store, keys: await KeyStore.inDirectory(dir), soleWriter });
+  const app = await buildIdentityApp({
+    store,
+    keys: await KeyStore.inDirectory(dir),
+    dataKeys: inMemoryDataKeys(),
+    soleWriter,
+  });
   cleanups.push(async () => {
     await app.close();
     await sqlite.close();

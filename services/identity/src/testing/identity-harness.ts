@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
+import { personalDataKeysFromEnv } from '@gram/personal-data';
 import type { ServiceApp } from '@gram/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildIdentityApp } from '../app.js';
@@ -64,6 +65,8 @@ export class IdentityHarness {
     const app = await buildIdentityApp({
       store,
       keys,
+      // In the data directory, as the service keeps them: a harness restarted on it reads its accounts again.
+      dataKeys: personalDataKeysFromEnv({}, dataDir),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.passwords ? { passwords: options.passwords } : {}),
       limits:

@@ -1,4 +1,5 @@
-import { streamIds } from '@gram/events';
+import { personalFields, streamIds } from '@gram/events';
+import { forgotten, personalDataEventStore, personalDataKeysFromEnv } from '@gram/personal-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationKey } from '../reservations/reservation.js';
 import { IdentityHarness, newSignup } from '../testing/identity-harness.js';
@@ -144,6 +145,39 @@ describe('DELETE /api/v1/users/me', () => {
     );
     const res = await identity.signup(newSignup({ userName: account.body.userName }));
     expect(res.statusCode).toBe(201);
+  });
+
+  it("forgets the account's contact data and password hash: its data key is destroyed before the answer, and its credentials read back forgotten", async () => {
+    const account = await identity.account();
+    // The keys as the service keeps them (keys.sqlite under its DATA_DIR), opened beside it.
+    const keys = personalDataKeysFromEnv({}, identity.dataDir);
+    const log = personalDataEventStore(identity.store, keys, personalFields);
+    const credentialsOf = async () =>
+      (await log.readStream(streamIds.user(account.userId))).find((e) => e.type === 'AccountCredentialsSet')
+        ?.data;
+    expect(await credentialsOf()).toMatchObject({ email: account.body.email, phoneNo: account.body.phoneNo });
+
+    expect((await identity.deleteMe(account.accessToken)).statusCode).toBe(204);
+
+    expect(await keys.get(account.userId)).toEqual({ state: 'destroyed' });
+    expect(await credentialsOf()).toMatchObject({
+      email: forgotten,
+      phoneNo: forgotten,
+      passwordHash: forgotten,
+    });
+  });
+
+  it('completes a deletion whose key was destroyed before the process died: the retry appends UserDeleted and answers 204', async () => {
+    const account = await identity.account();
+    await personalDataKeysFromEnv({}, identity.dataDir).destroy(account.userId);
+    // Between the two, the account cannot log in: its password hash reads as forgotten.
+    expect((await identity.login(account.body.userName, account.body.password)).statusCode).toBe(401);
+
+    expect((await identity.deleteMe(account.accessToken)).statusCode).toBe(204);
+    const user = await identity.store.readStream(streamIds.user(account.userId));
+    expect(user.at(-1)?.type).toBe('UserDeleted');
+    // The email's claim, unreadable now, is taken over by the next signup that wants it.
+    expect((await identity.signup(newSignup({ email: account.body.email }))).statusCode).toBe(201);
   });
 
   it('answers 401 without a token', async () => {

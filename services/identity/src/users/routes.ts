@@ -7,6 +7,7 @@ import {
   IfMatchHeader,
   ifMatchOf,
   isDomainError,
+  loadAggregate,
   Profile,
   problems,
   revisionETag,
@@ -148,11 +149,20 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
     async (request, reply) => {
       const { userId } = caller(request);
       const at = context.clock().toISOString();
+      const stream = streamIds.user(userId);
+      // The account's data key goes first: from then on its contact data and password hash are
+      // unreadable in the log, whatever happens next. They are read just before, to release the
+      // claims on them. A crash between the key's destruction and the UserDeleted append leaves an
+      // account that cannot log in (its password hash reads as forgotten) until the client's retry
+      // of this request completes it; the other order could leave a deleted account's key behind,
+      // with no request left to destroy it.
+      const { state: before } = await loadAggregate(context.store, stream, userDecider);
+      await context.dataKeys.destroy(userId);
       // The UserDeleted append is the decisive write: from it on, login, tokens and the profile
       // are gone. Releasing the account's userName, email and phoneNo comes after and may fail
       // (each release is retried, and is idempotent); a claim left behind by a deleted account
       // is taken over by the next signup that wants the value, so the answer is 204 either way.
-      const result = await handleCommand(context.store, streamIds.user(userId), userDecider, {
+      const result = await handleCommand(context.store, stream, userDecider, {
         type: 'DeleteUser',
         data: { userId, deletedAt: at },
       });
@@ -160,9 +170,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
       const { state } = result;
       if (state.status === 'deleted') {
         const values: UniqueValue[] = [{ kind: 'userName', value: state.userName }];
-        if (state.credentials) {
-          values.push({ kind: 'email', value: state.credentials.email });
-          values.push({ kind: 'phoneNo', value: state.credentials.phoneNo });
+        // Read before the key was destroyed: forgotten (empty) when a retry finds it destroyed already.
+        const credentials = before.status === 'none' ? null : before.credentials;
+        if (credentials?.email) {
+          values.push({ kind: 'email', value: credentials.email });
+          values.push({ kind: 'phoneNo', value: credentials.phoneNo });
         }
         try {
           await context.uniqueValues.releaseAll(values, userId, at);

@@ -37,18 +37,23 @@ describe('POST /api/v1/auth/signup', () => {
     expect(res.headers['x-consistency-token']).toBe(encodeConsistencyToken(registered?.position ?? -1));
   });
 
-  it('stores public profile and private credentials apart, and never the password in clear', async () => {
+  it('stores public profile and private credentials apart, the credentials only encrypted under the account key, and never the password in clear', async () => {
     const body = newSignup({ password: 'a very secret phrase' });
     const res = await identity.signup(body);
+    // The log as stored (the harness's store is the raw one, under identity's encrypting store).
     const events = await identity.store.readStream(streamIds.user(res.json().user.id));
     expect(events.map((e) => e.type)).toEqual(['UserRegistered', 'AccountCredentialsSet']);
     expect(JSON.stringify(events[0]?.data)).not.toContain(body.email);
     expect(events[1]?.data).toMatchObject({
-      email: body.email,
-      passwordHash: expect.stringMatching(/^scrypt\$/),
+      email: expect.stringMatching(/^pd1\./),
+      phoneNo: expect.stringMatching(/^pd1\./),
+      passwordHash: expect.stringMatching(/^pd1\./),
     });
     const everything = JSON.stringify(await identity.store.readAll());
-    expect(everything).not.toContain('a very secret phrase');
+    for (const secret of ['a very secret phrase', body.email, body.phoneNo, 'scrypt$']) {
+      expect(everything).not.toContain(secret);
+    }
+    expect((await identity.login(body.email, 'a very secret phrase')).statusCode).toBe(200);
   });
 
   it('keys reservations by a hash of the value, so no contact data appears in a stream id', async () => {

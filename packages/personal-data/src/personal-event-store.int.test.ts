@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteEventStore } from '@gram/event-store';
+import { personalFields } from '@gram/events';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { KeyStoreUnavailable } from './data-key-store.js';
+import { generateMasterKey, LocalMasterKey } from './master-key.js';
+import { forgotten, personalDataEventStore } from './personal-event-store.js';
+import { RedisDataKeyStore } from './redis-data-key-store.js';
+import { SqliteDataKeyStore } from './sqlite-data-key-store.js';
+
+const root = mkdtempSync(join(tmpdir(), 'gram-personal-events-'));
+const masterKey = LocalMasterKey.fromBase64(generateMasterKey());
+const closers: (() => unknown)[] = [];
+
+afterAll(async () => {
+  for (const close of closers.splice(0)) await close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function open() {
+  const dir = join(root, randomUUID());
+  const raw = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const keys = new SqliteDataKeyStore({ path: join(dir, 'keys.sqlite'), masterKey });
+  closers.push(
+    () => raw.close(),
+    () => keys.close(),
+  );
+  return { dir, raw, keys, store: personalDataEventStore(raw, keys, personalFields) };
+}
+
+/** What identity appends at a signup: the account's contact data and password hash, sentinels easy to find. */
+function credentials(userId: string) {
+  const tag = randomUUID().slice(0, 8);
+  return {
+    userId,
+    email: `sentinel-${tag}@mail.example`,
+    phoneNo: `+1555${tag
+      .replace(/[^0-9]/g, '7')
+      .padEnd(7, '7')
+      .slice(0, 7)}`,
+    passwordHash: `scrypt$N=16384$salt-${tag}$hash-${tag}`,
+    setAt: '2026-12-06T10:00:00.000Z',
+  };
+}
+
+/** The event store's files as they are on disk, the WAL included. */
+const bytesOf = (dir: string) =>
+  ['events.sqlite', 'events.sqlite-wal']
+    .map((file) => {
+      try {
+        return readFileSync(join(dir, file)).toString('latin1');
+      } catch {
+        return '';
+      }
+    })
+    .join('');
+
+describe('an event store keeping personal fields encrypted under their account key', () => {
+  it('stores the personal fields of an event only encrypted, and reads them back decrypted', async () => {
+    const { dir, raw, store } = open();
+    const userId = randomUUID();
+    const data = credentials(userId);
+    await store.appendToStream(`user-${userId}`, [{ type: 'AccountCredentialsSet', data }], {
+      expectedRevision: 'any',
+    });
+
+    const [stored] = await raw.readStream(`user-${userId}`);
+    const storedData = stored?.data as Record<string, string>;
+    for (const field of ['email', 'phoneNo', 'passwordHash'] as const) {
+      expect(storedData[field]).toMatch(/^pd1\./);
+      expect(bytesOf(dir)).not.toContain(data[field]);
+    }
+    expect(storedData.userId).toBe(userId);
+    expect((await store.readStream(`user-${userId}`))[0]?.data).toEqual(data);
+    expect((await store.readAll()).at(-1)?.data).toEqual(data);
+    expect((await store.readAllForReplay()).at(-1)?.data).toEqual(data);
+  });
+
+  it("reads an account's personal fields as forgotten once its key is destroyed, its events still there in order", async () => {
+    const { store, keys } = open();
+    const [gone, kept] = [randomUUID(), randomUUID()];
+    for (const userId of [gone, kept]) {
+      await store.appendToStream(
+        `user-${userId}`,
+        [
+          { type: 'UserDeleted', data: { userId, deletedAt: '2026-12-06T10:00:00.000Z' } },
+          { type: 'AccountCredentialsSet', data: credentials(userId) },
+        ],
+        { expectedRevision: 'any' },
+      );
+    }
+    const keptData = (await store.readStream(`user-${kept}`))[1]?.data;
+
+    await keys.destroy(gone);
+
+    const events = await store.readStream(`user-${gone}`);
+    expect(events.map((event) => event.type)).toEqual(['UserDeleted', 'AccountCredentialsSet']);
+    expect(events[1]?.data).toMatchObject({
+      userId: gone,
+      email: forgotten,
+      phoneNo: forgotten,
+      passwordHash: forgotten,
+    });
+    expect((await store.readStream(`user-${kept}`))[1]?.data).toEqual(keptData);
+  });
+
+  it('reads a personal field stored before encryption existed (plaintext) as it is', async () => {
+    const { raw, store } = open();
+    const userId = randomUUID();
+    const data = credentials(userId);
+    await raw.appendToStream(`user-${userId}`, [{ type: 'AccountCredentialsSet', data }], {
+      expectedRevision: 'any',
+    });
+    expect((await store.readStream(`user-${userId}`))[0]?.data).toEqual(data);
+  });
+
+  it('fails a read while the key store is down, rather than answering forgotten', async () => {
+    const { raw, keys } = open();
+    const userId = randomUUID();
+    await personalDataEventStore(raw, keys, personalFields).appendToStream(
+      `user-${userId}`,
+      [{ type: 'AccountCredentialsSet', data: credentials(userId) }],
+      { expectedRevision: 'any' },
+    );
+    // A Redis key store on a port where nothing listens: every call is an outage.
+    const redis = new Redis('redis://127.0.0.1:1', {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+      lazyConnect: true,
+    });
+    redis.on('error', () => {});
+    closers.push(() => redis.disconnect());
+    const down = personalDataEventStore(raw, new RedisDataKeyStore({ redis, masterKey }), personalFields);
+    await expect(down.readStream(`user-${userId}`)).rejects.toBeInstanceOf(KeyStoreUnavailable);
+  });
+});

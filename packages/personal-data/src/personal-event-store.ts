@@ -1,0 +1,127 @@
+/**
+ * An event store that keeps the personal fields of events encrypted under their account's data key: appended
+ * encrypted, read decrypted. What a service writes and folds stays plaintext; what the event store holds (and
+ * every copy of it: its files, backups, a relay reading the raw log) is ciphertext, which the account's
+ * deletion, by destroying the key, makes unreadable for good.
+ *
+ * Which fields are personal, and which field of the event names their account, is the catalogue's word
+ * (`personal` of each event definition): a service wraps its store with the events it owns.
+ *
+ * Reading an account's events once its key is destroyed answers `forgotten` in place of each personal field
+ * (the event and its order stay, so folds and rebuilds still run). A key that cannot be had (the store is down,
+ * or no key was ever made for an encrypted value) is an error, never `forgotten`: the read fails and is
+ * retried, and nothing is folded from a placeholder. A value written before encryption existed (plaintext) is
+ * read as it is, so a log written before this change stays readable until migrated.
+ */
+import type {
+  AppendResult,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  ReplayedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '@gram/event-store';
+import type { PersonalFields } from '@gram/events';
+import type { DataKeyStore } from './data-key-store.js';
+import { decryptField, encryptField, isEncryptedField } from './field-cipher.js';
+
+/** What a personal field reads as once its account's key is destroyed. */
+export const forgotten = '';
+
+type Payload = Record<string, unknown>;
+
+export function personalDataEventStore(
+  store: EventStore,
+  keys: DataKeyStore,
+  personal: Readonly<Record<string, PersonalFields>>,
+): EventStore {
+  const ownerOf = (type: string, data: unknown): { spec: PersonalFields; accountId: string } | undefined => {
+    const spec = personal[type];
+    if (!spec || typeof data !== 'object' || data === null) return undefined;
+    const accountId = (data as Payload)[spec.owner];
+    if (typeof accountId !== 'string') throw new Error(`${type} names no account in its field ${spec.owner}`);
+    return { spec, accountId };
+  };
+
+  async function encrypt(event: NewEvent): Promise<NewEvent> {
+    const owned = ownerOf(event.type, event.data);
+    if (!owned) return event;
+    const key = await keys.create(owned.accountId);
+    const data: Payload = { ...(event.data as Payload) };
+    for (const field of owned.spec.fields) {
+      const value = data[field];
+      if (typeof value !== 'string') continue;
+      data[field] = encryptField(key, { accountId: owned.accountId, eventType: event.type, field }, value);
+    }
+    return { ...event, data };
+  }
+
+  /** Decrypts the events of one read, fetching each account's key once. */
+  async function decryptAll<E extends Pick<RecordedEvent, 'type' | 'data'>>(events: E[]): Promise<E[]> {
+    const states = new Map<string, ReturnType<DataKeyStore['get']>>();
+    return Promise.all(
+      events.map(async (event) => {
+        const owned = ownerOf(event.type, event.data);
+        if (!owned) return event;
+        const source = event.data as Payload;
+        const encrypted = owned.spec.fields.filter((field) => {
+          const value = source[field];
+          return typeof value === 'string' && isEncryptedField(value);
+        });
+        if (encrypted.length === 0) return event;
+        let state = states.get(owned.accountId);
+        if (!state) {
+          state = keys.get(owned.accountId);
+          states.set(owned.accountId, state);
+        }
+        const key = await state;
+        const data: Payload = { ...source };
+        for (const field of encrypted) {
+          data[field] =
+            key.state === 'destroyed'
+              ? forgotten
+              : decryptField(
+                  key.key,
+                  { accountId: owned.accountId, eventType: event.type, field },
+                  source[field] as string,
+                );
+        }
+        return { ...event, data };
+      }),
+    );
+  }
+
+  return {
+    async appendToStream(
+      streamId: string,
+      events: readonly NewEvent[],
+      options: { expectedRevision: ExpectedRevision },
+    ): Promise<AppendResult> {
+      return store.appendToStream(streamId, await Promise.all(events.map(encrypt)), options);
+    },
+    async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+      return decryptAll(await store.readStream(streamId, options));
+    },
+    async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+      return decryptAll(await store.readAll(options));
+    },
+    async readAllForReplay(options?: ReadAllOptions): Promise<ReplayedEvent[]> {
+      return decryptAll(await store.readAllForReplay(options));
+    },
+    headPosition: () => store.headPosition(),
+    subscribeToAll(options?: SubscribeOptions): Subscription {
+      const subscription = store.subscribeToAll(options);
+      return {
+        close: () => subscription.close(),
+        async *[Symbol.asyncIterator]() {
+          for await (const event of subscription) yield (await decryptAll([event]))[0] as RecordedEvent;
+        },
+      };
+    },
+    close: () => store.close(),
+  };
+}

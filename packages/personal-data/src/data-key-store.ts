@@ -38,17 +38,22 @@ export class AccountKeyDestroyed extends Error {
   }
 }
 
-/** The account has no key (yet): not a destroyed one. Wait and retry. */
+/**
+ * The account has no key (yet): not a destroyed one. Wait and retry. A request meeting it answers 503 (an error's
+ * `statusCode`, which service-kit's error handler answers as an outage to retry), never a 500.
+ */
 export class KeyUnknown extends Error {
   override readonly name = 'KeyUnknown';
+  readonly statusCode = 503;
   constructor(readonly accountId: string) {
     super(`account ${accountId} has no data key`);
   }
 }
 
-/** The store could not answer: not a destroyed key. Wait and retry. */
+/** The store could not answer: not a destroyed key. Wait and retry (a request meeting it answers 503). */
 export class KeyStoreUnavailable extends Error {
   override readonly name = 'KeyStoreUnavailable';
+  readonly statusCode = 503;
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
   }

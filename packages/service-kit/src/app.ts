@@ -184,6 +184,15 @@ function errorHandler(
   if (status !== undefined && status >= 400 && status < 500) {
     return reply.code(status).send(problemBody(status, error.message));
   }
+  // An error that says it is an outage of something the request needs (`statusCode` 503: a key store that
+  // cannot answer, say): the client retries later; its detail stays in the log.
+  if (status === 503) {
+    request.log.warn({ err: error }, 'a dependency is unavailable');
+    return reply
+      .code(503)
+      .header('retry-after', '1')
+      .send(problemBody(503, 'a service this request needs is unavailable; try again shortly'));
+  }
   request.log.error({ err: error }, 'unhandled error');
   return reply.code(500).send(problemBody(500, 'an unexpected error occurred; it has been logged'));
 }

@@ -33,6 +33,9 @@ async function buildApp() {
   app.get('/boom', async () => {
     throw new Error('secret internals at /srv/app.ts:42');
   });
+  app.get('/outage', async () => {
+    throw Object.assign(new Error('key store at 10.0.0.7:6379 refused'), { statusCode: 503 });
+  });
   app.get('/me', { preHandler: app.requireAuth }, async (request) => ({ id: caller(request).userId }));
   return { app, issuer };
 }
@@ -280,6 +283,15 @@ describe('service app', () => {
     const res = await app.inject({ method: 'GET', url: '/boom' });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('secret');
+  });
+
+  it('answers an error that says it is an outage (statusCode 503) with a 503 to retry, its details kept in the log', async () => {
+    const { app } = await buildApp();
+    const res = await app.inject({ method: 'GET', url: '/outage' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toMatchObject({ status: 503, code: 'service-unavailable' });
+    expect(res.body).not.toContain('10.0.0.7');
   });
 
   it('echoes the caller request id, or issues one', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
-import { personalDataKeysFromEnv } from '@gram/personal-data';
+import { type DataKeyStore, personalDataKeysFromEnv } from '@gram/personal-data';
 import type { ServiceApp } from '@gram/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildIdentityApp } from '../app.js';
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   settings?: Partial<IdentitySettings>;
   /** the default limits, but signups unlimited (tests sign many accounts up from one address), unless given */
   limits?: AccessLimits;
+  /** the accounts' data keys; `keys.sqlite` in the data directory unless given */
+  dataKeys?: DataKeyStore;
 }
 
 /**
@@ -66,7 +68,7 @@ export class IdentityHarness {
       store,
       keys,
       // In the data directory, as the service keeps them: a harness restarted on it reads its accounts again.
-      dataKeys: personalDataKeysFromEnv({}, dataDir),
+      dataKeys: options.dataKeys ?? personalDataKeysFromEnv({}, dataDir),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.passwords ? { passwords: options.passwords } : {}),
       limits:

@@ -121,6 +121,31 @@ describe('projections are idempotent and order-tolerant', () => {
   });
 });
 
+describe("an account's deletion", () => {
+  it('leaves none of its personal fields in the read models (profile, captions, comments, replies), whatever the order of the events', async () => {
+    const h = new HistoryBuilder();
+    const gone = h.register('sentinel_user', 'Sentinel Name');
+    const other = h.register('other');
+    h.updateProfile(gone, { bio: 'sentinel bio' });
+    const postId = h.post(gone, 'sentinel caption');
+    h.editPost(postId, gone, 'sentinel edited caption');
+    const othersPost = h.post(other);
+    const commentId = h.comment(othersPost, other, gone, 'sentinel comment');
+    h.reply(commentId, othersPost, other, gone, 'sentinel reply');
+    h.deleteUser(gone);
+    // After the deletion in the log: edits and comments decided before it, applied after it (another stream).
+    h.editPost(postId, gone, 'sentinel late edit');
+    h.comment(othersPost, other, gone, 'sentinel late comment');
+
+    for (const messages of [messagesOf(h.events), twiceShuffled(messagesOf(h.events), 3)]) {
+      const documents = JSON.stringify((await project(messages)).documents.dump());
+      expect(documents).toContain(other);
+      expect(documents.match(/sentinel[ _a-z]*/gi) ?? []).toEqual([]);
+      expect(documents).not.toContain('Sentinel Name');
+    }
+  });
+});
+
 describe('the rebuild fold', () => {
   it('builds what the live path builds event by event', async () => {
     const events = openSqliteEventStore({ path: ':memory:' });

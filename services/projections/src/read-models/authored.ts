@@ -25,20 +25,33 @@ export function isVisible(doc: Readonly<Doc>): boolean {
 /** isVisible as the fields of a filter, spread after the field that says whose documents are wanted. */
 export const visible = { status: 'live', authorDeleted: false } as const;
 
-/** The creation of an authored document: live, with its sort key, flagged when its author is deleted already. */
+/**
+ * The personal fields of an authored document (a caption, a comment's text) as a deleted account's documents
+ * keep them: emptied, so the read models hold no copy of what the account's deletion forgets
+ * (packages/personal-data's `forgotten`, which is also what the log reads once the account's key is destroyed).
+ */
+export type Forgotten = Readonly<Record<string, ''>>;
+
+/**
+ * The creation of an authored document: live, with its sort key, flagged when its author is deleted already,
+ * and then without its personal fields (`forget`).
+ */
 export async function applyCreated(
   context: ProjectionContext,
   collection: CollectionName,
   id: string,
   rev: number,
   fields: { authorId: string; createdAt: string } & Record<string, unknown>,
+  forget: Forgotten,
 ): Promise<void> {
   const { documents } = context;
+  const authorDeleted = await isDeletedAccount(documents, fields.authorId);
   await documents.applyRevision(collection, id, rev, {
     status: 'live',
     ...fields,
+    ...(authorDeleted ? forget : {}),
     at: ms(fields.createdAt),
-    authorDeleted: await isDeletedAccount(documents, fields.authorId),
+    authorDeleted,
   } satisfies Partial<AuthoredDocument>);
 }
 
@@ -53,13 +66,19 @@ export async function applyDeleted(
   } satisfies Partial<AuthoredDocument>);
 }
 
-/** What an account's deletion does to the documents it wrote: they stop showing and counting. */
+/**
+ * What an account's deletion does to the documents it wrote: they stop showing and counting, and lose their
+ * personal fields (`forget`). Known limit: a document whose write races the deletion's (another worker, see
+ * RedisIndexes) is flagged deleted by the counted write but keeps its text in MongoDB; what forgets it for
+ * good is the encryption of the log's personal fields under the account's key.
+ */
 export async function hideAuthoredBy(
   context: ProjectionContext,
   collection: CollectionName,
   userId: string,
+  forget: Forgotten,
 ): Promise<void> {
-  await context.documents.updateMany(collection, { authorId: userId }, { authorDeleted: true });
+  await context.documents.updateMany(collection, { authorId: userId }, { authorDeleted: true, ...forget });
 }
 
 /** Verify's side of hideAuthoredBy: flags the log's documents of `collection` whose author is deleted. */

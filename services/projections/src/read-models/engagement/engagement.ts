@@ -13,6 +13,9 @@ import {
   visibleRepliesTo,
 } from './documents.js';
 
+/** What a deleted account's comments and replies keep of their text (see Forgotten). */
+const forgottenText = { text: '' } as const;
+
 const likesCount: Counter = {
   collection: 'posts',
   field: 'likesCount',
@@ -74,28 +77,31 @@ export const engagement = defineReadModel({
     PostLiked: (e, context, rev) => applyLike(e, { at: ms(e.likedAt) }, context, rev),
     PostUnliked: (e, context, rev) => applyLike(e, undefined, context, rev),
     async CommentAdded({ commentId, postId, authorId, text, createdAt }, context, rev) {
-      await applyCreated(context, 'comments', commentId, rev, {
-        postId,
-        authorId,
-        text,
-        createdAt,
-      } satisfies Partial<CommentDocument>);
+      await applyCreated(
+        context,
+        'comments',
+        commentId,
+        rev,
+        { postId, authorId, text, createdAt } satisfies Partial<CommentDocument>,
+        forgottenText,
+      );
     },
     CommentDeleted: ({ commentId }, context, rev) => applyDeleted(context, 'comments', commentId, rev),
     async ReplyAdded({ replyId, commentId, postId, authorId, text, createdAt }, context, rev) {
-      await applyCreated(context, 'replies', replyId, rev, {
-        commentId,
-        postId,
-        authorId,
-        text,
-        createdAt,
-      } satisfies Partial<ReplyDocument>);
+      await applyCreated(
+        context,
+        'replies',
+        replyId,
+        rev,
+        { commentId, postId, authorId, text, createdAt } satisfies Partial<ReplyDocument>,
+        forgottenText,
+      );
     },
     ReplyDeleted: ({ replyId }, context, rev) => applyDeleted(context, 'replies', replyId, rev),
     /** The account's likes, comments and replies stop counting (the store moves the counts they were in). */
     async UserDeleted({ userId }, context) {
-      await hideAuthoredBy(context, 'comments', userId);
-      await hideAuthoredBy(context, 'replies', userId);
+      await hideAuthoredBy(context, 'comments', userId, forgottenText);
+      await hideAuthoredBy(context, 'replies', userId, forgottenText);
       await context.documents.updateMany('likes', likesBy(userId), { userDeleted: true });
     },
   },

@@ -1,5 +1,5 @@
 import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
-import { isLiveUser } from '../profiles/documents.js';
+import { isDeletedAccount, isLiveUser } from '../profiles/documents.js';
 import { type Counter, defineReadModel } from '../read-model.js';
 import { isVisiblePost, livePostsBy, type PostDocument, postsBy, visiblePostsBy } from './documents.js';
 
@@ -11,6 +11,9 @@ const postCount: Counter = {
   filter: livePostsBy,
 };
 
+/** What a deleted account's posts keep of their personal fields (see Forgotten). */
+const forgottenPost = { caption: '' } as const;
+
 /** Posts: one document per post; each author's postCount. Their place in feeds is the follows read model's. */
 export const posts = defineReadModel({
   name: 'posts',
@@ -19,22 +22,26 @@ export const posts = defineReadModel({
   handlers: {
     async PostCreated(e, context, rev) {
       const { postId, authorId, photo, caption, createdAt } = e;
-      await applyCreated(context, 'posts', postId, rev, {
-        authorId,
-        photo,
-        caption,
-        createdAt,
-        updatedAt: createdAt,
-      } satisfies Partial<PostDocument>);
+      await applyCreated(
+        context,
+        'posts',
+        postId,
+        rev,
+        { authorId, photo, caption, createdAt, updatedAt: createdAt } satisfies Partial<PostDocument>,
+        forgottenPost,
+      );
     },
-    async PostEdited({ postId, authorId: _authorId, editedAt, ...changed }, { documents }, rev) {
+    async PostEdited({ postId, authorId, editedAt, ...changed }, { documents }, rev) {
+      // An edit applied after its author's deletion (another stream, maybe another worker) brings nothing back.
+      const forget = (await isDeletedAccount(documents, authorId)) ? forgottenPost : {};
       await documents.applyRevision('posts', postId, rev, {
         ...changed,
+        ...forget,
         updatedAt: editedAt,
       } satisfies Partial<PostDocument>);
     },
     PostDeleted: ({ postId }, context, rev) => applyDeleted(context, 'posts', postId, rev),
-    UserDeleted: ({ userId }, context) => hideAuthoredBy(context, 'posts', userId),
+    UserDeleted: ({ userId }, context) => hideAuthoredBy(context, 'posts', userId, forgottenPost),
   },
   counters: [postCount],
   lists: [

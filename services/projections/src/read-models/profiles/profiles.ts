@@ -21,9 +21,15 @@ export const profiles = defineReadModel({
     async ProfileUpdated({ userId, updatedAt: _updatedAt, ...changed }, { documents }, rev) {
       await documents.applyRevision('users', userId, rev, changed satisfies Partial<UserDocument>);
     },
+    /** The account stops showing, and its document keeps none of its personal fields (see authored.ts Forgotten). */
     async UserDeleted({ userId }, { documents }, rev) {
       await documents.applyRevision('users', userId, rev, {
         status: 'deleted',
+        userName: '',
+        userNameKey: '',
+        name: '',
+        bio: '',
+        profilePic: '',
       } satisfies Partial<UserDocument>);
     },
   },

@@ -1,11 +1,15 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type EventStore, openSqliteEventStore, type RecordedEvent } from '@gram/event-store';
 import { personalFields } from '@gram/events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encryptLog } from './encrypt-log.js';
+import { masterKeyFromEnv } from './from-env.js';
 import { generateMasterKey, LocalMasterKey } from './master-key.js';
 import { forgotten, personalDataEventStore } from './personal-event-store.js';
 import { SqliteDataKeyStore } from './sqlite-data-key-store.js';
@@ -249,5 +253,64 @@ describe('encryptLog, the migration of a log written before encryption', () => {
         },
       }),
     ).rejects.toThrow(`stream user-${log.live}`);
+  });
+});
+
+const packageDir = resolve(fileURLToPath(import.meta.url), '../..');
+
+/** Runs the CLI as an operator's shell would, without pnpm's INIT_CWD of the test run. */
+async function cli(env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { INIT_CWD: _, ...inherited } = process.env;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/encrypt-log.ts'],
+      { cwd: packageDir, env: { ...inherited, ...env }, timeout: 120_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+describe('the encrypt-log command', () => {
+  it("migrates DATA_DIR's log into TARGET_DATA_DIR with the keys under DATA_DIR, prints a summary, and refuses a target holding another log", async () => {
+    const source = openDir();
+    const log = await plaintextLog(source.store);
+    await source.store.close();
+    const target = join(root, randomUUID());
+
+    const run = await cli({ DATA_DIR: source.dir, TARGET_DATA_DIR: target });
+
+    expect(run.stdout).toContain(
+      'encrypt-log: 7 events copied (0 already in the target), 6 personal fields encrypted, 1 accounts forgotten',
+    );
+    expect(run.code).toBe(0);
+    const migrated = openDir(target);
+    const keys = new SqliteDataKeyStore({
+      path: join(source.dir, 'keys.sqlite'),
+      masterKey: masterKeyFromEnv({}, source.dir),
+    });
+    closers.push(() => keys.close());
+    const decrypted = await personalDataEventStore(migrated.store, keys, personalFields).readAll();
+    expect(decrypted.filter((e) => e.type === 'AccountCredentialsSet').map((e) => e.data)).toEqual([
+      log.liveCredentials[0],
+      { ...log.deletedCredentials, email: forgotten, phoneNo: forgotten, passwordHash: forgotten },
+      log.liveCredentials[1],
+    ]);
+    await migrated.store.close();
+    const bytes = bytesOf(target);
+    for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);
+
+    const other = openDir();
+    await plaintextLog(other.store);
+    await other.store.close();
+    const refused = await cli({ DATA_DIR: other.dir, TARGET_DATA_DIR: target });
+    expect(refused.stderr).toContain(
+      'the target must be empty, or hold what a previous run of this migration copied',
+    );
+    expect(refused.code).toBe(1);
   });
 });

@@ -63,17 +63,16 @@ export async function encryptLog({
   pageSize = 2_000,
   onProgress,
 }: EncryptLogOptions): Promise<EncryptLogResult> {
+  // Accounts whose fields are written as forgotten: the deleted ones, and those found with a destroyed key.
   // The log is read in order, so an account's UserDeleted comes after the events holding its personal fields:
   // a first pass learns which accounts are deleted before any of them is copied. Only their ids are kept.
-  const deleted = new Set<string>();
+  const forgetting = new Set<string>();
   for await (const page of pages(source, 0, pageSize)) {
     for (const event of page) {
       const accountId = (event.data as Payload | null)?.[accountDeleted.account];
-      if (event.type === accountDeleted.type && typeof accountId === 'string') deleted.add(accountId);
+      if (event.type === accountDeleted.type && typeof accountId === 'string') forgetting.add(accountId);
     }
   }
-  // Accounts whose fields are written as forgotten: the deleted ones, and those found with a destroyed key.
-  const forgetting = new Set(deleted);
   const forgottenHere = new Set<string>();
 
   const encrypting = personalDataEventStore(target, keys, personal);

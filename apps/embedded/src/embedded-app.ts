@@ -16,7 +16,7 @@ import {
   type KeyStore,
 } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
-import type { DataKeyStore } from '@gram/personal-data';
+import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
   ProjectionMetrics,
@@ -115,6 +115,8 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     const started = await startEmbeddedProjections(options.store, {
       metrics: new ProjectionMetrics(registry),
       relayObserver: new RelayMetrics(registry),
+      // The personal fields the log holds encrypted, read with identity's own key store (one process).
+      dataKeys: new DataKeys((accountId) => options.dataKeys.get(accountId)),
     });
     app.addHook('onClose', () => started.stop());
     projections = started;

@@ -69,6 +69,8 @@ describe('event catalogue', () => {
       owner: 'userId',
       fields: ['email', 'phoneNo', 'passwordHash'],
     });
+    expect(personalFields.UserRegistered?.fields).toEqual(['userName', 'name', 'bio', 'profilePic']);
+    expect(personalFields.ProfileUpdated?.fields).toEqual(['name', 'bio', 'profilePic']);
   });
 
   it('routes each public event to the topic of its aggregate', () => {

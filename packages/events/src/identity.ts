@@ -13,7 +13,8 @@ export const UserRegistered = defineEvent({
   aggregate: aggregates.user,
   visibility: 'public',
   description:
-    'An account was created. Public profile fields only: contact data and credentials are in AccountCredentialsSet.',
+    "An account was created. Public profile fields only: contact data and credentials are in AccountCredentialsSet. The profile fields are personal: stored and published encrypted under the account's data key, unreadable once the account is deleted.",
+  personal: { owner: 'userId', fields: ['userName', 'name', 'bio', 'profilePic'] },
   schema: Type.Object(
     {
       userId: Id(),
@@ -53,7 +54,9 @@ export const ProfileUpdated = defineEvent({
   version: 1,
   aggregate: aggregates.user,
   visibility: 'public',
-  description: 'Profile fields changed; only the fields that changed are present, with their new values.',
+  description:
+    "Profile fields changed; only the fields that changed are present, with their new values, encrypted under the account's data key.",
+  personal: { owner: 'userId', fields: ['name', 'bio', 'profilePic'] },
   schema: Type.Object(
     {
       userId: Id(),

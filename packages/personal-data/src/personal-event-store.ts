@@ -26,13 +26,46 @@ import type {
   Subscription,
 } from '@gram/event-store';
 import type { PersonalFields } from '@gram/events';
-import type { DataKeyStore } from './data-key-store.js';
+import type { DataKeyState, DataKeyStore } from './data-key-store.js';
 import { decryptField, encryptField, isEncryptedField } from './field-cipher.js';
 
 /** What a personal field reads as once its account's key is destroyed. */
 export const forgotten = '';
 
 type Payload = Record<string, unknown>;
+
+/**
+ * The payload `data` of an event of `type` with its personal fields decrypted (the same object when it has
+ * none to decrypt): `forgotten` where the owner's key is destroyed; a plaintext value (written before
+ * encryption existed) as it is. `keyOf` throws when a key cannot be had (KeyUnknown, KeyStoreUnavailable):
+ * the caller retries, it never reads a placeholder.
+ */
+export async function decryptPersonalFields(
+  type: string,
+  data: unknown,
+  personal: Readonly<Record<string, PersonalFields>>,
+  keyOf: (accountId: string) => Promise<DataKeyState>,
+): Promise<unknown> {
+  const spec = personal[type];
+  if (!spec || typeof data !== 'object' || data === null) return data;
+  const source = data as Payload;
+  const encrypted = spec.fields.filter((field) => {
+    const value = source[field];
+    return typeof value === 'string' && isEncryptedField(value);
+  });
+  if (encrypted.length === 0) return data;
+  const accountId = source[spec.owner];
+  if (typeof accountId !== 'string') throw new Error(`${type} names no account in its field ${spec.owner}`);
+  const key = await keyOf(accountId);
+  const decrypted: Payload = { ...source };
+  for (const field of encrypted) {
+    decrypted[field] =
+      key.state === 'destroyed'
+        ? forgotten
+        : decryptField(key.key, { accountId, eventType: type, field }, source[field] as string);
+  }
+  return decrypted;
+}
 
 export function personalDataEventStore(
   store: EventStore,
@@ -62,35 +95,19 @@ export function personalDataEventStore(
 
   /** Decrypts the events of one read, fetching each account's key once. */
   async function decryptAll<E extends Pick<RecordedEvent, 'type' | 'data'>>(events: E[]): Promise<E[]> {
-    const states = new Map<string, ReturnType<DataKeyStore['get']>>();
+    const states = new Map<string, Promise<DataKeyState>>();
+    const keyOf = (accountId: string) => {
+      let state = states.get(accountId);
+      if (!state) {
+        state = keys.get(accountId);
+        states.set(accountId, state);
+      }
+      return state;
+    };
     return Promise.all(
       events.map(async (event) => {
-        const owned = ownerOf(event.type, event.data);
-        if (!owned) return event;
-        const source = event.data as Payload;
-        const encrypted = owned.spec.fields.filter((field) => {
-          const value = source[field];
-          return typeof value === 'string' && isEncryptedField(value);
-        });
-        if (encrypted.length === 0) return event;
-        let state = states.get(owned.accountId);
-        if (!state) {
-          state = keys.get(owned.accountId);
-          states.set(owned.accountId, state);
-        }
-        const key = await state;
-        const data: Payload = { ...source };
-        for (const field of encrypted) {
-          data[field] =
-            key.state === 'destroyed'
-              ? forgotten
-              : decryptField(
-                  key.key,
-                  { accountId: owned.accountId, eventType: event.type, field },
-                  source[field] as string,
-                );
-        }
-        return { ...event, data };
+        const data = await decryptPersonalFields(event.type, event.data, personal, keyOf);
+        return data === event.data ? event : { ...event, data };
       }),
     );
   }

@@ -9,6 +9,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { createIdentityContext, type IdentityContext, type IdentityDeps } from './context.js';
+import { dataKeyRoutes } from './keys/data-key-routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { introspectionRoutes } from './sessions/introspection.js';
 import { sessionRoutes } from './sessions/routes.js';
@@ -53,6 +54,7 @@ export async function buildIdentityApp(options: IdentityAppOptions): Promise<Ser
   await app.register(identityRoutes, context);
   // Internal, for the gateway only: the embedded mode does not mount it, the gateway never routes it.
   await app.register(introspectionRoutes, context);
+  await app.register(dataKeyRoutes, context);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,5 +1,6 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
 import { brokersFromEnv, createKafka, KafkaSubscriber } from '@gram/messaging';
+import { DataKeys, identityDataKeys } from '@gram/personal-data';
 import {
   closeOnSignals,
   internalCredentialHeaders,
@@ -23,14 +24,21 @@ import { Generations } from './store/generations.js';
 // models share it. PARTITIONS_CONCURRENTLY (default 8) and PROJECTION_CONCURRENCY (default 32 streams per batch)
 // bound how much a worker applies side by side; KAFKA_SESSION_TIMEOUT_MS (default 10 s) how long a killed
 // worker's partitions wait before moving; MONGO_POOL_SIZE (default 16) its MongoDB operations at once.
-// LOG_LEVEL (default info).
+// IDENTITY_URL (default: the origin of JWKS_URL) is where the accounts' data keys are asked for. LOG_LEVEL
+// (default info).
 // INTERNAL_SERVICE_SECRET (required, at least 32 bytes): only calls carrying it are served, `/health` aside
 // (packages/service-kit/src/internal-credential.ts). Required in both cases: either way the gateway calls this
 // process over HTTP. It is also sent with the JWKS requests: identity asks it of every caller.
 const internalSecret = internalSecretFromEnv(process.env);
-const options = projectorOptionsFromEnv();
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
+// The personal fields of events travel encrypted: their keys are asked of identity (IDENTITY_URL, by default
+// the service serving JWKS_URL), kept a minute, never stored.
+const identityUrl = process.env.IDENTITY_URL || new URL(jwksUrl).origin;
+const options = {
+  ...projectorOptionsFromEnv(),
+  dataKeys: new DataKeys(identityDataKeys(identityUrl, internalCredentialHeaders(internalSecret))),
+};
 
 const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'gram_projections_' });

@@ -1,4 +1,6 @@
+import { personalFields } from '@gram/events';
 import type { EventMessage } from '@gram/messaging';
+import { type DataKeyState, type DataKeys, decryptPersonalFields } from '@gram/personal-data';
 import pLimit from 'p-limit';
 import type { ProjectionContext } from '../read-models/read-model.js';
 import { readModels } from '../read-models/registry.js';
@@ -11,6 +13,12 @@ export interface ProjectorOptions {
   feedCap?: number;
   /** how many streams of a batch are applied side by side (applyBatch; default 32) */
   concurrency?: number;
+  /**
+   * The accounts' data keys, to read the personal fields events carry encrypted (the catalogue's `personal`):
+   * identity's key store in the embedded mode, identity asked over HTTP in the distributed one. Without it an
+   * encrypted field cannot be read, and its event fails (to be retried) rather than being applied unread.
+   */
+  dataKeys?: DataKeys;
 }
 
 export const defaultHotAuthorThreshold = 10_000;
@@ -44,10 +52,12 @@ export class Projector {
   private readonly handlers = new Map<string, AnyHandler[]>();
   private queue: Promise<void> = Promise.resolve();
   private readonly concurrency: number;
+  private readonly dataKeys: DataKeys | undefined;
 
   constructor(store: ReadModelStore, options: ProjectorOptions = {}) {
     this.store = store;
     this.concurrency = options.concurrency ?? 32;
+    this.dataKeys = options.dataKeys;
     for (const model of readModels) {
       for (const type of model.canHandle) {
         const handlers = this.handlers.get(type) ?? [];
@@ -113,10 +123,26 @@ export class Projector {
     for (const event of events) {
       const handlers = this.handlers.get(event.type);
       if (handlers === undefined) continue;
-      // A ProjectedEvent of a handled type carries that type's payload at the catalogue's version.
-      for (const handler of handlers) await handler(event.data, context, event.streamRevision);
+      // A ProjectedEvent of a handled type carries that type's payload at the catalogue's version, its personal
+      // fields encrypted (or plaintext, written before encryption existed): the handlers read them decrypted.
+      const data =
+        event.type in personalFields
+          ? await decryptPersonalFields(event.type, event.data, personalFields, this.keyOf)
+          : event.data;
+      for (const handler of handlers) await handler(data, context, event.streamRevision);
+      // A key kept for a deleted account is dropped at once (its destruction came before this event).
+      if (event.type === 'UserDeleted') this.dataKeys?.forget((data as { userId: string }).userId);
     }
   }
+
+  private readonly keyOf = (accountId: string): Promise<DataKeyState> => {
+    if (!this.dataKeys) {
+      throw new Error(
+        `an encrypted personal field of account ${accountId} arrived, and no data keys were given`,
+      );
+    }
+    return this.dataKeys.get(accountId);
+  };
 
   /** Records that everything up to `position` is applied. */
   async advance(position: number): Promise<void> {

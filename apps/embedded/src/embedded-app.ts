@@ -82,6 +82,9 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
       ? { defaultProfilePic: options.settings.defaultProfilePic }
       : {},
   });
+  // The personal fields the log holds encrypted, read by content and the read models with identity's own key
+  // store (one process), through one cache.
+  const dataKeys = new DataKeys((accountId) => options.dataKeys.get(accountId));
   const registry = options.registry ?? new Registry();
   const app = createServiceApp({
     name: 'gram',
@@ -106,7 +109,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   });
   await app.register(idempotency, options.idempotency ? { store: options.idempotency } : {});
   await app.register(identityRoutes, identity);
-  await app.register(contentRoutes, { store: options.store, accounts: identity.accounts });
+  await app.register(contentRoutes, { store: options.store, accounts: identity.accounts, dataKeys });
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
   await app.register(mediaRoutes, { store: options.store, ...options.media });
 
@@ -115,8 +118,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     const started = await startEmbeddedProjections(options.store, {
       metrics: new ProjectionMetrics(registry),
       relayObserver: new RelayMetrics(registry),
-      // The personal fields the log holds encrypted, read with identity's own key store (one process).
-      dataKeys: new DataKeys((accountId) => options.dataKeys.get(accountId)),
+      dataKeys,
     });
     app.addHook('onClose', () => started.stop());
     projections = started;

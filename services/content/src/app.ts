@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventStore } from '@gram/event-store';
+import type { DataKeys } from '@gram/personal-data';
 import {
   type AccessTokenVerifier,
   AccountDirectory,
@@ -27,6 +28,11 @@ export interface ContentRoutesOptions {
   accounts?: AccountDirectory;
   /** the clock commands are stamped with; the system clock unless a test fixes it */
   clock?: () => Date;
+  /**
+   * The accounts' data keys (identity's), to answer a write with its author's profile, whose fields the log
+   * holds encrypted; a log without encrypted fields (tests) needs none.
+   */
+  dataKeys?: DataKeys;
 }
 
 /**
@@ -37,7 +43,12 @@ export interface ContentRoutesOptions {
 export const contentRoutes = fp<ContentRoutesOptions>(
   async (app, options) => {
     const accounts = options.accounts ?? new AccountDirectory(options.store);
-    const ctx = contentContext(options.store, accounts, options.clock ?? (() => new Date()));
+    const ctx = contentContext(
+      options.store,
+      accounts,
+      options.clock ?? (() => new Date()),
+      options.dataKeys,
+    );
     const typed = app.withTypeProvider<TypeBoxTypeProvider>();
     await typed.register(postRoutes, ctx);
     await typed.register(likeRoutes, ctx);
@@ -57,6 +68,8 @@ export interface ContentAppDeps {
   clock?: () => Date;
   /** where the answers to requests sent with an Idempotency-Key are kept (service-kit's idempotency) */
   idempotency?: IdempotencyStore;
+  /** see ContentRoutesOptions */
+  dataKeys?: DataKeys;
 }
 
 /** The content service as a standalone app: posts, likes, comments and replies. */
@@ -75,7 +88,12 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
     isRevoked: async (claims) => (await accounts.status(claims.userId)) !== 'active',
   });
   app.register(idempotency, deps.idempotency ? { store: deps.idempotency } : {});
-  app.register(contentRoutes, { store: deps.store, accounts, ...(deps.clock ? { clock: deps.clock } : {}) });
+  app.register(contentRoutes, {
+    store: deps.store,
+    accounts,
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.dataKeys ? { dataKeys: deps.dataKeys } : {}),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

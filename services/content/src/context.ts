@@ -1,4 +1,5 @@
 import type { EventStore } from '@gram/event-store';
+import type { DataKeys } from '@gram/personal-data';
 import type { AccountDirectory } from '@gram/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { ContentVisibility } from './visibility.js';
@@ -7,6 +8,8 @@ import { ContentVisibility } from './visibility.js';
 export interface ContentContext {
   store: EventStore;
   accounts: AccountDirectory;
+  /** the accounts' data keys, to read the authors' profile fields the log holds encrypted */
+  dataKeys: DataKeys | undefined;
   visibility: ContentVisibility;
   /** the clock: commands carry their time, so deciders stay pure */
   now: () => string;
@@ -16,10 +19,12 @@ export function contentContext(
   store: EventStore,
   accounts: AccountDirectory,
   clock: () => Date,
+  dataKeys: DataKeys | undefined,
 ): ContentContext {
   return {
     store,
     accounts,
+    dataKeys,
     visibility: new ContentVisibility(store, accounts),
     now: () => clock().toISOString(),
   };

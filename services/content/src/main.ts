@@ -1,4 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
+import { DataKeys, identityDataKeys } from '@gram/personal-data';
 import {
   internalCredentialHeaders,
   internalSecretFromEnv,
@@ -15,9 +16,12 @@ import { buildContentApp } from './app.js';
 // every caller.
 // REDIS_URL: where the answers to requests sent with an Idempotency-Key are kept, shared by every replica;
 // without it `idempotency.sqlite` under DATA_DIR (service-kit's openIdempotencyStoreFromEnv).
+// IDENTITY_URL (default: the origin of JWKS_URL): where the accounts' data keys are asked for, to read an
+// author's profile fields, which the log holds encrypted.
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL must name identity /.well-known/jwks.json');
+const identityUrl = process.env.IDENTITY_URL || new URL(jwksUrl).origin;
 
 const store = openEventStoreFromEnv(process.env);
 const idempotency = openIdempotencyStoreFromEnv(process.env);
@@ -26,6 +30,7 @@ const app = buildContentApp({
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
   internalSecret,
   idempotency,
+  dataKeys: new DataKeys(identityDataKeys(identityUrl, internalCredentialHeaders(internalSecret))),
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
 app.log.info(

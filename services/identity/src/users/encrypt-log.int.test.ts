@@ -59,7 +59,7 @@ describe('a log written before encryption, migrated by encryptLog', () => {
 
     const identity = await IdentityHarness.start({ dataDir: targetDir });
     try {
-      expect(result).toMatchObject({ fieldsEncrypted: 3, accountsForgotten: 1 });
+      expect(result).toMatchObject({ fieldsEncrypted: 7, accountsForgotten: 1 });
       expect(credentials?.data).toMatchObject({ passwordHash: expect.stringMatching(/^pd1\./) });
       const { password } = kept.body;
       expect((await identity.login(kept.body.userName, password)).json().user.id).toBe(kept.userId);

@@ -33,7 +33,18 @@ describe('PATCH /api/v1/users/me', () => {
 
     const again = await identity.patchMe({ name: 'After', bio: 'Traveller' }, account.accessToken);
     expect(again.json()).toMatchObject({ name: 'After', bio: 'Traveller' });
-    const events = await identity.store.readStream(streamIds.user(account.userId));
+    // Stored encrypted (the harness's store is the raw log), read back through the keys.
+    const stored = await identity.store.readStream(streamIds.user(account.userId));
+    expect(stored.at(-1)).toMatchObject({
+      type: 'ProfileUpdated',
+      data: { bio: expect.stringMatching(/^pd1\./) },
+    });
+    const log = personalDataEventStore(
+      identity.store,
+      personalDataKeysFromEnv({}, identity.dataDir),
+      personalFields,
+    );
+    const events = await log.readStream(streamIds.user(account.userId));
     expect(events.at(-1)).toMatchObject({ type: 'ProfileUpdated', data: { bio: 'Traveller' } });
     expect(events.at(-1)?.data).not.toHaveProperty('name');
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { injectServer } from '@gram/test-servers/inject';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,7 +11,15 @@ import {
   type UserSummary,
 } from './api/client.js';
 import { createPost, eventually, expectStatus, ids, photoUrl, signUp, type User } from './api/fixtures.js';
-import { type DistributedSystem, pipelineFlowing, startDistributed } from './harness/index.js';
+import {
+  type DistributedSystem,
+  databaseText,
+  filesText,
+  pipelineFlowing,
+  redisText,
+  startDistributed,
+  topicText,
+} from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
 import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
 
@@ -49,6 +58,61 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
     });
 
     apiSuite(() => system);
+
+    describe('personal data', () => {
+      it("keeps an account's profile, contact data, captions and comments only encrypted in the log and the topics, and out of the read models once the account is deleted", async () => {
+        const client = new ApiClient(system.url);
+        const user = await signUp(client, `Sentinel ${randomUUID().slice(0, 8)}`);
+        const bio = `sentinel-bio-${randomUUID()}`;
+        expectStatus(await client.patch('/api/v1/users/me', { token: user.accessToken, json: { bio } }), 200);
+        const caption = `sentinel-caption-${randomUUID()}`;
+        const text = `sentinel-comment-${randomUUID()}`;
+        const post = await createPost(client, user, caption);
+        const comment = await client.post<Comment>(`/api/v1/posts/${post.id}/comments`, {
+          token: user.accessToken,
+          json: { text },
+        });
+        expectStatus(comment, 201);
+        const sentinels = [user.name, user.userName, user.email, user.phoneNo, bio, caption, text];
+        await eventually(async () => {
+          const profile = await client.get<{ name: string; bio: string }>(`/api/v1/users/${user.id}`);
+          expect(profile.body).toMatchObject({ name: user.name, bio });
+          const comments = await client.get<Page<Comment>>(`/api/v1/posts/${post.id}/comments`);
+          expect(comments.body.items.map((item) => item.text)).toEqual([text]);
+        });
+        const expectNone = (text: string, where: string) => {
+          for (const sentinel of sentinels) expect(text, `${sentinel} in ${where}`).not.toContain(sentinel);
+        };
+        const log = join(system.runDir, 'data', 'events.sqlite');
+        const readModels = () => databaseText(mongoUrl as string, `gram_${system.runId}`);
+        if (!esdbUrl) expectNone(filesText([log, `${log}-wal`]), 'the event store');
+        const topics = async (profileEvents: number) => {
+          expectNone(
+            await topicText(kafkaBrokers as string[], 'identity.users', `user-${user.id}`, profileEvents),
+            'identity.users',
+          );
+          expectNone(
+            await topicText(kafkaBrokers as string[], 'content.posts', `post-${post.id}`, 1),
+            'content.posts',
+          );
+          expectNone(
+            await topicText(kafkaBrokers as string[], 'content.comments', `comment-${comment.body.id}`, 1),
+            'content.comments',
+          );
+        };
+        await topics(2);
+        // The read models hold the profile, caption and text while the account lives: the search finds them.
+        const living = await readModels();
+        for (const sentinel of [user.name, caption, text]) expect(living).toContain(sentinel);
+
+        expectStatus(await client.delete(`/api/v1/users/me`, { token: user.accessToken }), 204);
+        await eventually(async () => expectStatus(await client.get(`/api/v1/users/${user.id}`), 404));
+        expectNone(await readModels(), 'MongoDB');
+        expectNone(await redisText(redisUrl as string), 'Redis');
+        if (!esdbUrl) expectNone(filesText([log, `${log}-wal`]), 'the event store');
+        await topics(3);
+      });
+    });
 
     describe('a restart of content', () => {
       it('answers a repeat of a write sent before a restart with the first answer: the keys are kept in Redis', async () => {

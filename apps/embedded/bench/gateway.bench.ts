@@ -33,7 +33,7 @@ import { type EventStore, openSqliteEventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import { AccessTokenIssuer, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
-import { inMemoryDataKeys } from '@gram/personal-data';
+import { type DataKeyStore, DataKeys, inMemoryDataKeys } from '@gram/personal-data';
 import { buildProjectionsApp, fixedReadModels, startEmbeddedProjections } from '@gram/projections';
 import { jwksAccessTokenVerifier, newId, type ServiceApp } from '@gram/service-kit';
 import { buildEmbeddedApp } from '../src/embedded-app.js';
@@ -71,9 +71,11 @@ interface Seeded {
   likePosts: string[][];
 }
 
-async function seed(store: EventStore, keys: KeyStore): Promise<Seeded> {
+async function seed(store: EventStore, keys: KeyStore, dataKeys: DataKeyStore): Promise<Seeded> {
   const at = (offsetMs: number) => new Date(Date.now() - 86_400_000 + offsetMs).toISOString();
   const userIds = Array.from({ length: userCount }, () => newId());
+  // Each account's data key, as identity's signup makes it: content encrypts captions and comments under it.
+  for (const userId of userIds) await dataKeys.create(userId);
   await inChunks(userIds, 500, (userId) =>
     append(store, streamIds.user(userId), {
       type: 'UserRegistered',
@@ -188,7 +190,8 @@ async function main() {
       `seeding ${userCount} users with sessions, ${userCount * followsPerUser} follows, ` +
         `${userCount * postsPerUser} posts into ${dir}`,
     );
-    const seeded = await seed(store, keys);
+    const dataKeys = inMemoryDataKeys();
+    const seeded = await seed(store, keys, dataKeys);
     const started = performance.now();
     projections = await startEmbeddedProjections(store);
     console.log(`read models rebuilt from the log in ${Math.round(performance.now() - started)} ms`);
@@ -198,7 +201,7 @@ async function main() {
     const gateway = await buildEmbeddedApp({
       store,
       keys,
-      dataKeys: inMemoryDataKeys(),
+      dataKeys,
       projections,
       media: { storage: diskMediaStorage(join(dir, 'media')), publicUrl: 'http://localhost:8080' },
       rateLimits: { writesPerUserPerMinute: unlimited },
@@ -214,7 +217,11 @@ async function main() {
       verifier,
       applied: projections.applied,
     });
-    const content = buildContentApp({ store, verifier });
+    const content = buildContentApp({
+      store,
+      verifier,
+      dataKeys: new DataKeys((accountId) => dataKeys.get(accountId)),
+    });
     apps.push(gateway, queryApi, content);
     const urls = {
       gateway: await listen(gateway),

@@ -3,7 +3,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import type { ServiceName, ServiceRoute } from '@gram/gateway';
 import { createIdentityContext, identityRoutes, KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
-import { inMemoryDataKeys } from '@gram/personal-data';
+import { DataKeys, inMemoryDataKeys } from '@gram/personal-data';
 import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
 import { AccountDirectory, authentication, createServiceApp, idempotency } from '@gram/service-kit';
 import { socialGraphRoutes } from '@gram/social-graph';
@@ -28,11 +28,8 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
   const routes: ServiceRoute[] = [];
   try {
     const accounts = new AccountDirectory(store);
-    const identity = createIdentityContext({
-      store,
-      keys: await KeyStore.generate(),
-      dataKeys: inMemoryDataKeys(),
-    });
+    const dataKeys = inMemoryDataKeys();
+    const identity = createIdentityContext({ store, keys: await KeyStore.generate(), dataKeys });
     const storage: MediaStorage = {
       description: 'none (route catalogue)',
       put: refuseEverything,
@@ -56,7 +53,13 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
         await register(scope);
       });
     await owned('identity', (scope) => scope.register(identityRoutes, identity));
-    await owned('content', (scope) => scope.register(contentRoutes, { store, accounts }));
+    await owned('content', (scope) =>
+      scope.register(contentRoutes, {
+        store,
+        accounts,
+        dataKeys: new DataKeys((accountId) => dataKeys.get(accountId)),
+      }),
+    );
     await owned('social-graph', (scope) => scope.register(socialGraphRoutes, { store, accounts }));
     await owned('media', (scope) =>
       scope.register(mediaRoutes, { store, storage, publicUrl: 'http://route-catalogue.invalid' }),

@@ -71,6 +71,9 @@ describe('event catalogue', () => {
     });
     expect(personalFields.UserRegistered?.fields).toEqual(['userName', 'name', 'bio', 'profilePic']);
     expect(personalFields.ProfileUpdated?.fields).toEqual(['name', 'bio', 'profilePic']);
+    for (const type of ['PostCreated', 'PostEdited'])
+      expect(personalFields[type]?.fields).toEqual(['caption']);
+    for (const type of ['CommentAdded', 'ReplyAdded']) expect(personalFields[type]?.fields).toEqual(['text']);
   });
 
   it('routes each public event to the topic of its aggregate', () => {

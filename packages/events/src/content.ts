@@ -12,7 +12,8 @@ export const PostCreated = defineEvent({
   aggregate: aggregates.post,
   visibility: 'public',
   description:
-    'A post was published. v1 named the photo `imageUrl` and had no `caption` when none was given.',
+    "A post was published. v1 named the photo `imageUrl` and had no `caption` when none was given. The caption is personal: encrypted under the author's data key.",
+  personal: { owner: 'authorId', fields: ['caption'] },
   schema: Type.Object(
     { postId: Id(), authorId: Id(), photo: HttpUrl(), caption: Caption, createdAt: Timestamp() },
     { additionalProperties: false },
@@ -24,7 +25,9 @@ export const PostEdited = defineEvent({
   version: 1,
   aggregate: aggregates.post,
   visibility: 'public',
-  description: 'The author changed the photo and/or caption; only the fields that changed are present.',
+  description:
+    "The author changed the photo and/or caption; only the fields that changed are present, the caption encrypted under the author's data key.",
+  personal: { owner: 'authorId', fields: ['caption'] },
   schema: Type.Object(
     {
       postId: Id(),
@@ -78,7 +81,8 @@ export const CommentAdded = defineEvent({
   version: 1,
   aggregate: aggregates.comment,
   visibility: 'public',
-  description: 'A user commented on a post.',
+  description: "A user commented on a post; the text is encrypted under the commenter's data key.",
+  personal: { owner: 'authorId', fields: ['text'] },
   schema: Type.Object(
     { commentId: Id(), postId: Id(), postAuthorId: Id(), authorId: Id(), text: Text, createdAt: Timestamp() },
     { additionalProperties: false },
@@ -102,7 +106,8 @@ export const ReplyAdded = defineEvent({
   version: 1,
   aggregate: aggregates.reply,
   visibility: 'public',
-  description: 'A user replied to a comment.',
+  description: "A user replied to a comment; the text is encrypted under the replier's data key.",
+  personal: { owner: 'authorId', fields: ['text'] },
   schema: Type.Object(
     {
       replyId: Id(),

@@ -30,9 +30,13 @@ export interface DataKeyStore {
   destroy(accountId: string): Promise<void>;
 }
 
-/** The account's key was destroyed: its personal data is gone for good. */
+/**
+ * The account's key was destroyed: its personal data is gone for good. A write of the account met with it (one
+ * that raced its deletion past the token check) answers 401, as any request of a deleted account does.
+ */
 export class AccountKeyDestroyed extends Error {
   override readonly name = 'AccountKeyDestroyed';
+  readonly statusCode = 401;
   constructor(readonly accountId: string) {
     super(`the data key of account ${accountId} was destroyed`);
   }

@@ -131,7 +131,7 @@ describe('encryptLog, the migration of a log written before encryption', () => {
 
     const copied = await target.store.readAll();
     expect(shape(copied)).toEqual(shape(await source.store.readAll()));
-    expect(result).toEqual({ resumedAfter: 0, copied: 7, fieldsEncrypted: 10, accountsForgotten: 1 });
+    expect(result).toEqual({ resumedAfter: 0, copied: 7, fieldsEncrypted: 11, accountsForgotten: 1 });
 
     const credentialsOf = (userId: string, events: RecordedEvent[]) =>
       events
@@ -285,7 +285,7 @@ describe('the encrypt-log command', () => {
     const run = await cli({ DATA_DIR: source.dir, TARGET_DATA_DIR: target });
 
     expect(run.stdout).toContain(
-      'encrypt-log: 7 events copied (0 already in the target), 10 personal fields encrypted, 1 accounts forgotten',
+      'encrypt-log: 7 events copied (0 already in the target), 11 personal fields encrypted, 1 accounts forgotten',
     );
     expect(run.code).toBe(0);
     const migrated = openDir(target);

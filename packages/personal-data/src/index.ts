@@ -19,6 +19,12 @@ export {
 export { inMemoryDataKeys, masterKeyFromEnv, personalDataKeysFromEnv } from './from-env.js';
 export { identityDataKeys } from './identity-data-keys.js';
 export { generateMasterKey, LocalMasterKey, type MasterKey } from './master-key.js';
-export { decryptPersonalFields, forgotten, personalDataEventStore } from './personal-event-store.js';
+export {
+  decryptPersonalFields,
+  forgotten,
+  type PersonalDataKeys,
+  personalDataEventStore,
+  readOnlyKeys,
+} from './personal-event-store.js';
 export { RedisDataKeyStore, type RedisDataKeyStoreOptions } from './redis-data-key-store.js';
 export { SqliteDataKeyStore, type SqliteDataKeyStoreOptions } from './sqlite-data-key-store.js';

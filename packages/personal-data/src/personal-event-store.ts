@@ -26,7 +26,8 @@ import type {
   Subscription,
 } from '@gram/event-store';
 import type { PersonalFields } from '@gram/events';
-import type { DataKeyState, DataKeyStore } from './data-key-store.js';
+import { AccountKeyDestroyed, type DataKeyState, type DataKeyStore } from './data-key-store.js';
+import type { DataKeys } from './data-keys.js';
 import { decryptField, encryptField, isEncryptedField } from './field-cipher.js';
 
 /** What a personal field reads as once its account's key is destroyed. */
@@ -67,9 +68,28 @@ export async function decryptPersonalFields(
   return decrypted;
 }
 
+/** What the store needs of keys: a live key to encrypt with (`create`), any key's state to decrypt with. */
+export type PersonalDataKeys = Pick<DataKeyStore, 'create' | 'get'>;
+
+/**
+ * The keys of a service that writes personal fields of accounts it does not own (content: captions, comments),
+ * read through `dataKeys` (identity's): it encrypts with an account's live key and never makes one. A deleted
+ * account's key is refused (AccountKeyDestroyed), as its writes are; one not made yet is KeyUnknown, to retry.
+ */
+export function readOnlyKeys(dataKeys: DataKeys): PersonalDataKeys {
+  return {
+    async create(accountId) {
+      const state = await dataKeys.get(accountId);
+      if (state.state === 'destroyed') throw new AccountKeyDestroyed(accountId);
+      return state.key;
+    },
+    get: (accountId) => dataKeys.get(accountId),
+  };
+}
+
 export function personalDataEventStore(
   store: EventStore,
-  keys: DataKeyStore,
+  keys: PersonalDataKeys,
   personal: Readonly<Record<string, PersonalFields>>,
 ): EventStore {
   const ownerOf = (type: string, data: unknown): { spec: PersonalFields; accountId: string } | undefined => {

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openSqliteEventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
+import { DataKeys, generateMasterKey, LocalMasterKey, SqliteDataKeyStore } from '@gram/personal-data';
 import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 // The gateway benchmark's driver and load generator (apps/embedded/bench), which also know the content service's scenarios.
@@ -64,7 +65,16 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gram-content-bench-'));
   const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   const issuer = await createTestTokenIssuer();
-  const app = buildContentApp({ store, verifier: issuer.verifier });
+  // The accounts' data keys, as identity makes them at signup: content encrypts captions under them.
+  const keys = new SqliteDataKeyStore({
+    path: join(dir, 'keys.sqlite'),
+    masterKey: LocalMasterKey.fromBase64(generateMasterKey()),
+  });
+  const app = buildContentApp({
+    store,
+    verifier: issuer.verifier,
+    dataKeys: new DataKeys((accountId) => keys.get(accountId)),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
@@ -72,6 +82,7 @@ async function main() {
     console.log(`seeding ${userCount} users and ${benchPosts + warmupPosts} posts into ${dir}`);
     const userIds = Array.from({ length: userCount }, () => newId());
     const now = new Date().toISOString();
+    for (const userId of userIds) await keys.create(userId);
     await inChunks(userIds, 1000, (userId) =>
       append(store, streamIds.user(userId), {
         type: 'UserRegistered',

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventStore } from '@gram/event-store';
-import type { DataKeys } from '@gram/personal-data';
+import { personalFields } from '@gram/events';
+import { type DataKeys, personalDataEventStore, readOnlyKeys } from '@gram/personal-data';
 import {
   type AccessTokenVerifier,
   AccountDirectory,
@@ -29,10 +30,10 @@ export interface ContentRoutesOptions {
   /** the clock commands are stamped with; the system clock unless a test fixes it */
   clock?: () => Date;
   /**
-   * The accounts' data keys (identity's), to answer a write with its author's profile, whose fields the log
-   * holds encrypted; a log without encrypted fields (tests) needs none.
+   * The accounts' data keys (identity's): captions and comment texts are written encrypted under their author's
+   * key, and a write answers with its author's profile, which the log holds encrypted too.
    */
-  dataKeys?: DataKeys;
+  dataKeys: DataKeys;
 }
 
 /**
@@ -43,12 +44,10 @@ export interface ContentRoutesOptions {
 export const contentRoutes = fp<ContentRoutesOptions>(
   async (app, options) => {
     const accounts = options.accounts ?? new AccountDirectory(options.store);
-    const ctx = contentContext(
-      options.store,
-      accounts,
-      options.clock ?? (() => new Date()),
-      options.dataKeys,
-    );
+    // Captions and comment texts are written encrypted under their author's key, and read decrypted, like the
+    // authors' profiles; account status needs no key (the raw log).
+    const store = personalDataEventStore(options.store, readOnlyKeys(options.dataKeys), personalFields);
+    const ctx = contentContext(store, accounts, options.clock ?? (() => new Date()));
     const typed = app.withTypeProvider<TypeBoxTypeProvider>();
     await typed.register(postRoutes, ctx);
     await typed.register(likeRoutes, ctx);
@@ -69,7 +68,7 @@ export interface ContentAppDeps {
   /** where the answers to requests sent with an Idempotency-Key are kept (service-kit's idempotency) */
   idempotency?: IdempotencyStore;
   /** see ContentRoutesOptions */
-  dataKeys?: DataKeys;
+  dataKeys: DataKeys;
 }
 
 /** The content service as a standalone app: posts, likes, comments and replies. */
@@ -92,7 +91,7 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
     store: deps.store,
     accounts,
     ...(deps.clock ? { clock: deps.clock } : {}),
-    ...(deps.dataKeys ? { dataKeys: deps.dataKeys } : {}),
+    dataKeys: deps.dataKeys,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

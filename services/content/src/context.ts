@@ -1,15 +1,13 @@
 import type { EventStore } from '@gram/event-store';
-import type { DataKeys } from '@gram/personal-data';
 import type { AccountDirectory } from '@gram/service-kit';
 import type { FastifyRequest } from 'fastify';
 import { ContentVisibility } from './visibility.js';
 
 /** What the routes of content use, handed to each aggregate's routes plugin as its options. */
 export interface ContentContext {
+  /** the event store, personal fields encrypted on the way in and decrypted on the way out */
   store: EventStore;
   accounts: AccountDirectory;
-  /** the accounts' data keys, to read the authors' profile fields the log holds encrypted */
-  dataKeys: DataKeys | undefined;
   visibility: ContentVisibility;
   /** the clock: commands carry their time, so deciders stay pure */
   now: () => string;
@@ -19,12 +17,10 @@ export function contentContext(
   store: EventStore,
   accounts: AccountDirectory,
   clock: () => Date,
-  dataKeys: DataKeys | undefined,
 ): ContentContext {
   return {
     store,
     accounts,
-    dataKeys,
     visibility: new ContentVisibility(store, accounts),
     now: () => clock().toISOString(),
   };

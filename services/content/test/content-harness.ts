@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
-import { type DomainEvent, streamIds, toStoredEvent } from '@gram/events';
+import { type DomainEvent, personalFields, streamIds, toStoredEvent } from '@gram/events';
+import { DataKeys, inMemoryDataKeys, personalDataEventStore } from '@gram/personal-data';
 import { newId, type ServiceApp } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import type { InjectOptions } from 'fastify';
@@ -23,7 +24,13 @@ export async function startContent() {
   const dir = mkdtempSync(join(tmpdir(), 'gram-content-'));
   const store: EventStore = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   const issuer = await createTestTokenIssuer();
-  const app: ServiceApp = buildContentApp({ store, verifier: issuer.verifier });
+  // Identity's keys, kept here: each account registered below gets one, as identity's signup makes it.
+  const keys = inMemoryDataKeys();
+  const app: ServiceApp = buildContentApp({
+    store,
+    verifier: issuer.verifier,
+    dataKeys: new DataKeys((accountId) => keys.get(accountId)),
+  });
   await app.ready();
 
   let users = 0;
@@ -40,6 +47,7 @@ export async function startContent() {
         registeredAt: new Date().toISOString(),
       },
     };
+    await keys.create(id);
     await store.appendToStream(streamIds.user(id), [toStoredEvent(event)], { expectedRevision: 'no_stream' });
     return { id, userName: name, token: await issuer.mint(id) };
   }
@@ -105,7 +113,11 @@ export async function startContent() {
 
   return {
     app,
+    /** the log as stored: captions and texts encrypted */
     store,
+    /** the log as content reads it: decrypted with the accounts' keys */
+    log: personalDataEventStore(store, keys, personalFields),
+    keys,
     issuer,
     registerUser,
     appendToUser,

@@ -1,6 +1,5 @@
 import type { EventStore } from '@gram/event-store';
-import { type DomainEvent, fromStoredEvent, personalFields, streamIds } from '@gram/events';
-import { type DataKeys, decryptPersonalFields, KeyStoreUnavailable } from '@gram/personal-data';
+import { type DomainEvent, fromStoredEvent, streamIds } from '@gram/events';
 import type { UserSummary } from '@gram/service-kit';
 
 /**
@@ -36,41 +35,18 @@ export function userSummaryOf(events: Iterable<DomainEvent>): UserSummary | unde
   return summary;
 }
 
-/**
- * The author's summary from their stream, its profile fields decrypted with `dataKeys` (the log holds them
- * encrypted under the account's key). Without keys, an encrypted field fails the request as an outage (503):
- * a summary is never answered with a ciphertext in it.
- */
-export async function readUserSummary(
-  store: EventStore,
-  userId: string,
-  dataKeys: DataKeys | undefined,
-): Promise<UserSummary | undefined> {
+/** The author's summary from their stream (read through content's store, which decrypts the profile's fields). */
+export async function readUserSummary(store: EventStore, userId: string): Promise<UserSummary | undefined> {
   const recorded = await store.readStream(streamIds.user(userId));
-  const keyOf = (accountId: string) => {
-    if (!dataKeys) throw new KeyStoreUnavailable(`no data keys to read the profile of ${accountId}`);
-    return dataKeys.get(accountId);
-  };
-  const events: DomainEvent[] = [];
-  for (const r of recorded) {
-    const event = fromStoredEvent(r);
-    if (!event) continue;
-    const data = await decryptPersonalFields(event.type, event.data, personalFields, keyOf);
-    events.push({ ...event, data } as DomainEvent);
-  }
-  return userSummaryOf(events);
+  return userSummaryOf(recorded.flatMap((r) => fromStoredEvent(r) ?? []));
 }
 
 /**
  * The summary of an account that authentication has just found active: its registration is in
  * its stream for good (events are never removed), so a missing one is a broken invariant.
  */
-export async function activeUserSummary(
-  store: EventStore,
-  userId: string,
-  dataKeys: DataKeys | undefined,
-): Promise<UserSummary> {
-  const summary = await readUserSummary(store, userId, dataKeys);
+export async function activeUserSummary(store: EventStore, userId: string): Promise<UserSummary> {
+  const summary = await readUserSummary(store, userId);
   if (!summary) throw new Error(`user-${userId} has no UserRegistered although its account is active`);
   return summary;
 }

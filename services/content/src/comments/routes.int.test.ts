@@ -40,7 +40,7 @@ describe('POST /api/v1/posts/:postId/comments', () => {
       createdAt: expect.any(String),
     });
     expect(res.headers['x-stream-revision']).toBe('0');
-    const [added] = await h.store.readStream(streamIds.comment(body.id));
+    const [added] = await h.log.readStream(streamIds.comment(body.id));
     expect(added).toMatchObject({
       type: 'CommentAdded',
       data: {

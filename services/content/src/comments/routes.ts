@@ -56,7 +56,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
       );
       const [added] = result.events;
       if (added?.type !== 'CommentAdded') throw new Error('AddComment appended no CommentAdded');
-      const author = await activeUserSummary(store, userId, ctx.dataKeys);
+      const author = await activeUserSummary(store, userId);
       const { text, createdAt } = added.data;
       // A comment that was just born has no replies.
       return sendWriteHeaders(reply, result)

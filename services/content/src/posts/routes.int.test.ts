@@ -16,7 +16,7 @@ afterAll(() => h.close());
 const photo = 'https://img.example/sunset.jpg';
 
 describe('POST /api/v1/posts', () => {
-  it('answers 201 with the new post, its author summary, zero counts and the write headers', async () => {
+  it('answers 201 with the new post, its author summary, zero counts and the write headers, and stores the caption encrypted under the author key', async () => {
     const res = await h.call('POST', '/api/v1/posts', {
       as: ada,
       body: { photo, caption: '  golden hour \n' },
@@ -38,7 +38,11 @@ describe('POST /api/v1/posts', () => {
     expect(Number(res.headers['x-global-position'])).toBeGreaterThan(0);
     expect(res.headers['x-consistency-token']).toMatch(/^p[0-9a-z]+$/);
 
-    const [created] = await h.store.readStream(streamIds.post(post.id));
+    // Stored with the caption encrypted under the author's key; read back decrypted.
+    const [stored] = await h.store.readStream(streamIds.post(post.id));
+    expect(stored?.data).toMatchObject({ caption: expect.stringMatching(/^pd1\./) });
+    expect(JSON.stringify(stored)).not.toContain('golden hour');
+    const [created] = await h.log.readStream(streamIds.post(post.id));
     expect(created).toMatchObject({
       type: 'PostCreated',
       data: { postId: post.id, authorId: ada.id, photo, caption: 'golden hour', createdAt: post.createdAt },
@@ -146,7 +150,7 @@ describe('PATCH /api/v1/posts/:postId', () => {
     });
     expect(Date.parse(post.updatedAt)).toBeGreaterThanOrEqual(Date.parse(post.createdAt));
     expect(res.headers['x-stream-revision']).toBe('1');
-    const edited = (await h.store.readStream(streamIds.post(id)))[1];
+    const edited = (await h.log.readStream(streamIds.post(id)))[1];
     // The photo given is the one the post already had: only the caption changed.
     expect(edited?.type).toBe('PostEdited');
     expect(edited?.data).toEqual({

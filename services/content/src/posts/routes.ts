@@ -62,7 +62,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
           commandContext(request, userId),
         ),
       );
-      const author = await activeUserSummary(store, userId, ctx.dataKeys);
+      const author = await activeUserSummary(store, userId);
       // A post that was just born has no likes or comments, and its author does not like it yet.
       return sendWriteHeaders(reply, result)
         .code(201)
@@ -108,7 +108,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       // Only the author edits, so likedByMe is whether the author likes their own post: their
       // like stream `like-<postId>_<userId>` says so, without waiting for the read side.
       const [author, like] = await Promise.all([
-        activeUserSummary(store, userId, ctx.dataKeys),
+        activeUserSummary(store, userId),
         loadAggregate(store, streamIds.like(postId, userId), likeDecider),
       ]);
       const likedByMe = like.state.status === 'liked';

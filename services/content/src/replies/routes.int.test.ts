@@ -48,7 +48,7 @@ describe('POST /api/v1/comments/:commentId/replies', () => {
       createdAt: expect.any(String),
     });
     expect(res.headers['x-stream-revision']).toBe('0');
-    const [added] = await h.store.readStream(streamIds.reply(body.id));
+    const [added] = await h.log.readStream(streamIds.reply(body.id));
     expect(added).toMatchObject({
       type: 'ReplyAdded',
       data: {

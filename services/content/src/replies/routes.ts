@@ -63,7 +63,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
       );
       const [added] = result.events;
       if (added?.type !== 'ReplyAdded') throw new Error('AddReply appended no ReplyAdded');
-      const author = await activeUserSummary(store, userId, ctx.dataKeys);
+      const author = await activeUserSummary(store, userId);
       const { postId, text, createdAt } = added.data;
       return sendWriteHeaders(reply, result)
         .code(201)

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { injectServer } from '@gram/test-servers/inject';
@@ -17,6 +18,7 @@ import {
   filesText,
   pipelineFlowing,
   redisText,
+  repoRoot,
   startDistributed,
   topicText,
 } from './harness/index.js';
@@ -112,6 +114,42 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
         expectNone(await redisText(redisUrl as string), 'Redis');
         if (!esdbUrl) expectNone(filesText([log, `${log}-wal`]), 'the event store');
         await topics(3);
+      });
+    });
+
+    describe('the rebuild command (pnpm read-models:rebuild)', () => {
+      it('rebuilds the read models from the log, reading the personal fields with the keys it asks of identity, and the query API answers from the new generation', async () => {
+        const client = new ApiClient(system.url);
+        const user = await signUp(client, `Rebuilt ${randomUUID().slice(0, 8)}`);
+        const caption = `rebuilt caption ${randomUUID()}`;
+        const post = await createPost(client, user, caption);
+        await eventually(async () => expectStatus(await client.get(`/api/v1/posts/${post.id}`), 200));
+
+        const run = spawnSync(
+          process.execPath,
+          ['--import', 'tsx', 'services/projections/src/cli/rebuild.ts'],
+          {
+            cwd: repoRoot,
+            encoding: 'utf8',
+            env: {
+              ...process.env,
+              ...(esdbUrl ? { EVENT_STORE_URL: esdbUrl } : { DATA_DIR: join(system.runDir, 'data') }),
+              MONGO_URL: mongoUrl as string,
+              MONGO_DB: `gram_${system.runId}`,
+              REDIS_URL: redisUrl as string,
+              IDENTITY_URL: system.urls.identity,
+              INTERNAL_SERVICE_SECRET: system.internalSecret,
+              REBUILD_GRACE_MS: '2500',
+            },
+          },
+        );
+        expect(run.status, run.stderr).toBe(0);
+        expect(run.stdout).toMatch(/^rebuilt generation \d+ \(was \d+\)/m);
+
+        const profile = await client.get<Profile>(`/api/v1/users/${user.id}`);
+        expect(profile.body).toMatchObject({ name: user.name, userName: user.userName });
+        const rebuilt = await client.get<Post>(`/api/v1/posts/${post.id}`);
+        expect(rebuilt.body).toMatchObject({ caption, author: { name: user.name } });
       });
     });
 

@@ -1,4 +1,6 @@
 import { openEventStoreFromEnv } from '@gram/event-store';
+import { DataKeys, identityDataKeys } from '@gram/personal-data';
+import { internalCredentialHeaders, internalSecretFromEnv } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { progressBar } from '../rebuild/progress.js';
@@ -11,10 +13,23 @@ import { Generations } from '../store/generations.js';
 // query API to it and drops the previous one. REBUILD_GRACE_MS (default 5000) is how long live workers and query
 // processes get to move to the new generation before the last catch-up and the drop: keep it above the workers'
 // staleness bound (2 s, twice their pointer poll) plus the time of one write.
+// The personal fields the log holds encrypted are read with the accounts' keys, asked of identity as the workers
+// ask them: IDENTITY_URL, with the internal credential INTERNAL_SERVICE_SECRET. Without IDENTITY_URL a log
+// holding encrypted fields fails the rebuild at the first one (a read model never holds a ciphertext).
 const events = openEventStoreFromEnv();
 const mongo = await MongoClient.connect(process.env.MONGO_URL ?? 'mongodb://127.0.0.1:27017');
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-const options = projectorOptionsFromEnv();
+const identityUrl = process.env.IDENTITY_URL;
+const options = {
+  ...projectorOptionsFromEnv(),
+  ...(identityUrl
+    ? {
+        dataKeys: new DataKeys(
+          identityDataKeys(identityUrl, internalCredentialHeaders(internalSecretFromEnv(process.env))),
+        ),
+      }
+    : {}),
+};
 try {
   const bar = progressBar('rebuild', await events.headPosition());
   const result = await rebuildGeneration({

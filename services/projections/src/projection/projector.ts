@@ -138,7 +138,7 @@ export class Projector {
   private readonly keyOf = (accountId: string): Promise<DataKeyState> => {
     if (!this.dataKeys) {
       throw new Error(
-        `an encrypted personal field of account ${accountId} arrived, and no data keys were given`,
+        `an encrypted personal field of account ${accountId} arrived, and no data keys were given (IDENTITY_URL)`,
       );
     }
     return this.dataKeys.get(accountId);

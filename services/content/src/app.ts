@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventStore } from '@gram/event-store';
-import { personalFields } from '@gram/events';
+import { isPublicEvent, personalFields } from '@gram/events';
 import { type DataKeys, personalDataEventStore, readOnlyKeys } from '@gram/personal-data';
 import {
   type AccessTokenVerifier,
@@ -41,12 +41,18 @@ export interface ContentRoutesOptions {
  * standalone app below and for the gateway, which mounts it in its own process (embedded mode).
  * It needs the `authentication` and `idempotency` plugins registered before it.
  */
+/** The personal fields of public events: those content may read (see contentRoutes). */
+const publicPersonalFields = Object.fromEntries(
+  Object.entries(personalFields).filter(([type]) => isPublicEvent(type)),
+);
+
 export const contentRoutes = fp<ContentRoutesOptions>(
   async (app, options) => {
     const accounts = options.accounts ?? new AccountDirectory(options.store);
     // Captions and comment texts are written encrypted under their author's key, and read decrypted, like the
-    // authors' profiles; account status needs no key (the raw log).
-    const store = personalDataEventStore(options.store, readOnlyKeys(options.dataKeys), personalFields);
+    // authors' profiles; account status needs no key (the raw log). Only public events' fields: the contact data
+    // and password hash in an author's stream never leave identity, so content leaves them encrypted.
+    const store = personalDataEventStore(options.store, readOnlyKeys(options.dataKeys), publicPersonalFields);
     const ctx = contentContext(store, accounts, options.clock ?? (() => new Date()));
     const typed = app.withTypeProvider<TypeBoxTypeProvider>();
     await typed.register(postRoutes, ctx);

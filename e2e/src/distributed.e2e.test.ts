@@ -11,7 +11,16 @@ import {
   type Profile,
   type UserSummary,
 } from './api/client.js';
-import { createPost, eventually, expectStatus, ids, photoUrl, signUp, type User } from './api/fixtures.js';
+import {
+  accountWithSentinels,
+  createPost,
+  eventually,
+  expectStatus,
+  ids,
+  photoUrl,
+  signUp,
+  type User,
+} from './api/fixtures.js';
 import {
   type DistributedSystem,
   databaseText,
@@ -64,18 +73,7 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
     describe('personal data', () => {
       it("keeps an account's profile, contact data, captions and comments only encrypted in the log and the topics, and out of the read models once the account is deleted", async () => {
         const client = new ApiClient(system.url);
-        const user = await signUp(client, `Sentinel ${randomUUID().slice(0, 8)}`);
-        const bio = `sentinel-bio-${randomUUID()}`;
-        expectStatus(await client.patch('/api/v1/users/me', { token: user.accessToken, json: { bio } }), 200);
-        const caption = `sentinel-caption-${randomUUID()}`;
-        const text = `sentinel-comment-${randomUUID()}`;
-        const post = await createPost(client, user, caption);
-        const comment = await client.post<Comment>(`/api/v1/posts/${post.id}/comments`, {
-          token: user.accessToken,
-          json: { text },
-        });
-        expectStatus(comment, 201);
-        const sentinels = [user.name, user.userName, user.email, user.phoneNo, bio, caption, text];
+        const { user, bio, caption, text, post, comment, sentinels } = await accountWithSentinels(client);
         await eventually(async () => {
           const profile = await client.get<{ name: string; bio: string }>(`/api/v1/users/${user.id}`);
           expect(profile.body).toMatchObject({ name: user.name, bio });
@@ -99,7 +97,7 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
             'content.posts',
           );
           expectNone(
-            await topicText(kafkaBrokers as string[], 'content.comments', `comment-${comment.body.id}`, 1),
+            await topicText(kafkaBrokers as string[], 'content.comments', `comment-${comment.id}`, 1),
             'content.comments',
           );
         };

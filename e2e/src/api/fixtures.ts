@@ -1,6 +1,6 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { ApiClient, ApiResponse, Page, Post, Problem, Tokens, UserSummary } from './client.js';
+import type { ApiClient, ApiResponse, Comment, Page, Post, Problem, Tokens, UserSummary } from './client.js';
 
 export const password = 'correct horse battery staple';
 
@@ -66,6 +66,27 @@ export async function createPost(api: ApiClient, author: User, caption = 'a capt
   });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body;
+}
+
+/**
+ * An account with a unique sentinel in every personal field it can fill (its profile, contact data, a caption
+ * and a comment): what the personal-data tests search every store for.
+ */
+export async function accountWithSentinels(api: ApiClient) {
+  const user = await signUp(api, `Sentinel ${randomUUID().slice(0, 8)}`);
+  const bio = `sentinel-bio-${randomUUID()}`;
+  const patched = await api.patch('/api/v1/users/me', { token: user.accessToken, json: { bio } });
+  expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+  const caption = `sentinel-caption-${randomUUID()}`;
+  const text = `sentinel-comment-${randomUUID()}`;
+  const post = await createPost(api, user, caption);
+  const comment = await api.post<Comment>(`/api/v1/posts/${post.id}/comments`, {
+    token: user.accessToken,
+    json: { text },
+  });
+  expect(comment.status, JSON.stringify(comment.body)).toBe(201);
+  const sentinels = [user.name, user.userName, user.email, user.phoneNo, bio, caption, text];
+  return { user, bio, caption, text, post, comment: comment.body, sentinels };
 }
 
 /** A well-formed UUIDv7 that names nothing: the 404 case, as opposed to the 400 of a malformed id. */

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { type EventStore, openSqliteEventStore, type RecordedEvent } from '@gram/event-store';
 import { personalFields } from '@gram/events';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventStoreBytes } from '../test/files.js';
 import { encryptLog } from './encrypt-log.js';
 import { masterKeyFromEnv } from './from-env.js';
 import { generateMasterKey, LocalMasterKey } from './master-key.js';
@@ -108,18 +109,6 @@ async function plaintextLog(store: EventStore) {
 const shape = (events: RecordedEvent[]) =>
   events.map(({ id, streamId, type, revision, metadata }) => ({ id, streamId, type, revision, metadata }));
 
-/** The event store's files as they are on disk, the WAL included. */
-const bytesOf = (dir: string) =>
-  ['events.sqlite', 'events.sqlite-wal']
-    .map((file) => {
-      try {
-        return readFileSync(join(dir, file)).toString('latin1');
-      } catch {
-        return '';
-      }
-    })
-    .join('');
-
 describe('encryptLog, the migration of a log written before encryption', () => {
   it("copies every event in order with its id, type, metadata and revision, the live account's fields encrypted, the deleted account's forgotten and its key destroyed", async () => {
     const source = openDir();
@@ -150,7 +139,7 @@ describe('encryptLog, the migration of a log written before encryption', () => {
     ]);
     expect(await keys.get(log.deleted)).toEqual({ state: 'destroyed' });
 
-    const bytes = bytesOf(target.dir);
+    const bytes = eventStoreBytes(target.dir);
     for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);
   });
 
@@ -182,7 +171,7 @@ describe('encryptLog, the migration of a log written before encryption', () => {
       }
     }
     expect(result).toMatchObject({ fieldsEncrypted: 0, accountsForgotten: 2 });
-    const bytes = bytesOf(target.dir);
+    const bytes = eventStoreBytes(target.dir);
     for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);
   });
 
@@ -216,7 +205,7 @@ describe('encryptLog, the migration of a log written before encryption', () => {
     expect(decrypted.filter((e) => e.streamId === `user-${log.live}`).map((e) => e.data)).toContainEqual(
       log.liveCredentials[1],
     );
-    const bytes = bytesOf(interrupted.dir);
+    const bytes = eventStoreBytes(interrupted.dir);
     for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);
   });
 
@@ -301,7 +290,7 @@ describe('the encrypt-log command', () => {
       log.liveCredentials[1],
     ]);
     await migrated.store.close();
-    const bytes = bytesOf(target);
+    const bytes = eventStoreBytes(target);
     for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);
 
     const other = openDir();

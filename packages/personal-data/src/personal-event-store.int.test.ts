@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { personalFields } from '@gram/events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventStoreBytes } from '../test/files.js';
 import { KeyStoreUnavailable } from './data-key-store.js';
 import { generateMasterKey, LocalMasterKey } from './master-key.js';
 import { forgotten, personalDataEventStore } from './personal-event-store.js';
@@ -47,18 +48,6 @@ function credentials(userId: string) {
   };
 }
 
-/** The event store's files as they are on disk, the WAL included. */
-const bytesOf = (dir: string) =>
-  ['events.sqlite', 'events.sqlite-wal']
-    .map((file) => {
-      try {
-        return readFileSync(join(dir, file)).toString('latin1');
-      } catch {
-        return '';
-      }
-    })
-    .join('');
-
 describe('an event store keeping personal fields encrypted under their account key', () => {
   it('stores the personal fields of an event only encrypted, and reads them back decrypted', async () => {
     const { dir, raw, store } = open();
@@ -72,7 +61,7 @@ describe('an event store keeping personal fields encrypted under their account k
     const storedData = stored?.data as Record<string, string>;
     for (const field of ['email', 'phoneNo', 'passwordHash'] as const) {
       expect(storedData[field]).toMatch(/^pd1\./);
-      expect(bytesOf(dir)).not.toContain(data[field]);
+      expect(eventStoreBytes(dir)).not.toContain(data[field]);
     }
     expect(storedData.userId).toBe(userId);
     expect((await store.readStream(`user-${userId}`))[0]?.data).toEqual(data);

@@ -1,3 +1,5 @@
+import { type EventType, personalFields } from '@gram/events';
+import { forgotten } from '@gram/personal-data';
 import type { CollectionName, Doc } from '../store/document-store.js';
 import { ms } from '../store/keys.js';
 import { isDeletedAccount, isDeletedUser } from './profiles/documents.js';
@@ -26,11 +28,19 @@ export function isVisible(doc: Readonly<Doc>): boolean {
 export const visible = { status: 'live', authorDeleted: false } as const;
 
 /**
- * The personal fields of an authored document (a caption, a comment's text) as a deleted account's documents
- * keep them: emptied, so the read models hold no copy of what the account's deletion forgets
- * (packages/personal-data's `forgotten`, which is also what the log reads once the account's key is destroyed).
+ * The personal fields of a document (a caption, a comment's text, a profile's name) as a deleted account's
+ * documents keep them: emptied, so the read models hold no copy of what the account's deletion forgets
+ * (`forgotten`, which is also what the log reads once the account's key is destroyed).
  */
-export type Forgotten = Readonly<Record<string, ''>>;
+export type Forgotten = Readonly<Record<string, typeof forgotten>>;
+
+/**
+ * The fields a document copies from the personal fields of the event `type` that creates it (the catalogue's
+ * `personal`, under the same names), forgotten: a field the catalogue makes personal is forgotten with it.
+ */
+export function forgottenFieldsOf(type: EventType): Forgotten {
+  return Object.fromEntries((personalFields[type]?.fields ?? []).map((field) => [field, forgotten]));
+}
 
 /**
  * The creation of an authored document: live, with its sort key, flagged when its author is deleted already,

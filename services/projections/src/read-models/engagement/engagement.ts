@@ -1,5 +1,11 @@
 import { likeId, ms } from '../../store/keys.js';
-import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
+import {
+  applyCreated,
+  applyDeleted,
+  forgottenFieldsOf,
+  hideAuthoredBy,
+  settleAuthorDeleted,
+} from '../authored.js';
 import { isDeletedAccount, isDeletedUser, isLiveUser } from '../profiles/documents.js';
 import { type Counter, defineReadModel, type ProjectionContext } from '../read-model.js';
 import {
@@ -14,7 +20,8 @@ import {
 } from './documents.js';
 
 /** What a deleted account's comments and replies keep of their text (see Forgotten). */
-const forgottenText = { text: '' } as const;
+const forgottenComment = forgottenFieldsOf('CommentAdded');
+const forgottenReply = forgottenFieldsOf('ReplyAdded');
 
 const likesCount: Counter = {
   collection: 'posts',
@@ -83,7 +90,7 @@ export const engagement = defineReadModel({
         commentId,
         rev,
         { postId, authorId, text, createdAt } satisfies Partial<CommentDocument>,
-        forgottenText,
+        forgottenComment,
       );
     },
     CommentDeleted: ({ commentId }, context, rev) => applyDeleted(context, 'comments', commentId, rev),
@@ -94,14 +101,14 @@ export const engagement = defineReadModel({
         replyId,
         rev,
         { commentId, postId, authorId, text, createdAt } satisfies Partial<ReplyDocument>,
-        forgottenText,
+        forgottenReply,
       );
     },
     ReplyDeleted: ({ replyId }, context, rev) => applyDeleted(context, 'replies', replyId, rev),
     /** The account's likes, comments and replies stop counting (the store moves the counts they were in). */
     async UserDeleted({ userId }, context) {
-      await hideAuthoredBy(context, 'comments', userId, forgottenText);
-      await hideAuthoredBy(context, 'replies', userId, forgottenText);
+      await hideAuthoredBy(context, 'comments', userId, forgottenComment);
+      await hideAuthoredBy(context, 'replies', userId, forgottenReply);
       await context.documents.updateMany('likes', likesBy(userId), { userDeleted: true });
     },
   },

@@ -1,4 +1,10 @@
-import { applyCreated, applyDeleted, hideAuthoredBy, settleAuthorDeleted } from '../authored.js';
+import {
+  applyCreated,
+  applyDeleted,
+  forgottenFieldsOf,
+  hideAuthoredBy,
+  settleAuthorDeleted,
+} from '../authored.js';
 import { isDeletedAccount, isLiveUser } from '../profiles/documents.js';
 import { type Counter, defineReadModel } from '../read-model.js';
 import { isVisiblePost, livePostsBy, type PostDocument, postsBy, visiblePostsBy } from './documents.js';
@@ -12,7 +18,7 @@ const postCount: Counter = {
 };
 
 /** What a deleted account's posts keep of their personal fields (see Forgotten). */
-const forgottenPost = { caption: '' } as const;
+const forgottenPost = forgottenFieldsOf('PostCreated');
 
 /** Posts: one document per post; each author's postCount. Their place in feeds is the follows read model's. */
 export const posts = defineReadModel({

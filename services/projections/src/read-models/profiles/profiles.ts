@@ -1,3 +1,5 @@
+import { forgotten } from '@gram/personal-data';
+import { forgottenFieldsOf } from '../authored.js';
 import { defineReadModel } from '../read-model.js';
 import { isLiveUser, type UserDocument } from './documents.js';
 
@@ -25,11 +27,9 @@ export const profiles = defineReadModel({
     async UserDeleted({ userId }, { documents }, rev) {
       await documents.applyRevision('users', userId, rev, {
         status: 'deleted',
-        userName: '',
-        userNameKey: '',
-        name: '',
-        bio: '',
-        profilePic: '',
+        ...forgottenFieldsOf('UserRegistered'),
+        // the userName's lookup key, derived from it
+        userNameKey: forgotten,
       } satisfies Partial<UserDocument>);
     },
   },

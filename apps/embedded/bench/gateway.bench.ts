@@ -193,7 +193,9 @@ async function main() {
     const dataKeys = inMemoryDataKeys();
     const seeded = await seed(store, keys, dataKeys);
     const started = performance.now();
-    projections = await startEmbeddedProjections(store);
+    projections = await startEmbeddedProjections(store, {
+      dataKeys: new DataKeys((accountId) => dataKeys.get(accountId)),
+    });
     console.log(`read models rebuilt from the log in ${Math.round(performance.now() - started)} ms`);
 
     const verifier = jwksAccessTokenVerifier(keys.jwks());

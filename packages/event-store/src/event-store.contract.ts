@@ -313,6 +313,37 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         );
       });
 
+      it('readByActor reads the events one account caused, from every stream, in global order, paged like readAll', async () => {
+        const actor = randomUUID();
+        const other = randomUUID();
+        const post = uniqueStreamId('post');
+        const like = uniqueStreamId('like');
+        const byActor = (i: number) => ({ ...newEvent(i), metadata: { actorId: actor } });
+        const ours = [byActor(0), byActor(1), byActor(3), byActor(4)];
+        await store.appendToStream(post, [ours[0], ours[1]] as NewEvent[], { expectedRevision: 'no_stream' });
+        await store.appendToStream(
+          post,
+          [
+            { ...newEvent(2), metadata: { actorId: other } },
+            { ...newEvent(5), metadata: {} },
+          ],
+          { expectedRevision: 1 },
+        );
+        await store.appendToStream(like, [ours[2]] as NewEvent[], { expectedRevision: 'no_stream' });
+        await store.appendToStream(post, [ours[3]] as NewEvent[], { expectedRevision: 3 });
+
+        const all = await store.readByActor(actor);
+        expect(all.map((event) => event.id)).toEqual(ours.map((event) => event.id));
+        expect(all.map((event) => event.streamId)).toEqual([post, post, like, post]);
+        expectStrictlyIncreasing(all.map((event) => event.position));
+        const [first, second] = all as [RecordedEvent, RecordedEvent];
+        expect(
+          (await store.readByActor(actor, { after: first.position, maxCount: 2 })).map((e) => e.id),
+        ).toEqual([second.id, ours[2]?.id]);
+        expect(await store.readByActor(actor, { after: (all[3] as RecordedEvent).position })).toEqual([]);
+        expect(await store.readByActor(randomUUID())).toEqual([]);
+      });
+
       it('headPosition moves to the position of the newest append', async () => {
         const before = await store.headPosition();
         const result = await store.appendToStream(uniqueStreamId('post'), [newEvent(0)], {

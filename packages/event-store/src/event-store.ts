@@ -85,6 +85,11 @@ export interface EventStore {
    * store may then not build: in the SQLite store those strings are a fifth of a page's reading time.
    */
   readAllForReplay(options?: ReadAllOptions): Promise<ReplayedEvent[]>;
+  /**
+   * The events one account caused (metadata `actorId`), in global order, from every stream: what "download your
+   * data" reads. Paged like readAll (`after`, `maxCount`).
+   */
+  readByActor(actorId: string, options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** position of the newest event in the global log; 0 when the log is empty */
   headPosition(): Promise<number>;
   subscribeToAll(options?: SubscribeOptions): Subscription;

@@ -217,6 +217,29 @@ export class KurrentDbEventStore implements EventStore {
     return recorded;
   }
 
+  /**
+   * KurrentDB filters a read of `$all` by stream name or event type only, never by metadata, so this reads the log
+   * from `after` and keeps the account's events: its cost grows with the log, not with the account. It serves
+   * "download your data", one request per account and day, which can afford it; a deployment where it cannot
+   * would keep an index stream per account (a projection linking each event to `actor-<id>`).
+   */
+  async readByActor(actorId: string, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const after = options.after ?? 0;
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    if (maxCount <= 0) return [];
+    const recorded: RecordedEvent[] = [];
+    for await (const resolved of this.client.readAll({
+      direction: kurrent().FORWARDS,
+      fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
+      filter: kurrent().excludeSystemEvents(),
+    })) {
+      const event = ownEvent(resolved);
+      if (event && event.position > after && event.metadata.actorId === actorId) recorded.push(event);
+      if (recorded.length === maxCount) break;
+    }
+    return recorded;
+  }
+
   /** The events as readAll reads them: the client decodes each whole anyway. */
   readAllForReplay(options: ReadAllOptions = {}): Promise<ReplayedEvent[]> {
     return this.readAll(options);

@@ -146,6 +146,9 @@ export function personalDataEventStore(
     async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
       return decryptAll(await store.readAll(options));
     },
+    async readByActor(actorId: string, options?: ReadAllOptions): Promise<RecordedEvent[]> {
+      return decryptAll(await store.readByActor(actorId, options));
+    },
     async readAllForReplay(options?: ReadAllOptions): Promise<ReplayedEvent[]> {
       return decryptAll(await store.readAllForReplay(options));
     },

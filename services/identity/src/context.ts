@@ -45,6 +45,20 @@ export interface IdentityDeps {
    * be remembered instead of re-read on every request. Never with several processes on one store.
    */
   soleWriter?: boolean;
+  /**
+   * What else holds an account's personal data outside the log and must drop it when the account is deleted (its
+   * uploaded files, its exports): each is erased, in order, before the account's key is destroyed and before
+   * `DELETE /users/me` answers. Each must be idempotent (a failed deletion is retried whole) and throw, never
+   * pretend, when it could not erase.
+   */
+  erasers?: readonly AccountEraser[];
+}
+
+/** One place outside the log that keeps an account's personal data, and how to erase it there. */
+export interface AccountEraser {
+  /** for logs: what is erased, e.g. `media files` */
+  readonly name: string;
+  erase(accountId: string): Promise<void>;
 }
 
 /** Identity's collaborators, wired once and shared by its routes and its token revocation check. */
@@ -61,6 +75,7 @@ export interface IdentityContext {
   revocation: RevocationCheck;
   clock: () => Date;
   settings: IdentitySettings;
+  erasers: readonly AccountEraser[];
 }
 
 export function createIdentityContext(deps: IdentityDeps): IdentityContext {
@@ -84,6 +99,7 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     revocation,
     clock: deps.clock ?? (() => new Date()),
     settings,
+    erasers: deps.erasers ?? [],
   };
 }
 
@@ -109,6 +125,7 @@ function reportingRevocations(
     readStream: (streamId, options) => store.readStream(streamId, options),
     readAll: (options) => store.readAll(options),
     readAllForReplay: (options) => store.readAllForReplay(options),
+    readByActor: (actorId, options) => store.readByActor(actorId, options),
     headPosition: () => store.headPosition(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     close: () => store.close(),

@@ -1,5 +1,6 @@
 export { buildIdentityApp, type IdentityAppOptions, identityRoutes } from './app.js';
 export {
+  type AccountEraser,
   createIdentityContext,
   defaultIdentitySettings,
   type IdentityContext,

@@ -72,16 +72,22 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       const now = context.clock();
       const sessionId = newId();
       const refreshToken = newRefreshToken(sessionId);
-      const result = await handleCommand(context.store, streamIds.session(sessionId), sessionDecider, {
-        type: 'StartSession',
-        data: {
-          sessionId,
-          userId: profile.userId,
-          refreshTokenHash: hashRefreshToken(refreshToken),
-          startedAt: now.toISOString(),
-          expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+      const result = await handleCommand(
+        context.store,
+        streamIds.session(sessionId),
+        sessionDecider,
+        {
+          type: 'StartSession',
+          data: {
+            sessionId,
+            userId: profile.userId,
+            refreshTokenHash: hashRefreshToken(refreshToken),
+            startedAt: now.toISOString(),
+            expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+          },
         },
-      });
+        { actorId: profile.userId },
+      );
       if (isDomainError(result)) throw toHttpProblem(result);
       const accessToken = await context.accessTokens.issue({ userId: profile.userId, sessionId }, now);
       sendWriteHeadersWithToken(reply, result, noReadModelEffect);
@@ -116,16 +122,22 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       if (state.status === 'none') throw invalidRefreshToken();
       const now = context.clock();
       const nextToken = newRefreshToken(sessionId);
-      const result = await handleCommand(context.store, streamId, sessionDecider, {
-        type: 'RefreshSession',
-        data: {
-          presentedTokenHash: hashRefreshToken(presented),
-          nextTokenHash: hashRefreshToken(nextToken),
-          account: await context.accounts.status(state.userId),
-          refreshedAt: now.toISOString(),
-          expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+      const result = await handleCommand(
+        context.store,
+        streamId,
+        sessionDecider,
+        {
+          type: 'RefreshSession',
+          data: {
+            presentedTokenHash: hashRefreshToken(presented),
+            nextTokenHash: hashRefreshToken(nextToken),
+            account: await context.accounts.status(state.userId),
+            refreshedAt: now.toISOString(),
+            expiresAt: inSeconds(context.settings.refreshTokenTtlSeconds, now),
+          },
         },
-      });
+        { actorId: state.userId },
+      );
       if (isDomainError(result)) throw toHttpProblem(result);
       // A spent token or a deleted account: the session is now revoked, durably, and the caller
       // hears the same 401 as for any other token it cannot use.
@@ -158,14 +170,20 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (
       const presented = request.body.refreshToken;
       // Both credentials must name the same session: an access token cannot end another session.
       if (sessionIdOf(presented) !== sessionId) throw invalidRefreshToken();
-      const result = await handleCommand(context.store, streamIds.session(sessionId), sessionDecider, {
-        type: 'EndSession',
-        data: {
-          userId,
-          presentedTokenHash: hashRefreshToken(presented),
-          endedAt: context.clock().toISOString(),
+      const result = await handleCommand(
+        context.store,
+        streamIds.session(sessionId),
+        sessionDecider,
+        {
+          type: 'EndSession',
+          data: {
+            userId,
+            presentedTokenHash: hashRefreshToken(presented),
+            endedAt: context.clock().toISOString(),
+          },
         },
-      });
+        { actorId: userId },
+      );
       if (isDomainError(result)) throw toHttpProblem(result);
       const revocation = result.events.find((e) => e.type === 'SessionRevoked');
       if (revocation?.data.reason === 'refresh-token-reuse') throw invalidRefreshToken();

@@ -79,20 +79,26 @@ function register(
   passwordHash: string,
   at: string,
 ) {
-  return handleCommand(context.store, streamIds.user(userId), userDecider, {
-    type: 'RegisterUser',
-    data: {
-      userId,
-      userName: input.userName,
-      name: input.name,
-      bio: '',
-      profilePic: context.settings.defaultProfilePic,
-      email: input.email,
-      phoneNo: input.phoneNo,
-      passwordHash,
-      registeredAt: at,
+  return handleCommand(
+    context.store,
+    streamIds.user(userId),
+    userDecider,
+    {
+      type: 'RegisterUser',
+      data: {
+        userId,
+        userName: input.userName,
+        name: input.name,
+        bio: '',
+        profilePic: context.settings.defaultProfilePic,
+        email: input.email,
+        phoneNo: input.phoneNo,
+        passwordHash,
+        registeredAt: at,
+      },
     },
-  });
+    { actorId: userId },
+  );
 }
 
 /** A release that fails here is logged, not thrown: the signup's own outcome is what the client must hear. */

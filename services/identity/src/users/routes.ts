@@ -122,7 +122,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
           type: 'UpdateProfile',
           data: { userId, changes: request.body, updatedAt: context.clock().toISOString() },
         },
-        {},
+        { actorId: userId },
         ifMatch ? { ifMatch } : {},
       );
       if (isDomainError(result)) throw toHttpProblem(result);
@@ -157,15 +157,24 @@ export const userRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app
       // of this request completes it; the other order could leave a deleted account's key behind,
       // with no request left to destroy it.
       const { state: before } = await loadAggregate(context.store, stream, userDecider);
+      // What lives outside the log (uploaded files, exports) is erased first: a failure there answers an error to
+      // retry while the account is still whole, rather than leaving files behind a deletion that answered 204.
+      for (const eraser of context.erasers) await eraser.erase(userId);
       await context.dataKeys.destroy(userId);
       // The UserDeleted append is the decisive write: from it on, login, tokens and the profile
       // are gone. Releasing the account's userName, email and phoneNo comes after and may fail
       // (each release is retried, and is idempotent); a claim left behind by a deleted account
       // is taken over by the next signup that wants the value, so the answer is 204 either way.
-      const result = await handleCommand(context.store, stream, userDecider, {
-        type: 'DeleteUser',
-        data: { userId, deletedAt: at },
-      });
+      const result = await handleCommand(
+        context.store,
+        stream,
+        userDecider,
+        {
+          type: 'DeleteUser',
+          data: { userId, deletedAt: at },
+        },
+        { actorId: userId },
+      );
       if (isDomainError(result)) throw toHttpProblem(result);
       const { state } = result;
       if (state.status === 'deleted') {

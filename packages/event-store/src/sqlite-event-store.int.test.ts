@@ -81,36 +81,6 @@ function spawnWorker(
 }
 
 describe('SQLite event store, beyond the contract', () => {
-  it('a file written before readByActor gets its actor index when opened, and readByActor reads through it', async () => {
-    const path = freshPath();
-    mkdirSync(dirname(path), { recursive: true });
-    const old = new Database(path);
-    old.exec(`CREATE TABLE events (
-      position INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, stream_id TEXT NOT NULL,
-      revision INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
-      created_at INTEGER NOT NULL, UNIQUE (stream_id, revision)) STRICT; PRAGMA user_version = 1;`);
-    const actor = randomUUID();
-    old
-      .prepare(
-        'INSERT INTO events (id, stream_id, revision, type, data, metadata, created_at) VALUES (?, ?, 0, ?, ?, ?, 0)',
-      )
-      .run(randomUUID(), 'post-1', 'PostCreated', '{}', JSON.stringify({ actorId: actor }));
-    old.close();
-
-    const store = openSqliteEventStore({ path });
-    expect((await store.readByActor(actor)).map((event) => event.streamId)).toEqual(['post-1']);
-    await store.close();
-    const db = new Database(path, { readonly: true });
-    const plan = db
-      .prepare(
-        "EXPLAIN QUERY PLAN SELECT position FROM events WHERE json_extract(metadata, '$.actorId') = ? AND position > ? ORDER BY position LIMIT ?",
-      )
-      .all(actor, 0, 10) as { detail: string }[];
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
-    db.close();
-    expect(plan.map((step) => step.detail).join('; ')).toMatch(/USING (COVERING )?INDEX events_by_actor/);
-  });
-
   it('creates the directory of its file and works in memory', async () => {
     const path = join(tempRoot, randomUUID(), 'nested', 'events.sqlite');
     const store = openSqliteEventStore({ path });

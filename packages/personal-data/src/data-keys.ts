@@ -51,6 +51,10 @@ export class DataKeys {
 
   async get(accountId: string): Promise<DataKeyState> {
     if (this.#destroyed.has(accountId)) return DESTROYED;
+    // A kept key is read with `get` first: `fetch` builds a promise and an abort controller per call, which made
+    // the lookup of a cached key cost more than the encryption it served (content's create-a-post profile).
+    const kept = this.#live.get(accountId);
+    if (kept !== undefined) return { state: 'live', key: kept };
     const key = await this.#live.fetch(accountId);
     return key === undefined ? DESTROYED : { state: 'live', key };
   }

@@ -68,45 +68,45 @@ describe('reservation stream ids', () => {
   });
 
   /** Two identity replicas: one event store, and each its own client of one shared data key store. */
-  const sharedKeyStores: [string, () => Promise<[DataKeyStore, DataKeyStore]>][] = [
+  const sharedKeyStores: [string, () => () => DataKeyStore][] = [
     [
       'SQLite',
-      async () => {
+      () => {
         const path = join(root, `${newId()}.keys.sqlite`);
         const masterKey = LocalMasterKey.fromBase64(generateMasterKey());
-        const stores = [1, 2].map(() => new SqliteDataKeyStore({ path, masterKey }));
-        for (const store of stores) closers.push(() => store.close());
-        return stores as [DataKeyStore, DataKeyStore];
+        return () => {
+          const store = new SqliteDataKeyStore({ path, masterKey });
+          closers.push(() => store.close());
+          return store;
+        };
       },
     ],
   ];
   if (redisUrl !== undefined) {
     sharedKeyStores.push([
       'Redis',
-      async () => {
+      () => {
         const masterKey = LocalMasterKey.fromBase64(generateMasterKey());
         // Every test has its own keys: the Redis server is shared by the whole run.
         const keyPrefix = `test-${newId()}:`;
-        return [1, 2].map(() => {
+        return () => {
           const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
           closers.push(() => redis.disconnect());
           return new RedisDataKeyStore({ redis, masterKey, keyPrefix });
-        }) as [DataKeyStore, DataKeyStore];
+        };
       },
     ]);
   }
 
   it.each(sharedKeyStores)(
     'are the same for two identity replicas sharing one key store (%s): of their racing claims on one email, one wins',
-    async (_name, keyStores) => {
-      const [oneKeys, otherKeys] = await keyStores();
+    async (_name, sharedKeyStore) => {
+      const openKeyStore = sharedKeyStore();
+      const [oneKeys, otherKeys] = [openKeyStore(), openKeyStore()];
       const store = openSqliteEventStore({ path: join(root, `${newId()}.events.sqlite`) });
       closers.push(() => store.close());
-      const [one, other] = await Promise.all(
-        [oneKeys, otherKeys].map(async (dataKeys) =>
-          createIdentityContext({ store, keys: await KeyStore.generate(), dataKeys }),
-        ),
-      );
+      const one = createIdentityContext({ store, keys: await KeyStore.generate(), dataKeys: oneKeys });
+      const other = createIdentityContext({ store, keys: await KeyStore.generate(), dataKeys: otherKeys });
       const email = { kind: 'email', value: 'shared@example.com' } as const;
       const at = new Date().toISOString();
 

@@ -34,7 +34,8 @@ interface Claim {
  * but a release: a claim is only made under the keyed id, and only once the legacy stream holds
  * no claim. A legacy stream once released is so for good, so the keyed stream exists only for a
  * value nobody holds under the legacy one, and uniqueness still rests on the keyed stream's
- * expected revision.
+ * expected revision. That holds only while no older identity (one that claims under legacy ids)
+ * writes to the same log: replace every replica at once, not one by one.
  */
 export class UniqueValues {
   #reservationIds: Promise<ReservationIds> | undefined;

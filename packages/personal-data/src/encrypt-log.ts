@@ -20,16 +20,18 @@
  *   of a signup that died before registering (the same). Dropped too when the source also holds the value's
  *   keyed stream: identity claims under the keyed id only once the legacy claim is released, so the keyed
  *   stream is the value's history from then on.
- * A legacy stream that cannot be mapped yet is still held by a live account means the log is not one identity
- * wrote: the migration fails before it writes anything, naming the stream.
+ * A legacy stream still held by a live account that cannot be mapped means the log is not one identity wrote:
+ * the migration fails before it writes anything, naming the stream. The values are learnt by a first pass over
+ * the whole log, since a signup's claims come before the events that name its values.
  *
  * The personal fields of an account that is meant to be forgotten are written as `forgotten`, never
  * encrypted: an account the log says was deleted (its `UserDeleted`, which may predate the data keys, so its
  * key is destroyed here, leaving a tombstone), and an account whose key is already destroyed. A value already
  * encrypted (written by a live identity since the decorator existed) is copied as it is.
  *
- * Resumable: the target is written in source order, so a target holding N events holds the source's first N.
- * A run checks that (same ids, in the same order) and continues after them; a target holding anything else is
+ * Resumable: the target is written in source order, so a target holding N events holds the source's first N
+ * as migrated (renamed, the dropped ones left out). A run checks that (same ids and streams, in the same order)
+ * and continues after them; a target holding anything else is
  * refused. Run it with the log's writers stopped: what is appended after the run has read to the head is not
  * copied, though running it again copies it.
  */

@@ -13,6 +13,12 @@ import { encryptLog } from './encrypt-log.js';
 import { masterKeyFromEnv } from './from-env.js';
 import { generateMasterKey, LocalMasterKey } from './master-key.js';
 import { forgotten, personalDataEventStore } from './personal-event-store.js';
+import {
+  isLegacyReservationStreamId,
+  legacyReservationStreamId,
+  ReservationIds,
+  type UniqueKind,
+} from './reservation-ids.js';
 import { SqliteDataKeyStore } from './sqlite-data-key-store.js';
 
 const root = mkdtempSync(join(tmpdir(), 'gram-encrypt-log-'));
@@ -49,6 +55,8 @@ function credentials(userId: string) {
   };
 }
 
+type Credentials = ReturnType<typeof credentials>;
+
 const registered = (userId: string) => ({
   type: 'UserRegistered',
   data: {
@@ -64,22 +72,57 @@ const registered = (userId: string) => ({
 
 /**
  * A log as identity and content wrote it before encryption: two accounts with their credentials in plaintext,
- * one of which changes them later and publishes a post, the other deleted.
+ * one of which changes them later and publishes a post, the other deleted. `withReservations`: with the
+ * reservation streams identity wrote beside them, under legacy ids (the plain SHA-256 of each value), and the
+ * claim of a signup that died before registering.
  */
-async function plaintextLog(store: EventStore) {
+async function plaintextLog(store: EventStore, { withReservations = false } = {}) {
   const [live, deleted] = [randomUUID(), randomUUID()];
   const liveCredentials = [credentials(live), credentials(live)];
   const deletedCredentials = credentials(deleted);
   const append = (streamId: string, events: object[]) =>
     store.appendToStream(streamId, events as never, { expectedRevision: 'any' });
+  /** the values the live account claimed, and the legacy reservation streams the migration drops */
+  const liveValues: [UniqueKind, string][] = [];
+  const droppedStreams: string[] = [];
+  /** Claims (or gives up) the values under their legacy reservation ids, as identity did. */
+  const reservations = async (
+    userId: string,
+    values: Partial<Record<UniqueKind, string>>,
+    type = 'UniqueValueReserved',
+  ) => {
+    if (!withReservations) return [];
+    const claimed = Object.entries(values) as [UniqueKind, string][];
+    for (const [kind, value] of claimed) {
+      const at = type === 'UniqueValueReserved' ? 'reservedAt' : 'releasedAt';
+      await append(legacyReservationStreamId(kind, value), [
+        { type, data: { kind, userId, [at]: '2026-12-06T10:00:00.000Z' } },
+      ]);
+    }
+    return claimed;
+  };
+  const contactOf = ({ email, phoneNo }: { email: string; phoneNo: string }) => ({ email, phoneNo });
+  const valuesOf = (userId: string, contact: { email: string; phoneNo: string }) => ({
+    userName: registered(userId).data.userName,
+    ...contactOf(contact),
+  });
+
+  liveValues.push(...(await reservations(live, valuesOf(live, liveCredentials[0] as Credentials))));
   await append(`user-${live}`, [
     registered(live),
     { type: 'AccountCredentialsSet', data: liveCredentials[0] },
   ]);
+  for (const [kind, value] of await reservations(deleted, valuesOf(deleted, deletedCredentials))) {
+    droppedStreams.push(legacyReservationStreamId(kind, value));
+  }
   await append(`user-${deleted}`, [
     registered(deleted),
     { type: 'AccountCredentialsSet', data: deletedCredentials },
   ]);
+  // A signup that died before registering: its account never existed.
+  if ((await reservations(randomUUID(), { email: 'died-midway@mail.example' })).length > 0) {
+    droppedStreams.push(legacyReservationStreamId('email', 'died-midway@mail.example'));
+  }
   const postId = randomUUID();
   await append(`post-${postId}`, [
     {
@@ -93,16 +136,19 @@ async function plaintextLog(store: EventStore) {
       },
     },
   ]);
+  liveValues.push(...(await reservations(live, contactOf(liveCredentials[1] as Credentials))));
   await append(`user-${live}`, [{ type: 'AccountCredentialsSet', data: liveCredentials[1] }]);
+  await reservations(live, contactOf(liveCredentials[0] as Credentials), 'UniqueValueReleased');
   await append(`user-${deleted}`, [
     { type: 'UserDeleted', data: { userId: deleted, deletedAt: '2026-12-06T10:02:00.000Z' } },
   ]);
+  await reservations(deleted, valuesOf(deleted, deletedCredentials), 'UniqueValueReleased');
   const sentinels = [...liveCredentials, deletedCredentials].flatMap((c) => [
     c.email,
     c.phoneNo,
     c.passwordHash,
   ]);
-  return { live, deleted, liveCredentials, deletedCredentials, sentinels };
+  return { live, deleted, liveCredentials, deletedCredentials, sentinels, liveValues, droppedStreams };
 }
 
 /** What the migration keeps of each event: all but the personal fields' values and the recording time. */
@@ -120,7 +166,14 @@ describe('encryptLog, the migration of a log written before encryption', () => {
 
     const copied = await target.store.readAll();
     expect(shape(copied)).toEqual(shape(await source.store.readAll()));
-    expect(result).toEqual({ resumedAfter: 0, copied: 7, fieldsEncrypted: 11, accountsForgotten: 1 });
+    expect(result).toEqual({
+      resumedAfter: 0,
+      copied: 7,
+      fieldsEncrypted: 11,
+      accountsForgotten: 1,
+      reservationsRekeyed: 0,
+      reservationsDropped: 0,
+    });
 
     const credentialsOf = (userId: string, events: RecordedEvent[]) =>
       events
@@ -175,32 +228,125 @@ describe('encryptLog, the migration of a log written before encryption', () => {
     for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);
   });
 
-  it('continues a migration that stopped part-way through, ending with the target an uninterrupted run writes', async () => {
+  it('gives each legacy reservation stream of a live account its keyed id, events and revisions unchanged, and drops those of a deleted account and of a signup that never registered', async () => {
+    const source = openDir();
+    const log = await plaintextLog(source.store, { withReservations: true });
+    const target = openDir();
+    const keys = openKeys(target.dir);
+
+    const result = await encryptLog({ source: source.store, target: target.store, keys });
+
+    const ids = await ReservationIds.of(keys);
+    const keyedOf = new Map(
+      log.liveValues.map(([kind, value]) => [
+        legacyReservationStreamId(kind, value),
+        ids.streamId(kind, value),
+      ]),
+    );
+    const expected = (await source.store.readAll())
+      .filter((event) => !log.droppedStreams.includes(event.streamId))
+      .map((event) => ({ ...event, streamId: keyedOf.get(event.streamId) ?? event.streamId }));
+    const copied = await target.store.readAll();
+    expect(shape(copied)).toEqual(shape(expected));
+    expect(copied.map((e) => e.data)).toEqual(
+      expected.map((e) => (e.streamId.startsWith('reservation-') ? e.data : expect.anything())),
+    );
+    expect(copied.filter((e) => isLegacyReservationStreamId(e.streamId))).toEqual([]);
+    expect(copied.filter((e) => e.streamId.startsWith('reservation-'))).toHaveLength(7);
+    expect(result).toMatchObject({ reservationsRekeyed: 5, reservationsDropped: 4, accountsForgotten: 1 });
+  });
+
+  it('drops a legacy reservation stream whose value was claimed again under its keyed id, keeping the keyed one', async () => {
+    const source = openDir();
+    const log = await plaintextLog(source.store, { withReservations: true });
+    const target = openDir();
+    const keys = openKeys(target.dir);
+    // Since ids are keyed, a new account took the deleted account's email (released under its legacy id).
+    const successor = randomUUID();
+    const keyed = (await ReservationIds.of(keys)).streamId('email', log.deletedCredentials.email);
+    await source.store.appendToStream(
+      keyed,
+      [
+        {
+          type: 'UniqueValueReserved',
+          data: { kind: 'email', userId: successor, reservedAt: '2026-12-07T10:00:00.000Z' },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    await source.store.appendToStream(
+      `user-${successor}`,
+      [
+        registered(successor),
+        {
+          type: 'AccountCredentialsSet',
+          data: { ...credentials(successor), email: log.deletedCredentials.email },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+
+    const result = await encryptLog({ source: source.store, target: target.store, keys });
+
+    const legacy = legacyReservationStreamId('email', log.deletedCredentials.email);
+    const copied = await target.store.readAll();
+    expect(copied.filter((e) => e.streamId === legacy)).toEqual([]);
+    expect(shape(await target.store.readStream(keyed))).toEqual(shape(await source.store.readStream(keyed)));
+    expect(result).toMatchObject({ reservationsRekeyed: 5, reservationsDropped: 4 });
+  });
+
+  it('fails before writing anything, naming the stream, when a live account holds a legacy reservation whose value no event names', async () => {
     const source = openDir();
     const log = await plaintextLog(source.store);
+    const unknown = legacyReservationStreamId('email', 'named-nowhere@mail.example');
+    await source.store.appendToStream(
+      unknown,
+      [
+        {
+          type: 'UniqueValueReserved',
+          data: { kind: 'email', userId: log.live, reservedAt: '2026-12-06T10:00:00.000Z' },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    const target = openDir();
+
+    await expect(
+      encryptLog({ source: source.store, target: target.store, keys: openKeys(target.dir) }),
+    ).rejects.toThrow(
+      `the reservation stream ${unknown} (a legacy id) is still held by the live account ${log.live}`,
+    );
+    expect(await target.store.readAll()).toEqual([]);
+  });
+
+  it('continues a migration that stopped part-way through, ending with the target an uninterrupted run writes', async () => {
+    const source = openDir();
+    // With reservations: the target holds the source's events as migrated, some renamed, some left out.
+    const log = await plaintextLog(source.store, { withReservations: true });
     const [interrupted, whole] = [openDir(), openDir()];
     const keys = openKeys(interrupted.dir);
     let pages = 0;
     const stop = () => {
       pages += 1;
-      if (pages === 2) throw new Error('stopped');
+      if (pages === 4) throw new Error('stopped');
     };
 
     await expect(
       encryptLog({ source: source.store, target: interrupted.store, keys, pageSize: 2, onProgress: stop }),
     ).rejects.toThrow('stopped');
-    expect(await interrupted.store.readAll()).toHaveLength(4);
+    const copiedBeforeTheStop = (await interrupted.store.readAll()).length;
+    expect(copiedBeforeTheStop).toBeGreaterThan(0);
     const resumed = await encryptLog({ source: source.store, target: interrupted.store, keys, pageSize: 2 });
-    await encryptLog({ source: source.store, target: whole.store, keys: openKeys(whole.dir) });
+    // The same keys, so that the reservation ids are keyed alike.
+    const wholeRun = await encryptLog({ source: source.store, target: whole.store, keys });
 
-    expect(resumed).toMatchObject({ resumedAfter: 4, copied: 3 });
+    expect(resumed).toMatchObject({
+      resumedAfter: copiedBeforeTheStop,
+      copied: wholeRun.copied - copiedBeforeTheStop,
+    });
     expect(shape(await interrupted.store.readAll())).toEqual(shape(await whole.store.readAll()));
     const decrypted = await personalDataEventStore(interrupted.store, keys, personalFields).readAll();
-    const decryptedWhole = await personalDataEventStore(
-      whole.store,
-      openKeys(whole.dir),
-      personalFields,
-    ).readAll();
+    const decryptedWhole = await personalDataEventStore(whole.store, keys, personalFields).readAll();
     expect(decrypted.map((e) => e.data)).toEqual(decryptedWhole.map((e) => e.data));
     expect(decrypted.filter((e) => e.streamId === `user-${log.live}`).map((e) => e.data)).toContainEqual(
       log.liveCredentials[1],
@@ -267,14 +413,15 @@ async function cli(env: Record<string, string>): Promise<{ code: number; stdout:
 describe('the encrypt-log command', () => {
   it("migrates DATA_DIR's log into TARGET_DATA_DIR with the keys under DATA_DIR, prints a summary, and refuses a target holding another log", async () => {
     const source = openDir();
-    const log = await plaintextLog(source.store);
+    const log = await plaintextLog(source.store, { withReservations: true });
     await source.store.close();
     const target = join(root, randomUUID());
 
     const run = await cli({ DATA_DIR: source.dir, TARGET_DATA_DIR: target });
 
     expect(run.stdout).toContain(
-      'encrypt-log: 7 events copied (0 already in the target), 11 personal fields encrypted, 1 accounts forgotten',
+      'encrypt-log: 14 events copied (0 already in the target), 11 personal fields encrypted, 1 accounts forgotten, ' +
+        '5 legacy reservation streams given keyed ids, 4 dropped',
     );
     expect(run.code).toBe(0);
     const migrated = openDir(target);
@@ -289,6 +436,10 @@ describe('the encrypt-log command', () => {
       { ...log.deletedCredentials, email: forgotten, phoneNo: forgotten, passwordHash: forgotten },
       log.liveCredentials[1],
     ]);
+    expect(decrypted.filter((e) => isLegacyReservationStreamId(e.streamId))).toEqual([]);
+    const ids = await ReservationIds.of(keys);
+    const [kind, value] = log.liveValues[0] as [UniqueKind, string];
+    expect(await migrated.store.readStream(ids.streamId(kind, value))).toHaveLength(1);
     await migrated.store.close();
     const bytes = eventStoreBytes(target);
     for (const sentinel of log.sentinels) expect(bytes).not.toContain(sentinel);

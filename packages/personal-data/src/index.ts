@@ -27,4 +27,12 @@ export {
   readOnlyKeys,
 } from './personal-event-store.js';
 export { RedisDataKeyStore, type RedisDataKeyStoreOptions } from './redis-data-key-store.js';
+export {
+  isLegacyReservationStreamId,
+  legacyReservationStreamId,
+  normalizeUniqueValue,
+  ReservationIds,
+  reservationSecretId,
+  type UniqueKind,
+} from './reservation-ids.js';
 export { SqliteDataKeyStore, type SqliteDataKeyStoreOptions } from './sqlite-data-key-store.js';

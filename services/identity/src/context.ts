@@ -95,7 +95,7 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     limits: deps.limits ?? AccessLimits.inMemory(),
     accessTokens: new AccessTokenIssuer(deps.keys, settings.accessTokenTtlSeconds),
     accounts,
-    uniqueValues: new UniqueValues(store, accounts),
+    uniqueValues: new UniqueValues(store, accounts, deps.dataKeys),
     revocation,
     clock: deps.clock ?? (() => new Date()),
     settings,

@@ -8,7 +8,7 @@ import { personalDataKeysFromEnv } from '../from-env.js';
 // EVENT_STORE_URL) into a new one, every personal field encrypted (see encrypt-log.ts), at TARGET_DATA_DIR
 // (a new events.sqlite there) or TARGET_EVENT_STORE_URL (a KurrentDB). The data keys are identity's
 // (personalDataKeysFromEnv under DATA_DIR, with the same PERSONAL_DATA_* variables identity is given), since
-// identity reads the new log with them. Run it with the services stopped; run it again to continue after a stop.
+// identity reads the new log with them, and its reservation secret keys the reservation stream ids. Run it with the services stopped; run it again to continue after a stop.
 // pnpm runs a package's script in the package's directory: relative paths are the operator's, from where the
 // command was typed.
 if (process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
@@ -57,7 +57,8 @@ try {
   bar.stop();
   console.info(
     `encrypt-log: ${result.copied} events copied (${result.resumedAfter} already in the target), ` +
-      `${result.fieldsEncrypted} personal fields encrypted, ${result.accountsForgotten} accounts forgotten`,
+      `${result.fieldsEncrypted} personal fields encrypted, ${result.accountsForgotten} accounts forgotten, ` +
+      `${result.reservationsRekeyed} legacy reservation streams given keyed ids, ${result.reservationsDropped} dropped`,
   );
 } catch (error) {
   bar.stop();

@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { EventOfType } from '@gram/events';
+import type { UniqueKind } from '@gram/personal-data';
 import { type AccountStatus, assertNever, type Decider, DomainError } from '@gram/service-kit';
+
+export type { UniqueKind };
 
 /**
  * The claim on one unique value: a userName, an email or a phoneNo. Uniqueness is enforced by the
@@ -8,10 +10,6 @@ import { type AccountStatus, assertNever, type Decider, DomainError } from '@gra
  * a release with the exact revision of that release, so of two signups racing for one value exactly
  * one append succeeds. A read model could lag; the stream's revision cannot.
  */
-export type UniqueKind = 'userName' | 'email' | 'phoneNo';
-
-export const uniqueKinds: readonly UniqueKind[] = ['userName', 'email', 'phoneNo'];
-
 export type ReservationEvent = EventOfType<'UniqueValueReserved'> | EventOfType<'UniqueValueReleased'>;
 
 export type ReservationState =
@@ -120,24 +118,6 @@ export const reservationDecider: Decider<
     }
   },
 };
-
-/** The form under which values are compared: userName and email case-insensitively, phoneNo as given. */
-export function normalizeUniqueValue(kind: UniqueKind, value: string): string {
-  switch (kind) {
-    case 'userName':
-    case 'email':
-      return value.trim().toLowerCase();
-    case 'phoneNo':
-      return value.trim();
-    default:
-      return assertNever(kind);
-  }
-}
-
-/** The key in the reservation's stream id: a hash, so contact data never appears in a stream id. */
-export function reservationKey(kind: UniqueKind, value: string): string {
-  return createHash('sha256').update(normalizeUniqueValue(kind, value), 'utf8').digest('hex');
-}
 
 const userNameShape = /^[A-Za-z0-9._]{3,30}$/;
 const phoneNoShape = /^\+?[0-9]{7,15}$/;

@@ -4,11 +4,9 @@ import {
   abandonedClaimAfterMs,
   type Holder,
   loginCandidates,
-  normalizeUniqueValue,
   type ReservationCommand,
   type ReservationEvent,
   reservationDecider,
-  reservationKey,
 } from './reservation.js';
 
 const spec = deciderSpec(reservationDecider);
@@ -95,20 +93,6 @@ describe('releasing a unique value', () => {
   it('is idempotent: releasing twice, or what was never held, changes nothing', () => {
     spec(reserved(alice), released(alice)).when(release(alice)).thenNothingHappens();
     spec().when(release(alice)).thenNothingHappens();
-  });
-});
-
-describe('reservation keys', () => {
-  it('compare userNames and emails case-insensitively and ignore surrounding spaces', () => {
-    expect(reservationKey('userName', ' Alice.B ')).toBe(reservationKey('userName', 'alice.b'));
-    expect(reservationKey('email', 'Alice@Example.COM')).toBe(reservationKey('email', 'alice@example.com'));
-    expect(normalizeUniqueValue('phoneNo', ' +4915112345678 ')).toBe('+4915112345678');
-  });
-
-  it('are hex SHA-256 digests, so no contact data appears in a stream id', () => {
-    const key = reservationKey('email', 'alice@example.com');
-    expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(key).not.toContain('alice');
   });
 });
 

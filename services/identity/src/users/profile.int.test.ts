@@ -1,7 +1,11 @@
 import { personalFields, streamIds } from '@gram/events';
-import { forgotten, personalDataEventStore, personalDataKeysFromEnv } from '@gram/personal-data';
+import {
+  forgotten,
+  personalDataEventStore,
+  personalDataKeysFromEnv,
+  ReservationIds,
+} from '@gram/personal-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservationKey } from '../reservations/reservation.js';
 import { IdentityHarness, newSignup } from '../testing/identity-harness.js';
 
 let identity: IdentityHarness;
@@ -134,7 +138,8 @@ describe('DELETE /api/v1/users/me', () => {
     await identity.deleteMe(account.accessToken);
     const user = await identity.store.readStream(streamIds.user(account.userId));
     expect(user.at(-1)?.type).toBe('UserDeleted');
-    const email = streamIds.reservation('email', reservationKey('email', account.body.email));
+    const ids = await ReservationIds.of(personalDataKeysFromEnv({}, identity.dataDir));
+    const email = ids.streamId('email', account.body.email);
     const released = (await identity.store.readStream(email)).at(-1);
     expect(released).toMatchObject({ type: 'UniqueValueReleased', data: { userId: account.userId } });
     expect(released?.position).toBeGreaterThan(user.at(-1)?.position ?? Number.POSITIVE_INFINITY);

@@ -1,7 +1,7 @@
 import { streamIds } from '@gram/events';
+import { personalDataKeysFromEnv, ReservationIds } from '@gram/personal-data';
 import { encodeConsistencyToken } from '@gram/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservationKey } from '../reservations/reservation.js';
 import { IdentityHarness, newSignup } from '../testing/identity-harness.js';
 
 let identity: IdentityHarness;
@@ -9,6 +9,9 @@ beforeAll(async () => {
   identity = await IdentityHarness.start();
 });
 afterAll(() => identity.stop());
+
+/** The reservation stream ids under the secret in the harness's data key store, opened beside it. */
+const reservationIds = () => ReservationIds.of(personalDataKeysFromEnv({}, identity.dataDir));
 
 const fieldsOf = (body: { errors?: { field: string }[] }) => (body.errors ?? []).map((e) => e.field);
 
@@ -56,11 +59,11 @@ describe('POST /api/v1/auth/signup', () => {
     expect((await identity.login(body.email, 'a very secret phrase')).statusCode).toBe(200);
   });
 
-  it('keys reservations by a hash of the value, so no contact data appears in a stream id', async () => {
+  it('keys reservations by a keyed hash of the value, so no contact data appears in a stream id', async () => {
     const body = newSignup();
     await identity.signup(body);
     const streams = (await identity.store.readAll()).map((e) => e.streamId);
-    expect(streams).toContain(streamIds.reservation('email', reservationKey('email', body.email)));
+    expect(streams).toContain((await reservationIds()).streamId('email', body.email));
     expect(streams.join(' ')).not.toContain(body.email);
     expect(streams.join(' ')).not.toContain(body.phoneNo);
   });
@@ -152,7 +155,7 @@ describe('POST /api/v1/auth/signup', () => {
     expect(refused.statusCode).toBe(409);
     expect(fieldsOf(refused.json())).toEqual(['email']);
 
-    const userNameStream = streamIds.reservation('userName', reservationKey('userName', loser.userName));
+    const userNameStream = (await reservationIds()).streamId('userName', loser.userName);
     expect((await identity.store.readStream(userNameStream)).map((e) => e.type)).toEqual([
       'UniqueValueReserved',
       'UniqueValueReleased',

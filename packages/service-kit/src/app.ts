@@ -18,6 +18,7 @@ import { answerClientError } from './client-errors.js';
 import { newId } from './ids.js';
 import { internalServerOptions, requireInternalCredential } from './internal-credential.js';
 import { malformedContentType, strictJsonBodies, wellFormedMediaType } from './json-body.js';
+import { requestWithoutSecrets } from './logging.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody, problems } from './problem.js';
 import { resourceSchemas } from './resources.js';
 
@@ -55,7 +56,10 @@ export interface ServiceAppOptions {
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger:
+      typeof options.logger === 'object' && options.logger !== null
+        ? { ...options.logger, serializers: { req: requestWithoutSecrets, ...options.logger.serializers } }
+        : (options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.internalSecret !== undefined ? internalServerOptions : {}),

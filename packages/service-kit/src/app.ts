@@ -56,10 +56,7 @@ export interface ServiceAppOptions {
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
-    logger:
-      typeof options.logger === 'object' && options.logger !== null
-        ? { ...options.logger, serializers: { req: requestWithoutSecrets, ...options.logger.serializers } }
-        : (options.logger ?? false),
+    logger: withoutSecretsInUrls(options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.internalSecret !== undefined ? internalServerOptions : {}),
@@ -109,6 +106,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+/** The log's options with its request serializer (unless they bring their own) keeping secrets out of URLs. */
+function withoutSecretsInUrls(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (typeof logger !== 'object' || logger === null) return logger;
+  return { ...logger, serializers: { req: requestWithoutSecrets, ...logger.serializers } };
 }
 
 /**

@@ -38,7 +38,7 @@ export function requestWithoutSecrets(request: FastifyRequest) {
   return {
     method: request.method,
     url: request.url.replace(secretQueryParameters, '$1[redacted]'),
-    version: request.headers?.['accept-version'],
+    version: [request.headers?.['accept-version']].flat()[0],
     host: request.host,
     remoteAddress: request.ip,
     remotePort: request.socket?.remotePort,

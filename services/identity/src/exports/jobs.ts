@@ -128,7 +128,7 @@ export class ExportJobs {
     stop: AbortSignal,
     log: FastifyBaseLogger,
   ): Promise<void> {
-    const { store, storage, sources, clock, leaseMs } = this.#options;
+    const { store, storage, clock, leaseMs } = this.#options;
     const signal = AbortSignal.any([stop, this.#closing.signal]);
     if (signal.aborted) return;
     const stream = streamIds.export(accountId);

@@ -12,6 +12,7 @@ import {
   AccessLimits,
   createIdentityContext,
   defaultAccessLimits,
+  type ExportStorage,
   identityRoutes,
   type KeyStore,
 } from '@gram/identity';
@@ -44,6 +45,11 @@ export interface EmbeddedAppOptions {
   /** the accounts' data keys (identity's `dataKeys`): `keys.sqlite` under DATA_DIR in main.ts */
   dataKeys: DataKeyStore;
   media: { storage: MediaStorage; publicUrl: string };
+  /**
+   * Where export archives are kept (`exports` under DATA_DIR in main.ts) and the origin of their download links
+   * (the gateway's, this app's); without it no export routes are served.
+   */
+  exports?: { storage: ExportStorage; publicUrl: string };
   logger?: ServiceAppOptions['logger'];
   /** the proxies in front of the gateway (TRUST_PROXY, see the gateway's edge/trust-proxy.ts) */
   trustProxy?: ServiceAppOptions['trustProxy'];
@@ -71,6 +77,12 @@ export interface EmbeddedAppOptions {
  * memory: rebuilt from the event log at start, then fed by the in-process bus.
  */
 export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<ServiceApp> {
+  let projections = options.projections;
+  // The read models are started below; an archive is built long after, on whatever generation is current.
+  const queries = new ReadModelQueries(() => {
+    if (projections === undefined) throw new Error('the read models are not started yet');
+    return projections.store;
+  });
   const identity = createIdentityContext({
     store: options.store,
     keys: options.keys,
@@ -81,6 +93,18 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     settings: options.settings?.defaultProfilePic
       ? { defaultProfilePic: options.settings.defaultProfilePic }
       : {},
+    ...(options.exports
+      ? {
+          exports: {
+            ...options.exports,
+            // An archive's followers and photos come from this process's read models and media storage.
+            sources: {
+              followersOf: (accountId: string) => everyFollower(queries, accountId),
+              mediaFile: async (key: string) => (await options.media.storage.get(key))?.body,
+            },
+          },
+        }
+      : {}),
   });
   // The personal fields the log holds encrypted, read by content and the read models with identity's own key
   // store (one process), through one cache.
@@ -113,7 +137,6 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
   await app.register(mediaRoutes, { store: options.store, ...options.media });
 
-  let projections = options.projections;
   if (projections === undefined) {
     const started = await startEmbeddedProjections(options.store, {
       metrics: new ProjectionMetrics(registry),
@@ -123,9 +146,16 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     app.addHook('onClose', () => started.stop());
     projections = started;
   }
-  await app.register(projectionsRoutes, {
-    queries: new ReadModelQueries(() => projections.store),
-    applied: projections.applied,
-  });
+  await app.register(projectionsRoutes, { queries, applied: projections.applied });
   return app;
+}
+
+/** Every follower of the account, page after page, as the followers route lists them. */
+async function* everyFollower(queries: ReadModelQueries, accountId: string) {
+  let cursor: string | undefined;
+  do {
+    const page = await queries.followers(accountId, { limit: 100, ...(cursor ? { cursor } : {}) });
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
 }

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
 import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
-import { accessLimitsFromEnv, KeyStore } from '@gram/identity';
+import { accessLimitsFromEnv, diskExportStorage, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { openSqliteIdempotencyStore, prettyOnTerminal } from '@gram/service-kit';
@@ -11,12 +11,15 @@ import { buildEmbeddedApp } from './embedded-app.js';
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the SQLite
 // event store, identity's signing key, the answers to requests sent with an Idempotency-Key). Nothing
 // else to install or start.
-// PORT (8080), HOST, MEDIA_PUBLIC_URL, DEFAULT_PROFILE_PIC, LOG_LEVEL; the limits, counted in memory: the
+// PORT (8080), HOST, MEDIA_PUBLIC_URL, EXPORTS_PUBLIC_URL (the origin of export download links: MEDIA_PUBLIC_URL's
+// unless given), DEFAULT_PROFILE_PIC, LOG_LEVEL; the limits, counted in memory: the
 // gateway's WRITES_PER_USER_PER_MINUTE (services/gateway/src/main.ts) and identity's LOGIN_FAILURES_PER_LOGIN,
 // LOGIN_FAILURES_PER_ACCOUNT, LOGIN_FAILURES_PER_IP and SIGNUPS_PER_IP (services/identity/src/main.ts).
 // A relative DATA_DIR is taken from where `npm start` was run (INIT_CWD), not from this package's directory.
 const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_DIR || 'data');
 const port = Number(process.env.PORT ?? 8080);
+// Both kinds of link reach this one process: media files and export archives share its public origin.
+const publicUrl = process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`;
 const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
 const keys = await KeyStore.forEnvironment(dataDir);
 // Contact data and password hashes are stored encrypted under each account's key, kept in keys.sqlite.
@@ -34,7 +37,12 @@ const app = await buildEmbeddedApp({
   accessLimits: accessLimitsFromEnv(process.env),
   media: {
     storage: diskMediaStorage(join(dataDir, 'media')),
-    publicUrl: process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`,
+    publicUrl,
+  },
+  // Export archives in DATA_DIR/exports, until they expire (services/identity/src/exports).
+  exports: {
+    storage: diskExportStorage(join(dataDir, 'exports')),
+    publicUrl: process.env.EXPORTS_PUBLIC_URL ?? publicUrl,
   },
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   trustProxy: trustProxyFromEnv(process.env.TRUST_PROXY),

@@ -1,7 +1,7 @@
 import { contentRoutes } from '@gram/content';
 import { openSqliteEventStore } from '@gram/event-store';
 import type { ServiceName, ServiceRoute } from '@gram/gateway';
-import { createIdentityContext, identityRoutes, KeyStore } from '@gram/identity';
+import { createIdentityContext, type ExportStorage, identityRoutes, KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
 import { DataKeys, inMemoryDataKeys } from '@gram/personal-data';
 import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
@@ -29,7 +29,29 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
   try {
     const accounts = new AccountDirectory(store);
     const dataKeys = inMemoryDataKeys();
-    const identity = createIdentityContext({ store, keys: await KeyStore.generate(), dataKeys });
+    const exportStorage: ExportStorage = {
+      description: 'none (route catalogue)',
+      put: refuseEverything,
+      get: refuseEverything,
+      delete: refuseEverything,
+      deleteAccount: refuseEverything,
+      deleteExpired: refuseEverything,
+    };
+    const identity = createIdentityContext({
+      store,
+      keys: await KeyStore.generate(),
+      dataKeys,
+      exports: {
+        storage: exportStorage,
+        sources: {
+          followersOf: () => {
+            throw new Error('the route catalogue builds no archive');
+          },
+          mediaFile: refuseEverything,
+        },
+        publicUrl: 'http://route-catalogue.invalid',
+      },
+    });
     const storage: MediaStorage = {
       description: 'none (route catalogue)',
       put: refuseEverything,

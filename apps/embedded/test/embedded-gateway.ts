@@ -1,5 +1,5 @@
 import { type EventStore, openSqliteEventStore } from '@gram/event-store';
-import { KeyStore } from '@gram/identity';
+import { type ExportStorage, KeyStore } from '@gram/identity';
 import type { MediaStorage } from '@gram/media';
 import { inMemoryDataKeys } from '@gram/personal-data';
 import type { ServiceApp } from '@gram/service-kit';
@@ -10,6 +10,15 @@ const noStorage: MediaStorage = {
   put: () => Promise.reject(new Error('no storage in this test')),
   get: () => Promise.resolve(undefined),
   delete: () => Promise.resolve(),
+};
+
+const noExports: ExportStorage = {
+  description: 'none (these tests export nothing)',
+  put: () => Promise.reject(new Error('no export storage in this test')),
+  get: () => Promise.resolve(undefined),
+  delete: () => Promise.resolve(),
+  deleteAccount: () => Promise.resolve(),
+  deleteExpired: () => Promise.resolve(),
 };
 
 /** The embedded gateway on an in-memory event store: no file, no port. */
@@ -23,6 +32,7 @@ export async function embeddedGateway(
     keys,
     dataKeys: inMemoryDataKeys(),
     media: { storage: noStorage, publicUrl: 'http://localhost:8080' },
+    exports: { storage: noExports, publicUrl: 'http://localhost:8080' },
     ...options,
   });
   return {

@@ -1,4 +1,5 @@
 import { contentSuite } from './content.js';
+import { exportsSuite } from './exports.js';
 import { feedSuite } from './feed.js';
 import { identitySuite } from './identity.js';
 import { journeySuite } from './journey.js';
@@ -18,6 +19,7 @@ export { accessLimitsEnv, type SystemRef, type SystemUnderTest, writesPerUserPer
 export function apiSuite(system: SystemRef): void {
   operationsSuite(system);
   identitySuite(system);
+  exportsSuite(system);
   socialGraphSuite(system);
   contentSuite(system);
   mediaSuite(system);

@@ -12,6 +12,8 @@ export const apiRoutes = [
   'GET /users/me',
   'PATCH /users/me',
   'DELETE /users/me',
+  'POST /users/me/exports',
+  'GET /users/me/exports/:exportId',
   'GET /users/:userId',
   'GET /users/by-username/:userName',
   'GET /users/:userId/followers',

@@ -26,6 +26,13 @@ export const aggregates = {
     description:
       'The claim on one unique value (a userName, email or phoneNo, normalized and hashed into the stream id). Private to identity.',
   },
+  export: {
+    category: 'exports',
+    service: 'identity',
+    topic: null,
+    description:
+      'An account\'s data exports ("download your data"): every request, its build and its archive\'s download key. One stream per account, so the 24-hour rule between requests is decided on one stream. Private to identity.',
+  },
   post: {
     category: 'post',
     service: 'content',
@@ -72,6 +79,8 @@ export const streamIds = {
   session: (sessionId: string) => `session-${sessionId}`,
   /** `key` is already normalized and hashed by identity: contact data never appears in a stream id. */
   reservation: (kind: 'userName' | 'email' | 'phoneNo', key: string) => `reservation-${kind}-${key}`,
+  /** one stream per account: all its exports */
+  export: (accountId: string) => `exports-${accountId}`,
   post: (postId: string) => `post-${postId}`,
   like: (postId: string, userId: string) => `like-${postId}_${userId}`,
   comment: (commentId: string) => `comment-${commentId}`,

@@ -26,7 +26,8 @@ describe('event catalogue', () => {
   it('names every event once, in the past tense of the domain', () => {
     const types = catalogue.map((d) => d.type);
     expect(new Set(types).size).toBe(types.length);
-    for (const type of types) expect(type).toMatch(/(ed|Set)$/);
+    // `ExportReady`: an export's archive became ready, the one event named by the state it reached.
+    for (const type of types) expect(type).toMatch(/(ed|Set|Ready)$/);
   });
 
   it('keeps credentials, sessions, reservations and contact data private: no topic', () => {
@@ -37,6 +38,10 @@ describe('event catalogue', () => {
       'SessionRevoked',
       'UniqueValueReserved',
       'UniqueValueReleased',
+      'ExportRequested',
+      'ExportStarted',
+      'ExportReady',
+      'ExportFailed',
     ]) {
       expect(isPublicEvent(type), type).toBe(false);
       expect(topicOf(type), type).toBeUndefined();

@@ -163,6 +163,66 @@ export const UniqueValueReleased = defineEvent({
   ),
 });
 
+export const ExportRequested = defineEvent({
+  type: 'ExportRequested',
+  version: 1,
+  aggregate: aggregates.export,
+  visibility: 'private',
+  description: 'An account asked for an archive of its data (POST /users/me/exports). Never leaves identity.',
+  schema: Type.Object(
+    { accountId: Id(), exportId: Id(), requestedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const ExportStarted = defineEvent({
+  type: 'ExportStarted',
+  version: 1,
+  aggregate: aggregates.export,
+  visibility: 'private',
+  description:
+    "A process claimed the export's build (appended with the stream's expected revision, so of two claimants one wins). A claim older than the build lease may be taken over: its process is presumed dead.",
+  schema: Type.Object(
+    { accountId: Id(), exportId: Id(), startedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const ExportReady = defineEvent({
+  type: 'ExportReady',
+  version: 1,
+  aggregate: aggregates.export,
+  visibility: 'private',
+  description:
+    "The export's archive is stored and downloadable until expiresAt by whoever presents downloadKey. The key is personal: stored encrypted under the account's data key, so the account's deletion makes every download link unusable.",
+  personal: { owner: 'accountId', fields: ['downloadKey'] },
+  schema: Type.Object(
+    {
+      accountId: Id(),
+      exportId: Id(),
+      readyAt: Timestamp(),
+      expiresAt: Timestamp(),
+      bytes: Type.Integer({ minimum: 0 }),
+      /** 32 random bytes, base64url: the secret of the download link */
+      downloadKey: Type.String({ maxLength: 512 }),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+export const ExportFailed = defineEvent({
+  type: 'ExportFailed',
+  version: 1,
+  aggregate: aggregates.export,
+  visibility: 'private',
+  description:
+    "The export's build failed; its partial archive was removed. The account may ask again after 24 hours.",
+  schema: Type.Object(
+    { accountId: Id(), exportId: Id(), failedAt: Timestamp(), reason: Type.String({ maxLength: 500 }) },
+    { additionalProperties: false },
+  ),
+});
+
 export const identityEvents = [
   UserRegistered,
   AccountCredentialsSet,
@@ -173,4 +233,8 @@ export const identityEvents = [
   SessionRevoked,
   UniqueValueReserved,
   UniqueValueReleased,
+  ExportRequested,
+  ExportStarted,
+  ExportReady,
+  ExportFailed,
 ] as const;

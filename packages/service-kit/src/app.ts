@@ -18,6 +18,7 @@ import { answerClientError } from './client-errors.js';
 import { newId } from './ids.js';
 import { internalServerOptions, requireInternalCredential } from './internal-credential.js';
 import { malformedContentType, strictJsonBodies, wellFormedMediaType } from './json-body.js';
+import { requestWithoutSecrets } from './logging.js';
 import { type FieldError, HttpProblem, ProblemDetails, problemBody, problems } from './problem.js';
 import { resourceSchemas } from './resources.js';
 
@@ -55,7 +56,7 @@ export interface ServiceAppOptions {
  */
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withoutSecretsInUrls(options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.internalSecret !== undefined ? internalServerOptions : {}),
@@ -105,6 +106,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     async () => ({ status: 'ok' as const }),
   );
   return app;
+}
+
+/** The log's options with its request serializer (unless they bring their own) keeping secrets out of URLs. */
+function withoutSecretsInUrls(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (typeof logger !== 'object' || logger === null) return logger;
+  return { ...logger, serializers: { req: requestWithoutSecrets, ...logger.serializers } };
 }
 
 /**

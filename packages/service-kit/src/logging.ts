@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { FastifyRequest } from 'fastify';
 import type { LoggerOptions } from 'pino';
 
 // pino loads a transport's target in a worker thread, resolving its name from pino's or the caller's
@@ -23,5 +24,23 @@ export function prettyOnTerminal(
       target: prettyTarget,
       options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
     },
+  };
+}
+
+/**
+ * Query parameters that are credentials: an export's download link carries its key as `?key=` (a link a browser
+ * follows cannot send a header), and a request's log entry must not hand the link to whoever reads the logs.
+ */
+const secretQueryParameters = /([?&]key=)[^&#]*/g;
+
+/** A request as its log entries show it: fastify's own serializer's fields, the URL without its secrets. */
+export function requestWithoutSecrets(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.replace(secretQueryParameters, '$1[redacted]'),
+    version: [request.headers?.['accept-version']].flat()[0],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
   };
 }

@@ -109,6 +109,26 @@ const MediaSchema = Type.Object(
 export const Media = ref(MediaSchema);
 export type Media = Static<typeof Media>;
 
+const ExportSchema = Type.Object(
+  {
+    id: Id(),
+    status: Type.Union([Type.Literal('pending'), Type.Literal('ready'), Type.Literal('failed')]),
+    createdAt: Timestamp(),
+    readyAt: Type.Optional(Timestamp()),
+    url: Type.Optional(
+      Type.String({
+        format: 'uri',
+        description:
+          'while ready and not expired: downloads the archive (application/zip) without a bearer token; keep it secret',
+      }),
+    ),
+    expiresAt: Type.Optional(Timestamp('when the archive and its url are gone')),
+  },
+  { $id: 'Export', description: "An archive of the caller's data, built in the background" },
+);
+export const Export = ref(ExportSchema);
+export type Export = Static<typeof Export>;
+
 /** One page of a list (API.md, Conventions: Lists); `nextCursor` is null on the last one. */
 export interface Page<T> {
   items: T[];
@@ -146,6 +166,7 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentSchema,
   ReplySchema,
   MediaSchema,
+  ExportSchema,
   UserSummaryPageSchema,
   PostPageSchema,
   CommentPageSchema,

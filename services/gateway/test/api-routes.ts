@@ -17,6 +17,9 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', url: '/api/v1/users/me', service: 'projections' },
   { method: 'PATCH', url: '/api/v1/users/me', service: 'identity' },
   { method: 'DELETE', url: '/api/v1/users/me', service: 'identity' },
+  // Your data: export
+  { method: 'POST', url: '/api/v1/users/me/exports', service: 'identity' },
+  { method: 'GET', url: '/api/v1/users/me/exports/:exportId', service: 'identity' },
   // Profiles and the social graph
   { method: 'GET', url: '/api/v1/users/:userId', service: 'projections' },
   { method: 'GET', url: '/api/v1/users/by-username/:userName', service: 'projections' },

@@ -20,6 +20,9 @@ describe('identity app', () => {
       '/api/v1/auth/refresh',
       '/api/v1/auth/signup',
       '/api/v1/users/me',
+      '/api/v1/users/me/exports',
+      '/api/v1/users/me/exports/{exportId}',
+      '/api/v1/users/{userId}/exports/{exportId}/archive',
     ]);
     expect(Object.keys(doc.paths['/api/v1/users/me']).sort()).toEqual(['delete', 'patch']);
   });

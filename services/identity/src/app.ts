@@ -9,6 +9,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { createIdentityContext, type IdentityContext, type IdentityDeps } from './context.js';
+import { exportRoutes } from './exports/routes.js';
 import { dataKeyRoutes } from './keys/data-key-routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { introspectionRoutes } from './sessions/introspection.js';
@@ -25,6 +26,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async 
   await app.register(userRoutes, context);
   await app.register(sessionRoutes, context);
   await app.register(keyRoutes, context);
+  if (context.exports) await app.register(exportRoutes, { ...context, exports: context.exports });
 };
 
 export interface IdentityAppOptions extends IdentityDeps {

@@ -2,6 +2,9 @@ import type { EventStore } from '@gram/event-store';
 import { personalFields } from '@gram/events';
 import { type DataKeyStore, personalDataEventStore } from '@gram/personal-data';
 import { AccountDirectory } from '@gram/service-kit';
+import type { ArchiveSources } from './exports/archive/index.js';
+import type { ExportStorage } from './exports/export-storage.js';
+import { defaultExportLeaseMs, ExportJobs } from './exports/jobs.js';
 import { AccessTokenIssuer, defaultAccessTokenTtlSeconds } from './keys/access-tokens.js';
 import type { KeyStore } from './keys/key-store.js';
 import { AccessLimits } from './limits/access-limits.js';
@@ -52,6 +55,24 @@ export interface IdentityDeps {
    * pretend, when it could not erase.
    */
   erasers?: readonly AccountEraser[];
+  /** the accounts' data exports ("download your data"); without it identity serves no export routes */
+  exports?: ExportsDeps;
+}
+
+/** What identity builds export archives from and keeps them in (see exports/). */
+export interface ExportsDeps {
+  storage: ExportStorage;
+  /** what the archive holds beside identity's own events: the followers (read models) and the uploaded photos */
+  sources: Omit<ArchiveSources, 'store'>;
+  /**
+   * The scheme and host of download links, e.g. `https://gram.example` (EXPORTS_PUBLIC_URL): the gateway's
+   * origin, since a link is downloaded through it like any route.
+   */
+  publicUrl: string;
+  /** archives built at once by this process (EXPORT_CONCURRENCY, default 1) */
+  concurrency?: number;
+  /** how long a claimed build runs before another process may claim it again (EXPORT_LEASE_MS, default 15 min) */
+  leaseMs?: number;
 }
 
 /** One place outside the log that keeps an account's personal data, and how to erase it there. */
@@ -76,6 +97,8 @@ export interface IdentityContext {
   clock: () => Date;
   settings: IdentitySettings;
   erasers: readonly AccountEraser[];
+  /** the export builds and where download links point, when identity serves exports */
+  exports: { jobs: ExportJobs; publicUrl: string } | undefined;
 }
 
 export function createIdentityContext(deps: IdentityDeps): IdentityContext {
@@ -87,6 +110,19 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
   // caches above once durable, before the write that made it answers.
   const reporting = soleWriter ? reportingRevocations(deps.store, accounts, revocation) : deps.store;
   const store = personalDataEventStore(reporting, deps.dataKeys, personalFields);
+  const clock = deps.clock ?? (() => new Date());
+  const exportJobs = deps.exports
+    ? new ExportJobs({
+        store,
+        storage: deps.exports.storage,
+        sources: deps.exports.sources,
+        accounts,
+        dataKeys: deps.dataKeys,
+        clock,
+        leaseMs: deps.exports.leaseMs ?? defaultExportLeaseMs,
+        concurrency: deps.exports.concurrency ?? 1,
+      })
+    : undefined;
   return {
     store,
     keys: deps.keys,
@@ -97,9 +133,13 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     accounts,
     uniqueValues: new UniqueValues(store, accounts, deps.dataKeys),
     revocation,
-    clock: deps.clock ?? (() => new Date()),
+    clock,
     settings,
-    erasers: deps.erasers ?? [],
+    erasers: [
+      ...(deps.erasers ?? []),
+      ...(exportJobs ? [{ name: 'exports', erase: (accountId: string) => exportJobs.erase(accountId) }] : []),
+    ],
+    exports: exportJobs && deps.exports ? { jobs: exportJobs, publicUrl: deps.exports.publicUrl } : undefined,
   };
 }
 

@@ -1,9 +1,10 @@
-import { assertNever, HttpProblem } from '@gram/service-kit';
+import { assertNever, HttpProblem, tooManyRequests } from '@gram/service-kit';
+import type { ExportError } from './exports/export.js';
 import type { ReservationError } from './reservations/reservation.js';
 import type { SessionError } from './sessions/session.js';
 import type { UserError } from './users/user.js';
 
-export type IdentityError = UserError | SessionError | ReservationError;
+export type IdentityError = UserError | SessionError | ReservationError | ExportError;
 
 const bearerChallenge = { 'www-authenticate': 'Bearer realm="gram"' };
 
@@ -41,6 +42,7 @@ export function toHttpProblem(error: IdentityError): HttpProblem {
     // A validly signed token whose account is gone: the caller is not authenticated any more.
     case 'UserNotFound':
     case 'UserWasDeleted':
+    case 'AccountNotActive':
       return new HttpProblem(401, 'the account of this access token does not exist', {
         headers: bearerChallenge,
       });
@@ -49,6 +51,15 @@ export function toHttpProblem(error: IdentityError): HttpProblem {
     case 'SessionExpired':
     case 'UnknownRefreshToken':
       return invalidRefreshToken();
+    case 'ExportRequestedRecently':
+      return tooManyRequests(error.retryAfterSeconds ?? 1, error.message);
+    case 'ExportNotFound':
+      return new HttpProblem(404, 'no such export');
+    // Only builds meet these, never a request.
+    case 'ExportNotPending':
+    case 'ExportAlreadyClaimed':
+    case 'ExportNotStarted':
+      return new HttpProblem(409, error.message);
     default:
       return assertNever(error);
   }

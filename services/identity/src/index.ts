@@ -3,10 +3,14 @@ export {
   type AccountEraser,
   createIdentityContext,
   defaultIdentitySettings,
+  type ExportsDeps,
   type IdentityContext,
   type IdentityDeps,
   type IdentitySettings,
 } from './context.js';
+export { type ArchiveSources, httpFollowersOf, httpMediaFile } from './exports/archive/index.js';
+export { diskExportStorage, type ExportStorage } from './exports/export-storage.js';
+export { defaultExportLeaseMs } from './exports/jobs.js';
 export { AccessTokenIssuer } from './keys/access-tokens.js';
 export { KeyStore, type PublicSigningJwk } from './keys/key-store.js';
 export {

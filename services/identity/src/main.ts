@@ -1,8 +1,17 @@
+import { join } from 'node:path';
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
-import { internalSecretFromEnv, openIdempotencyStoreFromEnv, prettyOnTerminal } from '@gram/service-kit';
+import {
+  internalCredentialHeaders,
+  internalSecretFromEnv,
+  openIdempotencyStoreFromEnv,
+  prettyOnTerminal,
+} from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
+import { httpFollowersOf, httpMediaFile } from './exports/archive/index.js';
+import { diskExportStorage } from './exports/export-storage.js';
+import { defaultExportLeaseMs } from './exports/jobs.js';
 import { KeyStore } from './keys/key-store.js';
 import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 
@@ -25,6 +34,14 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 // in identity's own Redis at PERSONAL_DATA_KEYS_REDIS_URL (AOF only: packages/personal-data/src/redis-data-key-store.ts),
 // which every replica shares.
 // DEFAULT_PROFILE_PIC: the profile picture of an account that set none. LOG_LEVEL (default info).
+// Exports ("download your data"): archives are kept under DATA_DIR/exports until they expire. Several identity
+// replicas must share that directory (one volume mounted by all), or keep them in S3 through another
+// ExportStorage (exports/export-storage.ts): a download reaches any replica.
+//   EXPORTS_PUBLIC_URL   scheme and host of the download links, the gateway's (default http://localhost:8080)
+//   PROJECTIONS_URL      the query service, for the followers in an archive (default http://127.0.0.1:4004)
+//   MEDIA_URL            the media service, for the uploaded photos in an archive (default http://127.0.0.1:4005)
+//   EXPORT_CONCURRENCY   archives built at once by this process (default 1)
+//   EXPORT_LEASE_MS      how long a build may run before another replica takes it over (default 15 minutes)
 const internalSecret = internalSecretFromEnv(process.env);
 const dataDir = process.env.DATA_DIR || './data';
 const store = openEventStoreFromEnv(process.env);
@@ -37,6 +54,7 @@ const redis = process.env.REDIS_URL
   : undefined;
 const settings = accessLimitsFromEnv(process.env);
 const idempotency = openIdempotencyStoreFromEnv(process.env);
+const internalHeaders = internalCredentialHeaders(internalSecret);
 const app = await buildIdentityApp({
   store,
   keys,
@@ -46,6 +64,19 @@ const app = await buildIdentityApp({
   idempotency,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
+  exports: {
+    storage: diskExportStorage(join(dataDir, 'exports')),
+    sources: {
+      followersOf: httpFollowersOf(
+        new URL(process.env.PROJECTIONS_URL || 'http://127.0.0.1:4004'),
+        internalHeaders,
+      ),
+      mediaFile: httpMediaFile(new URL(process.env.MEDIA_URL || 'http://127.0.0.1:4005'), internalHeaders),
+    },
+    publicUrl: process.env.EXPORTS_PUBLIC_URL || 'http://localhost:8080',
+    concurrency: Number(process.env.EXPORT_CONCURRENCY || 1),
+    leaseMs: Number(process.env.EXPORT_LEASE_MS || defaultExportLeaseMs),
+  },
 });
 app.log.info(
   {

@@ -19,12 +19,13 @@ describe('the routing table, the services’ own routes (service-routes.json)', 
     }
   });
 
-  it('routes nothing API.md does not list but the JWKS and the stored image files', async () => {
+  it('routes nothing API.md does not list but the JWKS, the stored image files and the export archives', async () => {
     const listed = new Set(apiRoutes.map((r) => `${r.method} ${r.url}`));
     const extra = (await serviceRoutes()).filter((r) => !listed.has(`${r.method} ${r.url}`));
     expect(extra.map((r) => `${r.method} ${r.url} ${r.service}`).sort()).toEqual([
       'GET /.well-known/jwks.json identity',
       'GET /api/v1/media/files/* media',
+      'GET /api/v1/users/:userId/exports/:exportId/archive identity',
     ]);
   });
 

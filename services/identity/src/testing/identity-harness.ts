@@ -6,7 +6,8 @@ import { type DataKeyStore, personalDataKeysFromEnv } from '@gram/personal-data'
 import type { ServiceApp } from '@gram/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildIdentityApp } from '../app.js';
-import type { IdentitySettings } from '../context.js';
+import type { ExportsDeps, IdentitySettings } from '../context.js';
+import { diskExportStorage } from '../exports/export-storage.js';
 import { KeyStore } from '../keys/key-store.js';
 import { AccessLimits, defaultAccessLimits } from '../limits/access-limits.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
@@ -45,6 +46,8 @@ export interface HarnessOptions {
   limits?: AccessLimits;
   /** the accounts' data keys; `keys.sqlite` in the data directory unless given */
   dataKeys?: DataKeyStore;
+  /** exports: archives under `<dataDir>/exports`, no followers and no photos, links to `http://gram.test` unless given */
+  exports?: Partial<ExportsDeps>;
 }
 
 /**
@@ -56,6 +59,7 @@ export class IdentityHarness {
     readonly app: ServiceApp,
     readonly store: EventStore,
     readonly keys: KeyStore,
+    readonly dataKeys: DataKeyStore,
     readonly dataDir: string,
     private readonly ownsDir: boolean,
   ) {}
@@ -64,20 +68,27 @@ export class IdentityHarness {
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'gram-identity-')));
     const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
     const keys = await KeyStore.inDirectory(join(dataDir, 'keys'));
+    // In the data directory, as the service keeps them: a harness restarted on it reads its accounts again.
+    const dataKeys = options.dataKeys ?? personalDataKeysFromEnv({}, dataDir);
     const app = await buildIdentityApp({
       store,
       keys,
-      // In the data directory, as the service keeps them: a harness restarted on it reads its accounts again.
-      dataKeys: options.dataKeys ?? personalDataKeysFromEnv({}, dataDir),
+      dataKeys,
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.passwords ? { passwords: options.passwords } : {}),
       limits:
         options.limits ??
         AccessLimits.inMemory({ ...defaultAccessLimits, signupsPerAddress: Number.MAX_SAFE_INTEGER }),
       ...(options.settings ? { settings: options.settings } : {}),
+      exports: {
+        storage: diskExportStorage(join(dataDir, 'exports')),
+        sources: { followersOf: async function* () {}, mediaFile: async () => undefined },
+        publicUrl: 'http://gram.test',
+        ...options.exports,
+      },
     });
     await app.ready();
-    return new IdentityHarness(app, store, keys, dataDir, options.dataDir === undefined);
+    return new IdentityHarness(app, store, keys, dataKeys, dataDir, options.dataDir === undefined);
   }
 
   /** Close the app and the store; the data directory stays when `keepData` (restart tests). */

@@ -198,7 +198,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
       // The write side's own record (the MediaUploaded event in the media stream): an upload is readable
       // as soon as its POST answered, without waiting for any projection.
       const { state } = await loadAggregate(store, streamIds.media(mediaId), mediaDecider);
-      if (state.status === 'none') throw new HttpProblem(404, `no media ${mediaId}`);
+      // An erased upload (its uploader's account was deleted) has no file left to show.
+      if (state.status !== 'uploaded') throw new HttpProblem(404, `no media ${mediaId}`);
       return mediaView(state.upload, publicUrl);
     },
   );

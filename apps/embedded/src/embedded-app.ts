@@ -15,7 +15,7 @@ import {
   identityRoutes,
   type KeyStore,
 } from '@gram/identity';
-import { type MediaStorage, mediaRoutes } from '@gram/media';
+import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -77,6 +77,15 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     dataKeys: options.dataKeys,
     // The only process on this store: live accounts and sessions are remembered, not re-read per request.
     soleWriter: true,
+    // An account's uploaded files are erased in this process, from the storage the media routes below write to.
+    erasers: [
+      {
+        name: 'media files',
+        erase: async (accountId) => {
+          await eraseAccountMedia({ store: options.store, storage: options.media.storage }, accountId);
+        },
+      },
+    ],
     limits: AccessLimits.inMemory({ ...defaultAccessLimits, ...options.accessLimits }),
     settings: options.settings?.defaultProfilePic
       ? { defaultProfilePic: options.settings.defaultProfilePic }
@@ -111,7 +120,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   await app.register(identityRoutes, identity);
   await app.register(contentRoutes, { store: options.store, accounts: identity.accounts, dataKeys });
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
-  await app.register(mediaRoutes, { store: options.store, ...options.media });
+  await app.register(mediaRoutes, { store: options.store, accounts: identity.accounts, ...options.media });
 
   let projections = options.projections;
   if (projections === undefined) {

@@ -126,6 +126,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       DATA_DIR: dataDir,
       // Login and signup counters, and answers to signups sent with an Idempotency-Key, shared by identity's replicas.
       REDIS_URL: servers.redisUrl,
+      // Where a deleted account's uploaded files are erased, before its deletion answers.
+      MEDIA_URL: urls.media,
       ...options.identityEnv,
     },
     // Content, media and identity keep the answers to requests sent with an Idempotency-Key in Redis.

@@ -1,8 +1,14 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
-import { internalSecretFromEnv, openIdempotencyStoreFromEnv, prettyOnTerminal } from '@gram/service-kit';
+import {
+  internalCredentialHeaders,
+  internalSecretFromEnv,
+  openIdempotencyStoreFromEnv,
+  prettyOnTerminal,
+} from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
+import { httpAccountEraser } from './erasure/http-eraser.js';
 import { KeyStore } from './keys/key-store.js';
 import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 
@@ -24,6 +30,8 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 // password hashes; without it one is made in DATA_DIR. The data keys are kept in `keys.sqlite` under DATA_DIR, or
 // in identity's own Redis at PERSONAL_DATA_KEYS_REDIS_URL (AOF only: packages/personal-data/src/redis-data-key-store.ts),
 // which every replica shares.
+// MEDIA_URL (default http://127.0.0.1:4005): the media service, which erases an account's uploaded files when it is
+// deleted, before the deletion answers (DELETE /internal/v1/users/:userId/media, with the internal credential).
 // DEFAULT_PROFILE_PIC: the profile picture of an account that set none. LOG_LEVEL (default info).
 const internalSecret = internalSecretFromEnv(process.env);
 const dataDir = process.env.DATA_DIR || './data';
@@ -37,6 +45,7 @@ const redis = process.env.REDIS_URL
   : undefined;
 const settings = accessLimitsFromEnv(process.env);
 const idempotency = openIdempotencyStoreFromEnv(process.env);
+const mediaUrl = process.env.MEDIA_URL || 'http://127.0.0.1:4005';
 const app = await buildIdentityApp({
   store,
   keys,
@@ -44,6 +53,13 @@ const app = await buildIdentityApp({
   limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
   internalSecret,
   idempotency,
+  erasers: [
+    httpAccountEraser(
+      'media files',
+      (accountId) => new URL(`/internal/v1/users/${encodeURIComponent(accountId)}/media`, mediaUrl),
+      internalCredentialHeaders(internalSecret),
+    ),
+  ],
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
 });
@@ -53,6 +69,7 @@ app.log.info(
     kid: keys.signingKey.kid,
     accessLimits: redis ? 'redis' : 'memory',
     idempotencyKeys: idempotency.location,
+    media: mediaUrl,
   },
   'identity starting',
 );

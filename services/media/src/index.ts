@@ -4,7 +4,6 @@ export { diskMediaStorage } from './storage/disk-storage.js';
 export {
   immutableCacheControl,
   type MediaStorage,
-  MediaStorageUnavailable,
   type StoredFile,
 } from './storage/media-storage.js';
 export { type S3MediaStorageOptions, s3MediaStorage } from './storage/s3-storage.js';

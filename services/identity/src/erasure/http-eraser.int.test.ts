@@ -1,0 +1,49 @@
+import { createServiceApp, internalCredentialHeaders, type ServiceApp } from '@gram/service-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpAccountEraser } from './http-eraser.js';
+
+const secret = 'the-internal-secret-of-the-http-eraser-tests';
+const accountId = '01890a5d-ac96-774b-bcce-b302099a8057';
+
+describe('an eraser that asks another service over HTTP', () => {
+  let service: ServiceApp;
+  let url: string;
+  const asked: string[] = [];
+  /** what the service answers the next erasure */
+  let answer = 204;
+  beforeAll(async () => {
+    service = createServiceApp({ name: 'media', internalSecret: secret });
+    service.delete('/internal/v1/users/:userId/media', async (request, reply) => {
+      asked.push(request.url);
+      return reply.code(answer).send(answer === 204 ? null : { status: answer });
+    });
+    url = await service.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => service?.close());
+
+  const eraser = (base = url, headers = internalCredentialHeaders(secret)) =>
+    httpAccountEraser('media files', (id) => new URL(`/internal/v1/users/${id}/media`, base), headers);
+
+  it("resolves once the service answered 204 to the DELETE of the account's URL, sent with the internal credential", async () => {
+    answer = 204;
+    await eraser().erase(accountId);
+    expect(asked.at(-1)).toBe(`/internal/v1/users/${accountId}/media`);
+  });
+
+  it.each([
+    ['the service answers 503', 503],
+    ['the service refuses the credential (401)', 401],
+    ['the service fails (500)', 500],
+  ])('throws an outage (statusCode 503, answered 503 to retry) when %s', async (_, status) => {
+    answer = status;
+    const headers = status === 401 ? internalCredentialHeaders('not-the-secret-of-these-tests') : undefined;
+    await expect(eraser(url, headers).erase(accountId)).rejects.toMatchObject({ statusCode: 503 });
+  });
+
+  it('throws an outage (statusCode 503) when the service cannot be reached', async () => {
+    const closed = createServiceApp({ name: 'gone' });
+    const address = await closed.listen({ port: 0, host: '127.0.0.1' });
+    await closed.close();
+    await expect(eraser(address).erase(accountId)).rejects.toMatchObject({ statusCode: 503 });
+  });
+});

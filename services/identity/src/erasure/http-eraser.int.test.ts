@@ -1,5 +1,7 @@
+import { streamIds } from '@gram/events';
 import { createServiceApp, internalCredentialHeaders, type ServiceApp } from '@gram/service-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IdentityHarness } from '../testing/identity-harness.js';
 import { httpAccountEraser } from './http-eraser.js';
 
 const secret = 'the-internal-secret-of-the-http-eraser-tests';
@@ -45,5 +47,27 @@ describe('an eraser that asks another service over HTTP', () => {
     const address = await closed.listen({ port: 0, host: '127.0.0.1' });
     await closed.close();
     await expect(eraser(address).erase(accountId)).rejects.toMatchObject({ statusCode: 503 });
+  });
+
+  it('makes DELETE /users/me answer 503 with Retry-After while the service cannot erase, the account whole until a retry deletes it', async () => {
+    const identity = await IdentityHarness.start({ erasers: [eraser()] });
+    try {
+      const account = await identity.account();
+      const stream = streamIds.user(account.userId);
+      const before = await identity.store.readStream(stream);
+      answer = 503;
+      const refused = await identity.deleteMe(account.accessToken);
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json()).toMatchObject({ status: 503, code: 'service-unavailable' });
+      expect(await identity.store.readStream(stream)).toEqual(before);
+      expect((await identity.login(account.body.userName, account.body.password)).statusCode).toBe(200);
+
+      answer = 204;
+      expect((await identity.deleteMe(account.accessToken)).statusCode).toBe(204);
+      expect(asked.at(-1)).toBe(`/internal/v1/users/${account.userId}/media`);
+    } finally {
+      await identity.stop();
+    }
   });
 });

@@ -6,7 +6,7 @@ import { type DataKeyStore, personalDataKeysFromEnv } from '@gram/personal-data'
 import type { ServiceApp } from '@gram/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildIdentityApp } from '../app.js';
-import type { IdentitySettings } from '../context.js';
+import type { AccountEraser, IdentitySettings } from '../context.js';
 import { KeyStore } from '../keys/key-store.js';
 import { AccessLimits, defaultAccessLimits } from '../limits/access-limits.js';
 import type { PasswordHasher } from '../passwords/password-hasher.js';
@@ -45,6 +45,8 @@ export interface HarnessOptions {
   limits?: AccessLimits;
   /** the accounts' data keys; `keys.sqlite` in the data directory unless given */
   dataKeys?: DataKeyStore;
+  /** what else an account's deletion erases (IdentityDeps `erasers`); nothing unless given */
+  erasers?: readonly AccountEraser[];
 }
 
 /**
@@ -75,6 +77,7 @@ export class IdentityHarness {
         options.limits ??
         AccessLimits.inMemory({ ...defaultAccessLimits, signupsPerAddress: Number.MAX_SAFE_INTEGER }),
       ...(options.settings ? { settings: options.settings } : {}),
+      ...(options.erasers ? { erasers: options.erasers } : {}),
     });
     await app.ready();
     return new IdentityHarness(app, store, keys, dataDir, options.dataDir === undefined);

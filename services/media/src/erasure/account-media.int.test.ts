@@ -82,18 +82,11 @@ describe.each(storages)("an account's erasure from the media storage (%s)", (_, 
       const erased = await registerUser(service.store);
       const kept = await registerUser(service.store);
       // Interleaved with the other account's, and more than a page of the account's events (pageSize 2 below).
-      const uploads = [
-        await upload(erased, await plainJpeg(400, 300)),
-        await upload(kept, await plainJpeg(400, 300)),
-        await upload(erased, await png(300, 200)),
-        await upload(erased, await plainJpeg(200, 100)),
-      ];
-      const [first, others, second, third] = uploads as [
-        (typeof uploads)[0],
-        (typeof uploads)[0],
-        (typeof uploads)[0],
-        (typeof uploads)[0],
-      ];
+      const first = await upload(erased, await plainJpeg(400, 300));
+      const others = await upload(kept, await plainJpeg(400, 300));
+      const second = await upload(erased, await png(300, 200));
+      const third = await upload(erased, await plainJpeg(200, 100));
+      const uploads = [first, others, second, third];
       for (const url of uploads.flatMap((u) => u.urls)) expect((await get(url)).statusCode, url).toBe(200);
 
       const erasedAt = new Date('2026-12-01T08:00:00.000Z');
@@ -126,6 +119,40 @@ describe.each(storages)("an account's erasure from the media storage (%s)", (_, 
       expect((await service.store.readStream(streamIds.media(others.id))).map((e) => e.type)).toEqual([
         'MediaUploaded',
       ]);
+    },
+  );
+
+  it.skipIf(!open)(
+    'erases an upload of the account recorded while the erasure runs, after it read the log',
+    async () => {
+      const userId = await registerUser(service.store);
+      const before = await upload(userId, await plainJpeg(300, 200));
+      let during: ReturnType<typeof upload> | undefined;
+      // The first deletion waits for another upload of the account to be recorded: the erasure has read the
+      // account's events by then, and that upload is not among them.
+      const storage: MediaStorage = {
+        ...service.storage,
+        put: (key, bytes, type) => service.storage.put(key, bytes, type),
+        get: (key) => service.storage.get(key),
+        delete: async (key) => {
+          // Once, though the deletions of the upload's three files run side by side.
+          during ??= png(200, 200).then((image) => upload(userId, image));
+          await during;
+          await service.storage.delete(key);
+        },
+      };
+
+      await eraseAccountMedia({ store: service.store, storage }, userId);
+
+      const recordedDuring = await during;
+      expect(recordedDuring).toBeDefined();
+      for (const { id, urls } of [before, recordedDuring ?? before]) {
+        for (const url of urls) expect(await stored(url), url).toBe(false);
+        expect((await service.store.readStream(streamIds.media(id))).map((e) => e.type)).toEqual([
+          'MediaUploaded',
+          'MediaErased',
+        ]);
+      }
     },
   );
 

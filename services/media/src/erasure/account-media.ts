@@ -19,7 +19,8 @@ const UPLOADS_AT_ONCE = 8;
 /**
  * Erases every file an account uploaded, for its deletion (identity calls this before it answers
  * `DELETE /users/me`): each rendition (original, standard, thumbnail) of each of its uploads is deleted from
- * the storage, then `MediaErased` is appended to the upload's stream. Resolves once every file is gone; throws
+ * the storage, then `MediaErased` is appended to the upload's stream. Resolves once every file is gone, with the
+ * number of uploads this call erased; throws
  * MediaStorageUnavailable (503) when the storage fails, and the caller retries the whole erasure.
  *
  * The uploads are found among the events the account caused (`readByActor`: MediaUploaded is appended with the

@@ -16,7 +16,7 @@ import {
   identityRoutes,
   type KeyStore,
 } from '@gram/identity';
-import { type MediaStorage, mediaRoutes } from '@gram/media';
+import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -89,6 +89,15 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     dataKeys: options.dataKeys,
     // The only process on this store: live accounts and sessions are remembered, not re-read per request.
     soleWriter: true,
+    // An account's uploaded files are erased in this process, from the storage the media routes below write to.
+    erasers: [
+      {
+        name: 'media files',
+        erase: async (accountId) => {
+          await eraseAccountMedia({ store: options.store, storage: options.media.storage }, accountId);
+        },
+      },
+    ],
     limits: AccessLimits.inMemory({ ...defaultAccessLimits, ...options.accessLimits }),
     settings: options.settings?.defaultProfilePic
       ? { defaultProfilePic: options.settings.defaultProfilePic }
@@ -135,7 +144,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   await app.register(identityRoutes, identity);
   await app.register(contentRoutes, { store: options.store, accounts: identity.accounts, dataKeys });
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
-  await app.register(mediaRoutes, { store: options.store, ...options.media });
+  await app.register(mediaRoutes, { store: options.store, accounts: identity.accounts, ...options.media });
 
   if (projections === undefined) {
     const started = await startEmbeddedProjections(options.store, {

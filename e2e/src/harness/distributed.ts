@@ -126,7 +126,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       DATA_DIR: dataDir,
       // Login and signup counters, and answers to signups sent with an Idempotency-Key, shared by identity's replicas.
       REDIS_URL: servers.redisUrl,
-      // Exports: the archive's followers and photos come from the query service and media; its link is the gateway's.
+      // Media erases a deleted account's files before its deletion answers; an export's followers and photos come
+      // from the query service and media, its link is the gateway's.
       PROJECTIONS_URL: urls.projections,
       MEDIA_URL: urls.media,
       EXPORTS_PUBLIC_URL: urls.gateway,

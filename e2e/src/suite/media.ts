@@ -131,6 +131,41 @@ export function mediaSuite(system: SystemRef): void {
       expectProblem(await client.get(`/api/v1/media/${malformedId}`), 400);
     });
 
+    it("deleting the account erases its photos: once DELETE /users/me answered 204, every URL of its uploads answers 404, another account's still 200", async () => {
+      const client = api();
+      const user = await signUp(client);
+      const other = await signUp(client);
+      const upload = async (token: string) => {
+        const res = await client.post<Media>('/api/v1/media', {
+          token,
+          body: uploadForm(await smallPng(), 'mine.png', 'image/png'),
+        });
+        expectStatus(res, 201);
+        return res.body;
+      };
+      const mine = [await upload(user.accessToken), await upload(user.accessToken)];
+      const theirs = await upload(other.accessToken);
+      const urlsOf = (media: Media) => [media.url, media.variants.standard, media.variants.thumbnail];
+      const status = async (url: string) => {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        return res.status;
+      };
+      for (const url of [...mine, theirs].flatMap(urlsOf)) expect(await status(url), url).toBe(200);
+
+      expectStatus(await client.delete('/api/v1/users/me', { token: user.accessToken }), 204);
+
+      for (const media of mine) {
+        for (const url of urlsOf(media)) expect(await status(url), url).toBe(404);
+        expectProblem(await client.get(`/api/v1/media/${media.id}`), 404);
+      }
+      for (const url of urlsOf(theirs)) expect(await status(url), url).toBe(200);
+      // The erasure's internal route is no public route: whoever finds its path erases nothing.
+      expectProblem(await client.delete(`/internal/v1/users/${other.id}/media`), 404);
+      expectProblem(await client.delete(`/api/v1/internal/v1/users/${other.id}/media`), 404);
+      for (const url of urlsOf(theirs)) expect(await status(url), url).toBe(200);
+    });
+
     it('an upload URL is a valid photo of a post and a valid profilePic', async () => {
       const client = api();
       const user = await signUp(client);

@@ -67,7 +67,8 @@ export const aggregates = {
     category: 'media',
     service: 'media',
     topic: 'media.uploads',
-    description: 'One uploaded photo and its stored renditions (original, standard, thumbnail).',
+    description:
+      'One uploaded photo and its stored renditions (original, standard, thumbnail), until they are erased with the account that uploaded them.',
   },
 } as const satisfies Record<string, AggregateDefinition>;
 

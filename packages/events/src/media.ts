@@ -41,4 +41,17 @@ export const MediaUploaded = defineEvent({
   ),
 });
 
-export const mediaEvents = [MediaUploaded] as const;
+export const MediaErased = defineEvent({
+  type: 'MediaErased',
+  version: 1,
+  aggregate: aggregates.media,
+  visibility: 'public',
+  description:
+    'The files of an upload were erased from the media storage because the account that uploaded them was deleted: every URL of the upload (the original, `standard` and `thumbnail`) now answers 404, for good. A consumer that kept any of these URLs, or bytes fetched from them, must drop them. Appended once per upload, after its files are gone.',
+  schema: Type.Object(
+    { mediaId: Id(), uploaderId: Id(), erasedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const mediaEvents = [MediaUploaded, MediaErased] as const;

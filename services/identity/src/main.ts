@@ -9,6 +9,7 @@ import {
 } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { buildIdentityApp } from './app.js';
+import { httpAccountEraser } from './erasure/http-eraser.js';
 import { httpFollowersOf, httpMediaFile } from './exports/archive/index.js';
 import { diskExportStorage } from './exports/export-storage.js';
 import { defaultExportLeaseMs } from './exports/jobs.js';
@@ -33,13 +34,15 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 // password hashes; without it one is made in DATA_DIR. The data keys are kept in `keys.sqlite` under DATA_DIR, or
 // in identity's own Redis at PERSONAL_DATA_KEYS_REDIS_URL (AOF only: packages/personal-data/src/redis-data-key-store.ts),
 // which every replica shares.
+// MEDIA_URL (default http://127.0.0.1:4005): the media service, which erases an account's uploaded files when it is
+// deleted, before the deletion answers (DELETE /internal/v1/users/:userId/media, with the internal credential).
 // DEFAULT_PROFILE_PIC: the profile picture of an account that set none. LOG_LEVEL (default info).
 // Exports ("download your data"): archives are kept under DATA_DIR/exports until they expire. Several identity
 // replicas must share that directory (one volume mounted by all), or keep them in S3 through another
 // ExportStorage (exports/export-storage.ts): a download reaches any replica.
 //   EXPORTS_PUBLIC_URL   scheme and host of the download links, the gateway's (default http://localhost:8080)
 //   PROJECTIONS_URL      the query service, for the followers in an archive (default http://127.0.0.1:4004)
-//   MEDIA_URL            the media service, for the uploaded photos in an archive (default http://127.0.0.1:4005)
+//   MEDIA_URL            (above) also gives the uploaded photos of an archive
 //   EXPORT_CONCURRENCY   archives built at once by this process (default 1)
 //   EXPORT_LEASE_MS      how long a build may run before another replica takes it over (default 15 minutes)
 const internalSecret = internalSecretFromEnv(process.env);
@@ -55,6 +58,7 @@ const redis = process.env.REDIS_URL
 const settings = accessLimitsFromEnv(process.env);
 const idempotency = openIdempotencyStoreFromEnv(process.env);
 const internalHeaders = internalCredentialHeaders(internalSecret);
+const mediaUrl = process.env.MEDIA_URL || 'http://127.0.0.1:4005';
 const app = await buildIdentityApp({
   store,
   keys,
@@ -62,6 +66,13 @@ const app = await buildIdentityApp({
   limits: redis ? AccessLimits.inRedis(redis, settings) : AccessLimits.inMemory(settings),
   internalSecret,
   idempotency,
+  erasers: [
+    httpAccountEraser(
+      'media files',
+      (accountId) => new URL(`/internal/v1/users/${encodeURIComponent(accountId)}/media`, mediaUrl),
+      internalHeaders,
+    ),
+  ],
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   settings: process.env.DEFAULT_PROFILE_PIC ? { defaultProfilePic: process.env.DEFAULT_PROFILE_PIC } : {},
   exports: {
@@ -71,7 +82,7 @@ const app = await buildIdentityApp({
         new URL(process.env.PROJECTIONS_URL || 'http://127.0.0.1:4004'),
         internalHeaders,
       ),
-      mediaFile: httpMediaFile(new URL(process.env.MEDIA_URL || 'http://127.0.0.1:4005'), internalHeaders),
+      mediaFile: httpMediaFile(new URL(mediaUrl), internalHeaders),
     },
     publicUrl: process.env.EXPORTS_PUBLIC_URL || 'http://localhost:8080',
     concurrency: Number(process.env.EXPORT_CONCURRENCY || 1),
@@ -84,6 +95,7 @@ app.log.info(
     kid: keys.signingKey.kid,
     accessLimits: redis ? 'redis' : 'memory',
     idempotencyKeys: idempotency.location,
+    media: mediaUrl,
   },
   'identity starting',
 );

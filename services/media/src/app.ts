@@ -11,6 +11,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import { accountMediaRoutes } from './erasure/routes.js';
 import { fileRoutes } from './files/routes.js';
 import type { MediaStorage } from './storage/media-storage.js';
 import { uploadRoutes } from './uploads/routes.js';
@@ -20,6 +21,8 @@ export interface MediaRoutesOptions {
   storage: MediaStorage;
   /** scheme and host of the URLs handed out, e.g. `https://gram.example` (MEDIA_PUBLIC_URL) */
   publicUrl: string;
+  /** whether an uploader's account is deleted (read from `store` without it) */
+  accounts?: AccountDirectory;
   now?: () => Date;
   /** uploads in progress at once before more are refused with 503, a quarter per account (default MAX_UPLOADS_IN_FLIGHT) */
   maxUploadsInFlight?: number;
@@ -34,6 +37,7 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
     store: options.store,
     storage: options.storage,
     publicUrl: options.publicUrl,
+    accounts: options.accounts ?? new AccountDirectory(options.store),
     now: options.now ?? (() => new Date()),
     ...(options.maxUploadsInFlight ? { maxInFlight: options.maxUploadsInFlight } : {}),
   });
@@ -73,9 +77,20 @@ export function buildMediaApp(deps: MediaAppDeps): ServiceApp {
     store: deps.store,
     storage: deps.storage,
     publicUrl: deps.publicUrl,
+    accounts,
     ...(deps.now ? { now: deps.now } : {}),
     ...(deps.maxUploadsInFlight ? { maxUploadsInFlight: deps.maxUploadsInFlight } : {}),
   });
+  // Internal, for identity's account deletion: only where every call must carry the internal credential (the
+  // distributed mode), so that it is never open to whoever reaches the port. The embedded mode mounts mediaRoutes
+  // alone and erases in-process (eraseAccountMedia).
+  if (deps.internalSecret !== undefined) {
+    app.register(accountMediaRoutes, {
+      store: deps.store,
+      storage: deps.storage,
+      ...(deps.now ? { now: deps.now } : {}),
+    });
+  }
   app.get('/openapi.json', { schema: { hide: true, response: { 200: Type.Unknown() } } }, async () =>
     app.swagger(),
   );

@@ -1,6 +1,11 @@
 export { buildMediaApp, type MediaAppDeps, type MediaRoutesOptions, mediaRoutes } from './app.js';
+export { type AccountMediaErasureDeps, eraseAccountMedia } from './erasure/account-media.js';
 export { diskMediaStorage } from './storage/disk-storage.js';
-export { immutableCacheControl, type MediaStorage, type StoredFile } from './storage/media-storage.js';
+export {
+  immutableCacheControl,
+  type MediaStorage,
+  type StoredFile,
+} from './storage/media-storage.js';
 export { type S3MediaStorageOptions, s3MediaStorage } from './storage/s3-storage.js';
 export { openMediaStorageFromEnv } from './storage/storage-from-env.js';
 export {

@@ -7,28 +7,36 @@ import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { buildMediaApp } from '../src/app.js';
 import { diskMediaStorage } from '../src/storage/disk-storage.js';
+import type { MediaStorage } from '../src/storage/media-storage.js';
 
 export const publicUrl = 'https://media.gram.test';
 
-/** The service over a fresh SQLite store and a fresh media directory, with a token issuer standing in for identity. */
-export async function startService(options: { maxUploadsInFlight?: number } = {}) {
+/**
+ * The service over a fresh SQLite store and a fresh media directory (or the storage given), with a token issuer
+ * standing in for identity.
+ */
+export async function startService(
+  options: { maxUploadsInFlight?: number; storage?: MediaStorage; internalSecret?: string } = {},
+) {
   const dir = await mkdtemp(join(tmpdir(), 'media-'));
   const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   const mediaDir = join(dir, 'media');
   const issuer = await createTestTokenIssuer();
+  const storage = options.storage ?? diskMediaStorage(mediaDir);
   const app = buildMediaApp({
     store,
-    storage: diskMediaStorage(mediaDir),
     publicUrl,
     verifier: issuer.verifier,
     ...options,
+    storage,
   });
   await app.ready();
   return {
     app,
     store,
+    storage,
     issuer,
-    /** every file stored so far, as keys */
+    /** every file stored so far in the media directory (not in a storage given), as keys */
     storedKeys: () => listFiles(mediaDir),
     close: async () => {
       await app.close();

@@ -6,7 +6,7 @@ import { type DataKeyStore, personalDataKeysFromEnv } from '@gram/personal-data'
 import type { ServiceApp } from '@gram/service-kit';
 import type { LightMyRequestResponse } from 'fastify';
 import { buildIdentityApp } from '../app.js';
-import type { ExportsDeps, IdentitySettings } from '../context.js';
+import type { AccountEraser, ExportsDeps, IdentitySettings } from '../context.js';
 import { diskExportStorage } from '../exports/export-storage.js';
 import { KeyStore } from '../keys/key-store.js';
 import { AccessLimits, defaultAccessLimits } from '../limits/access-limits.js';
@@ -48,6 +48,8 @@ export interface HarnessOptions {
   dataKeys?: DataKeyStore;
   /** exports: archives under `<dataDir>/exports`, no followers and no photos, links to `http://gram.test` unless given */
   exports?: Partial<ExportsDeps>;
+  /** what else an account's deletion erases (IdentityDeps `erasers`); nothing unless given */
+  erasers?: readonly AccountEraser[];
 }
 
 /**
@@ -86,6 +88,7 @@ export class IdentityHarness {
         publicUrl: 'http://gram.test',
         ...options.exports,
       },
+      ...(options.erasers ? { erasers: options.erasers } : {}),
     });
     await app.ready();
     return new IdentityHarness(app, store, keys, dataKeys, dataDir, options.dataDir === undefined);

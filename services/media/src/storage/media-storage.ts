@@ -18,8 +18,23 @@ export interface MediaStorage {
   put(key: string, bytes: Buffer, contentType: string): Promise<void>;
   /** undefined when no file has that key */
   get(key: string): Promise<StoredFile | undefined>;
-  /** removes the file if it exists; used to take back the files of an upload that could not be recorded */
+  /**
+   * removes the file if it exists, and does nothing if it does not: takes back the files of an upload that
+   * could not be recorded, and erases those of a deleted account
+   */
   delete(key: string): Promise<void>;
+}
+
+/**
+ * The storage could not do what was asked (unreachable, refusing): `statusCode` 503, which service-kit's error
+ * handler answers as a dependency's outage, to retry later.
+ */
+export class MediaStorageUnavailable extends Error {
+  override readonly name = 'MediaStorageUnavailable';
+  readonly statusCode = 503;
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
 }
 
 /** The cache policy of every stored file: its bytes never change, so clients and CDNs keep it for a year. */

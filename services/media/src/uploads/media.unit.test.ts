@@ -17,6 +17,12 @@ const upload: MediaUpload = {
 };
 const uploaded: MediaEvent = { type: 'MediaUploaded', data: upload };
 const record: MediaCommand = { type: 'RecordUpload', data: upload };
+const erasedAt = '2026-12-01T08:00:00.000Z';
+const erased: MediaEvent = {
+  type: 'MediaErased',
+  data: { mediaId, uploaderId: upload.uploaderId, erasedAt },
+};
+const erase: MediaCommand = { type: 'EraseMedia', data: { mediaId, erasedAt } };
 
 describe('media decider', () => {
   it('Given no media, When RecordUpload, Then MediaUploaded with the stored renditions', () => {
@@ -25,6 +31,22 @@ describe('media decider', () => {
 
   it('Given an uploaded media, When RecordUpload under the same id, Then MediaAlreadyUploaded: bytes behind a URL never change', () => {
     spec(uploaded).when(record).thenFailsWith('MediaAlreadyUploaded');
+  });
+
+  it('Given an uploaded media, When EraseMedia, Then MediaErased naming its uploader', () => {
+    spec(uploaded).when(erase).thenRecords(erased);
+  });
+
+  it('Given an erased media, When EraseMedia again, Then nothing happens: a repeated erasure records nothing', () => {
+    spec(uploaded, erased).when(erase).thenNothingHappens();
+  });
+
+  it('Given no media, When EraseMedia, Then nothing happens: there is nothing to erase, and nothing is refused', () => {
+    spec().when(erase).thenNothingHappens();
+  });
+
+  it('Given an erased media, When RecordUpload under its id, Then MediaAlreadyUploaded: an erased id is never reused', () => {
+    spec(uploaded, erased).when(record).thenFailsWith('MediaAlreadyUploaded');
   });
 });
 

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EventStore } from '@gram/event-store';
 import { Id, streamIds } from '@gram/events';
 import {
+  type AccountDirectory,
   caller,
   HttpProblem,
   handleCommand,
@@ -40,6 +41,8 @@ export interface UploadRoutesOptions {
   /** the scheme and host the URLs of Media start with */
   publicUrl: string;
   now: () => Date;
+  /** whether the uploader's account is deleted, asked once more just before an upload is recorded */
+  accounts: AccountDirectory;
   /**
    * uploads received, waiting or being processed at once before more are refused with 503 (see below); one
    * account may hold `uploadsPerAccount` of them
@@ -78,7 +81,7 @@ const writeHeaders = {
 /** POST /api/v1/media and GET /api/v1/media/:mediaId. */
 export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = async (
   app,
-  { store, storage, publicUrl, now, maxInFlight = MAX_UPLOADS_IN_FLIGHT },
+  { store, storage, publicUrl, now, accounts, maxInFlight = MAX_UPLOADS_IN_FLIGHT },
 ) => {
   let inFlight = 0;
   const perAccount = uploadsPerAccount(maxInFlight);
@@ -109,6 +112,13 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
       uploadedAt: now().toISOString(),
     };
     try {
+      // The token was checked when the request came in, and processing takes a while. An account deleted since
+      // has had its uploads erased (erasure/account-media.ts) before its UserDeleted, perhaps without this one:
+      // recorded now, its files would outlive the account. Asked as late as possible, this leaves only an
+      // upload that passes here before the UserDeleted and is appended after the erasure's last read of the log.
+      if ((await accounts.status(uploaderId)) !== 'active') {
+        throw new HttpProblem(401, 'the account was deleted');
+      }
       const result = await handleCommand(
         store,
         streamIds.media(mediaId),
@@ -198,7 +208,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox<UploadRoutesOptions> = asyn
       // The write side's own record (the MediaUploaded event in the media stream): an upload is readable
       // as soon as its POST answered, without waiting for any projection.
       const { state } = await loadAggregate(store, streamIds.media(mediaId), mediaDecider);
-      if (state.status === 'none') throw new HttpProblem(404, `no media ${mediaId}`);
+      // An erased upload (its uploader's account was deleted) has no file left to show.
+      if (state.status !== 'uploaded') throw new HttpProblem(404, `no media ${mediaId}`);
       return mediaView(state.upload, publicUrl);
     },
   );

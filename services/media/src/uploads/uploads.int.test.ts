@@ -1,6 +1,9 @@
+import { mkdtemp } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { payloadErrors, streamIds } from '@gram/events';
+import { payloadErrors, streamIds, toStoredEvent } from '@gram/events';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publicUrl, registerUser, startService } from '../../test/fixtures.js';
@@ -17,6 +20,8 @@ import {
   truncatedJpeg,
   webp,
 } from '../../test/images.js';
+import { diskMediaStorage } from '../storage/disk-storage.js';
+import type { MediaStorage } from '../storage/media-storage.js';
 
 let service: Awaited<ReturnType<typeof startService>>;
 let auth: Record<string, string>;
@@ -385,6 +390,62 @@ describe('POST /api/v1/media beyond the uploads in progress', () => {
       expect((await uploads.post(greedy)).status).toBe(201);
     } finally {
       await busy.close();
+    }
+  });
+});
+
+describe('POST /api/v1/media of an account deleted meanwhile', () => {
+  it('answers 401 and keeps nothing when the account is deleted while its upload is stored: its erasure may have missed it', async () => {
+    // The storage holds every put until the test lets it go: the upload is past its token check by then.
+    const disk = diskMediaStorage(await mkdtemp(join(tmpdir(), 'media-deleted-uploader-')));
+    let reached: () => void = () => {};
+    const putReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const putKeys: string[] = [];
+    const storage: MediaStorage = {
+      ...disk,
+      get: (key) => disk.get(key),
+      delete: (key) => disk.delete(key),
+      put: async (key, bytes, type) => {
+        putKeys.push(key);
+        reached();
+        await released;
+        await disk.put(key, bytes, type);
+      },
+    };
+    const held = await startService({ storage });
+    try {
+      const userId = await registerUser(held.store);
+      const body = multipartBody([
+        { name: 'file', filename: 'p.jpg', contentType: 'image/jpeg', data: await plainJpeg(64, 64) },
+      ]);
+      const answer = held.app.inject({
+        method: 'POST',
+        url: '/api/v1/media',
+        payload: body.payload,
+        headers: { authorization: `Bearer ${await held.issuer.mint(userId)}`, ...body.headers },
+      });
+      await putReached;
+      await held.store.appendToStream(
+        streamIds.user(userId),
+        [toStoredEvent({ type: 'UserDeleted', data: { userId, deletedAt: new Date().toISOString() } })],
+        { expectedRevision: 0 },
+      );
+      const head = await held.store.headPosition();
+      release();
+
+      expectProblem(await answer, 401);
+      expect(await held.store.headPosition()).toBe(head);
+      expect(putKeys).toHaveLength(3);
+      for (const key of putKeys) expect(await disk.get(key), key).toBeUndefined();
+    } finally {
+      release();
+      await held.close();
     }
   });
 });

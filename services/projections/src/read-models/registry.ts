@@ -28,4 +28,6 @@ export const lists: readonly SortedList[] = listsOf(
  */
 export const ignoredEvents: Readonly<Partial<Record<EventType, string>>> = {
   MediaUploaded: 'the media service answers for its own uploads; no read model here shows them',
+  MediaErased:
+    "an upload's URLs are here only as posts' photos and profile pictures: the uploader's UserDeleted, which follows, hides its posts and forgets its picture",
 };

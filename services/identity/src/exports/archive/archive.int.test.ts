@@ -391,4 +391,74 @@ describe("an account's export archive", () => {
       for (const secret of secrets) expect(bytes.includes(secret)).toBe(false);
     }
   });
+
+  it('is complete for an account of 5,000 posts, read a page at a time', async () => {
+    const me = await identity.account();
+    const posts = 5_000;
+    for (let i = 0; i < posts; i++) {
+      const postId = randomUUID();
+      await append(
+        streamIds.post(postId),
+        {
+          type: 'PostCreated',
+          data: {
+            postId,
+            authorId: me.userId,
+            photo: photo(postId),
+            caption: `caption ${i}`,
+            createdAt: at(),
+          },
+        },
+        me.userId,
+      );
+    }
+
+    const entries = await unzip(await buildArchive(me.userId, sources([], new Map())));
+
+    const listed = json(entries, 'posts.json') as { caption: string }[];
+    expect(listed).toHaveLength(posts);
+    expect(listed.map((p) => p.caption)).toEqual(Array.from({ length: posts }, (_, i) => `caption ${i}`));
+    const events = lines(entries, 'events.jsonl');
+    expect(events.filter((e) => e.type === 'PostCreated')).toHaveLength(posts);
+    const positions = events.map((e) => e.position as number);
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(new Set(positions).size).toBe(positions.length);
+  });
+
+  it('rejects with AccountNotFound for an account that does not exist, and destroys the output', async () => {
+    const output = new Writable({ write: (_chunk, _encoding, done) => done() });
+    await expect(writeExportArchive(randomUUID(), sources([], new Map()), output)).rejects.toBeInstanceOf(
+      AccountNotFound,
+    );
+    expect(output.destroyed).toBe(true);
+  });
+
+  it('rejects, and destroys the output, when a photo fails midway instead of waiting for its end forever', async () => {
+    const me = await identity.account();
+    const mediaId = randomUUID();
+    await append(streamIds.media(mediaId), upload(mediaId, me.userId), me.userId);
+    const failing: ArchiveSources = {
+      ...sources([], new Map()),
+      mediaFile: async () =>
+        Readable.from(
+          (async function* () {
+            yield Buffer.from('the first bytes');
+            throw new Error('the storage went away');
+          })(),
+        ),
+    };
+    const output = new Writable({ write: (_chunk, _encoding, done) => done() });
+    await expect(writeExportArchive(me.userId, failing, output)).rejects.toThrow('the storage went away');
+    expect(output.destroyed).toBe(true);
+  });
+
+  it('stops when its signal is aborted', async () => {
+    const me = await identity.account();
+    const output = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const export_ = writeExportArchive(me.userId, sources([], new Map()), output, {
+      signal: AbortSignal.abort(),
+    });
+    await expect(export_).rejects.toMatchObject({ name: 'AbortError' });
+    expect(output.destroyed).toBe(true);
+  });
 });

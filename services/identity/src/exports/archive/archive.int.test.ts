@@ -161,7 +161,7 @@ describe("an account's export archive", () => {
       me.userId,
     );
 
-    const [standingComment, removedComment, reply] = [randomUUID(), randomUUID(), randomUUID()];
+    const [standingComment, removedComment] = [randomUUID(), randomUUID()];
     const comment = (commentId: string, text: string) => ({
       type: 'CommentAdded' as const,
       data: {
@@ -188,19 +188,36 @@ describe("an account's export archive", () => {
       },
       other.userId,
     );
-    const replyAdded = {
+    const [standingReply, removedReply] = [randomUUID(), randomUUID()];
+    const reply = (replyId: string, text: string) => ({
       type: 'ReplyAdded' as const,
       data: {
-        replyId: reply,
+        replyId,
         commentId: standingComment,
         postId: theirs,
         postAuthorId: other.userId,
         authorId: me.userId,
-        text: 'a reply',
+        text,
         createdAt: at(),
       },
-    };
-    await append(streamIds.reply(reply), replyAdded, me.userId);
+    });
+    const replyAdded = reply(standingReply, 'a standing reply');
+    await append(streamIds.reply(standingReply), replyAdded, me.userId);
+    await append(streamIds.reply(removedReply), reply(removedReply, 'removed by the post author'), me.userId);
+    await append(
+      streamIds.reply(removedReply),
+      {
+        type: 'ReplyDeleted',
+        data: {
+          replyId: removedReply,
+          commentId: standingComment,
+          postId: theirs,
+          deletedBy: other.userId,
+          deletedAt: at(),
+        },
+      },
+      other.userId,
+    );
 
     const likedAt = at();
     await append(
@@ -327,10 +344,10 @@ describe("an account's export archive", () => {
     ]);
     expect(json(entries, 'replies.json')).toEqual([
       {
-        id: reply,
+        id: standingReply,
         postId: theirs,
         commentId: standingComment,
-        text: 'a reply',
+        text: 'a standing reply',
         createdAt: replyAdded.data.createdAt,
       },
     ]);
@@ -378,7 +395,7 @@ describe("an account's export archive", () => {
     );
     expect(captions).toEqual(['kept caption', 'caption before the edit', 'deleted caption']);
     expect(events.some((e) => e.streamId === streamIds.post(theirs))).toBe(false);
-    expect(events.some((e) => e.type === 'CommentDeleted')).toBe(false);
+    expect(events.some((e) => e.type === 'CommentDeleted' || e.type === 'ReplyDeleted')).toBe(false);
     expect(events.some((e) => e.streamId === streamIds.follow(other.userId, me.userId))).toBe(false);
 
     // No credential anywhere: neither in the archive's bytes nor in any of its files once inflated.

@@ -31,7 +31,7 @@ export function httpFollowersOf(
         throw new Error(`the query API answered ${res.status} for the followers of ${accountId}`);
       }
       const page = (await res.json()) as Page<Follower>;
-      for (const { id, userName, name, profilePic } of page.items) yield { id, userName, name, profilePic };
+      yield* page.items;
       cursor = page.nextCursor;
     } while (cursor);
   };

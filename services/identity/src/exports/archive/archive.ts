@@ -18,7 +18,7 @@ import {
   standingItems,
   standingUploads,
 } from './exported-items.js';
-import { AccountHoldings } from './holdings.js';
+import { AccountHoldings, type Upload } from './holdings.js';
 import { jsonArrayStream, jsonDocumentStream, jsonLinesStream } from './json-stream.js';
 
 /** An account as followers.json lists it: the fields of a UserSummary. */
@@ -38,6 +38,9 @@ export interface ArchiveSources {
   /** the bytes of a stored media file by its storage key (the `key` of a rendition in MediaUploaded), or undefined when gone */
   mediaFile(key: string): Promise<Readable | undefined>;
 }
+
+/** The file name extension of each upload format, as the media service names its files. */
+const extensions: Record<Upload['format'], string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 
 /** A file of the archive, read when its turn comes. */
 interface Entry {
@@ -126,12 +129,11 @@ async function* archiveEntries(
   // Blocks and mutes do not exist yet: these lists stay empty until they do.
   yield { name: 'blocks.json', content: jsonArrayStream(nothing()) };
   yield { name: 'mutes.json', content: jsonArrayStream(nothing()) };
-  for await (const { mediaId, originalKey } of standingUploads(store, holdings.uploads, signal)) {
+  for await (const { mediaId, originalKey, format } of standingUploads(store, holdings.uploads, signal)) {
     const file = await mediaFile(originalKey);
     // A file gone from the storage (its upload taken back) leaves nothing to export.
     if (!file) continue;
-    const extension = originalKey.slice(originalKey.lastIndexOf('.') + 1);
-    yield { name: `media/${mediaId}-original.${extension}`, content: file, stored: true };
+    yield { name: `media/${mediaId}-original.${extensions[format]}`, content: file, stored: true };
   }
 }
 

@@ -2,6 +2,7 @@ import type { EventStore } from '@gram/event-store';
 import { type DomainEvent, type EventOfType, streamIds } from '@gram/events';
 import { assertNever, type Decider, loadAggregate } from '@gram/service-kit';
 import { userDecider } from '../../users/user.js';
+import type { Upload } from './holdings.js';
 
 /** account.json: the profile, the contact data and the creation time; never the password hash. */
 export interface ExportedAccount {
@@ -193,25 +194,19 @@ export const exportedFollow: ItemFold<ExportedFollow, FollowEvent> = {
   },
 };
 
-/** An upload whose original is still to be had: media/<mediaId>-original.<ext>. */
-export interface StandingUpload {
-  mediaId: string;
-  originalKey: string;
-}
-
 /**
- * The uploads of `uploads` (media id → original key) that were not erased. The erasure is told by its type
- * alone (`MediaErased`), read from the raw stream: a build that does not know the event yet still sees it.
+ * The uploads of `uploads` (media id → upload) that were not erased. The erasure is told by its type alone
+ * (`MediaErased`), read from the raw stream: a build that does not know the event yet still sees it.
  */
 export async function* standingUploads(
   store: EventStore,
-  uploads: ReadonlyMap<string, string>,
+  uploads: ReadonlyMap<string, Upload>,
   signal?: AbortSignal,
-): AsyncGenerator<StandingUpload> {
-  for (const [mediaId, originalKey] of uploads) {
+): AsyncGenerator<Upload & { mediaId: string }> {
+  for (const [mediaId, upload] of uploads) {
     signal?.throwIfAborted();
     const events = await store.readStream(streamIds.media(mediaId));
     if (events.some((event) => event.type === 'MediaErased')) continue;
-    yield { mediaId, originalKey };
+    yield { mediaId, ...upload };
   }
 }

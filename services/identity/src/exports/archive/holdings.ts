@@ -1,4 +1,10 @@
-import type { DomainEvent } from '@gram/events';
+import type { DomainEvent, PayloadOfType } from '@gram/events';
+
+/** An upload of the account: where its original is stored, and in which format. */
+export interface Upload {
+  originalKey: string;
+  format: PayloadOfType<'MediaUploaded'>['format'];
+}
 
 /**
  * What the account has made, by id, noted from its events while events.jsonl is written, so that one pass over
@@ -13,8 +19,8 @@ export class AccountHoldings {
   readonly likedPosts = new Set<string>();
   /** the accounts it followed at least once */
   readonly followees = new Set<string>();
-  /** media id → the storage key of the upload's original */
-  readonly uploads = new Map<string, string>();
+  /** media id → its upload */
+  readonly uploads = new Map<string, Upload>();
 
   /** Notes what one of the account's events made. */
   note(event: DomainEvent): void {
@@ -35,7 +41,10 @@ export class AccountHoldings {
         this.followees.add(event.data.followeeId);
         break;
       case 'MediaUploaded':
-        this.uploads.set(event.data.mediaId, event.data.original.key);
+        this.uploads.set(event.data.mediaId, {
+          originalKey: event.data.original.key,
+          format: event.data.format,
+        });
         break;
       default:
         // Every other event ends or changes something noted above, or makes nothing the archive lists.

@@ -18,7 +18,7 @@ export function jsonLinesStream(items: AsyncIterable<unknown>): Readable {
 
 /** One JSON document, indented for a person to read. */
 export function jsonDocumentStream(value: unknown): Readable {
-  return Readable.from([Buffer.from(`${JSON.stringify(value, null, 2)}\n`)]);
+  return Readable.from([Buffer.from(`${JSON.stringify(value, null, 2)}\n`)], { objectMode: false });
 }
 
 async function* arrayText(items: AsyncIterable<unknown>): AsyncGenerator<string> {

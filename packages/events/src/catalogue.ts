@@ -31,6 +31,26 @@ export const personalFields: Readonly<Record<string, PersonalFields>> = Object.f
   ),
 );
 
+/** Event type → its secret fields, for the event types that have some (see EventDefinition.secret). */
+export const secretFields: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  catalogue.flatMap((definition: EventDefinition) =>
+    definition.secret ? [[definition.type, definition.secret]] : [],
+  ),
+);
+
+/**
+ * The payload `data` of an event of `type` without its secret fields, for showing an event to a person (an
+ * account's export); the same object when it has none. A type the catalogue does not know is returned as it is:
+ * the caller decides whether to show what the catalogue cannot vouch for.
+ */
+export function withoutSecrets(type: string, data: unknown): unknown {
+  const secrets = secretFields[type];
+  if (!secrets || typeof data !== 'object' || data === null) return data;
+  const shown: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const field of secrets) delete shown[field];
+  return shown;
+}
+
 export function isEventType(type: string): type is EventType {
   return byType.has(type);
 }

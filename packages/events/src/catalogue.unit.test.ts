@@ -11,11 +11,13 @@ import {
   payloadErrors,
   personalFields,
   publicTopics,
+  secretFields,
   streamIds,
   topicOf,
   toStoredEvent,
   UnknownEventVersionError,
   upcast,
+  withoutSecrets,
 } from './index.js';
 
 const userId = '01890a5d-ac96-774b-bcce-b302099a8057';
@@ -79,6 +81,40 @@ describe('event catalogue', () => {
     for (const type of ['PostCreated', 'PostEdited'])
       expect(personalFields[type]?.fields).toEqual(['caption']);
     for (const type of ['CommentAdded', 'ReplyAdded']) expect(personalFields[type]?.fields).toEqual(['text']);
+  });
+
+  it('declares every hash a secret (a credential no one is shown), each secret a field of its payload', () => {
+    for (const definition of catalogue) {
+      const fields = Object.keys(definition.schema.properties);
+      for (const field of fields.filter((name) => name.endsWith('Hash'))) {
+        expect(secretFields[definition.type], `${definition.type}.${field}`).toContain(field);
+      }
+      for (const field of secretFields[definition.type] ?? []) {
+        expect(fields, `${definition.type}.${field}`).toContain(field);
+      }
+    }
+    expect(secretFields.AccountCredentialsSet).toEqual(['passwordHash']);
+    expect(secretFields.SessionStarted).toEqual(['refreshTokenHash']);
+    expect(secretFields.SessionRefreshed).toEqual(['refreshTokenHash']);
+  });
+
+  it("leaves an event's secrets out of its payload, and every other field as it is", () => {
+    const credentials = {
+      userId,
+      email: 'a@b.example',
+      phoneNo: '+15550000',
+      passwordHash: 'scrypt$N=16384$salt$hash',
+      setAt: at,
+    };
+    expect(withoutSecrets('AccountCredentialsSet', credentials)).toEqual({
+      userId,
+      email: 'a@b.example',
+      phoneNo: '+15550000',
+      setAt: at,
+    });
+    expect(credentials.passwordHash).toBe('scrypt$N=16384$salt$hash');
+    const like = { postId, userId, postAuthorId: userId, likedAt: at };
+    expect(withoutSecrets('PostLiked', like)).toBe(like);
   });
 
   it('routes each public event to the topic of its aggregate', () => {
@@ -167,6 +203,17 @@ describe('stored events', () => {
 });
 
 describe('JSON Schema files', () => {
+  it('mark each secret field x-secret', () => {
+    const files = jsonSchemaFiles() as Record<
+      string,
+      { properties: Record<string, Record<string, unknown>> }
+    >;
+    const credentials = files['AccountCredentialsSet.v1.schema.json']?.properties;
+    expect(credentials?.passwordHash?.['x-secret']).toBe(true);
+    expect(credentials?.email?.['x-secret']).toBeUndefined();
+    expect(files['SessionRefreshed.v1.schema.json']?.properties.refreshTokenHash?.['x-secret']).toBe(true);
+  });
+
   it('are up to date with the catalogue (run `pnpm --filter @gram/events schemas`)', () => {
     const dir = join(import.meta.dirname, '..', 'schemas');
     const expected = jsonSchemaFiles();

@@ -36,6 +36,12 @@ export interface EventDefinition<TType extends string = string, TSchema extends 
   readonly description: string;
   /** the fields stored encrypted, and whose they are; none when absent */
   readonly personal?: PersonalFields;
+  /**
+   * The fields that are credentials (a password hash, a refresh-token hash): never shown to anyone, not even to
+   * the account itself in its export. Personal data is the account's to see; a secret is not, since it only
+   * serves to check what the account presents. None when absent.
+   */
+  readonly secret?: readonly string[];
 }
 
 export function defineEvent<const TType extends string, TSchema extends TObject>(

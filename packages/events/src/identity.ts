@@ -36,6 +36,7 @@ export const AccountCredentialsSet = defineEvent({
   description:
     "The account's contact data and password hash, appended with UserRegistered in the same write. Never leaves identity. Stored encrypted under the account's data key.",
   personal: { owner: 'userId', fields: ['email', 'phoneNo', 'passwordHash'] },
+  secret: ['passwordHash'],
   schema: Type.Object(
     {
       userId: Id(),
@@ -86,6 +87,7 @@ export const SessionStarted = defineEvent({
   visibility: 'private',
   description:
     'A login opened a session (a refresh-token family). Only a hash of the refresh token is stored.',
+  secret: ['refreshTokenHash'],
   schema: Type.Object(
     {
       sessionId: Id(),
@@ -104,6 +106,7 @@ export const SessionRefreshed = defineEvent({
   aggregate: aggregates.session,
   visibility: 'private',
   description: 'The refresh token was rotated: the previous one is spent, reusing it revokes the session.',
+  secret: ['refreshTokenHash'],
   schema: Type.Object(
     {
       sessionId: Id(),
@@ -196,6 +199,8 @@ export const ExportReady = defineEvent({
   description:
     "The export's archive is stored and downloadable until expiresAt by whoever presents downloadKey. The key is personal: stored encrypted under the account's data key, so the account's deletion makes every download link unusable.",
   personal: { owner: 'accountId', fields: ['downloadKey'] },
+  // A credential: whoever holds it downloads the archive, so no export (not even the account's next) shows it.
+  secret: ['downloadKey'],
   schema: Type.Object(
     {
       accountId: Id(),

@@ -19,7 +19,8 @@ function personalFieldSchema(owner: string, plaintext: { description?: string })
 
 /**
  * The catalogue as plain JSON Schema documents (draft 2020-12), one per event at its current
- * version, plus an index: the payloads as stored and published (personal fields encrypted). Written to
+ * version, plus an index: the payloads as stored and published (personal fields encrypted, secrets marked
+ * `x-secret`: credentials shown to no one, not even in the account's export). Written to
  * packages/events/schemas/ for consumers that do not read TypeScript; a unit test fails when the files fall
  * behind the code.
  */
@@ -33,6 +34,7 @@ export function jsonSchemaFiles(): Record<string, unknown> {
         schema.properties[field],
       );
     }
+    for (const field of definition.secret ?? []) schema.properties[field]['x-secret'] = true;
     files[`${definition.type}.v${definition.version}.schema.json`] = {
       $schema: 'https://json-schema.org/draft/2020-12/schema',
       $id: `urn:gram:event:${definition.type}:v${definition.version}`,

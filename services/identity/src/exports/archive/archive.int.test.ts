@@ -275,13 +275,13 @@ describe("an account's export archive", () => {
       await append(streamIds.media(mediaId), upload(mediaId, me.userId), me.userId);
     }
     await append(streamIds.media(randomUUID()), upload(randomUUID(), other.userId), other.userId);
-    // An erasure of a later build, which this one's catalogue does not know.
+    // An upload the media service erased: its photo is not in the archive, its erasure is in events.jsonl.
     await store.appendToStream(
       streamIds.media(photoErased),
       [
         {
           type: 'MediaErased',
-          data: { mediaId: photoErased, erasedAt: at() },
+          data: { mediaId: photoErased, uploaderId: me.userId, erasedAt: at() },
           metadata: { actorId: me.userId, schemaVersion: 1 },
         },
       ],
@@ -363,11 +363,7 @@ describe("an account's export archive", () => {
     // events.jsonl: read independently of the archive (the whole log), every event of the catalogue that the
     // account caused or that its user stream holds, in global order, secrets dropped by name.
     const expected = (await store.readAll())
-      .filter(
-        (e) =>
-          (e.metadata.actorId === me.userId || e.streamId === streamIds.user(me.userId)) &&
-          e.type !== 'MediaErased',
-      )
+      .filter((e) => e.metadata.actorId === me.userId || e.streamId === streamIds.user(me.userId))
       .map((e) => {
         const { passwordHash: _p, refreshTokenHash: _r, ...data } = e.data as Record<string, unknown>;
         return {

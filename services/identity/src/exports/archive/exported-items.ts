@@ -194,10 +194,7 @@ export const exportedFollow: ItemFold<ExportedFollow, FollowEvent> = {
   },
 };
 
-/**
- * The uploads of `uploads` (media id → upload) that were not erased. The erasure is told by its type alone
- * (`MediaErased`), read from the raw stream: a build that does not know the event yet still sees it.
- */
+/** The uploads of `uploads` (media id → upload) that the media service has not erased (`MediaErased`). */
 export async function* standingUploads(
   store: EventStore,
   uploads: ReadonlyMap<string, Upload>,

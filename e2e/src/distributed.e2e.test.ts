@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { injectServer } from '@gram/test-servers/inject';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,9 +15,11 @@ import {
 import {
   accountWithSentinels,
   createPost,
+  downloadedExport,
   eventually,
   expectStatus,
   ids,
+  mediaKeysOf,
   photoUrl,
   signUp,
   type User,
@@ -24,12 +27,14 @@ import {
 import {
   type DistributedSystem,
   databaseText,
+  directoryText,
   filesText,
   pipelineFlowing,
   redisText,
   repoRoot,
   startDistributed,
   topicText,
+  zipEntries,
 } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
 import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
@@ -71,20 +76,27 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
     apiSuite(() => system);
 
     describe('personal data', () => {
-      it("keeps an account's profile, contact data, captions and comments only encrypted in the log and the topics, and out of the read models once the account is deleted", async () => {
+      it("keeps an account's profile, contact data, captions and comments only encrypted in the log and the topics, exports them, and keeps none of them in any store, nor its photos or exports, once it is deleted", async () => {
         const client = new ApiClient(system.url);
-        const { user, bio, caption, text, post, comment, sentinels } = await accountWithSentinels(client);
+        const { user, bio, caption, text, post, comment, photo, sentinels } =
+          await accountWithSentinels(client);
         await eventually(async () => {
           const profile = await client.get<{ name: string; bio: string }>(`/api/v1/users/${user.id}`);
           expect(profile.body).toMatchObject({ name: user.name, bio });
           const comments = await client.get<Page<Comment>>(`/api/v1/posts/${post.id}/comments`);
           expect(comments.body.items.map((item) => item.text)).toEqual([text]);
         });
+        const exported = await downloadedExport(client, user);
+        const archive = [...(await zipEntries(exported.zip)).values()].join('\n');
+        for (const sentinel of sentinels) expect(archive, `${sentinel} in the export`).toContain(sentinel);
+
         const expectNone = (stored: string, where: string) => {
           for (const sentinel of sentinels)
             expect(stored.includes(sentinel), `${sentinel} in ${where}`).toBe(false);
         };
-        const log = join(system.runDir, 'data', 'events.sqlite');
+        const dataDir = join(system.runDir, 'data');
+        const log = join(dataDir, 'events.sqlite');
+        const exports = join(dataDir, 'exports');
         const readModels = () => databaseText(mongoUrl as string, `gram_${system.runId}`);
         if (!esdbUrl) expectNone(filesText([log, `${log}-wal`]), 'the event store');
         const topics = async (profileEvents: number) => {
@@ -105,8 +117,17 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
         // The read models hold the profile, caption and text while the account lives: the search finds them.
         const living = await readModels();
         for (const sentinel of [user.name, caption, text]) expect(living).toContain(sentinel);
+        expect(await directoryText(exports)).toContain(user.email);
+        // Without S3, media keeps its files under DATA_DIR (with S3, media's own tests search the bucket).
+        const photoFiles = s3Url ? [] : mediaKeysOf(photo).map((key) => join(dataDir, 'media', key));
+        for (const file of photoFiles) expect(existsSync(file), file).toBe(true);
 
         expectStatus(await client.delete(`/api/v1/users/me`, { token: user.accessToken }), 204);
+        // Before any read model has caught up: the export storage and the media files are emptied by the deletion.
+        expectNone(await directoryText(exports), 'the export storage');
+        expect((await fetch(exported.url)).status).toBe(404);
+        for (const file of photoFiles) expect(existsSync(file), file).toBe(false);
+        for (const url of [photo.url, photo.variants.standard]) expect((await fetch(url)).status).toBe(404);
         await eventually(async () => expectStatus(await client.get(`/api/v1/users/${user.id}`), 404));
         expectNone(await readModels(), 'MongoDB');
         expectNone(await redisText(redisUrl as string), 'Redis');

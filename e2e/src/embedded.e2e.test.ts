@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,13 +13,15 @@ import {
 import {
   accountWithSentinels,
   createPost,
+  downloadedExport,
   expectStatus,
   ids,
   logIn,
+  mediaKeysOf,
   photoUrl,
   signUp,
 } from './api/fixtures.js';
-import { type EmbeddedSystem, filesText, startEmbedded } from './harness/index.js';
+import { directoryText, type EmbeddedSystem, filesText, startEmbedded, zipEntries } from './harness/index.js';
 import { createRunDir, finishRunDir } from './run-dir.js';
 import { accessLimitsEnv, apiSuite, writesPerUserPerMinute } from './suite/index.js';
 
@@ -41,23 +44,33 @@ describe('embedded mode: the whole system in one process, over HTTP', () => {
   apiSuite(() => system);
 
   describe('personal data', () => {
-    it("keeps an account's profile, contact data, captions and comments only encrypted in the event store, before and after its deletion", async () => {
+    it("keeps an account's profile, contact data, captions and comments only encrypted in the event store, exports them, and keeps none of them, nor its photos or exports, once it is deleted", async () => {
       const client = new ApiClient(system.url);
-      const { user, bio, caption, post, sentinels } = await accountWithSentinels(client);
+      const { user, bio, caption, post, photo, sentinels } = await accountWithSentinels(client);
       const profile = await client.get<Profile>(`/api/v1/users/${user.id}`);
       expect(profile.body).toMatchObject({ name: user.name, bio });
       expect((await client.get<Post>(`/api/v1/posts/${post.id}`)).body.caption).toBe(caption);
+      const exported = await downloadedExport(client, user);
+      const archive = [...(await zipEntries(exported.zip)).values()].join('\n');
+      for (const sentinel of sentinels) expect(archive, `${sentinel} in the export`).toContain(sentinel);
+
       const log = join(system.dataDir, 'events.sqlite');
-      const expectNone = () => {
-        const stored = filesText([log, `${log}-wal`]);
-        for (const sentinel of sentinels) {
-          expect(stored.includes(sentinel), `${sentinel} in the event store`).toBe(false);
-        }
+      const exports = join(system.dataDir, 'exports');
+      const expectNone = (stored: string, where: string) => {
+        for (const sentinel of sentinels)
+          expect(stored.includes(sentinel), `${sentinel} in ${where}`).toBe(false);
       };
-      expectNone();
+      expectNone(filesText([log, `${log}-wal`]), 'the event store');
+      expect(await directoryText(exports)).toContain(user.email);
+      const photoFiles = mediaKeysOf(photo).map((key) => join(system.dataDir, 'media', key));
+      for (const file of photoFiles) expect(existsSync(file), file).toBe(true);
+
       expectStatus(await client.delete('/api/v1/users/me', { token: user.accessToken }), 204);
       expectStatus(await client.get(`/api/v1/users/${user.id}`), 404);
-      expectNone();
+      expectNone(filesText([log, `${log}-wal`]), 'the event store');
+      expectNone(await directoryText(exports), 'the export storage');
+      expect((await fetch(exported.url)).status).toBe(404);
+      for (const file of photoFiles) expect(existsSync(file), file).toBe(false);
     });
   });
 

@@ -1,6 +1,17 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { ApiClient, ApiResponse, Comment, Page, Post, Problem, Tokens, UserSummary } from './client.js';
+import type {
+  ApiClient,
+  ApiResponse,
+  Comment,
+  Media,
+  Page,
+  Post,
+  Problem,
+  Tokens,
+  UserSummary,
+} from './client.js';
+import { jpegWithLocation, uploadForm } from './images.js';
 
 export const password = 'correct horse battery staple';
 
@@ -85,8 +96,37 @@ export async function accountWithSentinels(api: ApiClient) {
     json: { text },
   });
   expect(comment.status, JSON.stringify(comment.body)).toBe(201);
+  const photo = await api.post<Media>('/api/v1/media', {
+    token: user.accessToken,
+    body: uploadForm(await jpegWithLocation(), 'sentinel.jpg', 'image/jpeg'),
+  });
+  expect(photo.status, JSON.stringify(photo.body)).toBe(201);
   const sentinels = [user.name, user.userName, user.email, user.phoneNo, bio, caption, text];
-  return { user, bio, caption, text, post, comment: comment.body, sentinels };
+  return { user, bio, caption, text, post, comment: comment.body, photo: photo.body, sentinels };
+}
+
+/** The storage keys of an upload's three renditions, from their URLs (`.../api/v1/media/files/<key>`). */
+export function mediaKeysOf(media: Media): string[] {
+  return [media.url, media.variants.standard, media.variants.thumbnail].map((url) =>
+    decodeURIComponent(new URL(url).pathname.split('/api/v1/media/files/')[1] as string),
+  );
+}
+
+/** Requests an export of the account, waits until it is ready and downloads it without a token. */
+export async function downloadedExport(api: ApiClient, user: User): Promise<{ url: string; zip: Buffer }> {
+  const requested = await api.post<{ id: string }>('/api/v1/users/me/exports', { token: user.accessToken });
+  expect(requested.status, JSON.stringify(requested.body)).toBe(202);
+  const url = await eventually(async () => {
+    const polled = await api.get<{ status: string; url?: string }>(
+      `/api/v1/users/me/exports/${requested.body.id}`,
+      { token: user.accessToken },
+    );
+    expect(polled.body.status).toBe('ready');
+    return polled.body.url as string;
+  }, 30_000);
+  const downloaded = await fetch(url);
+  expect(downloaded.status).toBe(200);
+  return { url, zip: Buffer.from(await downloaded.arrayBuffer()) };
 }
 
 /** A well-formed UUIDv7 that names nothing: the 404 case, as opposed to the 400 of a malformed id. */

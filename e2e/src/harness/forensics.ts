@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
+import yauzl from 'yauzl';
 
 /*
  * What a system keeps, as raw as the tests can read it, to search for personal data: the files of a store as
@@ -21,6 +23,45 @@ export function filesText(paths: readonly string[]): string {
       }
     })
     .join('\n');
+}
+
+/** Each entry of a ZIP archive, inflated: its name and bytes. */
+export async function zipEntries(zip: Buffer): Promise<Map<string, Buffer>> {
+  const archive = await yauzl.fromBufferPromise(zip, { lazyEntries: true });
+  const entries = new Map<string, Buffer>();
+  for await (const entry of archive.eachEntry()) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await archive.openReadStreamPromise(entry)) chunks.push(chunk as Buffer);
+    entries.set(entry.fileName, Buffer.concat(chunks));
+  }
+  return entries;
+}
+
+/**
+ * Every file under `dir`, at any depth (a missing directory is empty), as its bytes and, for a ZIP archive (an
+ * export), also its entries inflated: a search of the compressed bytes alone would miss what they hold.
+ */
+export async function directoryText(dir: string): Promise<string> {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+  const texts: string[] = [];
+  for (const name of names) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(dir, name));
+    } catch {
+      continue; // a directory
+    }
+    texts.push(bytes.toString('latin1'));
+    if (bytes.subarray(0, 4).toString('latin1') === 'PK\x03\x04') {
+      for (const entry of (await zipEntries(bytes)).values()) texts.push(entry.toString('latin1'));
+    }
+  }
+  return texts.join('\n');
 }
 
 /**

@@ -11,7 +11,7 @@ const benches = {
     dir: 'services/identity',
     what: 'identity: latency of a login behind 50 parallel signups, with and without the hashing queue',
   },
-  content: { dir: 'services/content', what: 'content service: like-a-post and create-a-post req/s, p50/p99' },
+  content: { dir: 'services/content', what: 'content service: like-a-post, create-a-post and comment req/s, p50/p99' },
   follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
   relay: {
     dir: 'services/relay',

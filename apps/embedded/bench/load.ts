@@ -16,7 +16,16 @@ export type Scenario =
       connections: number;
       durationSeconds: number;
     }
-  | { kind: 'create-post'; url: string; tokens: string[]; connections: number; durationSeconds: number };
+  | { kind: 'create-post'; url: string; tokens: string[]; connections: number; durationSeconds: number }
+  | {
+      kind: 'comment';
+      url: string;
+      tokens: string[];
+      /** each request comments on one of them, in turn */
+      postIds: string[];
+      connections: number;
+      durationSeconds: number;
+    };
 
 export interface LoadFigures {
   requests: number;
@@ -61,6 +70,15 @@ function requestsOf(scenario: Scenario): autocannon.Request[] {
         headers: { ...auth(i), 'content-type': 'application/json' },
         body: JSON.stringify({ photo: `https://img.example/bench/${i}.jpg`, caption: `bench post ${i}` }),
       }));
+    case 'comment': {
+      const { postIds } = scenario;
+      return request((i) => ({
+        method: 'POST',
+        path: `/api/v1/posts/${postIds[i % postIds.length]}/comments`,
+        headers: { ...auth(i), 'content-type': 'application/json' },
+        body: JSON.stringify({ text: `bench comment ${i}, a few words as people write them` }),
+      }));
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Benchmark of the content service: like-a-post and create-a-post over real HTTP.
+ * Benchmark of the content service: like-a-post, create-a-post and comment over real HTTP.
  *
  *   pnpm --dir services/content bench [--save-baseline] [--duration 10] [--connections 32] [--profile DIR]
  *
@@ -145,6 +145,12 @@ async function main() {
     );
     console.log(`  non-2xx: ${posts.non2xx}, errors: ${posts.errors}`);
 
+    console.log(`comment: ${connections} connections, ${durationSeconds}s`);
+    const comments = await profiled(args.profile, 'content-comment', () =>
+      measure({ kind: 'comment', url, tokens, postIds: measured, connections, durationSeconds }),
+    );
+    console.log(`  non-2xx: ${comments.non2xx}, errors: ${comments.errors}`);
+
     const now2 = {
       likeReqPerSec: likes.reqPerSec,
       likeP50Ms: likes.p50,
@@ -154,10 +160,14 @@ async function main() {
       createPostP50Ms: posts.p50,
       createPostP99Ms: posts.p99,
       createPostServerCpuMicros: posts.cpuMicrosPerRequest,
+      commentReqPerSec: comments.reqPerSec,
+      commentP50Ms: comments.p50,
+      commentP99Ms: comments.p99,
+      commentServerCpuMicros: comments.cpuMicrosPerRequest,
     };
     printTable(now2, readBaseline());
     const likesAddUp = recorded >= answered && recorded <= answered + connections;
-    if (!likesAddUp || likes.non2xx > 0 || posts.non2xx > 0) {
+    if (!likesAddUp || likes.non2xx > 0 || posts.non2xx > 0 || comments.non2xx > 0) {
       console.error(
         'FAILED: the service answered errors or recorded a different number of likes than it acknowledged',
       );
@@ -188,7 +198,11 @@ type Figures = Record<
   | 'createPostReqPerSec'
   | 'createPostP50Ms'
   | 'createPostP99Ms'
-  | 'createPostServerCpuMicros',
+  | 'createPostServerCpuMicros'
+  | 'commentReqPerSec'
+  | 'commentP50Ms'
+  | 'commentP99Ms'
+  | 'commentServerCpuMicros',
   number
 >;
 interface Baseline {
@@ -216,9 +230,14 @@ function printTable(now: Figures, baseline: Baseline | undefined) {
     ['create-a-post p50 ms', 'createPostP50Ms', '-', undefined],
     ['create-a-post p99 ms', 'createPostP99Ms', '-', undefined],
     ['create-a-post server CPU us/req', 'createPostServerCpuMicros', '-', undefined],
+    ['comment req/s', 'commentReqPerSec', '-', undefined],
+    ['comment p50 ms', 'commentP50Ms', '-', undefined],
+    ['comment p99 ms', 'commentP99Ms', '-', undefined],
+    ['comment server CPU us/req', 'commentServerCpuMicros', '-', undefined],
   ];
   const table = [['metric', 'now', 'baseline', 'ratio', 'target', 'ok']];
   for (const [label, key, target, check] of rows) {
+    // A baseline saved before a scenario existed has no figure for it.
     const base: number | undefined = baseline?.figures[key];
     table.push([
       label,

@@ -8,6 +8,7 @@ export {
   KeyUnknown,
 } from './data-key-store.js';
 export { type DataKeyLookup, DataKeys, type DataKeysOptions } from './data-keys.js';
+export { FieldDecryptionWorker } from './decryption/pool.js';
 export { type EncryptLogOptions, type EncryptLogResult, encryptLog } from './encrypt-log.js';
 export {
   decryptField,

@@ -1,5 +1,6 @@
 import type { EventStore, RecordedEvent, ReplayedEvent } from '@gram/event-store';
-import { topicOf, upcast } from '@gram/events';
+import { personalFields, topicOf, upcast } from '@gram/events';
+import { type DataKeys, FieldDecryptionWorker } from '@gram/personal-data';
 import type { Document } from 'mongodb';
 import { type ProjectedEvent, Projector, type ProjectorOptions } from '../projection/projector.js';
 import { counters } from '../read-models/registry.js';
@@ -39,6 +40,10 @@ function publishedPayload(event: ReplayedEvent): { data: unknown } | undefined {
 /**
  * Projects the log after `after` through `projector`, page by page, advancing the checkpoint after each page;
  * answers the last position applied. Each event is applied as the relay would publish it, one at a time.
+ *
+ * With `dataKeys`, the personal fields of a page are decrypted on a thread of their own while the page before
+ * is folded (FieldDecryptionWorker): the projector then finds them decrypted. Done in line, one field at a
+ * time, decryption was a fifth of a rebuild's time.
  */
 export async function replay(
   events: EventStore,
@@ -47,23 +52,44 @@ export async function replay(
     after?: number;
     onProgress?: (done: number) => void;
     pageSize?: number;
+    dataKeys?: DataKeys;
   } = {},
 ): Promise<number> {
-  let position = options.after ?? 0;
-  let done = 0;
-  for (;;) {
-    const page = await events.readAllForReplay({ after: position, maxCount: options.pageSize ?? 5_000 });
-    if (page.length === 0) return position;
+  const { dataKeys } = options;
+  const decryption = dataKeys ? new FieldDecryptionWorker() : undefined;
+  const keyOf = (accountId: string) => (dataKeys as DataKeys).get(accountId);
+  const readPage = async (after: number) => {
+    const page = await events.readAllForReplay({ after, maxCount: options.pageSize ?? 5_000 });
     const published: ProjectedEvent[] = [];
     for (const event of page) {
       const payload = publishedPayload(event);
       if (payload) published.push({ type: event.type, data: payload.data, streamRevision: event.revision });
     }
-    await projector.applyEvents(published);
-    position = (page[page.length - 1] as ReplayedEvent).position;
-    await projector.advance(position);
-    done += page.length;
-    options.onProgress?.(done);
+    return {
+      read: page.length,
+      last: page.length > 0 ? (page[page.length - 1] as ReplayedEvent).position : after,
+      published: decryption ? await decryption.decryptEvents(published, personalFields, keyOf) : published,
+    };
+  };
+  let position = options.after ?? 0;
+  let done = 0;
+  let next = readPage(position);
+  try {
+    for (;;) {
+      const page = await next;
+      if (page.read === 0) return position;
+      // The next page is read and sent to be decrypted before this one is folded.
+      next = readPage(page.last);
+      // Its failure is met by the `await` above on the next turn, or lost with the fold's own.
+      next.catch(() => {});
+      await projector.applyEvents(page.published);
+      position = page.last;
+      await projector.advance(position);
+      done += page.read;
+      options.onProgress?.(done);
+    }
+  } finally {
+    await decryption?.close();
   }
 }
 
@@ -74,7 +100,10 @@ export async function rebuildInMemory(
 ): Promise<{ store: MemoryReadModelStore; position: number }> {
   const store = createMemoryReadModelStore({ counters, feedCap: options.feedCap });
   const projector = new Projector(store, options);
-  const position = await replay(events, projector, { onProgress: options.onProgress });
+  const position = await replay(events, projector, {
+    onProgress: options.onProgress,
+    ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),
+  });
   return { store, position };
 }
 

@@ -1,4 +1,5 @@
-// `pnpm bench <name> [args]` runs one benchmark; `pnpm bench` lists them. Each benchmark prints
+// `pnpm bench <name> [args]` runs one benchmark (its package's `bench` script, or the `script` named here);
+// `pnpm bench` lists them. Each benchmark prints
 // its figures beside the saved baseline (`--save-baseline` records the current run as baseline).
 import { spawnSync } from 'node:child_process';
 
@@ -10,6 +11,11 @@ const benches = {
   identity: {
     dir: 'services/identity',
     what: 'identity: latency of a login behind 50 parallel signups, with and without the hashing queue',
+  },
+  exports: {
+    dir: 'services/identity',
+    script: 'bench:exports',
+    what: 'exports: archives/s, archive size and peak memory for accounts of 10,000 and 1,000 posts in a 200,000-event log',
   },
   content: { dir: 'services/content', what: 'content service: like-a-post, create-a-post and comment req/s, p50/p99' },
   follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
@@ -35,5 +41,7 @@ if (!bench) {
   for (const [key, value] of Object.entries(benches)) console.log(`  ${key.padEnd(12)} ${value.what}`);
   process.exit(name ? 1 : 0);
 }
-const result = spawnSync('pnpm', ['--dir', bench.dir, 'run', 'bench', ...args], { stdio: 'inherit' });
+const result = spawnSync('pnpm', ['--dir', bench.dir, 'run', bench.script ?? 'bench', ...args], {
+  stdio: 'inherit',
+});
 process.exit(result.status ?? 1);

@@ -87,7 +87,14 @@ export async function writeExportArchive(
  */
 async function addEntries(zip: ZipFile, entries: AsyncIterable<Entry>, signal: AbortSignal): Promise<void> {
   for await (const { name, content, stored } of entries) {
-    zip.addReadStream(content, name, { compress: !stored });
+    // yazl keeps each entry's read function until the archive ends (for the central directory): handed over
+    // and forgotten, the spent stream is not kept with it, some KB per photo of a large account.
+    let unread: Readable | undefined = content;
+    zip.addReadStreamLazy(name, { compress: !stored }, (give) => {
+      const stream = unread;
+      unread = undefined;
+      give(null, stream as Readable);
+    });
     try {
       // yazl pipes the content and so never hears of its failure: waiting for its end here does.
       await finished(content, { signal });

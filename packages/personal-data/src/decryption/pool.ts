@@ -13,6 +13,19 @@ interface FieldJob {
   value: string;
 }
 
+/**
+ * The jobs as they cross to the thread: parallel arrays of strings and numbers, cheaper to copy than as many
+ * small objects (the structured clone writes each object's property names again). `contexts` holds each distinct
+ * (account, event type, field) once; `job` says, for each value, its context and its key.
+ */
+interface Batch {
+  keys: Uint8Array[];
+  contexts: string[];
+  values: string[];
+  contextOf: Uint32Array;
+  keyOf: Uint32Array;
+}
+
 interface Answer {
   id: number;
   plaintexts?: string[];
@@ -117,10 +130,29 @@ export class FieldDecryptionWorker {
 
   #send(keys: readonly Buffer[], jobs: readonly FieldJob[]): Promise<Answer> {
     if (this.#failed) return Promise.reject(this.#failed);
+    const contexts: string[] = [];
+    const contextIndex = new Map<string, number>();
+    const batch: Batch = {
+      keys: keys.map((key) => new Uint8Array(key)),
+      contexts,
+      values: jobs.map((job) => job.value),
+      contextOf: new Uint32Array(jobs.length),
+      keyOf: new Uint32Array(jobs.length),
+    };
+    for (const [i, job] of jobs.entries()) {
+      const context = `${job.accountId}\n${job.eventType}\n${job.field}`;
+      let index = contextIndex.get(context);
+      if (index === undefined) {
+        index = contexts.push(context) - 1;
+        contextIndex.set(context, index);
+      }
+      batch.contextOf[i] = index;
+      batch.keyOf[i] = job.key;
+    }
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, keys: keys.map((key) => new Uint8Array(key)), jobs });
+      this.#worker.postMessage({ id, batch }, [batch.contextOf.buffer, batch.keyOf.buffer]);
     });
   }
 

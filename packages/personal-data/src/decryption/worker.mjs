@@ -7,14 +7,20 @@ import { register } from 'tsx/esm/api';
 register();
 const { decryptField } = await import('../field-cipher.ts');
 
-parentPort.on('message', ({ id, keys, jobs }) => {
-  const plaintexts = [];
-  for (const [index, { key, accountId, eventType, field, value }] of jobs.entries()) {
+parentPort.on('message', ({ id, batch }) => {
+  const { keys, contexts, values, contextOf, keyOf } = batch;
+  const fieldContexts = contexts.map((context) => {
+    const [accountId, eventType, field] = context.split('\n');
+    return { accountId, eventType, field };
+  });
+  const keyBuffers = keys.map((key) => Buffer.from(key.buffer, key.byteOffset, key.byteLength));
+  const plaintexts = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
     try {
-      plaintexts.push(decryptField(Buffer.from(keys[key]), { accountId, eventType, field }, value));
+      plaintexts[i] = decryptField(keyBuffers[keyOf[i]], fieldContexts[contextOf[i]], values[i]);
     } catch {
       // The job names the field: the caller raises FieldDecryptionFailed with it.
-      parentPort.postMessage({ id, failed: index });
+      parentPort.postMessage({ id, failed: i });
       return;
     }
   }

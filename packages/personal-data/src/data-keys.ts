@@ -30,33 +30,44 @@ const MAX_DESTROYED = 200_000;
  * Only answers are kept. `KeyUnknown` and `KeyStoreUnavailable` reach the caller and are asked again next time:
  * they mean "wait and retry", never "destroyed". Concurrent gets of one account share one lookup.
  */
+/** A lookup under way: `forgotten` once the account's deletion was seen while it ran. */
+interface Lookup {
+  promise: Promise<DataKeyState>;
+  forgotten: boolean;
+}
+
 export class DataKeys {
+  readonly #lookup: DataKeyLookup;
   readonly #live: LRUCache<string, Buffer>;
   readonly #destroyed = new LRUCache<string, true>({ max: MAX_DESTROYED });
+  /** one lookup per account at a time, shared by the gets that arrive while it runs */
+  readonly #inFlight = new Map<string, Lookup>();
 
   constructor(lookup: DataKeyLookup, options: DataKeysOptions = {}) {
+    this.#lookup = lookup;
     this.#live = new LRUCache<string, Buffer>({
       max: options.maxLiveKeys ?? 10_000,
       ttl: options.liveKeyTtlMs ?? 60_000,
       // A clock of its own is read on every get: lru-cache otherwise reuses a reading for a millisecond.
       ...(options.clock ? { perf: { now: options.clock }, ttlResolution: 0 } : {}),
-      fetchMethod: async (accountId) => {
-        const answer = await lookup(accountId);
-        if (answer.state === 'live') return answer.key;
-        this.#destroyed.set(accountId, true);
-        return undefined;
-      },
     });
   }
 
-  async get(accountId: string): Promise<DataKeyState> {
-    if (this.#destroyed.has(accountId)) return DESTROYED;
-    // A kept key is read with `get` first: `fetch` builds a promise and an abort controller per call, which made
-    // the lookup of a cached key cost more than the encryption it served (content's create-a-post profile).
+  /**
+   * A kept key is answered from memory; a miss is looked up once however many ask meanwhile. Not lru-cache's
+   * `fetch`: its promise and abort controller per call cost more than the lookup of a kept key, and per miss more
+   * than the lookup itself (content's create-a-post profile).
+   */
+  get(accountId: string): Promise<DataKeyState> {
+    if (this.#destroyed.has(accountId)) return Promise.resolve(DESTROYED);
     const kept = this.#live.get(accountId);
-    if (kept !== undefined) return { state: 'live', key: kept };
-    const key = await this.#live.fetch(accountId);
-    return key === undefined ? DESTROYED : { state: 'live', key };
+    if (kept !== undefined) return Promise.resolve({ state: 'live', key: kept });
+    const running = this.#inFlight.get(accountId);
+    if (running) return running.promise;
+    const lookup: Lookup = { promise: Promise.resolve(DESTROYED), forgotten: false };
+    lookup.promise = this.#ask(accountId, lookup);
+    this.#inFlight.set(accountId, lookup);
+    return lookup.promise;
   }
 
   /**
@@ -66,5 +77,28 @@ export class DataKeys {
    */
   forget(accountId: string): void {
     this.#live.delete(accountId);
+    const running = this.#inFlight.get(accountId);
+    if (running) {
+      running.forgotten = true;
+      this.#inFlight.delete(accountId);
+    }
+  }
+
+  async #ask(accountId: string, lookup: Lookup): Promise<DataKeyState> {
+    let answer: DataKeyState;
+    try {
+      answer = await this.#lookup(accountId);
+    } finally {
+      if (this.#inFlight.get(accountId) === lookup) this.#inFlight.delete(accountId);
+    }
+    if (lookup.forgotten) {
+      throw new Error(`the data key of account ${accountId} was forgotten while it was looked up: ask again`);
+    }
+    if (answer.state === 'destroyed') {
+      this.#destroyed.set(accountId, true);
+      return DESTROYED;
+    }
+    this.#live.set(accountId, answer.key);
+    return answer;
   }
 }

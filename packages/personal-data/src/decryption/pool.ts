@@ -152,7 +152,10 @@ export class FieldDecryptionWorker {
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, batch }, [batch.contextOf.buffer, batch.keyOf.buffer]);
+      this.#worker.postMessage({ id, batch }, [
+        batch.contextOf.buffer as ArrayBuffer,
+        batch.keyOf.buffer as ArrayBuffer,
+      ]);
     });
   }
 

@@ -44,6 +44,29 @@ describeDataKeyStoreContract('Redis (AOF)', async () => ({
   reopen: async () => new RedisDataKeyStore({ redis: await connected(server.url), masterKey }),
 }));
 
+/**
+ * The files of the Redis directory once no AOF rewrite is running or scheduled: a rewrite that ends while the
+ * directory is read replaces its files (a new base, the old increments deleted), which the reading would catch
+ * half-way (a file listed and gone, or bytes moved to a file not listed).
+ */
+async function settledFilesUnder(redis: Redis, dir: string): Promise<Buffer[]> {
+  for (;;) {
+    const info = await redis.info('persistence');
+    if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) {
+      const files = filesUnder(dir);
+      const after = await redis.info('persistence');
+      // No rewrite began while the files were read, or they are read again.
+      if (/aof_rewrite_in_progress:0/.test(after) && (await aofRewrites(redis)) === rewritesIn(info))
+        return files;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function rewritesIn(info: string): number {
+  return Number(/aof_rewrites:(\d+)/.exec(info)?.[1]);
+}
+
 function filesUnder(dir: string): Buffer[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .map((name) => join(dir, name))
@@ -67,8 +90,9 @@ describe('Redis data key store, on disk', () => {
       keys.set(accountId, await store.create(accountId));
     }
     const [alone, first, second] = [...keys.keys()] as [string, string, string];
-    const expectOnDisk = (destroyed: string[]) => {
-      const files = filesUnder(server.dir);
+    const observer = await connected(server.url);
+    const expectOnDisk = async (destroyed: string[]) => {
+      const files = await settledFilesUnder(observer, server.dir);
       for (const [accountId, key] of keys) {
         const wrapped = master.wrapped.get(accountId) as Buffer;
         expect(holdsPartOf(files, wrapped), `wrapped key of ${accountId}`).toBe(
@@ -77,13 +101,13 @@ describe('Redis data key store, on disk', () => {
         expect(holdsPartOf(files, key), `plain key of ${accountId}`).toBe(false);
       }
     };
-    expectOnDisk([]);
+    await expectOnDisk([]);
 
     await store.destroy(alone);
-    expectOnDisk([alone]);
+    await expectOnDisk([alone]);
 
     await Promise.all([store.destroy(first), replica.destroy(second)]);
-    expectOnDisk([alone, first, second]);
+    await expectOnDisk([alone, first, second]);
   });
 
   it('concurrent destroys share rewrites: at most two for ten destroys', async () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { Type } from '@sinclair/typebox';
+import { describe, expect, it } from 'vitest';
 import {
   aggregateOfStream,
   aggregates,

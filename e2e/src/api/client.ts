@@ -130,6 +130,7 @@ export interface Profile extends UserSummary {
   postCount: number;
   createdAt: string;
   followedByMe?: boolean;
+  mutedByMe?: boolean;
 }
 export interface Post {
   id: string;

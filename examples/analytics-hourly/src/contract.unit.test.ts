@@ -23,6 +23,14 @@ describe('what the example relies on is in docs/asyncapi.yaml', () => {
     expect(Object.keys(channelOf(topics.follows)?.messages ?? {})).toContain('UserFollowed');
   });
 
+  it('subscribes to no internal topic (who muted whom is not for analytics)', () => {
+    const internal = Object.values(asyncapi.channels)
+      .map((c) => c.address)
+      .filter((address) => address.startsWith('internal.'));
+    expect(internal.length).toBeGreaterThan(0);
+    for (const topic of Object.values(topics)) expect(internal, topic).not.toContain(topic);
+  });
+
   it('reads only headers every counted message is documented to carry', () => {
     for (const type of Object.keys(countedTypes)) {
       const required = asyncapi.components.messages[type]?.headers.required ?? [];

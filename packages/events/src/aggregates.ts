@@ -63,6 +63,13 @@ export const aggregates = {
     topic: 'social.follows',
     description: "One user's follow of another: the stream id is follow-<followerId>_<followeeId>.",
   },
+  mute: {
+    category: 'mute',
+    service: 'social-graph',
+    topic: 'internal.social.relations',
+    description:
+      "One user's mute of another: the stream id is mute-<muterId>_<mutedId>. Private to the muter: its events travel on an internal topic, for the project's own workers only.",
+  },
   media: {
     category: 'media',
     service: 'media',
@@ -87,6 +94,7 @@ export const streamIds = {
   comment: (commentId: string) => `comment-${commentId}`,
   reply: (replyId: string) => `reply-${replyId}`,
   follow: (followerId: string, followeeId: string) => `follow-${followerId}_${followeeId}`,
+  mute: (muterId: string, mutedId: string) => `mute-${muterId}_${mutedId}`,
   media: (mediaId: string) => `media-${mediaId}`,
 } as const;
 

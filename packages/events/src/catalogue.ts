@@ -2,7 +2,7 @@ import './formats.js';
 import type { TObject } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler, ValueErrorType } from '@sinclair/typebox/compiler';
 import { contentEvents } from './content.js';
-import type { DomainEventOf, EventDefinition, PersonalFields } from './define.js';
+import type { DomainEventOf, EventDefinition, PersonalFields, Visibility } from './define.js';
 import { identityEvents } from './identity.js';
 import { mediaEvents } from './media.js';
 import { socialGraphEvents } from './social-graph.js';
@@ -59,18 +59,29 @@ export function isPublicEvent(type: string): boolean {
   return byType.get(type)?.visibility === 'public';
 }
 
-/** The topic a public event goes to; undefined for private or unknown events, which never leave their service. */
+/**
+ * The topic a public or internal event goes to; undefined for private or unknown events, which never leave
+ * their service.
+ */
 export function topicOf(type: string): string | undefined {
   const definition = byType.get(type);
-  return definition?.visibility === 'public' ? (definition.aggregate.topic ?? undefined) : undefined;
+  return definition?.visibility === 'private' ? undefined : (definition?.aggregate.topic ?? undefined);
 }
 
-/** Every public topic, each once. */
-export const publicTopics: readonly string[] = [
+const topicsOf = (visibility: Visibility) => [
   ...new Set(
-    catalogue.flatMap((d) => (d.visibility === 'public' && d.aggregate.topic ? [d.aggregate.topic] : [])),
+    catalogue.flatMap((d) => (d.visibility === visibility && d.aggregate.topic ? [d.aggregate.topic] : [])),
   ),
 ];
+
+/** Every public topic, each once: what analytics consumers may read. */
+export const publicTopics: readonly string[] = topicsOf('public');
+
+/** Every internal topic, each once: read by the project's own workers only, never by analytics. */
+export const internalTopics: readonly string[] = topicsOf('internal');
+
+/** What the project's own workers (the projections) read: the public topics and the internal ones. */
+export const workerTopics: readonly string[] = [...publicTopics, ...internalTopics];
 
 /** Validation errors of a payload against its current schema; empty when valid. */
 export function payloadErrors(type: string, data: unknown): string[] {

@@ -1,11 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import {
   aggregateOfStream,
+  aggregates,
   catalogue,
+  defineEvent,
   fromStoredEvent,
   InvalidEventError,
+  internalTopicPrefix,
+  internalTopics,
   isPublicEvent,
   jsonSchemaFiles,
   payloadErrors,
@@ -18,6 +23,7 @@ import {
   UnknownEventVersionError,
   upcast,
   withoutSecrets,
+  workerTopics,
 } from './index.js';
 
 const userId = '01890a5d-ac96-774b-bcce-b302099a8057';
@@ -133,10 +139,45 @@ describe('event catalogue', () => {
     ]);
   });
 
+  it('routes who muted whom to the internal relations topic, never to a public one', () => {
+    expect(isPublicEvent('UserMuted')).toBe(false);
+    expect(topicOf('UserMuted')).toBe('internal.social.relations');
+    expect(topicOf('UserUnmuted')).toBe('internal.social.relations');
+    expect(internalTopics).toEqual(['internal.social.relations']);
+    expect(publicTopics).not.toContain('internal.social.relations');
+    expect(workerTopics).toEqual([...publicTopics, ...internalTopics]);
+    for (const topic of publicTopics) expect(topic.startsWith(internalTopicPrefix), topic).toBe(false);
+  });
+
+  it('refuses an internal event on a public topic and a public event on an internal one', () => {
+    const schema = Type.Object({});
+    expect(() =>
+      defineEvent({
+        type: 'X',
+        version: 1,
+        aggregate: aggregates.follow,
+        visibility: 'internal',
+        description: '',
+        schema,
+      }),
+    ).toThrow(/no internal topic/);
+    expect(() =>
+      defineEvent({
+        type: 'X',
+        version: 1,
+        aggregate: aggregates.mute,
+        visibility: 'public',
+        description: '',
+        schema,
+      }),
+    ).toThrow(/no public topic/);
+  });
+
   it('builds stream ids as <category>-<id> and maps them back to their aggregate', () => {
     expect(streamIds.like(postId, userId)).toBe(`like-${postId}_${userId}`);
     expect(aggregateOfStream(streamIds.like(postId, userId))).toBe('like');
     expect(aggregateOfStream(streamIds.follow(userId, postId))).toBe('follow');
+    expect(aggregateOfStream(streamIds.mute(userId, postId))).toBe('mute');
     expect(aggregateOfStream(streamIds.user(userId))).toBe('user');
     expect(aggregateOfStream('unknown-1')).toBeUndefined();
   });

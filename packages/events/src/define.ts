@@ -2,17 +2,26 @@ import type { Static, TObject } from '@sinclair/typebox';
 
 /**
  * Public events leave their service: the relay publishes them on their topic, read models and
- * analytics consume them. Private events (credentials, sessions, contact data) never leave the
- * service that owns them: they have no topic, and the relay refuses them.
+ * analytics consume them. Internal events leave their service for the project's own workers only
+ * (who muted whom: the projections need it for feeds, and nobody else may ever read it): the relay
+ * publishes them on an `internal.` topic, which the AsyncAPI document marks as not for consumers.
+ * Private events (credentials, sessions, contact data) never leave the service that owns them: they
+ * have no topic, and the relay refuses them.
  */
-export type Visibility = 'public' | 'private';
+export type Visibility = 'public' | 'internal' | 'private';
+
+/** Internal topics start with it, public ones never do: an analytics consumer can tell them apart by name. */
+export const internalTopicPrefix = 'internal.';
 
 /** An aggregate kind: its stream category, the service that owns it and, when public, its Kafka topic. */
 export interface AggregateDefinition {
   readonly category: string;
   readonly service: 'identity' | 'content' | 'social-graph' | 'media';
   readonly description: string;
-  /** Kafka topic of the aggregate's public events; messages are keyed by stream id. */
+  /**
+   * Kafka topic of the aggregate's public (or, for an `internal.` topic, internal) events; messages are keyed by
+   * stream id. Several aggregates may share an internal topic (the relations between two accounts).
+   */
   readonly topic: string | null;
 }
 
@@ -47,9 +56,16 @@ export interface EventDefinition<TType extends string = string, TSchema extends 
 export function defineEvent<const TType extends string, TSchema extends TObject>(
   definition: EventDefinition<TType, TSchema>,
 ): EventDefinition<TType, TSchema> {
-  if (definition.visibility === 'public' && definition.aggregate.topic === null) {
+  const { topic } = definition.aggregate;
+  if (definition.visibility === 'public' && (topic === null || topic.startsWith(internalTopicPrefix))) {
     throw new Error(
-      `${definition.type} is public but its aggregate ${definition.aggregate.category} has no topic`,
+      `${definition.type} is public but its aggregate ${definition.aggregate.category} has no public topic`,
+    );
+  }
+  // An internal event on a public topic would hand who muted whom to every analytics consumer.
+  if (definition.visibility === 'internal' && !topic?.startsWith(internalTopicPrefix)) {
+    throw new Error(
+      `${definition.type} is internal but its aggregate ${definition.aggregate.category} has no internal topic`,
     );
   }
   return definition;

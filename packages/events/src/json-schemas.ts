@@ -43,7 +43,7 @@ export function jsonSchemaFiles(): Record<string, unknown> {
       'x-event-version': definition.version,
       'x-visibility': definition.visibility,
       'x-stream-category': definition.aggregate.category,
-      'x-topic': definition.visibility === 'public' ? definition.aggregate.topic : null,
+      'x-topic': definition.visibility === 'private' ? null : definition.aggregate.topic,
       ...schema,
     };
   }
@@ -54,8 +54,8 @@ export function jsonSchemaFiles(): Record<string, unknown> {
       version: d.version,
       visibility: d.visibility,
       aggregate: d.aggregate.category,
-      topic: d.visibility === 'public' ? d.aggregate.topic : null,
-      key: d.visibility === 'public' ? 'stream id' : null,
+      topic: d.visibility === 'private' ? null : d.aggregate.topic,
+      key: d.visibility === 'private' ? null : 'stream id',
       schema: `${d.type}.v${d.version}.schema.json`,
     })),
   };

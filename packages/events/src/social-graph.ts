@@ -27,4 +27,29 @@ export const UserUnfollowed = defineEvent({
   ),
 });
 
-export const socialGraphEvents = [UserFollowed, UserUnfollowed] as const;
+export const UserMuted = defineEvent({
+  type: 'UserMuted',
+  version: 1,
+  aggregate: aggregates.mute,
+  visibility: 'internal',
+  description:
+    "A user muted another: the muted account's posts leave the muter's feed. Only the muter may know.",
+  schema: Type.Object(
+    { muterId: Id(), mutedId: Id(), mutedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const UserUnmuted = defineEvent({
+  type: 'UserUnmuted',
+  version: 1,
+  aggregate: aggregates.mute,
+  visibility: 'internal',
+  description: 'A user stopped muting another.',
+  schema: Type.Object(
+    { muterId: Id(), mutedId: Id(), unmutedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const socialGraphEvents = [UserFollowed, UserUnfollowed, UserMuted, UserUnmuted] as const;

@@ -11,7 +11,8 @@ export interface TopicMessage {
 /**
  * The message a recorded event becomes on its way out of the event store, or undefined when it must stay home:
  * private events (credentials, sessions, contact data) and types this code does not know, which are private by
- * default. The payload is upcast to the catalogue's current version, so a topic carries one schema per event
+ * default. An internal event (who muted whom) becomes a message of its `internal.` topic: published, though
+ * not public, for the project's own workers only. The payload is upcast to the catalogue's current version, so a topic carries one schema per event
  * type however old the stored event is.
  *
  * An event stored at a version newer than this code throws (UnknownEventVersionError): publishing it under an

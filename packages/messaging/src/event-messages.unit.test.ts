@@ -52,6 +52,18 @@ describe('public message of a recorded event', () => {
     expect(publicMessageOf(recorded({ type: '$metadata' }))).toBeUndefined();
   });
 
+  it('sends who muted whom to the internal relations topic, keyed by the mute stream', () => {
+    const muted = recorded({
+      type: 'UserMuted',
+      streamId: `mute-${userId}_${postId}`,
+      data: { muterId: userId, mutedId: postId, mutedAt: at.toISOString() },
+    });
+    expect(publicMessageOf(muted)).toMatchObject({
+      topic: 'internal.social.relations',
+      message: { type: 'UserMuted', streamId: `mute-${userId}_${postId}` },
+    });
+  });
+
   it('publishes a PostCreated stored as v1 upcast to the current v2', () => {
     const v1 = recorded({
       type: 'PostCreated',

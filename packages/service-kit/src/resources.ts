@@ -40,6 +40,12 @@ const ProfileSchema = Type.Object(
     postCount: Count,
     createdAt: Timestamp(),
     followedByMe: Type.Optional(Type.Boolean(presentWhenAuthenticated)),
+    mutedByMe: Type.Optional(
+      Type.Boolean({
+        description:
+          'whether I mute the account (my own mutes only); present when the request is authenticated',
+      }),
+    ),
   },
   { $id: 'Profile', description: 'an account with its counts' },
 );

@@ -27,6 +27,9 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', url: '/api/v1/users/:userId/following', service: 'projections' },
   { method: 'PUT', url: '/api/v1/users/:userId/follow', service: 'social-graph' },
   { method: 'DELETE', url: '/api/v1/users/:userId/follow', service: 'social-graph' },
+  { method: 'PUT', url: '/api/v1/users/:userId/mute', service: 'social-graph' },
+  { method: 'DELETE', url: '/api/v1/users/:userId/mute', service: 'social-graph' },
+  { method: 'GET', url: '/api/v1/users/me/mutes', service: 'projections' },
   { method: 'GET', url: '/api/v1/users/:userId/posts', service: 'projections' },
   // Posts, likes, comments, replies
   { method: 'POST', url: '/api/v1/posts', service: 'content' },

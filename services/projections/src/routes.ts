@@ -99,6 +99,21 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   );
 
   app.get(
+    '/api/v1/users/me/mutes',
+    {
+      onRequest: app.requireAuth,
+      schema: {
+        tags: ['social graph'],
+        description: 'the accounts I mute, most recently muted first; nobody else can see them',
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: UserSummaryPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => queries.mutes(caller(request).userId, request.query),
+  );
+
+  app.get(
     '/api/v1/users/by-username/:userName',
     {
       schema: {

@@ -92,6 +92,20 @@ export class HistoryBuilder {
     });
   }
 
+  mute(muterId: string, mutedId: string): void {
+    this.append(streamIds.mute(muterId, mutedId), {
+      type: 'UserMuted',
+      data: { muterId, mutedId, mutedAt: this.now() },
+    });
+  }
+
+  unmute(muterId: string, mutedId: string): void {
+    this.append(streamIds.mute(muterId, mutedId), {
+      type: 'UserUnmuted',
+      data: { muterId, mutedId, unmutedAt: this.now() },
+    });
+  }
+
   post(authorId: string, caption = 'a photo'): string {
     const postId = this.id();
     this.append(streamIds.post(postId), {
@@ -184,6 +198,8 @@ export interface HistoryShape {
   seed?: number;
   /** accounts deleted near the end, with everything they did before */
   deletedUsers?: number;
+  /** mutes (and some unmutes) of popular accounts, interleaved with the rest; none when absent */
+  mutes?: number;
 }
 
 /**
@@ -201,6 +217,8 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
   for (let i = 0; i < shape.users; i++) users.push(h.register(`user_${i}`, `User ${i}`));
 
   const follows = new Set<string>();
+  const mutes = new Set<string>();
+  const muteRandom = seededRandom((shape.seed ?? 1) + 7919);
   const posts: { postId: string; authorId: string }[] = [];
   const likes = new Set<string>();
   const comments: { commentId: string; postId: string; postAuthorId: string }[] = [];
@@ -260,6 +278,20 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       }
     }
     if (i % 97 === 0) h.updateProfile(pick(users), { bio: `bio ${i}` });
+    // Drawn from a generator of their own, so that a shape without mutes is the very history it was before.
+    if (muteRandom() < (shape.mutes ?? 0) / total) {
+      const muter = users[Math.floor(muteRandom() * users.length)] as string;
+      const muted = users[Math.floor(muteRandom() ** 2.5 * users.length)] as string;
+      const key = `${muter}_${muted}`;
+      if (muter === muted) continue;
+      if (!mutes.has(key)) {
+        h.mute(muter, muted);
+        mutes.add(key);
+      } else if (muteRandom() < 0.4) {
+        h.unmute(muter, muted);
+        mutes.delete(key);
+      }
+    }
   }
   for (let i = 0; i < (shape.deletedUsers ?? 0); i++) h.deleteUser(users[users.length - 1 - i * 3] as string);
   return h.events;

@@ -1,7 +1,7 @@
-import { publicTopics } from '@gram/events';
+import { workerTopics } from '@gram/events';
 import { createKafka, ensureTopics, silentLogger } from '@gram/messaging';
 
-/** A Kafka client for a test, once every public topic exists (the relay creates them in production). */
+/** A Kafka client for a test, once every topic the projections read exists (the relay creates them in production). */
 export async function kafkaWithPublicTopics(
   brokers: string[],
   clientId: string,
@@ -12,7 +12,7 @@ export async function kafkaWithPublicTopics(
   try {
     await ensureTopics(
       admin,
-      publicTopics.map((topic) => ({ topic, numPartitions: 3 })),
+      workerTopics.map((topic) => ({ topic, numPartitions: 3 })),
     );
   } finally {
     await admin.disconnect();

@@ -1,4 +1,11 @@
-import { type AggregateName, aggregates, catalogue, jsonSchemaFiles, streamIds } from '@gram/events';
+import {
+  type AggregateName,
+  aggregates,
+  catalogue,
+  internalTopicPrefix,
+  jsonSchemaFiles,
+  streamIds,
+} from '@gram/events';
 import { cloudEventHeaders, dataSchemaOf, jsonContentType, sourceOf, specVersion } from '@gram/messaging';
 import { stringify } from 'yaml';
 import { defaultTopicPartitions, eventTopicRetentionMs } from './topics.js';
@@ -25,6 +32,7 @@ const overview = [
   `**Ordering.** The key is the stream id and the partition is chosen by Kafka's default partitioner (murmur2 of the key, as in the Java client), so all events of one stream are in one partition, in stream order (\`ce_streamrevision\` 0, 1, 2, ...). There is no order across streams or across topics: a \`PostLiked\` may be read before the \`PostCreated\` of its post. Order across the whole log is given by \`ce_position\`.`,
   `**Delivery: at least once.** The relay never skips an event, but after a crash or a fail-over it re-publishes the tail it had not checkpointed, so a consumer can see an event twice. Deduplicate on \`ce_id\`, or keep per stream the highest \`ce_streamrevision\` applied and ignore anything not above it. The relay writes in Kafka transactions: consume with \`isolation.level=read_committed\` to never see the messages of an aborted attempt (with read_uncommitted you see them, as duplicates).`,
   `**Privacy.** Credentials, sessions, email addresses and phone numbers never appear on any topic.`,
+  `**Internal topics.** Topics whose name starts with \`${internalTopicPrefix}\` carry what only the project's own workers may read (who muted whom, which is private to the one who did it). They are documented here for the project's workers and are not for consumers: never subscribe to them, and never grant them to an analytics consumer.`,
   `**Retention.** Topics keep ${eventTopicRetentionMs / 86_400_000} days (\`retention.ms\` ${eventTopicRetentionMs}, \`cleanup.policy=delete\`). They are not an archive: a consumer that is further behind, or a new one that needs the whole history, asks for a replay from the event store instead of relying on a longer retention.`,
 ].join('\n\n');
 
@@ -110,10 +118,11 @@ function headersOf(type: string, version: number, aggregate: AggregateName): Rec
   };
 }
 
-/** The AsyncAPI 3.0 document of every public topic, as a plain object. */
+/** The AsyncAPI 3.0 document of every public topic and every internal one (marked so), as a plain object. */
 export function asyncApiDocument(): Record<string, unknown> {
   const schemaFiles = jsonSchemaFiles();
-  const publicEvents = catalogue.filter((d) => d.visibility === 'public');
+  // Public and internal events: each travels on its aggregate's topic (internal ones marked as such below).
+  const publicEvents = catalogue.filter((d) => d.visibility !== 'private');
   const aggregateNames = (Object.keys(aggregates) as AggregateName[]).filter((name) =>
     publicEvents.some((d) => d.aggregate === aggregates[name]),
   );
@@ -153,17 +162,23 @@ export function asyncApiDocument(): Record<string, unknown> {
     const topic = aggregate.topic as string;
     const channelId = channelIdOf(topic);
     const types = publicEvents.filter((d) => d.aggregate === aggregate).map((d) => d.type);
+    const internal = topic.startsWith(internalTopicPrefix);
     channels[channelId] = {
       address: topic,
       title: topic,
-      summary: `${aggregate.description} Events: ${types.join(', ')}.`,
+      summary: `${internal ? 'INTERNAL, not for consumers. ' : ''}${aggregate.description} Events: ${types.join(', ')}.`,
       description: [
+        ...(internal
+          ? [
+              `**Internal: not for consumers.** Read only by the project's own workers (the projections); it carries what is private to one account. Analytics and every other consumer must never subscribe to it.`,
+            ]
+          : []),
         `Owned by the ${aggregate.service} service. One stream per ${name}: \`${streamIdTemplate(name)}\`.`,
         `**Key**: the stream id. **Ordering**: per key (stream), in stream revision order; none across keys.`,
         `**Delivery**: at least once; deduplicate on \`ce_id\` or on (\`ce_streamid\`, \`ce_streamrevision\`).`,
         `**Retention advice**: ${eventTopicRetentionMs / 86_400_000} days; replay older history from the event store.`,
       ].join('\n\n'),
-      tags: [{ name: aggregate.service }],
+      tags: [{ name: aggregate.service }, ...(internal ? [{ name: 'internal' }] : [])],
       messages: Object.fromEntries(types.map((type) => [type, { $ref: `#/components/messages/${type}` }])),
       bindings: {
         kafka: {
@@ -177,7 +192,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     operations[`publish${channelId[0]?.toUpperCase()}${channelId.slice(1)}`] = {
       action: 'send',
       title: `The relay publishes ${topic}`,
-      summary: `Each public event of a ${name} stream, in stream order, keyed by stream id, at least once.`,
+      summary: `Each ${internal ? 'internal' : 'public'} event of a ${name} stream, in stream order, keyed by stream id, at least once.`,
       channel: { $ref: `#/channels/${channelId}` },
       messages: types.map((type) => ({ $ref: `#/channels/${channelId}/messages/${type}` })),
     };

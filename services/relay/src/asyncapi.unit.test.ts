@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { catalogue, publicTopics } from '@gram/events';
+import { catalogue, internalTopics, publicTopics, workerTopics } from '@gram/events';
 import { cloudEventHeaders, toKafkaRecord } from '@gram/messaging';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,16 @@ interface Message {
   bindings: { kafka: { key: { pattern: string } } };
 }
 interface AsyncApi {
-  channels: Record<string, { address: string; messages: Record<string, { $ref: string }> }>;
+  channels: Record<
+    string,
+    {
+      address: string;
+      summary: string;
+      description: string;
+      tags: { name: string }[];
+      messages: Record<string, { $ref: string }>;
+    }
+  >;
   components: { messages: Record<string, Message> };
 }
 
@@ -38,18 +47,30 @@ describe('docs/asyncapi.yaml', () => {
     expect(validate(committed), JSON.stringify(validate.errors?.slice(0, 5), null, 2)).toBe(true);
   });
 
-  it('has one channel per public topic, holding exactly the public events of that topic', () => {
+  it('has one channel per public or internal topic, holding exactly the events of that topic', () => {
     expect(
       Object.values(committed.channels)
         .map((c) => c.address)
         .sort(),
-    ).toEqual([...publicTopics].sort());
-    for (const topic of publicTopics) {
+    ).toEqual([...workerTopics].sort());
+    for (const topic of workerTopics) {
       const types = catalogue
-        .filter((d) => d.visibility === 'public' && d.aggregate.topic === topic)
+        .filter((d) => d.visibility !== 'private' && d.aggregate.topic === topic)
         .map((d) => d.type);
       expect(Object.keys(channelOfTopic(topic)?.messages ?? {}).sort(), topic).toEqual(types.sort());
     }
+  });
+
+  it('marks every internal topic as internal, not for consumers, and no public one so', () => {
+    for (const topic of internalTopics) {
+      const channel = channelOfTopic(topic);
+      expect(channel?.summary, topic).toMatch(/^INTERNAL, not for consumers/);
+      expect(channel?.description, topic).toMatch(/must never subscribe/);
+      expect(channel?.tags, topic).toContainEqual({ name: 'internal' });
+    }
+    expect(channelOfTopic('internal.social.relations')?.messages).toHaveProperty('UserMuted');
+    for (const topic of publicTopics)
+      expect(channelOfTopic(topic)?.tags, topic).not.toContainEqual({ name: 'internal' });
   });
 
   it("documents every public event's payload with the catalogue's JSON Schema at its current version, personal fields as encrypted strings", () => {

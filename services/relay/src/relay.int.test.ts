@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore, type SqliteEventStore } from '@gram/event-store';
-import { publicTopics, streamIds } from '@gram/events';
+import { streamIds, workerTopics } from '@gram/events';
 import { ensureTopics, silentLogger } from '@gram/messaging';
 import { Registry } from 'prom-client';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ describe.skipIf(!brokers)('relay against real Kafka', () => {
   /** Messages of the streams this test wrote (other test files publish to the same topics meanwhile). */
   const readOwn = (streams: () => Set<string>, expected: number, quietMs = 500) =>
     readTopics(kafka, {
-      topics: publicTopics,
+      topics: workerTopics,
       from: ends,
       done: (all) => all.filter((m) => streams().has(m.key)).length >= expected,
       quietMs,
@@ -55,7 +55,7 @@ describe.skipIf(!brokers)('relay against real Kafka', () => {
 
   beforeEach(async () => {
     // Only this test's messages are read: other test files publish to the same topics.
-    ends = await topicEnds(kafka, publicTopics);
+    ends = await topicEnds(kafka, workerTopics);
     dir = mkdtempSync(join(tmpdir(), 'relay-int-'));
     store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
     name = `test-relay-${randomUUID().slice(0, 8)}`;
@@ -67,7 +67,7 @@ describe.skipIf(!brokers)('relay against real Kafka', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('publishes each public event to its topic as a CloudEvent keyed by its stream, and no private event', async () => {
+  it('publishes each public event to its topic and each internal one (UserMuted) to its internal topic, as CloudEvents keyed by their stream, and no private event', async () => {
     const author = newAccount(1);
     const fan = newAccount(2);
     await signUp(store, author);
@@ -93,7 +93,19 @@ describe.skipIf(!brokers)('relay against real Kafka', () => {
     );
     await like(store, postId, author.userId, fan.userId);
     await follow(store, fan.userId, author.userId);
+    await store.appendToStream(
+      streamIds.mute(fan.userId, author.userId),
+      [
+        {
+          type: 'UserMuted',
+          data: { muterId: fan.userId, mutedId: author.userId, mutedAt: '2026-01-01T00:00:00.000Z' },
+          metadata: { schemaVersion: 1 },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
     const streams = new Set([
+      streamIds.mute(fan.userId, author.userId),
       streamIds.user(author.userId),
       streamIds.user(fan.userId),
       streamIds.post(postId),
@@ -103,10 +115,12 @@ describe.skipIf(!brokers)('relay against real Kafka', () => {
     ]);
 
     await startRelay();
-    const messages = await readOwn(() => streams, 6);
+    const messages = await readOwn(() => streams, 7);
 
+    // Who muted whom goes to the internal topic only: no public topic, which analytics read, carries it.
     expect(messages.map((m) => [m.topic, m.headers.ce_type]).sort()).toEqual(
       [
+        ['internal.social.relations', 'UserMuted'],
         ['identity.users', 'UserRegistered'],
         ['identity.users', 'UserRegistered'],
         ['content.posts', 'PostCreated'],

@@ -70,6 +70,7 @@ export type RelayStatus = 'standby' | 'active' | 'stopped';
  * transactional id and aborts its open transaction, and only then is the checkpoint read. A zombie instance
  * can no longer commit anything, so the new holder resumes exactly where the last committed batch ended.
  *
+ * Internal events (who muted whom) go to their `internal.` topic, which only the project's own workers read.
  * Private events (credentials, sessions, contact data) are read but never published; they still advance the
  * checkpoint. Events are published with their payload upcast to the catalogue's current version.
  */

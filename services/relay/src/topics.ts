@@ -1,4 +1,4 @@
-import { publicTopics } from '@gram/events';
+import { workerTopics } from '@gram/events';
 import type { TopicSpec } from '@gram/messaging';
 
 /**
@@ -10,9 +10,9 @@ export const eventTopicRetentionMs = 7 * 24 * 3_600_000;
 
 export const defaultTopicPartitions = 3;
 
-/** The event topics as the relay creates them when they are missing. */
+/** The event topics, public and internal, as the relay creates them when they are missing. */
 export function eventTopicSpecs(partitions = defaultTopicPartitions): TopicSpec[] {
-  return publicTopics.map((topic) => ({
+  return workerTopics.map((topic) => ({
     topic,
     numPartitions: partitions,
     config: { 'cleanup.policy': 'delete', 'retention.ms': String(eventTopicRetentionMs) },

@@ -10,6 +10,7 @@ import {
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { followRoutes } from './follows/routes.js';
+import { muteRoutes } from './mutes/routes.js';
 
 export interface SocialGraphRoutesOptions {
   store: EventStore;
@@ -26,11 +27,9 @@ export const socialGraphRoutes: FastifyPluginAsyncTypebox<SocialGraphRoutesOptio
   app,
   options,
 ) => {
-  await app.register(followRoutes, {
-    store: options.store,
-    accounts: options.accounts,
-    now: options.now ?? (() => new Date()),
-  });
+  const now = options.now ?? (() => new Date());
+  await app.register(followRoutes, { store: options.store, accounts: options.accounts, now });
+  await app.register(muteRoutes, { store: options.store, accounts: options.accounts, now });
 };
 
 export interface SocialGraphAppDeps {
@@ -42,11 +41,12 @@ export interface SocialGraphAppDeps {
   now?: () => Date;
 }
 
-/** The standalone social-graph service: follows. */
+/** The standalone social-graph service: follows and mutes. */
 export function buildSocialGraphApp(deps: SocialGraphAppDeps): ServiceApp {
   const app = createServiceApp({
     name: 'social-graph',
-    description: 'Follows: who follows whom (the write side; follower lists are served by projections)',
+    description:
+      'Follows and mutes: who follows and who mutes whom (the write side; the lists are served by projections)',
     logger: deps.logger,
     internalSecret: deps.internalSecret,
   });

@@ -1,10 +1,11 @@
 import { openSqliteEventStore } from '@gram/event-store';
-import { catalogue, isPublicEvent } from '@gram/events';
+import { catalogue, topicOf } from '@gram/events';
 import { describe, expect, it, vi } from 'vitest';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
+import { expectMutesKeepFeeds } from '../../test/mutes.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { counters, ignoredEvents, readModels } from '../read-models/registry.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
@@ -20,6 +21,7 @@ const history = generateHistory({
   likes: 500,
   comments: 200,
   deletedUsers: 4,
+  mutes: 80,
   seed: 7,
 });
 
@@ -55,9 +57,9 @@ async function visibleFeeds(store: MemoryReadModelStore) {
 }
 
 describe('projections are idempotent and order-tolerant', () => {
-  it('every public event type is handled by a registered read model or ignored with a reason, never both', () => {
+  it('every public or internal event type is handled by a registered read model or ignored with a reason, never both', () => {
     const handled = new Set(readModels.flatMap((model) => model.canHandle));
-    for (const { type } of catalogue.filter((definition) => isPublicEvent(definition.type))) {
+    for (const { type } of catalogue.filter((definition) => topicOf(definition.type) !== undefined)) {
       expect(handled.has(type) !== (ignoredEvents[type] !== undefined), type).toBe(true);
     }
   });
@@ -199,6 +201,16 @@ describe('a batch', () => {
     release();
     await batch;
     expect(applied).toEqual([quickMessage?.streamId, slowMessage?.streamId]);
+  });
+});
+
+describe('mutes', () => {
+  it("take the muted author's posts out of the muter's feed and keep new ones out, show only in the muter's list and mutedByMe, and an unmute brings the posts back", async () => {
+    await expectMutesKeepFeeds(createMemoryReadModelStore({ counters }));
+  });
+
+  it("keep a hot author, merged into feeds at read time, out of the muter's feed until unmuted", async () => {
+    await expectMutesKeepFeeds(createMemoryReadModelStore({ counters }), 0);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Comment, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
 import { feed, followers, following } from '../read-models/follows/queries.js';
+import { mutes } from '../read-models/mutes/queries.js';
 import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
 import { isDeletedAccount } from '../read-models/profiles/documents.js';
 import { profile, profileByUserName, profileWithRevision } from '../read-models/profiles/queries.js';
@@ -44,6 +45,11 @@ export class ReadModelQueries {
 
   following(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
     return following(this.store().documents, userId, request);
+  }
+
+  /** The accounts `userId` mutes: only ever asked by `userId` itself. */
+  mutes(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
+    return mutes(this.store().documents, userId, request);
   }
 
   likers(postId: string, request: PageRequest): Promise<Page<UserSummary>> {

@@ -1,5 +1,5 @@
 import type { EventStore } from '@gram/event-store';
-import { publicTopics } from '@gram/events';
+import { workerTopics } from '@gram/events';
 import {
   InProcessBus,
   type InProcessRelay,
@@ -26,7 +26,8 @@ export interface WorkerOptions extends ProjectorOptions {
 }
 
 /**
- * Subscribes the projection handlers to every public topic as one consumer group. The handler writes into
+ * Subscribes the projection handlers to every public topic and every internal one (who muted whom, which feeds
+ * need and analytics must never read) as one consumer group. The handler writes into
  * the generation `readModels` hands to writers (`forWrite`, else `current`), so after a rebuild switched it the
  * worker continues on the new one (one Projector per generation: its queue keeps messages one at a time). When
  * `forWrite` cannot tell which generation is live, the message waits like any other transient store failure.
@@ -48,7 +49,7 @@ export async function subscribeProjections(
   };
   await subscriber.subscribe({
     groupId: options.groupId ?? projectionsGroupId,
-    topics: publicTopics,
+    topics: workerTopics,
     // MongoDB or Redis unreachable: the partition waits for them, however long, rather than dead-lettering.
     isTransient: isTransientStoreError,
     handler: async (message) => {

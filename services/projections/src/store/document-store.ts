@@ -5,7 +5,7 @@
  * `_id` or by an equality filter: no joins, no aggregation, no positional updates, no transactions.
  */
 
-export const collections = ['users', 'posts', 'comments', 'replies', 'likes', 'follows'] as const;
+export const collections = ['users', 'posts', 'comments', 'replies', 'likes', 'follows', 'mutes'] as const;
 export type CollectionName = (typeof collections)[number];
 
 /**
@@ -125,6 +125,7 @@ export const indexedFields: Record<CollectionName, readonly string[]> = {
   replies: ['commentId', 'authorId'],
   likes: ['postId', 'userId'],
   follows: ['followerId', 'followeeId'],
+  mutes: ['muterId', 'mutedId'],
 };
 
 export interface DocumentStore {

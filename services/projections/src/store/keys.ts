@@ -1,6 +1,10 @@
-/** Ids of edge documents: the stream ids' own keys (like-<postId>_<userId>, follow-<followerId>_<followeeId>). */
+/**
+ * Ids of edge documents: the stream ids' own keys (like-<postId>_<userId>, follow-<followerId>_<followeeId>,
+ * mute-<muterId>_<mutedId>).
+ */
 export const likeId = (postId: string, userId: string) => `${postId}_${userId}`;
 export const followId = (followerId: string, followeeId: string) => `${followerId}_${followeeId}`;
+export const muteId = (muterId: string, mutedId: string) => `${muterId}_${mutedId}`;
 
 /**
  * Sort keys are epoch milliseconds: numbers sort the same in MongoDB, Redis scores and memory. Every timestamp

@@ -8,6 +8,7 @@ import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
+import { expectMutesKeepFeeds } from '../../test/mutes.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import { newestFirst } from '../queries/paging.js';
@@ -135,6 +136,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       likes: 60,
       comments: 30,
       deletedUsers: 2,
+      mutes: 20,
       seed: 3,
     });
 
@@ -224,6 +226,11 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
 
     it('an unfollow that empties part of a full Redis feed brings back the older posts of the accounts still followed', async () => {
       await expectUnfollowRefillsFullFeed(await freshStore({ feedCap: 5 }), 5);
+    });
+
+    it("keeps a muted author's posts out of the muter's feed, fanned out or merged, from the Redis lists", async () => {
+      await expectMutesKeepFeeds(await freshStore());
+      await expectMutesKeepFeeds(await freshStore(), 0);
     });
 
     it('serves the query API from MongoDB and Redis: profile counts, feed pages, likedByMe', async () => {

@@ -1,6 +1,7 @@
 import type { FeedEntry } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
+import { isMuting, mutedBy, mutersOfAuthor } from '../mutes/documents.js';
 import { isVisiblePost, postFlags, postsBy, visiblePostsBy } from '../posts/documents.js';
 import { userFlags } from '../profiles/documents.js';
 import type { ProjectionContext } from '../read-model.js';
@@ -29,8 +30,17 @@ import {
  *   events; a read merges that author's posts anyway and deduplicates, so what a reader sees does not.
  */
 
-async function liveFollowerIds(context: ProjectionContext, userId: string): Promise<string[]> {
-  return (await context.documents.values('follows', followersOf(userId), 'followerId')) as string[];
+/**
+ * The followers whose feeds an author's posts are fanned out to: the live followers, but for those who mute the
+ * author. The muters are one range read of the author's `mutersOf` list, then one Set lookup per follower, so a
+ * mute costs the fan-out of a post nothing per follower but a hash probe.
+ */
+async function fannedOutFollowerIds(context: ProjectionContext, userId: string): Promise<string[]> {
+  const [followers, muters] = await Promise.all([
+    context.documents.values('follows', followersOf(userId), 'followerId') as Promise<string[]>,
+    mutersOfAuthor(context.documents, userId),
+  ]);
+  return muters.size === 0 ? followers : followers.filter((followerId) => !muters.has(followerId));
 }
 
 /** A post's place in the feeds of its author and the author's followers. */
@@ -42,7 +52,7 @@ export async function reconcilePostInFeeds(
   const { documents, feeds } = context;
   const post = await documents.get('posts', postId, postFlags);
   const author = await documents.get('users', authorId, userFlags);
-  const audience = await liveFollowerIds(context, authorId);
+  const audience = await fannedOutFollowerIds(context, authorId);
   audience.push(authorId);
   if (post && isVisiblePost(post)) {
     // A hot author's followers merge the post at read time; the author still finds it in their own feed.
@@ -76,14 +86,21 @@ export async function reconcileHotness(
   await d.updateMany('follows', edgesTo(userId), { followeeHot: hot });
   const edges = await d.findAll('follows', edgesTo(userId), edgeFlags);
   if (hot) {
-    await feeds.mergeAuthor(userId, edges.filter(isMergedEdge).map(mergingFollowerOf));
+    // A muter's feed does not merge the author's posts (reconcileFollowFeed keeps it so on mute and unmute).
+    const muters = await mutersOfAuthor(d, userId);
+    await feeds.mergeAuthor(
+      userId,
+      edges
+        .filter((edge) => isMergedEdge(edge) && !muters.has(edge.followerId as string))
+        .map(mergingFollowerOf),
+    );
   } else {
     await feeds.unmergeAuthor(
       userId,
       edges.map((edge) => edge.followerId as string),
     );
     const entries = await recentFeedEntries(context, userId);
-    if (entries.length > 0) await feeds.add(await liveFollowerIds(context, userId), entries);
+    if (entries.length > 0) await feeds.add(await fannedOutFollowerIds(context, userId), entries);
   }
   await d.setFields('users', userId, { hot });
 }
@@ -105,7 +122,8 @@ function recentFeedEntries(context: ProjectionContext, authorId: string): Promis
 
 /**
  * Following brings the followee's recent posts in (or merges them at read time when the followee is hot);
- * not following takes every post of theirs out.
+ * not following takes every post of theirs out. Muting counts as not following for the feed (and nothing else):
+ * a mute takes the muted author's posts out and unmerges a hot one, an unmute brings them back as a follow does.
  */
 export async function reconcileFollowFeed(
   context: ProjectionContext,
@@ -117,22 +135,23 @@ export async function reconcileFollowFeed(
   const followee = await documents.get('users', followeeId, userFlags);
   const follower = await documents.get('users', followerId, userFlags);
   if (follower?.status === 'deleted') return;
-  if (edge?.following === true && followee?.status !== 'deleted' && followee?.hot !== true) {
+  const fed = edge?.following === true && !(await isMuting(documents, followerId, followeeId));
+  if (fed && followee?.status !== 'deleted' && followee?.hot !== true) {
     const entries = await recentFeedEntries(context, followeeId);
     if (entries.length > 0) await feeds.add([followerId], entries);
-  } else if (edge?.following !== true) {
+  } else if (!fed) {
     const posts = await documents.findAll('posts', postsBy(followeeId), ['at']);
     const full = (await feeds.size(followerId)) >= context.feedCap;
     await feeds.remove([followerId], feedEntriesOf(posts));
     if (full) await refillFeed(context, followerId);
   }
-  if (edge && isMergedEdge(edge)) await feeds.mergeAuthor(followeeId, [mergingFollowerOf(edge)]);
+  if (fed && edge && isMergedEdge(edge)) await feeds.mergeAuthor(followeeId, [mergingFollowerOf(edge)]);
   else await feeds.unmergeAuthor(followeeId, [followerId]);
 }
 
 /**
  * Fills a feed again from the recent posts of the accounts it fans out (the user's own and those of the live,
- * not hot, accounts followed): after an unfollow emptied part of a full feed, the older posts of the others,
+ * not hot, not muted accounts followed): after an unfollow emptied part of a full feed, the older posts of the others,
  * which had fallen below the cap, come back. Adding what is already there changes nothing.
  */
 async function refillFeed(context: ProjectionContext, userId: string): Promise<void> {
@@ -142,8 +161,9 @@ async function refillFeed(context: ProjectionContext, userId: string): Promise<v
     'followeeId',
     'followeeHot',
   ]);
+  const muted = await mutedBy(context.documents, userId);
   const followees = edges
-    .filter((edge) => edge.followeeHot !== true)
+    .filter((edge) => edge.followeeHot !== true && !muted.has(edge.followeeId as string))
     .map((edge) => edge.followeeId as string);
   const entries: FeedEntry[] = [];
   for (const authorId of [userId, ...followees])

@@ -2,6 +2,7 @@ import type { Page, Profile, UserSummary } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { CollectionName, Doc, DocumentStore, Filter } from '../../store/document-store.js';
 import { isFollowing } from '../follows/queries.js';
+import { isMuting } from '../mutes/documents.js';
 import { isLiveUser, liveUserNamed, type UserDocument } from './documents.js';
 
 export async function profile(documents: DocumentStore, userId: string, viewerId?: string): Promise<Profile> {
@@ -97,6 +98,14 @@ async function profileView(
     postCount: user.postCount ?? 0,
     createdAt: user.createdAt,
   };
-  if (viewerId !== undefined) view.followedByMe = await isFollowing(documents, viewerId, user.id);
+  if (viewerId !== undefined) {
+    // The viewer's own mute only: whether anyone else mutes this account is never told.
+    const [followed, muted] = await Promise.all([
+      isFollowing(documents, viewerId, user.id),
+      isMuting(documents, viewerId, user.id),
+    ]);
+    view.followedByMe = followed;
+    view.mutedByMe = muted;
+  }
   return view;
 }

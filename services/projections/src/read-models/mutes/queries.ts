@@ -1,0 +1,14 @@
+import type { Page, UserSummary } from '@gram/service-kit';
+import type { PageRequest } from '../../queries/paging.js';
+import type { DocumentStore } from '../../store/document-store.js';
+import { accountPage } from '../profiles/queries.js';
+import { mutesBy } from './documents.js';
+
+/** The accounts `userId` mutes, most recently muted first: only ever answered to `userId` itself. */
+export function mutes(
+  documents: DocumentStore,
+  userId: string,
+  request: PageRequest,
+): Promise<Page<UserSummary>> {
+  return accountPage(documents, 'mutes', mutesBy(userId), 'mutedId', request);
+}

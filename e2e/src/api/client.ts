@@ -130,6 +130,9 @@ export interface Profile extends UserSummary {
   postCount: number;
   createdAt: string;
   followedByMe?: boolean;
+  isPrivate?: boolean;
+  requestedByMe?: boolean;
+  followsMe?: boolean;
 }
 export interface Post {
   id: string;

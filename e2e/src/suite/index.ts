@@ -6,6 +6,7 @@ import { journeySuite } from './journey.js';
 import { mediaSuite } from './media.js';
 import { oddInputSuite } from './odd-input.js';
 import { operationsSuite } from './operations.js';
+import { privateAccountsSuite } from './private-accounts.js';
 import { retriesSuite } from './retries.js';
 import { socialGraphSuite } from './social-graph.js';
 import type { SystemRef } from './system.js';
@@ -21,6 +22,7 @@ export function apiSuite(system: SystemRef): void {
   identitySuite(system);
   exportsSuite(system);
   socialGraphSuite(system);
+  privateAccountsSuite(system);
   contentSuite(system);
   mediaSuite(system);
   feedSuite(system);

@@ -27,6 +27,10 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', url: '/api/v1/users/:userId/following', service: 'projections' },
   { method: 'PUT', url: '/api/v1/users/:userId/follow', service: 'social-graph' },
   { method: 'DELETE', url: '/api/v1/users/:userId/follow', service: 'social-graph' },
+  { method: 'GET', url: '/api/v1/users/me/follow-requests', service: 'projections' },
+  { method: 'PUT', url: '/api/v1/users/me/follow-requests/:userId', service: 'social-graph' },
+  { method: 'DELETE', url: '/api/v1/users/me/follow-requests/:userId', service: 'social-graph' },
+  { method: 'DELETE', url: '/api/v1/users/me/followers/:userId', service: 'social-graph' },
   { method: 'GET', url: '/api/v1/users/:userId/posts', service: 'projections' },
   // Posts, likes, comments, replies
   { method: 'POST', url: '/api/v1/posts', service: 'content' },

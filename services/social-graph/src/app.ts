@@ -9,6 +9,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import { followerRoutes } from './follows/follower-routes.js';
 import { followRoutes } from './follows/routes.js';
 
 export interface SocialGraphRoutesOptions {
@@ -26,11 +27,13 @@ export const socialGraphRoutes: FastifyPluginAsyncTypebox<SocialGraphRoutesOptio
   app,
   options,
 ) => {
-  await app.register(followRoutes, {
+  const routeOptions = {
     store: options.store,
     accounts: options.accounts,
     now: options.now ?? (() => new Date()),
-  });
+  };
+  await app.register(followRoutes, routeOptions);
+  await app.register(followerRoutes, routeOptions);
 };
 
 export interface SocialGraphAppDeps {

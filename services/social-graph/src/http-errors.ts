@@ -5,6 +5,7 @@ import type { FollowErrorCode } from './follows/follow.js';
 const statusOf: Record<FollowErrorCode, number> = {
   CannotFollowSelf: 400,
   UserNotFound: 404,
+  NoPendingRequest: 404,
 };
 
 export function toHttpProblem(error: {

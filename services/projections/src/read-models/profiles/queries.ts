@@ -1,7 +1,7 @@
 import type { Page, Profile, UserSummary } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { CollectionName, Doc, DocumentStore, Filter } from '../../store/document-store.js';
-import { isFollowing } from '../follows/queries.js';
+import { hasRequested, isFollowing } from '../follows/queries.js';
 import { isLiveUser, liveUserNamed, type UserDocument } from './documents.js';
 
 export async function profile(documents: DocumentStore, userId: string, viewerId?: string): Promise<Profile> {
@@ -96,7 +96,15 @@ async function profileView(
     followingCount: user.followingCount ?? 0,
     postCount: user.postCount ?? 0,
     createdAt: user.createdAt,
+    isPrivate: user.isPrivate === true,
   };
-  if (viewerId !== undefined) view.followedByMe = await isFollowing(documents, viewerId, user.id);
+  if (viewerId !== undefined) {
+    const [followedByMe, requestedByMe, followsMe] = await Promise.all([
+      isFollowing(documents, viewerId, user.id),
+      hasRequested(documents, viewerId, user.id),
+      isFollowing(documents, user.id, viewerId),
+    ]);
+    Object.assign(view, { followedByMe, requestedByMe, followsMe });
+  }
   return view;
 }

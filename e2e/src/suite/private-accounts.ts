@@ -51,11 +51,27 @@ export function privateAccountsSuite(system: SystemRef): void {
         expectProblem(await client.get(path, { token: a.accessToken }), 403, undefined, 'private-account');
       }
       expectProblem(await client.get(`/api/v1/users/${b.id}/followers`), 403, undefined, 'private-account');
+      expectProblem(
+        await client.put(`/api/v1/posts/${post.id}/like`, { token: a.accessToken }),
+        403,
+        undefined,
+        'private-account',
+      );
+      expectProblem(
+        await client.post(`/api/v1/posts/${post.id}/comments`, {
+          token: a.accessToken,
+          json: { text: 'hi' },
+        }),
+        403,
+        undefined,
+        'private-account',
+      );
 
       expectStatus(
         await client.put(`/api/v1/users/me/follow-requests/${a.id}`, { token: b.accessToken }),
         204,
       );
+      expectStatus(await client.put(`/api/v1/posts/${post.id}/like`, { token: a.accessToken }), 204);
       const posts = await client.get<Page<Post>>(`/api/v1/users/${b.id}/posts`, { token: a.accessToken });
       expectStatus(posts, 200);
       expect(ids(posts.body.items)).toEqual([post.id]);

@@ -17,7 +17,10 @@ const benches = {
     script: 'bench:exports',
     what: 'exports: archives/s, archive size and peak memory for accounts of 10,000 and 1,000 posts in a 200,000-event log',
   },
-  content: { dir: 'services/content', what: 'content service: like-a-post, create-a-post and comment req/s, p50/p99' },
+  content: {
+    dir: 'services/content',
+    what: 'content service: like-a-post, create-a-post and comment req/s, p50/p99',
+  },
   follow: { dir: 'services/social-graph', what: 'social-graph service: follow req/s, p50/p99' },
   relay: {
     dir: 'services/relay',

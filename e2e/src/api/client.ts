@@ -131,6 +131,9 @@ export interface Profile extends UserSummary {
   createdAt: string;
   followedByMe?: boolean;
   mutedByMe?: boolean;
+  isPrivate?: boolean;
+  requestedByMe?: boolean;
+  followsMe?: boolean;
 }
 export interface Post {
   id: string;

@@ -7,6 +7,7 @@ import { mediaSuite } from './media.js';
 import { oddInputSuite } from './odd-input.js';
 import { operationsSuite } from './operations.js';
 import { privacySuite } from './privacy.js';
+import { privateAccountsSuite } from './private-accounts.js';
 import { retriesSuite } from './retries.js';
 import { socialGraphSuite } from './social-graph.js';
 import type { SystemRef } from './system.js';
@@ -23,6 +24,7 @@ export function apiSuite(system: SystemRef): void {
   exportsSuite(system);
   socialGraphSuite(system);
   privacySuite(system);
+  privateAccountsSuite(system);
   contentSuite(system);
   mediaSuite(system);
   feedSuite(system);

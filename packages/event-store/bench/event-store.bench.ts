@@ -106,7 +106,7 @@ async function readAllInPages(store: EventStore, pageSize: number): Promise<numb
  */
 async function readByActorScan(store: EventStore): Promise<number> {
   const head = await store.headPosition();
-  const actorId = (postEvents[7]?.metadata as { actorId: string }).actorId;
+  const actorId = ((postEvents[7] as NewEvent).metadata as { actorId: string }).actorId;
   const started = performance.now();
   for (let after = 0; ; ) {
     const page = await store.readByActor(actorId, { after, maxCount: 1_000 });

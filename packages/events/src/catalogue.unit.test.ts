@@ -34,8 +34,9 @@ describe('event catalogue', () => {
   it('names every event once, in the past tense of the domain', () => {
     const types = catalogue.map((d) => d.type);
     expect(new Set(types).size).toBe(types.length);
-    // `ExportReady`: an export's archive became ready, the one event named by the state it reached.
-    for (const type of types) expect(type).toMatch(/(ed|Set|Ready)$/);
+    // `ExportReady`: an export's archive became ready, the one event named by the state it reached; `Withdrawn`: an
+    // irregular past participle.
+    for (const type of types) expect(type).toMatch(/(ed|Set|Ready|Withdrawn)$/);
   });
 
   it('keeps credentials, sessions, reservations and contact data private: no topic', () => {

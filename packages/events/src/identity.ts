@@ -56,14 +56,16 @@ export const ProfileUpdated = defineEvent({
   aggregate: aggregates.user,
   visibility: 'public',
   description:
-    "Profile fields changed; only the fields that changed are present, with their new values, encrypted under the account's data key.",
+    "Profile fields changed; only the fields that changed are present, with their new values, encrypted under the account's data key. `isPrivate` (not personal: stored in clear, the write side's privacy checks read it) is present when the account turned private (true) or public (false); an account no event made private is public.",
   personal: { owner: 'userId', fields: ['name', 'bio', 'profilePic'] },
+  // `isPrivate` came after v1 as an optional field: a v1 payload without it still reads as v1, so no new version.
   schema: Type.Object(
     {
       userId: Id(),
       name: Type.Optional(Name),
       bio: Type.Optional(Bio),
       profilePic: Type.Optional(HttpUrl()),
+      isPrivate: Type.Optional(Type.Boolean()),
       updatedAt: Timestamp(),
     },
     { additionalProperties: false },

@@ -20,9 +20,73 @@ export const UserUnfollowed = defineEvent({
   version: 1,
   aggregate: aggregates.follow,
   visibility: 'public',
-  description: 'A user stopped following another.',
+  description:
+    'A user stopped following another: it unfollowed, or (`endedBy` "followee") the followee removed it from its followers. Absent `endedBy`: the follower.',
+  // `endedBy` came after v1 as an optional field: a v1 payload without it still reads as v1, so no new version.
   schema: Type.Object(
-    { followerId: Id(), followeeId: Id(), unfollowedAt: Timestamp() },
+    {
+      followerId: Id(),
+      followeeId: Id(),
+      unfollowedAt: Timestamp(),
+      endedBy: Type.Optional(Type.Union([Type.Literal('follower'), Type.Literal('followee')])),
+    },
+    { additionalProperties: false },
+  ),
+});
+
+/*
+ * Follow requests live in the follow stream of their pair, beside the follows they become. An accepted request
+ * is recorded as FollowRequestAccepted followed, in the same append, by UserFollowed: every consumer that counts
+ * or lists follows (projections, analytics) keeps reading follows from UserFollowed and UserUnfollowed alone, and
+ * a pending request, which is not a follow, is in none of their counts.
+ */
+
+export const FollowRequested = defineEvent({
+  type: 'FollowRequested',
+  version: 1,
+  aggregate: aggregates.follow,
+  visibility: 'public',
+  description:
+    'A user asked to follow a private account; the request is pending until accepted, declined or withdrawn.',
+  schema: Type.Object(
+    { followerId: Id(), followeeId: Id(), requestedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const FollowRequestAccepted = defineEvent({
+  type: 'FollowRequestAccepted',
+  version: 1,
+  aggregate: aggregates.follow,
+  visibility: 'public',
+  description:
+    'The private account accepted the pending request (or turned public, which accepts every pending request). Always followed by the UserFollowed that starts the follow.',
+  schema: Type.Object(
+    { followerId: Id(), followeeId: Id(), acceptedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const FollowRequestDeclined = defineEvent({
+  type: 'FollowRequestDeclined',
+  version: 1,
+  aggregate: aggregates.follow,
+  visibility: 'public',
+  description: 'The private account declined the pending request.',
+  schema: Type.Object(
+    { followerId: Id(), followeeId: Id(), declinedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const FollowRequestWithdrawn = defineEvent({
+  type: 'FollowRequestWithdrawn',
+  version: 1,
+  aggregate: aggregates.follow,
+  visibility: 'public',
+  description: 'The requester withdrew its pending request.',
+  schema: Type.Object(
+    { followerId: Id(), followeeId: Id(), withdrawnAt: Timestamp() },
     { additionalProperties: false },
   ),
 });
@@ -52,4 +116,13 @@ export const UserUnmuted = defineEvent({
   ),
 });
 
-export const socialGraphEvents = [UserFollowed, UserUnfollowed, UserMuted, UserUnmuted] as const;
+export const socialGraphEvents = [
+  UserFollowed,
+  UserUnfollowed,
+  FollowRequested,
+  FollowRequestAccepted,
+  FollowRequestDeclined,
+  FollowRequestWithdrawn,
+  UserMuted,
+  UserUnmuted,
+] as const;

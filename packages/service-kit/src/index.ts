@@ -1,3 +1,4 @@
+export * from './account-standing.js';
 export * from './accounts.js';
 export * from './app.js';
 export * from './auth.js';

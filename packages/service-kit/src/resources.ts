@@ -39,7 +39,14 @@ const ProfileSchema = Type.Object(
     followingCount: Count,
     postCount: Count,
     createdAt: Timestamp(),
+    isPrivate: Type.Boolean({
+      description: 'only the account and its approved followers see its posts, lists and what is under them',
+    }),
     followedByMe: Type.Optional(Type.Boolean(presentWhenAuthenticated)),
+    requestedByMe: Type.Optional(
+      Type.Boolean({ description: 'my follow request to it is pending; present when authenticated' }),
+    ),
+    followsMe: Type.Optional(Type.Boolean({ description: 'it follows me; present when authenticated' })),
     mutedByMe: Type.Optional(
       Type.Boolean({
         description:
@@ -96,6 +103,13 @@ const ReplySchema = Type.Object(
 );
 export const Reply = ref(ReplySchema);
 export type Reply = Static<typeof Reply>;
+
+const FollowRequestSchema = Type.Object(
+  { user: UserSummary, requestedAt: Timestamp() },
+  { $id: 'FollowRequest', description: 'a pending request to follow the caller' },
+);
+export const FollowRequest = ref(FollowRequestSchema);
+export type FollowRequest = Static<typeof FollowRequest>;
 
 const ImageUrl = (description: string) => Type.String({ format: 'uri', pattern: '^https?://', description });
 
@@ -163,6 +177,8 @@ const CommentPageSchema = pageOf(Comment, 'Comment');
 export const CommentPage = ref(CommentPageSchema);
 const ReplyPageSchema = pageOf(Reply, 'Reply');
 export const ReplyPage = ref(ReplyPageSchema);
+const FollowRequestPageSchema = pageOf(FollowRequest, 'FollowRequest');
+export const FollowRequestPage = ref(FollowRequestPageSchema);
 
 /** The definitions the references above name: `createServiceApp` adds them to every app. */
 export const resourceSchemas: readonly TSchema[] = [
@@ -171,10 +187,12 @@ export const resourceSchemas: readonly TSchema[] = [
   PostSchema,
   CommentSchema,
   ReplySchema,
+  FollowRequestSchema,
   MediaSchema,
   ExportSchema,
   UserSummaryPageSchema,
   PostPageSchema,
   CommentPageSchema,
   ReplyPageSchema,
+  FollowRequestPageSchema,
 ];

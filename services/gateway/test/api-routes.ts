@@ -30,6 +30,10 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'PUT', url: '/api/v1/users/:userId/mute', service: 'social-graph' },
   { method: 'DELETE', url: '/api/v1/users/:userId/mute', service: 'social-graph' },
   { method: 'GET', url: '/api/v1/users/me/mutes', service: 'projections' },
+  { method: 'GET', url: '/api/v1/users/me/follow-requests', service: 'projections' },
+  { method: 'PUT', url: '/api/v1/users/me/follow-requests/:userId', service: 'social-graph' },
+  { method: 'DELETE', url: '/api/v1/users/me/follow-requests/:userId', service: 'social-graph' },
+  { method: 'DELETE', url: '/api/v1/users/me/followers/:userId', service: 'social-graph' },
   { method: 'GET', url: '/api/v1/users/:userId/posts', service: 'projections' },
   // Posts, likes, comments, replies
   { method: 'POST', url: '/api/v1/posts', service: 'content' },

@@ -71,6 +71,82 @@ describe('query API', () => {
     expect((await s.get('/api/v1/users/me', bob)).json()).toMatchObject({ id: bob, followingCount: 1 });
   });
 
+  it('shows isPrivate on every profile: false until the account turns private', async () => {
+    expect((await s.get(`/api/v1/users/${ann}`)).json()).toMatchObject({ isPrivate: false });
+    s.h.updateProfile(ann, { isPrivate: true });
+    expect((await s.get(`/api/v1/users/${ann}`)).json()).toMatchObject({ isPrivate: true });
+    expect((await s.get('/api/v1/users/me', ann)).json()).toMatchObject({ isPrivate: true });
+  });
+
+  it('lists pending follow requests newest first, with requestedByMe and followsMe on profiles', async () => {
+    s.h.updateProfile(ann, { isPrivate: true });
+    s.h.requestFollow(bob, ann);
+    s.h.requestFollow(cat, ann);
+    s.h.follow(ann, bob);
+    const page = (await s.get('/api/v1/users/me/follow-requests', ann)).json();
+    expect(page).toEqual({
+      items: [
+        { user: expect.objectContaining({ id: cat }), requestedAt: expect.any(String) },
+        { user: expect.objectContaining({ id: bob }), requestedAt: expect.any(String) },
+      ],
+      nextCursor: null,
+    });
+    expect((await s.get(`/api/v1/users/${ann}`, bob)).json()).toMatchObject({
+      followedByMe: false,
+      requestedByMe: true,
+      followsMe: true,
+      followersCount: 0,
+    });
+    s.h.acceptRequest(ann, bob);
+    s.h.declineRequest(ann, cat);
+    expect((await s.get('/api/v1/users/me/follow-requests', ann)).json().items).toEqual([]);
+    expect((await s.get(`/api/v1/users/${ann}`, bob)).json()).toMatchObject({
+      followedByMe: true,
+      requestedByMe: false,
+      followersCount: 1,
+    });
+    expect((await s.get('/api/v1/users/me/follow-requests')).statusCode).toBe(401);
+  });
+
+  it("answers 403 private-account for a private account's posts, lists, a post and what is under it, to anyone but itself and its approved followers", async () => {
+    const post = s.h.post(ann, 'private sunset');
+    const comment = s.h.comment(post, ann, ann, 'mine');
+    s.h.follow(bob, ann);
+    s.h.updateProfile(ann, { isPrivate: true });
+    s.h.requestFollow(cat, ann);
+    const reads = [
+      `/api/v1/users/${ann}/posts`,
+      `/api/v1/users/${ann}/followers`,
+      `/api/v1/users/${ann}/following`,
+      `/api/v1/posts/${post}`,
+      `/api/v1/posts/${post}/likes`,
+      `/api/v1/posts/${post}/comments`,
+      `/api/v1/comments/${comment}/replies`,
+    ];
+    for (const url of reads) {
+      for (const viewer of [undefined, cat]) {
+        const refused = await s.get(url, viewer);
+        expect(refused.statusCode, `${url} as ${viewer}`).toBe(403);
+        expect(refused.json()).toMatchObject({ status: 403, code: 'private-account' });
+      }
+      expect((await s.get(url, bob)).statusCode, `${url} as a follower`).toBe(200);
+      expect((await s.get(url, ann)).statusCode, `${url} as the account`).toBe(200);
+    }
+    expect((await s.get(`/api/v1/users/${ann}`, cat)).json()).toMatchObject({
+      isPrivate: true,
+      followersCount: 1,
+      postCount: 1,
+    });
+    // Removing a follower ends its access and takes the account's posts out of its feed.
+    expect((await s.get('/api/v1/feed', bob)).json().items.map((p: { id: string }) => p.id)).toEqual([post]);
+    s.h.removeFollower(ann, bob);
+    expect((await s.get(`/api/v1/users/${ann}/posts`, bob)).statusCode).toBe(403);
+    expect((await s.get('/api/v1/feed', bob)).json().items).toEqual([]);
+    // Accepting brings the account's recent posts into the requester's feed.
+    s.h.acceptRequest(ann, cat);
+    expect((await s.get('/api/v1/feed', cat)).json().items.map((p: { id: string }) => p.id)).toEqual([post]);
+  });
+
   it('answers 400 for a malformed id, limit or cursor, 404 for an unknown user, 401 for /users/me and /feed without a token', async () => {
     expect((await s.get('/api/v1/users/not-a-uuid')).statusCode).toBe(400);
     expect((await s.get(`/api/v1/users/${ann}/followers?limit=101`)).statusCode).toBe(400);

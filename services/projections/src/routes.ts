@@ -4,6 +4,7 @@ import {
   CommentPage,
   caller,
   decodeConsistencyToken,
+  FollowRequestPage,
   HttpProblem,
   Post,
   PostPage,
@@ -14,7 +15,7 @@ import {
   UserSummaryPage,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
-import { NotFound, type ReadModelQueries } from './queries/read-model-queries.js';
+import { NotFound, PrivateAccount, type ReadModelQueries } from './queries/read-model-queries.js';
 import type { AppliedPositions } from './runtime/applied-positions.js';
 
 const ListQuery = Type.Object(
@@ -35,12 +36,17 @@ const bearer: { [label: string]: string[] }[] = [{ bearer: [] }];
 /** optional auth: anonymous, or a bearer token (then likedByMe / followedByMe are present) */
 const optionalBearer: { [label: string]: string[] }[] = [{}, { bearer: [] }];
 
-/** Queries answer NotFound for unknown, deleted or hidden things; this is the one place it becomes 404. */
+/**
+ * Queries answer NotFound for unknown, deleted or hidden things, PrivateAccount for a private account's content
+ * read by someone it does not show it to; this is the one place they become 404 and 403 `private-account`.
+ */
 async function orNotFound<T>(query: Promise<T>): Promise<T> {
   try {
     return await query;
   } catch (error) {
     if (error instanceof NotFound) throw new HttpProblem(404, error.message);
+    if (error instanceof PrivateAccount)
+      throw new HttpProblem(403, error.message, { code: 'private-account' });
     throw error;
   }
 }
@@ -148,10 +154,10 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => orNotFound(queries.followers(request.params.userId, request.query)),
+    async (request) => orNotFound(queries.followers(request.params.userId, request.query, viewer(request))),
   );
 
   app.get(
@@ -163,10 +169,10 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => orNotFound(queries.following(request.params.userId, request.query)),
+    async (request) => orNotFound(queries.following(request.params.userId, request.query, viewer(request))),
   );
 
   app.get(
@@ -178,7 +184,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: UserParams,
         querystring: ListQuery,
-        response: { 200: PostPage, ...problems(400, 401, 404) },
+        response: { 200: PostPage, ...problems(400, 401, 403, 404) },
       },
     },
     async (request) => orNotFound(queries.userPosts(request.params.userId, request.query, viewer(request))),
@@ -192,7 +198,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         description: 'Its `ETag` is what `PATCH /posts/:postId` takes in `If-Match`.',
         security: optionalBearer,
         params: PostParams,
-        response: { 200: Post, ...problems(400, 401, 404) },
+        response: { 200: Post, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -214,10 +220,10 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: PostParams,
         querystring: ListQuery,
-        response: { 200: UserSummaryPage, ...problems(400, 401, 404) },
+        response: { 200: UserSummaryPage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => orNotFound(queries.likers(request.params.postId, request.query)),
+    async (request) => orNotFound(queries.likers(request.params.postId, request.query, viewer(request))),
   );
 
   app.get(
@@ -229,10 +235,10 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: PostParams,
         querystring: ListQuery,
-        response: { 200: CommentPage, ...problems(400, 401, 404) },
+        response: { 200: CommentPage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => orNotFound(queries.comments(request.params.postId, request.query)),
+    async (request) => orNotFound(queries.comments(request.params.postId, request.query, viewer(request))),
   );
 
   app.get(
@@ -244,10 +250,25 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
         security: optionalBearer,
         params: CommentParams,
         querystring: ListQuery,
-        response: { 200: ReplyPage, ...problems(400, 401, 404) },
+        response: { 200: ReplyPage, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => orNotFound(queries.replies(request.params.commentId, request.query)),
+    async (request) => orNotFound(queries.replies(request.params.commentId, request.query, viewer(request))),
+  );
+
+  app.get(
+    '/api/v1/users/me/follow-requests',
+    {
+      onRequest: app.requireAuth,
+      schema: {
+        tags: ['social graph'],
+        description: 'the pending requests to follow me, newest first',
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: FollowRequestPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => queries.followRequests(caller(request).userId, request.query),
   );
 
   app.get(

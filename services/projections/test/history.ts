@@ -67,7 +67,7 @@ export class HistoryBuilder {
     return userId;
   }
 
-  updateProfile(userId: string, change: { name?: string; bio?: string }): void {
+  updateProfile(userId: string, change: { name?: string; bio?: string; isPrivate?: boolean }): void {
     this.append(streamIds.user(userId), {
       type: 'ProfileUpdated',
       data: { userId, ...change, updatedAt: this.now() },
@@ -103,6 +103,48 @@ export class HistoryBuilder {
     this.append(streamIds.mute(muterId, mutedId), {
       type: 'UserUnmuted',
       data: { muterId, mutedId, unmutedAt: this.now() },
+    });
+  }
+
+  /** The followee removes the follower. */
+  removeFollower(followeeId: string, followerId: string): void {
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'UserUnfollowed',
+      data: { followerId, followeeId, unfollowedAt: this.now(), endedBy: 'followee' },
+    });
+  }
+
+  requestFollow(followerId: string, followeeId: string): void {
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'FollowRequested',
+      data: { followerId, followeeId, requestedAt: this.now() },
+    });
+  }
+
+  /** As social-graph records it: the acceptance, then the follow it starts. */
+  acceptRequest(followeeId: string, followerId: string): void {
+    const at = this.now();
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'FollowRequestAccepted',
+      data: { followerId, followeeId, acceptedAt: at },
+    });
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'UserFollowed',
+      data: { followerId, followeeId, followedAt: at },
+    });
+  }
+
+  declineRequest(followeeId: string, followerId: string): void {
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'FollowRequestDeclined',
+      data: { followerId, followeeId, declinedAt: this.now() },
+    });
+  }
+
+  withdrawRequest(followerId: string, followeeId: string): void {
+    this.append(streamIds.follow(followerId, followeeId), {
+      type: 'FollowRequestWithdrawn',
+      data: { followerId, followeeId, withdrawnAt: this.now() },
     });
   }
 
@@ -221,6 +263,7 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
   const muteRandom = seededRandom((shape.seed ?? 1) + 7919);
   const posts: { postId: string; authorId: string }[] = [];
   const likes = new Set<string>();
+  const pending = new Set<string>();
   const comments: { commentId: string; postId: string; postAuthorId: string }[] = [];
   const total = shape.follows + shape.posts + shape.likes + shape.comments;
   const weights = [shape.follows, shape.posts, shape.likes, shape.comments].map((n) => n / total);
@@ -238,9 +281,21 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       const key = `${follower}_${followee}`;
       if (follows.has(key)) {
         if (random() < 0.3) {
-          h.unfollow(follower, followee);
+          if (random() < 0.2) h.removeFollower(followee, follower);
+          else h.unfollow(follower, followee);
           follows.delete(key);
         }
+      } else if (pending.has(key) || random() < 0.15) {
+        // A request (to an account that is private) is answered at once, later, or never.
+        if (!pending.has(key)) h.requestFollow(follower, followee);
+        const answer = random();
+        pending.delete(key);
+        if (answer < 0.4) {
+          h.acceptRequest(followee, follower);
+          follows.add(key);
+        } else if (answer < 0.55) h.declineRequest(followee, follower);
+        else if (answer < 0.7) h.withdrawRequest(follower, followee);
+        else pending.add(key);
       } else {
         h.follow(follower, followee);
         follows.add(key);
@@ -278,6 +333,7 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       }
     }
     if (i % 97 === 0) h.updateProfile(pick(users), { bio: `bio ${i}` });
+    if (i % 89 === 0) h.updateProfile(pick(users), { isPrivate: random() < 0.7 });
     // Drawn from a generator of their own, so that a shape without mutes is the very history it was before.
     if (muteRandom() < (shape.mutes ?? 0) / total) {
       const muter = users[Math.floor(muteRandom() * users.length)] as string;

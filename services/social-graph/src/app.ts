@@ -9,6 +9,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import { followerRoutes } from './follows/follower-routes.js';
 import { followRoutes } from './follows/routes.js';
 import { muteRoutes } from './mutes/routes.js';
 
@@ -27,9 +28,14 @@ export const socialGraphRoutes: FastifyPluginAsyncTypebox<SocialGraphRoutesOptio
   app,
   options,
 ) => {
-  const now = options.now ?? (() => new Date());
-  await app.register(followRoutes, { store: options.store, accounts: options.accounts, now });
-  await app.register(muteRoutes, { store: options.store, accounts: options.accounts, now });
+  const routeOptions = {
+    store: options.store,
+    accounts: options.accounts,
+    now: options.now ?? (() => new Date()),
+  };
+  await app.register(followRoutes, routeOptions);
+  await app.register(followerRoutes, routeOptions);
+  await app.register(muteRoutes, routeOptions);
 };
 
 export interface SocialGraphAppDeps {

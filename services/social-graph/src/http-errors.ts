@@ -9,6 +9,7 @@ const answers: Record<ErrorCode, { status: number; code?: string }> = {
   CannotFollowSelf: { status: 400 },
   CannotMuteSelf: { status: 400, code: 'cannot-mute-yourself' },
   UserNotFound: { status: 404 },
+  NoPendingRequest: { status: 404 },
 };
 
 export function toHttpProblem(error: { code: ErrorCode; message: string; field?: string }): HttpProblem {

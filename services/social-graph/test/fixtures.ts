@@ -86,3 +86,17 @@ export async function followStream(
     return event ? [event] : [];
   });
 }
+
+/** Turns the account private (or public again) the way identity records it: ProfileUpdated in its user stream. */
+export async function setPrivate(store: EventStore, userId: string, isPrivate: boolean): Promise<void> {
+  await store.appendToStream(
+    streamIds.user(userId),
+    [
+      toStoredEvent({
+        type: 'ProfileUpdated',
+        data: { userId, isPrivate, updatedAt: new Date().toISOString() },
+      }),
+    ],
+    { expectedRevision: 'stream_exists' },
+  );
+}

@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
+import { assertMayEngage } from '../private-accounts.js';
 import { bearer, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
 import { commentDecider } from './comment.js';
 
@@ -34,7 +35,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
         security: bearer,
         params: PostParams,
         body: Type.Object({ text: Text }, { additionalProperties: false }),
-        response: { 201: Comment, ...problems(400, 401, 404) },
+        response: { 201: Comment, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -42,6 +43,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
       const { postId } = request.params;
       const commentId = newId();
       const post = await visibility.post(postId);
+      if (post.visible) await assertMayEngage(store, post.authorId, userId);
       const result = orProblem(
         await handleCommand(
           store,

@@ -3,6 +3,7 @@ import { streamIds } from '@gram/events';
 import { caller, handleCommand, problems, sendWriteHeaders } from '@gram/service-kit';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
+import { assertMayEngage } from '../private-accounts.js';
 import { bearer, NoContent, PostParams } from '../schemas.js';
 import { likeDecider } from './like.js';
 
@@ -20,13 +21,14 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
         tags,
         security: bearer,
         params: PostParams,
-        response: { 204: NoContent, ...problems(400, 401, 404) },
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const { userId } = caller(request);
       const { postId } = request.params;
       const post = await visibility.post(postId);
+      if (post.visible) await assertMayEngage(store, post.authorId, userId);
       const result = orProblem(
         await handleCommand(
           store,

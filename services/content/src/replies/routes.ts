@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
+import { assertMayEngage } from '../private-accounts.js';
 import { bearer, CommentParams, NoContent, ReplyParams, Text } from '../schemas.js';
 import { replyDecider } from './reply.js';
 
@@ -34,7 +35,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
         security: bearer,
         params: CommentParams,
         body: Type.Object({ text: Text }, { additionalProperties: false }),
-        response: { 201: Reply, ...problems(400, 401, 404) },
+        response: { 201: Reply, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -42,6 +43,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
       const { commentId } = request.params;
       const replyId = newId();
       const comment = await visibility.comment(commentId);
+      if (comment.visible) await assertMayEngage(store, comment.postAuthorId, userId);
       const result = orProblem(
         await handleCommand(
           store,

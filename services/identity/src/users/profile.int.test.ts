@@ -32,6 +32,7 @@ describe('PATCH /api/v1/users/me', () => {
       followingCount: 0,
       postCount: 0,
       createdAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+      isPrivate: false,
     });
     expect(res.headers['x-stream-revision']).toBe('2');
 
@@ -51,6 +52,18 @@ describe('PATCH /api/v1/users/me', () => {
     const events = await log.readStream(streamIds.user(account.userId));
     expect(events.at(-1)).toMatchObject({ type: 'ProfileUpdated', data: { bio: 'Traveller' } });
     expect(events.at(-1)?.data).not.toHaveProperty('name');
+  });
+
+  it('turns the account private and public again with isPrivate, stored in clear (not personal data)', async () => {
+    const account = await identity.account();
+    const res = await identity.patchMe({ isPrivate: true }, account.accessToken);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ id: account.userId, isPrivate: true });
+    const stored = await identity.store.readStream(streamIds.user(account.userId));
+    expect(stored.at(-1)).toMatchObject({ type: 'ProfileUpdated', data: { isPrivate: true } });
+    const back = await identity.patchMe({ isPrivate: false }, account.accessToken);
+    expect(back.json()).toMatchObject({ isPrivate: false });
+    expect((await identity.patchMe({ isPrivate: 'yes' }, account.accessToken)).statusCode).toBe(400);
   });
 
   it('appends nothing when nothing changes, and still answers 200 with where the account stands', async () => {

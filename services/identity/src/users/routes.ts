@@ -34,7 +34,14 @@ const SignupBody = Type.Object(
 );
 
 const ProfileChangesBody = Type.Object(
-  { name: Type.Optional(Name), bio: Type.Optional(Bio), profilePic: Type.Optional(ProfilePic) },
+  {
+    name: Type.Optional(Name),
+    bio: Type.Optional(Bio),
+    profilePic: Type.Optional(ProfilePic),
+    isPrivate: Type.Optional(
+      Type.Boolean({ description: 'only the account and its approved followers see its posts and lists' }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -18,6 +18,8 @@ export interface PublicProfile {
   bio: string;
   profilePic: string;
   registeredAt: string;
+  /** only the account and its approved followers see its posts and lists; public until a ProfileUpdated says so */
+  isPrivate: boolean;
 }
 
 export interface Credentials {
@@ -34,7 +36,7 @@ export type UserState =
   /** what a deleted account still needs: the values whose reservations its deletion gives up */
   | { status: 'deleted'; userId: string; userName: string; credentials: Credentials | null };
 
-export type ProfileChanges = { name?: string; bio?: string; profilePic?: string };
+export type ProfileChanges = { name?: string; bio?: string; profilePic?: string; isPrivate?: boolean };
 
 export type UserCommand =
   | {
@@ -88,7 +90,7 @@ export const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> 
         const { userId, userName, name, bio, profilePic, registeredAt } = event.data;
         return {
           status: 'active',
-          profile: { userId, userName, name, bio, profilePic, registeredAt },
+          profile: { userId, userName, name, bio, profilePic, registeredAt, isPrivate: false },
           credentials: null,
         };
       }
@@ -99,7 +101,7 @@ export const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> 
       }
       case 'ProfileUpdated': {
         if (state.status !== 'active') return state;
-        const { name, bio, profilePic } = event.data;
+        const { name, bio, profilePic, isPrivate } = event.data;
         return {
           ...state,
           profile: {
@@ -107,6 +109,7 @@ export const userDecider: Decider<UserCommand, UserState, UserEvent, UserError> 
             ...(name !== undefined ? { name } : {}),
             ...(bio !== undefined ? { bio } : {}),
             ...(profilePic !== undefined ? { profilePic } : {}),
+            ...(isPrivate !== undefined ? { isPrivate } : {}),
           },
         };
       }
@@ -176,6 +179,9 @@ function changedFields(profile: PublicProfile, changes: ProfileChanges): Profile
   if (changes.bio !== undefined && changes.bio !== profile.bio) changed.bio = changes.bio;
   if (changes.profilePic !== undefined && changes.profilePic !== profile.profilePic) {
     changed.profilePic = changes.profilePic;
+  }
+  if (changes.isPrivate !== undefined && changes.isPrivate !== profile.isPrivate) {
+    changed.isPrivate = changes.isPrivate;
   }
   return changed;
 }

@@ -98,6 +98,25 @@ describe('updating the profile', () => {
       });
   });
 
+  it('records turning private and back to public, and nothing when the account already is so', () => {
+    spec(...registered)
+      .when(update({ isPrivate: true }))
+      .thenRecords({ type: 'ProfileUpdated', data: { userId, isPrivate: true, updatedAt: t1 } });
+    spec(...registered)
+      .when(update({ isPrivate: false }))
+      .thenNothingHappens();
+    const turnedPrivate: UserEvent = {
+      type: 'ProfileUpdated',
+      data: { userId, isPrivate: true, updatedAt: t0 },
+    };
+    spec(...registered, turnedPrivate)
+      .when(update({ isPrivate: true }))
+      .thenNothingHappens();
+    spec(...registered, turnedPrivate)
+      .when(update({ isPrivate: false }))
+      .thenRecords({ type: 'ProfileUpdated', data: { userId, isPrivate: false, updatedAt: t1 } });
+  });
+
   it('appends nothing when nothing changes, given the profile as edited before', () => {
     spec(...registered, { type: 'ProfileUpdated', data: { userId, bio: 'Curious', updatedAt: t0 } })
       .when(update({ bio: 'Curious' }))
@@ -121,7 +140,13 @@ describe('updating the profile', () => {
       .when(update({ name: 'A.', profilePic: 'https://img.example/a.png' }))
       .thenStateIs({
         status: 'active',
-        profile: { ...profile, name: 'A.', profilePic: 'https://img.example/a.png', registeredAt: t0 },
+        profile: {
+          ...profile,
+          name: 'A.',
+          profilePic: 'https://img.example/a.png',
+          registeredAt: t0,
+          isPrivate: false,
+        },
         credentials,
       });
   });

@@ -27,5 +27,6 @@ export function toProfile(profile: PublicProfile): Profile {
     followingCount: 0,
     postCount: 0,
     createdAt: profile.registeredAt,
+    isPrivate: profile.isPrivate,
   };
 }

@@ -1,6 +1,6 @@
-import type { Comment, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
+import type { Comment, FollowRequest, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
-import { feed, followers, following } from '../read-models/follows/queries.js';
+import { feed, followers, following, followRequests } from '../read-models/follows/queries.js';
 import { mutes } from '../read-models/mutes/queries.js';
 import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
 import { isDeletedAccount } from '../read-models/profiles/documents.js';
@@ -8,12 +8,14 @@ import { profile, profileByUserName, profileWithRevision } from '../read-models/
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
 
+export { PrivateAccount } from '../read-models/follows/privacy.js';
 export { NotFound, type PageRequest } from './paging.js';
 
 /**
  * Every read of API.md, answered from one generation of read models by the queries of the read model it reads
  * (read-models/<name>/queries.ts). Each query reads the generation current when it starts, to its end.
- * `viewerId` is the authenticated caller, for likedByMe / followedByMe.
+ * `viewerId` is the authenticated caller, for likedByMe / followedByMe, and for what a private account shows
+ * (PrivateAccount otherwise).
  */
 export class ReadModelQueries {
   constructor(
@@ -39,12 +41,12 @@ export class ReadModelQueries {
     return isDeletedAccount(this.store().documents, userId);
   }
 
-  followers(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
-    return followers(this.store().documents, userId, request);
+  followers(userId: string, request: PageRequest, viewerId?: string): Promise<Page<UserSummary>> {
+    return followers(this.store().documents, userId, request, viewerId);
   }
 
-  following(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
-    return following(this.store().documents, userId, request);
+  following(userId: string, request: PageRequest, viewerId?: string): Promise<Page<UserSummary>> {
+    return following(this.store().documents, userId, request, viewerId);
   }
 
   /** The accounts `userId` mutes: only ever asked by `userId` itself. */
@@ -52,8 +54,13 @@ export class ReadModelQueries {
     return mutes(this.store().documents, userId, request);
   }
 
-  likers(postId: string, request: PageRequest): Promise<Page<UserSummary>> {
-    return likers(this.store().documents, postId, request);
+  /** The pending requests to follow `userId`, newest first. */
+  followRequests(userId: string, request: PageRequest): Promise<Page<FollowRequest>> {
+    return followRequests(this.store().documents, userId, request);
+  }
+
+  likers(postId: string, request: PageRequest, viewerId?: string): Promise<Page<UserSummary>> {
+    return likers(this.store().documents, postId, request, viewerId);
   }
 
   userPosts(userId: string, request: PageRequest, viewerId?: string): Promise<Page<Post>> {
@@ -69,12 +76,12 @@ export class ReadModelQueries {
     return postWithRevision(this.store(), postId, viewerId);
   }
 
-  comments(postId: string, request: PageRequest): Promise<Page<Comment>> {
-    return comments(this.store().documents, postId, request);
+  comments(postId: string, request: PageRequest, viewerId?: string): Promise<Page<Comment>> {
+    return comments(this.store().documents, postId, request, viewerId);
   }
 
-  replies(commentId: string, request: PageRequest): Promise<Page<Reply>> {
-    return replies(this.store().documents, commentId, request);
+  replies(commentId: string, request: PageRequest, viewerId?: string): Promise<Page<Reply>> {
+    return replies(this.store().documents, commentId, request, viewerId);
   }
 
   feed(userId: string, request: PageRequest): Promise<Page<Post>> {

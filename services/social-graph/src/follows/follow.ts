@@ -1,5 +1,11 @@
 import type { EventOfType } from '@gram/events';
-import { type AccountStatus, assertNever, type Decider, DomainError } from '@gram/service-kit';
+import {
+  type AccountStanding,
+  type AccountStatus,
+  assertNever,
+  type Decider,
+  DomainError,
+} from '@gram/service-kit';
 
 /**
  * One user's follow of another, in its own stream `follow-<followerId>_<followeeId>`.
@@ -18,36 +24,79 @@ import { type AccountStatus, assertNever, type Decider, DomainError } from '@gra
  * another topic consumed out of order) for a deleted follower or followee is ignored and never
  * counted. Account ids are never reused, so the tombstone never has to be lifted. The write side
  * keeps such a stream as it is: a deleted account can no longer act, and following it answers 404.
+ *
+ * Follow requests live in the same stream. Following a private account records FollowRequested; accepting
+ * it records FollowRequestAccepted and, in the same append, the UserFollowed that starts the follow, so every
+ * consumer keeps counting follows from UserFollowed and UserUnfollowed alone. Accepting and declining race on
+ * the stream's revision as two follows do: of any number of concurrent answers to one request, the first
+ * appended decides, and the others, retried on the new revision, see it and record nothing (or find no
+ * pending request). A follower removed by the followee is a UserUnfollowed with `endedBy: 'followee'`: for
+ * every consumer of follows it is an unfollow.
  */
-export type FollowEvent = EventOfType<'UserFollowed'> | EventOfType<'UserUnfollowed'>;
+export type FollowEvent =
+  | EventOfType<'UserFollowed'>
+  | EventOfType<'UserUnfollowed'>
+  | EventOfType<'FollowRequested'>
+  | EventOfType<'FollowRequestAccepted'>
+  | EventOfType<'FollowRequestDeclined'>
+  | EventOfType<'FollowRequestWithdrawn'>;
 
 export type FollowState =
   | { status: 'none' }
+  | { status: 'requested'; requestedAt: string }
   | { status: 'following'; followedAt: string }
-  | { status: 'unfollowed'; unfollowedAt: string };
+  /** unfollowed or removed, or a request declined or withdrawn: no follow and nothing pending */
+  | { status: 'ended'; endedAt: string };
 
 export type FollowCommand =
   | {
       type: 'FollowUser';
-      /** `followee`: the followee's account status, read by the handler from its user stream */
-      data: { followerId: string; followeeId: string; followedAt: string; followee: AccountStatus };
+      /**
+       * `followee`: the followee's account status and private flag, read by the handler from its user stream
+       * (readAccountStanding), never from a read model
+       */
+      data: { followerId: string; followeeId: string; followedAt: string; followee: AccountStanding };
     }
   | {
+      /** unfollows, or withdraws the follower's pending request */
       type: 'UnfollowUser';
       data: { followerId: string; followeeId: string; unfollowedAt: string; followee: AccountStatus };
+    }
+  | {
+      /** `follower`: the requester's account status, read from its user stream */
+      type: 'AcceptFollowRequest';
+      data: { followerId: string; followeeId: string; acceptedAt: string; follower: AccountStatus };
+    }
+  | {
+      type: 'DeclineFollowRequest';
+      data: { followerId: string; followeeId: string; declinedAt: string; follower: AccountStatus };
+    }
+  | {
+      /** the followee ends the follow */
+      type: 'RemoveFollower';
+      data: { followerId: string; followeeId: string; removedAt: string; follower: AccountStatus };
     };
 
-export type FollowErrorCode = 'CannotFollowSelf' | 'UserNotFound';
+export type FollowErrorCode = 'CannotFollowSelf' | 'UserNotFound' | 'NoPendingRequest';
 export type FollowError = DomainError<FollowErrorCode>;
 
 export const initialFollowState = (): FollowState => ({ status: 'none' });
 
-export function evolveFollow(_state: FollowState, event: FollowEvent): FollowState {
+export function evolveFollow(state: FollowState, event: FollowEvent): FollowState {
   switch (event.type) {
     case 'UserFollowed':
       return { status: 'following', followedAt: event.data.followedAt };
     case 'UserUnfollowed':
-      return { status: 'unfollowed', unfollowedAt: event.data.unfollowedAt };
+      return { status: 'ended', endedAt: event.data.unfollowedAt };
+    case 'FollowRequested':
+      return { status: 'requested', requestedAt: event.data.requestedAt };
+    // The UserFollowed appended with it makes the state `following`.
+    case 'FollowRequestAccepted':
+      return state;
+    case 'FollowRequestDeclined':
+      return { status: 'ended', endedAt: event.data.declinedAt };
+    case 'FollowRequestWithdrawn':
+      return { status: 'ended', endedAt: event.data.withdrawnAt };
     default:
       return assertNever(event);
   }
@@ -66,17 +115,57 @@ export function decideFollow(
       if (followerId === followeeId) {
         return new DomainError('CannotFollowSelf', 'you cannot follow yourself', 'userId');
       }
-      if (followee !== 'active') return userNotFound();
-      // Following again is not an error: the client's intent ("I follow them") already holds.
-      if (state.status === 'following') return [];
+      if (followee.status !== 'active') return userNotFound();
+      // Following again, or asking again while the request is pending, is not an error: the client's intent
+      // already holds, and one request is enough.
+      if (state.status === 'following' || state.status === 'requested') return [];
+      if (followee.isPrivate) {
+        return [{ type: 'FollowRequested', data: { followerId, followeeId, requestedAt: followedAt } }];
+      }
       return [{ type: 'UserFollowed', data: { followerId, followeeId, followedAt } }];
     }
     case 'UnfollowUser': {
       const { followerId, followeeId, unfollowedAt, followee } = command.data;
       if (followee !== 'active') return userNotFound();
+      if (state.status === 'requested') {
+        return [
+          { type: 'FollowRequestWithdrawn', data: { followerId, followeeId, withdrawnAt: unfollowedAt } },
+        ];
+      }
       // Not following (never, or not any more; yourself included) already is what the client asks for.
       if (state.status !== 'following') return [];
       return [{ type: 'UserUnfollowed', data: { followerId, followeeId, unfollowedAt } }];
+    }
+    case 'AcceptFollowRequest': {
+      const { followerId, followeeId, acceptedAt, follower } = command.data;
+      if (follower !== 'active') return userNotFound();
+      // Accepted already (by a racing accept, or a redelivered switch to public): the follow holds.
+      if (state.status === 'following') return [];
+      if (state.status !== 'requested') {
+        return new DomainError('NoPendingRequest', 'this account has no pending follow request to you');
+      }
+      return [
+        { type: 'FollowRequestAccepted', data: { followerId, followeeId, acceptedAt } },
+        { type: 'UserFollowed', data: { followerId, followeeId, followedAt: acceptedAt } },
+      ];
+    }
+    case 'DeclineFollowRequest': {
+      const { followerId, followeeId, declinedAt, follower } = command.data;
+      if (follower !== 'active') return userNotFound();
+      // Nothing pending (never asked, withdrawn, declined or accepted already): nothing to decline.
+      if (state.status !== 'requested') return [];
+      return [{ type: 'FollowRequestDeclined', data: { followerId, followeeId, declinedAt } }];
+    }
+    case 'RemoveFollower': {
+      const { followerId, followeeId, removedAt, follower } = command.data;
+      if (follower !== 'active') return userNotFound();
+      if (state.status !== 'following') return [];
+      return [
+        {
+          type: 'UserUnfollowed',
+          data: { followerId, followeeId, unfollowedAt: removedAt, endedBy: 'followee' },
+        },
+      ];
     }
     default:
       return assertNever(command);

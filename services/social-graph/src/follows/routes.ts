@@ -7,6 +7,7 @@ import {
   handleCommand,
   isDomainError,
   problems,
+  readAccountStanding,
   sendWriteHeaders,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -22,7 +23,7 @@ export interface FollowRoutesOptions {
 
 const FollowParams = Type.Object({ userId: Id('the account to follow or unfollow') });
 
-const writeHeaders = {
+export const writeHeaders = {
   'x-stream-revision': Type.String({ description: 'revision of the follow stream after the write' }),
   'x-global-position': Type.String({ description: "global position of the follow stream's last event" }),
   'x-consistency-token': Type.String({
@@ -36,7 +37,7 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
   { store, accounts, now },
 ) => {
   async function execute(
-    type: FollowCommand['type'],
+    type: 'FollowUser' | 'UnfollowUser',
     followerId: string,
     userId: string,
     correlationId: string,
@@ -48,13 +49,24 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
     // followee's own user stream on the event store (AccountDirectory): that is the write side's
     // own knowledge. A read model (profiles) could lag behind a deletion and let a follow through
     // minutes after the account was gone. The race that remains, a deletion appended between this
-    // read and our append, is the read side's to absorb: see follow.ts.
-    const followee = await accounts.status(followeeId);
+    // read and our append, is the read side's to absorb: see follow.ts. Whether it is private (a
+    // follow becomes a request) is folded from the same stream, for the same reason.
     const at = now().toISOString();
     const command: FollowCommand =
       type === 'FollowUser'
-        ? { type, data: { followerId, followeeId, followedAt: at, followee } }
-        : { type, data: { followerId, followeeId, unfollowedAt: at, followee } };
+        ? {
+            type,
+            data: {
+              followerId,
+              followeeId,
+              followedAt: at,
+              followee: await readAccountStanding(store, followeeId),
+            },
+          }
+        : {
+            type,
+            data: { followerId, followeeId, unfollowedAt: at, followee: await accounts.status(followeeId) },
+          };
     const result = await handleCommand(
       store,
       streamIds.follow(followerId, followeeId),
@@ -77,10 +89,15 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
         tags: ['social graph'],
         summary: 'Follow a user',
         description:
-          'Following an account the caller already follows changes nothing and answers 204 as well.',
+          'Following an account the caller already follows changes nothing and answers 204 as well. ' +
+          'Following a private account asks it: 202 `{ status: "requested" }`, again while the request is pending.',
         security: [{ bearer: [] }],
         params: FollowParams,
         response: {
+          202: Type.Object(
+            { status: Type.Literal('requested') },
+            { description: 'The account is private: the caller asked to follow it', headers: writeHeaders },
+          ),
           204: Type.Null({ description: 'The caller follows the user', headers: writeHeaders }),
           ...problems(400, 401, 404),
         },
@@ -88,6 +105,9 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
     },
     async (request, reply) => {
       const result = await execute('FollowUser', caller(request).userId, request.params.userId, request.id);
+      if (result.state.status === 'requested') {
+        return sendWriteHeaders(reply, result).code(202).send({ status: 'requested' });
+      }
       return sendWriteHeaders(reply, result).code(204).send();
     },
   );
@@ -98,7 +118,7 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
       onRequest: app.requireAuth,
       schema: {
         tags: ['social graph'],
-        summary: 'Unfollow a user',
+        summary: 'Unfollow a user, or withdraw the pending request to follow it',
         description:
           'Unfollowing an account the caller does not follow changes nothing and answers 204 as well.',
         security: [{ bearer: [] }],

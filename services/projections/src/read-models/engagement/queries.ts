@@ -16,8 +16,9 @@ export async function likers(
   documents: DocumentStore,
   postId: string,
   request: PageRequest,
+  viewerId?: string,
 ): Promise<Page<UserSummary>> {
-  await visiblePost(documents, postId);
+  await visiblePost(documents, postId, viewerId);
   return accountPage(documents, 'likes', likesOf(postId), 'userId', request);
 }
 
@@ -25,8 +26,9 @@ export async function comments(
   documents: DocumentStore,
   postId: string,
   request: PageRequest,
+  viewerId?: string,
 ): Promise<Page<Comment>> {
-  await visiblePost(documents, postId);
+  await visiblePost(documents, postId, viewerId);
   const raw = await rawPage(documents, 'comments', visibleCommentsOn(postId), request, oldestFirst);
   return withAccounts(documents, raw, request, 'authorId', (comment: CommentDocument, author) => {
     const { id, postId, text, replyCount, createdAt } = comment;
@@ -38,10 +40,11 @@ export async function replies(
   documents: DocumentStore,
   commentId: string,
   request: PageRequest,
+  viewerId?: string,
 ): Promise<Page<Reply>> {
   const comment = await documents.get('comments', commentId);
   if (!comment || !isVisibleComment(comment)) throw new NotFound(`no comment ${commentId}`);
-  await visiblePost(documents, comment.postId as string);
+  await visiblePost(documents, comment.postId as string, viewerId);
   const raw = await rawPage(documents, 'replies', visibleRepliesTo(commentId), request, oldestFirst);
   return withAccounts(documents, raw, request, 'authorId', (reply: ReplyDocument, author) => {
     const { id, commentId, postId, text, createdAt } = reply;

@@ -5,7 +5,14 @@ export interface FollowEdge extends Doc {
   followerId: string;
   followeeId: string;
   following: boolean;
-  /** when last followed, in ms: the followers and following pages' sort key, and a merged author's order */
+  /** a follow request is pending (the followee is private); never with `following` */
+  requested?: boolean;
+  /** when the pending request was made */
+  requestedAt?: string;
+  /**
+   * when last followed (or, while a request is pending, requested), in ms: the followers, following and follow
+   * requests pages' sort key, and a merged author's order
+   */
   at?: number;
   followerDeleted: boolean;
   followeeDeleted: boolean;
@@ -33,6 +40,13 @@ export const edgesTo = (followeeId: string): Filter => ({ followeeId });
 export const followersOf = (followeeId: string): Filter => ({
   followeeId,
   following: true,
+  followerDeleted: false,
+});
+
+/** The pending follow requests to `followeeId` the API lists: by accounts not deleted. */
+export const requestsTo = (followeeId: string): Filter => ({
+  followeeId,
+  requested: true,
   followerDeleted: false,
 });
 

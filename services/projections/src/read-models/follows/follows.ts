@@ -2,7 +2,15 @@ import { followId, ms } from '../../store/keys.js';
 import { postsBy } from '../posts/documents.js';
 import { isDeletedAccount, isDeletedUser, userFlags } from '../profiles/documents.js';
 import { type Counter, defineReadModel, type ProjectionContext } from '../read-model.js';
-import { edgesFrom, edgesTo, type FollowEdge, feedEntriesOf, followeesOf, followersOf } from './documents.js';
+import {
+  edgesFrom,
+  edgesTo,
+  type FollowEdge,
+  feedEntriesOf,
+  followeesOf,
+  followersOf,
+  requestsTo,
+} from './documents.js';
 import { reconcileFollowFeed, reconcileHotness, reconcilePostInFeeds } from './feeds.js';
 
 const followingCount: Counter = {
@@ -22,9 +30,20 @@ const followersCount: Counter = {
   accountFlags: { followerDeleted: 'followerId' },
 };
 
+/**
+ * What the follow stream's last event says of the pair: following (since `at`), a pending request (made at
+ * `at`), or neither. A request is not a follow: it is in no count, no followers list and no feed.
+ */
+type EdgeState =
+  | { following: true; requested: false; at: number }
+  | { following: false; requested: true; at: number; requestedAt: string }
+  | { following: false; requested: false };
+
+const neither: EdgeState = { following: false, requested: false };
+
 async function applyFollow(
   { followerId, followeeId }: { followerId: string; followeeId: string },
-  followed: { at: number } | undefined,
+  state: EdgeState,
   context: ProjectionContext,
   rev: number,
 ): Promise<void> {
@@ -33,8 +52,7 @@ async function applyFollow(
   await documents.applyRevision('follows', followId(followerId, followeeId), rev, {
     followerId,
     followeeId,
-    following: followed !== undefined,
-    ...(followed ? { at: followed.at } : {}),
+    ...state,
     followerDeleted: await isDeletedAccount(documents, followerId),
     followeeDeleted: isDeletedUser(followee),
     followeeHot: followee?.hot === true,
@@ -58,10 +76,33 @@ async function reconcileFolloweeHotness(context: ProjectionContext, followeeId: 
 export const follows = defineReadModel({
   name: 'follows',
   documents: ['follows'],
-  canHandle: ['UserFollowed', 'UserUnfollowed', 'PostCreated', 'PostDeleted', 'UserDeleted'],
+  canHandle: [
+    'UserFollowed',
+    'UserUnfollowed',
+    'FollowRequested',
+    'FollowRequestAccepted',
+    'FollowRequestDeclined',
+    'FollowRequestWithdrawn',
+    'PostCreated',
+    'PostDeleted',
+    'UserDeleted',
+  ],
   handlers: {
-    UserFollowed: (e, context, rev) => applyFollow(e, { at: ms(e.followedAt) }, context, rev),
-    UserUnfollowed: (e, context, rev) => applyFollow(e, undefined, context, rev),
+    UserFollowed: (e, context, rev) =>
+      applyFollow(e, { following: true, requested: false, at: ms(e.followedAt) }, context, rev),
+    // Whoever ended it (the follower, or the followee removing it): the follow and the feed's posts go.
+    UserUnfollowed: (e, context, rev) => applyFollow(e, neither, context, rev),
+    FollowRequested: (e, context, rev) =>
+      applyFollow(
+        e,
+        { following: false, requested: true, at: ms(e.requestedAt), requestedAt: e.requestedAt },
+        context,
+        rev,
+      ),
+    // The UserFollowed appended with it, one revision on, starts the follow.
+    FollowRequestAccepted: (e, context, rev) => applyFollow(e, neither, context, rev),
+    FollowRequestDeclined: (e, context, rev) => applyFollow(e, neither, context, rev),
+    FollowRequestWithdrawn: (e, context, rev) => applyFollow(e, neither, context, rev),
     PostCreated: (e, context) => reconcilePostInFeeds(context, e.postId, e.authorId),
     PostDeleted: (e, context) => reconcilePostInFeeds(context, e.postId, e.authorId),
     /**
@@ -89,6 +130,8 @@ export const follows = defineReadModel({
     // every edge of an account, whatever its state: what its deletion and its turning hot or cold flag
     { name: 'followEdgesFrom', collection: 'follows', key: 'followerId', filter: edgesFrom },
     { name: 'followEdgesTo', collection: 'follows', key: 'followeeId', filter: edgesTo },
+    // the follow requests page of an account
+    { name: 'followRequestsTo', collection: 'follows', key: 'followeeId', filter: requestsTo },
   ],
   log: {
     fold(event, streamId, log) {

@@ -1,20 +1,23 @@
-import type { Page, Post, UserSummary } from '@gram/service-kit';
+import type { FollowRequest, Page, Post, UserSummary } from '@gram/service-kit';
 import { decodeCursor, encodeCursor } from '../../queries/cursor.js';
-import { newestFirst, type PageRequest } from '../../queries/paging.js';
+import { newestFirst, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { DocumentStore, FeedEntry, ReadModelStore } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
 import { isVisiblePost, visiblePostsBy } from '../posts/documents.js';
 import { postViews } from '../posts/queries.js';
-import { accountPage, profile } from '../profiles/queries.js';
-import { followeesOf, followersOf } from './documents.js';
+import { accountPage, profile, withAccounts } from '../profiles/queries.js';
+import { type FollowEdge, followeesOf, followersOf, requestsTo } from './documents.js';
+import { assertMaySee } from './privacy.js';
 
 export async function followers(
   documents: DocumentStore,
   userId: string,
   request: PageRequest,
+  viewerId?: string,
 ): Promise<Page<UserSummary>> {
   await profile(documents, userId);
+  await assertMaySee(documents, userId, viewerId);
   return accountPage(documents, 'follows', followersOf(userId), 'followerId', request);
 }
 
@@ -22,9 +25,33 @@ export async function following(
   documents: DocumentStore,
   userId: string,
   request: PageRequest,
+  viewerId?: string,
 ): Promise<Page<UserSummary>> {
   await profile(documents, userId);
+  await assertMaySee(documents, userId, viewerId);
   return accountPage(documents, 'follows', followeesOf(userId), 'followeeId', request);
+}
+
+/** The pending requests to follow `userId`, newest first. */
+export async function followRequests(
+  documents: DocumentStore,
+  userId: string,
+  request: PageRequest,
+): Promise<Page<FollowRequest>> {
+  const raw = await rawPage(documents, 'follows', requestsTo(userId), request);
+  return withAccounts(documents, raw, request, 'followerId', (edge: FollowEdge, user) => ({
+    user,
+    requestedAt: edge.requestedAt as string,
+  }));
+}
+
+/** Whether `followerId` has a pending request to follow `followeeId` (requestedByMe). */
+export async function hasRequested(
+  documents: DocumentStore,
+  followerId: string,
+  followeeId: string,
+): Promise<boolean> {
+  return (await documents.get('follows', followId(followerId, followeeId)))?.requested === true;
 }
 
 /** Whether `followerId` follows `followeeId` now (followedByMe). */

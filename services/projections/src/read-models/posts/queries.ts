@@ -1,6 +1,7 @@
 import type { Page, Post } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
+import { assertMaySee } from '../follows/privacy.js';
 import { profile, summaries } from '../profiles/queries.js';
 import { isVisiblePost, type PostDocument, visiblePostsBy } from './documents.js';
 
@@ -14,7 +15,7 @@ export async function postWithRevision(
   postId: string,
   viewerId?: string,
 ): Promise<{ view: Post; revision: number }> {
-  const document = await visiblePost(store.documents, postId);
+  const document = await visiblePost(store.documents, postId, viewerId);
   const [view] = await postViews(store, [document], viewerId);
   if (!view) throw new NotFound(`no post ${postId}`);
   return { view, revision: document.rev };
@@ -27,6 +28,7 @@ export async function userPosts(
   viewerId?: string,
 ): Promise<Page<Post>> {
   await profile(store.documents, userId);
+  await assertMaySee(store.documents, userId, viewerId);
   const raw = await rawPage(store.documents, 'posts', visiblePostsBy(userId), request);
   return {
     items: await postViews(store, raw.slice(0, request.limit), viewerId),
@@ -34,10 +36,18 @@ export async function userPosts(
   };
 }
 
-/** The post, when the API shows it; NotFound otherwise. */
-export async function visiblePost(documents: DocumentStore, postId: string): Promise<Doc> {
+/**
+ * The post, when the API shows it to `viewerId`: NotFound when it does not show it, PrivateAccount when its
+ * author is private and the viewer neither the author nor an approved follower (the post and what is under it).
+ */
+export async function visiblePost(
+  documents: DocumentStore,
+  postId: string,
+  viewerId: string | undefined,
+): Promise<Doc> {
   const post = await documents.get('posts', postId);
   if (!post || !isVisiblePost(post)) throw new NotFound(`no post ${postId}`);
+  await assertMaySee(documents, post.authorId as string, viewerId);
   return post;
 }
 

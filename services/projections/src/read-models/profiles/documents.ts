@@ -13,6 +13,8 @@ export interface UserDocument extends Doc {
   bio: string;
   profilePic: string;
   createdAt: string;
+  /** set by a ProfileUpdated that turned the account private (or public again); absent: public */
+  isPrivate?: boolean;
   /** kept by follows */
   followersCount?: number;
   followingCount?: number;

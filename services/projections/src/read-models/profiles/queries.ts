@@ -1,7 +1,7 @@
 import type { Page, Profile, UserSummary } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { CollectionName, Doc, DocumentStore, Filter } from '../../store/document-store.js';
-import { isFollowing } from '../follows/queries.js';
+import { hasRequested, isFollowing } from '../follows/queries.js';
 import { isMuting } from '../mutes/documents.js';
 import { isLiveUser, liveUserNamed, type UserDocument } from './documents.js';
 
@@ -97,15 +97,17 @@ async function profileView(
     followingCount: user.followingCount ?? 0,
     postCount: user.postCount ?? 0,
     createdAt: user.createdAt,
+    isPrivate: user.isPrivate === true,
   };
   if (viewerId !== undefined) {
     // The viewer's own mute only: whether anyone else mutes this account is never told.
-    const [followed, muted] = await Promise.all([
+    const [followedByMe, requestedByMe, followsMe, mutedByMe] = await Promise.all([
       isFollowing(documents, viewerId, user.id),
+      hasRequested(documents, viewerId, user.id),
+      isFollowing(documents, user.id, viewerId),
       isMuting(documents, viewerId, user.id),
     ]);
-    view.followedByMe = followed;
-    view.mutedByMe = muted;
+    Object.assign(view, { followedByMe, requestedByMe, followsMe, mutedByMe });
   }
   return view;
 }

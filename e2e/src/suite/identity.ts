@@ -50,6 +50,7 @@ export function identitySuite(system: SystemRef): void {
       expect(profile.body).toEqual({
         ...res.body.user,
         bio: '',
+        isPrivate: false,
         followersCount: 0,
         followingCount: 0,
         postCount: 0,

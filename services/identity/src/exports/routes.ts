@@ -56,7 +56,7 @@ export const exportRoutes: FastifyPluginAsyncTypebox<
         security: bearer,
         response: {
           202: { ...Export, headers: { location: Type.String() } },
-          ...problems(401),
+          ...problems(400, 401),
           429: TooManyRequests,
         },
       },

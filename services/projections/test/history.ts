@@ -242,6 +242,12 @@ export interface HistoryShape {
   deletedUsers?: number;
   /** mutes (and some unmutes) of popular accounts, interleaved with the rest; none when absent */
   mutes?: number;
+  /**
+   * Private accounts: switches to private and back, follow requests (accepted, declined, withdrawn or left
+   * pending) and followers removed by their followee; none when absent. Drawn from a generator of their own, like
+   * mutes, so that a shape without them is the very history it was before (the benchmarks' baselines).
+   */
+  privacy?: boolean;
 }
 
 /**
@@ -261,6 +267,8 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
   const follows = new Set<string>();
   const mutes = new Set<string>();
   const muteRandom = seededRandom((shape.seed ?? 1) + 7919);
+  const privacyRandom = seededRandom((shape.seed ?? 1) + 104_729);
+  const privacy = shape.privacy ?? false;
   const posts: { postId: string; authorId: string }[] = [];
   const likes = new Set<string>();
   const pending = new Set<string>();
@@ -281,14 +289,14 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       const key = `${follower}_${followee}`;
       if (follows.has(key)) {
         if (random() < 0.3) {
-          if (random() < 0.2) h.removeFollower(followee, follower);
+          if (privacy && privacyRandom() < 0.2) h.removeFollower(followee, follower);
           else h.unfollow(follower, followee);
           follows.delete(key);
         }
-      } else if (pending.has(key) || random() < 0.15) {
+      } else if (privacy && (pending.has(key) || privacyRandom() < 0.15)) {
         // A request (to an account that is private) is answered at once, later, or never.
         if (!pending.has(key)) h.requestFollow(follower, followee);
-        const answer = random();
+        const answer = privacyRandom();
         pending.delete(key);
         if (answer < 0.4) {
           h.acceptRequest(followee, follower);
@@ -333,7 +341,10 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       }
     }
     if (i % 97 === 0) h.updateProfile(pick(users), { bio: `bio ${i}` });
-    if (i % 89 === 0) h.updateProfile(pick(users), { isPrivate: random() < 0.7 });
+    if (privacy && i % 89 === 0) {
+      const account = users[Math.floor(privacyRandom() * users.length)] as string;
+      h.updateProfile(account, { isPrivate: privacyRandom() < 0.7 });
+    }
     // Drawn from a generator of their own, so that a shape without mutes is the very history it was before.
     if (muteRandom() < (shape.mutes ?? 0) / total) {
       const muter = users[Math.floor(muteRandom() * users.length)] as string;

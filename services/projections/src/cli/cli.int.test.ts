@@ -38,7 +38,14 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     it('read-models:verify reports a counter that differs from the event store and exits 1; read-models:rebuild replaces the generation, after which verify exits 0', async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'gram-cli-'));
       const events = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
-      for (const e of generateHistory({ users: 8, follows: 20, posts: 10, likes: 30, comments: 10 })) {
+      for (const e of generateHistory({
+        users: 8,
+        follows: 20,
+        posts: 10,
+        likes: 30,
+        comments: 10,
+        privacy: true,
+      })) {
         await events.appendToStream(
           e.streamId,
           [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }],

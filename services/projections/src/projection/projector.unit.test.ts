@@ -22,6 +22,7 @@ const history = generateHistory({
   comments: 200,
   deletedUsers: 4,
   mutes: 80,
+  privacy: true,
   seed: 7,
 });
 

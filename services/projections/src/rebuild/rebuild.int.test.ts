@@ -85,7 +85,15 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       const events = openSqliteEventStore({ path: ':memory:' });
       await appendEvents(
         events,
-        generateHistory({ users: 15, follows: 50, posts: 30, likes: 80, comments: 30, deletedUsers: 1 }),
+        generateHistory({
+          users: 15,
+          follows: 50,
+          posts: 30,
+          likes: 80,
+          comments: 30,
+          deletedUsers: 1,
+          privacy: true,
+        }),
       );
       const db = client.db(`rebuild_${Date.now()}`);
       const generations = new Generations(db, redis);

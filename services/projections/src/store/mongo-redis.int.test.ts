@@ -137,6 +137,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       comments: 30,
       deletedUsers: 2,
       mutes: 20,
+      privacy: true,
       seed: 3,
     });
 

@@ -1,6 +1,7 @@
 // The thread of a FieldDecryptionWorker (pool.ts). Plain JavaScript, so that it starts in any process (a service
 // under tsx, a test runner, a CLI): it registers tsx itself before importing the field cipher, the one place the
-// format of an encrypted field is written down.
+// format of an encrypted field is written down. tsx is a dependency of this package for it: a service deployed with
+// its production dependencies alone (the Dockerfile) must find it from here.
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 

@@ -197,21 +197,11 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const after = options.after ?? 0;
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (maxCount <= 0) return [];
     const recorded: RecordedEvent[] = [];
-    // The server starts a read *at* the given position (inclusive) while our `after` is exclusive: ask for one
-    // more and drop the event at `after`, so that a full page still holds `maxCount` events and a caller paging
-    // until a short page does not stop early.
-    for await (const resolved of this.client.readAll({
-      direction: kurrent().FORWARDS,
-      fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
-      maxCount: after > 0 ? Math.min(maxCount + 1, Number.MAX_SAFE_INTEGER) : maxCount,
-      filter: kurrent().excludeSystemEvents(),
-    })) {
-      const event = ownEvent(resolved);
-      if (event && event.position > after) recorded.push(event);
+    for await (const event of this.#eventsAfter(options.after ?? 0, maxCount)) {
+      recorded.push(event);
       if (recorded.length === maxCount) break;
     }
     return recorded;
@@ -224,20 +214,36 @@ export class KurrentDbEventStore implements EventStore {
    * would keep an index stream per account (a projection linking each event to `actor-<id>`).
    */
   async readByActor(actorId: string, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    const after = options.after ?? 0;
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (maxCount <= 0) return [];
     const recorded: RecordedEvent[] = [];
-    for await (const resolved of this.client.readAll({
-      direction: kurrent().FORWARDS,
-      fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
-      filter: kurrent().excludeSystemEvents(),
-    })) {
-      const event = ownEvent(resolved);
-      if (event && event.position > after && event.metadata.actorId === actorId) recorded.push(event);
+    for await (const event of this.#eventsAfter(options.after ?? 0)) {
+      if (event.metadata.actorId === actorId) recorded.push(event);
       if (recorded.length === maxCount) break;
     }
     return recorded;
+  }
+
+  /**
+   * The log's own events strictly after `after`, forwards; with `maxCount`, the server sends no more than a page
+   * of that many needs. The server starts a read *at* the given position (inclusive) while `after` is exclusive:
+   * it is asked for one more and the event at `after` is dropped, so that a full page still holds `maxCount`
+   * events and a caller paging until a short page does not stop early.
+   */
+  async *#eventsAfter(after: number, maxCount?: number): AsyncGenerator<RecordedEvent> {
+    const limit =
+      maxCount === undefined
+        ? {}
+        : { maxCount: after > 0 ? Math.min(maxCount + 1, Number.MAX_SAFE_INTEGER) : maxCount };
+    for await (const resolved of this.client.readAll({
+      direction: kurrent().FORWARDS,
+      fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
+      ...limit,
+      filter: kurrent().excludeSystemEvents(),
+    })) {
+      const event = ownEvent(resolved);
+      if (event && event.position > after) yield event;
+    }
   }
 
   /** The events as readAll reads them: the client decodes each whole anyway. */

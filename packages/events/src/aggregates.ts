@@ -70,6 +70,13 @@ export const aggregates = {
     description:
       "One user's mute of another: the stream id is mute-<muterId>_<mutedId>. Private to the muter: its events travel on an internal topic, for the project's own workers only.",
   },
+  block: {
+    category: 'block',
+    service: 'social-graph',
+    topic: 'internal.social.relations',
+    description:
+      "One user's block of another: the stream id is block-<blockerId>_<blockedId>. Private to the blocker: its events travel on an internal topic, for the project's own workers only.",
+  },
   media: {
     category: 'media',
     service: 'media',
@@ -95,6 +102,7 @@ export const streamIds = {
   reply: (replyId: string) => `reply-${replyId}`,
   follow: (followerId: string, followeeId: string) => `follow-${followerId}_${followeeId}`,
   mute: (muterId: string, mutedId: string) => `mute-${muterId}_${mutedId}`,
+  block: (blockerId: string, blockedId: string) => `block-${blockerId}_${blockedId}`,
   media: (mediaId: string) => `media-${mediaId}`,
 } as const;
 

@@ -69,7 +69,8 @@ export const PostUnliked = defineEvent({
   version: 1,
   aggregate: aggregates.like,
   visibility: 'public',
-  description: 'A user took back their like.',
+  description:
+    "A like ended: its user took it back, or it was removed with what the post's author no longer allows.",
   schema: Type.Object(
     { postId: Id(), userId: Id(), unlikedAt: Timestamp() },
     { additionalProperties: false },

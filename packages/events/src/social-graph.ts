@@ -116,6 +116,39 @@ export const UserUnmuted = defineEvent({
   ),
 });
 
+/*
+ * A block is the blocker's alone, as a mute is. What it ends is recorded on the public topics as the blocker's own
+ * acts, which it may do without a block: the blocker's follow of the blocked account as an unfollow, the blocked
+ * account's follow as a removed follower (`endedBy` "followee"), pending requests as withdrawn or declined, and the
+ * blocked account's likes, comments and replies under the blocker's posts as unlikes and deletions by the post's
+ * author. None of them says "block".
+ */
+
+export const UserBlocked = defineEvent({
+  type: 'UserBlocked',
+  version: 1,
+  aggregate: aggregates.block,
+  visibility: 'internal',
+  description:
+    "A user blocked another: follows and pending requests between them end both ways, the blocked account loses its likes, comments and replies under the blocker's posts, and neither sees the other. Only the blocker may know.",
+  schema: Type.Object(
+    { blockerId: Id(), blockedId: Id(), blockedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
+export const UserUnblocked = defineEvent({
+  type: 'UserUnblocked',
+  version: 1,
+  aggregate: aggregates.block,
+  visibility: 'internal',
+  description: 'A user stopped blocking another. What the block ended stays ended.',
+  schema: Type.Object(
+    { blockerId: Id(), blockedId: Id(), unblockedAt: Timestamp() },
+    { additionalProperties: false },
+  ),
+});
+
 export const socialGraphEvents = [
   UserFollowed,
   UserUnfollowed,
@@ -125,4 +158,6 @@ export const socialGraphEvents = [
   FollowRequestWithdrawn,
   UserMuted,
   UserUnmuted,
+  UserBlocked,
+  UserUnblocked,
 ] as const;

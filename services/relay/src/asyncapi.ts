@@ -157,28 +157,34 @@ export function asyncApiDocument(): Record<string, unknown> {
 
   const channels: Record<string, unknown> = {};
   const operations: Record<string, unknown> = {};
-  for (const name of aggregateNames) {
-    const aggregate = aggregates[name];
-    const topic = aggregate.topic as string;
+  // One channel per topic: a topic may carry several aggregates (who muted and who blocked whom share one).
+  const topics = [...new Set(aggregateNames.map((name) => aggregates[name].topic as string))];
+  for (const topic of topics) {
+    const names = aggregateNames.filter((name) => aggregates[name].topic === topic);
+    const owners = [...new Set(names.map((name) => aggregates[name].service))];
     const channelId = channelIdOf(topic);
-    const types = publicEvents.filter((d) => d.aggregate === aggregate).map((d) => d.type);
+    const types = publicEvents
+      .filter((d) => names.some((name) => aggregates[name] === d.aggregate))
+      .map((d) => d.type);
     const internal = topic.startsWith(internalTopicPrefix);
     channels[channelId] = {
       address: topic,
       title: topic,
-      summary: `${internal ? 'INTERNAL, not for consumers. ' : ''}${aggregate.description} Events: ${types.join(', ')}.`,
+      summary: `${internal ? 'INTERNAL, not for consumers. ' : ''}${names.map((name) => aggregates[name].description).join(' ')} Events: ${types.join(', ')}.`,
       description: [
         ...(internal
           ? [
               `**Internal: not for consumers.** Read only by the project's own workers (the projections); it carries what is private to one account. Analytics and every other consumer must never subscribe to it.`,
             ]
           : []),
-        `Owned by the ${aggregate.service} service. One stream per ${name}: \`${streamIdTemplate(name)}\`.`,
+        `Owned by the ${owners.join(' and ')} service${owners.length > 1 ? 's' : ''}. ${names
+          .map((name) => `One stream per ${name}: \`${streamIdTemplate(name)}\`.`)
+          .join(' ')}`,
         `**Key**: the stream id. **Ordering**: per key (stream), in stream revision order; none across keys.`,
         `**Delivery**: at least once; deduplicate on \`ce_id\` or on (\`ce_streamid\`, \`ce_streamrevision\`).`,
         `**Retention advice**: ${eventTopicRetentionMs / 86_400_000} days; replay older history from the event store.`,
       ].join('\n\n'),
-      tags: [{ name: aggregate.service }, ...(internal ? [{ name: 'internal' }] : [])],
+      tags: [...owners.map((name) => ({ name })), ...(internal ? [{ name: 'internal' }] : [])],
       messages: Object.fromEntries(types.map((type) => [type, { $ref: `#/components/messages/${type}` }])),
       bindings: {
         kafka: {
@@ -192,7 +198,7 @@ export function asyncApiDocument(): Record<string, unknown> {
     operations[`publish${channelId[0]?.toUpperCase()}${channelId.slice(1)}`] = {
       action: 'send',
       title: `The relay publishes ${topic}`,
-      summary: `Each ${internal ? 'internal' : 'public'} event of a ${name} stream, in stream order, keyed by stream id, at least once.`,
+      summary: `Each ${internal ? 'internal' : 'public'} event of a ${names.join(' or ')} stream, in stream order, keyed by stream id, at least once.`,
       channel: { $ref: `#/channels/${channelId}` },
       messages: types.map((type) => ({ $ref: `#/channels/${channelId}/messages/${type}` })),
     };

@@ -1,6 +1,7 @@
 import type { EventStore } from '@gram/event-store';
 import { type DomainEvent, fromStoredEvent, streamIds } from '@gram/events';
 import type { UserSummary } from '@gram/service-kit';
+import { LRUCache } from 'lru-cache';
 
 /**
  * The `UserSummary` of an author, folded from identity's public events in the author's own
@@ -8,8 +9,12 @@ import type { UserSummary } from '@gram/service-kit';
  * not from a read model, so a write can answer with its author even before any projection has
  * seen the account. Private events of that stream (credentials) are never looked at.
  */
-export function userSummaryOf(events: Iterable<DomainEvent>): UserSummary | undefined {
-  let summary: UserSummary | undefined;
+export function userSummaryOf(
+  events: Iterable<DomainEvent>,
+  /** the summary folded from the events before these */
+  from?: UserSummary,
+): UserSummary | undefined {
+  let summary = from;
   for (const event of events) {
     switch (event.type) {
       case 'UserRegistered': {
@@ -35,10 +40,43 @@ export function userSummaryOf(events: Iterable<DomainEvent>): UserSummary | unde
   return summary;
 }
 
+interface Folded {
+  summary: UserSummary | undefined;
+  revision: number;
+}
+
+/**
+ * Per store, the summaries folded so far: a later read folds only the events appended since (usually none: one
+ * index probe, nothing to decrypt), where reading the whole stream would decrypt every name and userName it ever
+ * held on each post, comment and reply. Bounded; an account pushed out is folded whole again when next asked.
+ * A deleted account's summary is never kept: its plaintext leaves memory with its key.
+ */
+const foldedByStore = new WeakMap<EventStore, LRUCache<string, Folded>>();
+
 /** The author's summary from their stream (read through content's store, which decrypts the profile's fields). */
 export async function readUserSummary(store: EventStore, userId: string): Promise<UserSummary | undefined> {
-  const recorded = await store.readStream(streamIds.user(userId));
-  return userSummaryOf(recorded.flatMap((r) => fromStoredEvent(r) ?? []));
+  let cache = foldedByStore.get(store);
+  if (!cache) {
+    cache = new LRUCache<string, Folded>({ max: 50_000 });
+    foldedByStore.set(store, cache);
+  }
+  const streamId = streamIds.user(userId);
+  const known = cache.get(userId);
+  const recorded = await store.readStream(streamId, { fromRevision: (known?.revision ?? -1) + 1 });
+  const events = recorded.flatMap((r) => fromStoredEvent(r) ?? []);
+  if (events.some((event) => event.type === 'UserDeleted')) {
+    if (!known) return userSummaryOf(events);
+    cache.delete(userId);
+    // What the store reads now (its personal fields forgotten), not the plaintext remembered.
+    return userSummaryOf((await store.readStream(streamId)).flatMap((r) => fromStoredEvent(r) ?? []));
+  }
+  const summary = userSummaryOf(events, known?.summary);
+  const revision = recorded.at(-1)?.revision;
+  // A concurrent read may have stored a newer fold meanwhile: never replace it with an older one.
+  if (revision !== undefined && (cache.get(userId)?.revision ?? -1) < revision) {
+    cache.set(userId, { summary, revision });
+  }
+  return summary;
 }
 
 /**

@@ -12,5 +12,6 @@ export * from './logging.js';
 export * from './problem.js';
 export * from './resources.js';
 export * from './text.js';
+export * from './text-entities.js';
 export * from './verified-tokens.js';
 export * from './write-response.js';

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteEventStore } from '@gram/event-store';
+import { fromStoredEvent, streamIds, toStoredEvent } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
@@ -20,6 +21,7 @@ async function start(dataDir: string) {
   const app = await buildEmbeddedApp({ store, keys, dataKeys: personalDataKeysFromEnv({}, dataDir), media });
   return {
     app,
+    store,
     close: async () => {
       await app.close();
       await store.close();
@@ -178,6 +180,53 @@ describe('embedded mode: every command service in one process', () => {
     await eventually(get(`/api/v1/posts/${postId}`, bob), (res) => expect(res.statusCode).toBe(404));
     await eventually(get('/api/v1/feed', bob), (res) => expect(res.json().items).toEqual([]));
     await system.close();
+  });
+
+  it("runs social-graph's reaction to UserBlocked on the read models' bus: a block left unfinished is completed", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
+    dirs.push(dataDir);
+    const system = await start(dataDir);
+    try {
+      const ids: string[] = [];
+      for (const n of [7, 8]) {
+        const created = await system.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/signup',
+          payload: signup(n),
+        });
+        ids.push(created.json().user.id);
+      }
+      const [a, b] = ids as [string, string];
+      const login = await system.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { login: 'user_7', password: 'correct horse battery' },
+      });
+      const followed = await system.app.inject({
+        method: 'PUT',
+        url: `/api/v1/users/${b}/follow`,
+        headers: { authorization: `Bearer ${login.json().accessToken}` },
+      });
+      expect(followed.statusCode).toBe(204);
+      // B's block as the route appends it, with nothing after it: a process stopped right there.
+      await system.store.appendToStream(
+        streamIds.block(b, a),
+        [
+          toStoredEvent({
+            type: 'UserBlocked',
+            data: { blockerId: b, blockedId: a, blockedAt: new Date().toISOString() },
+          }),
+        ],
+        { expectedRevision: 'no_stream' },
+      );
+      await eventually(
+        async () => (await system.store.readStream(streamIds.follow(a, b))).map((e) => fromStoredEvent(e)),
+        (events) =>
+          expect(events.at(-1)).toMatchObject({ type: 'UserUnfollowed', data: { endedBy: 'followee' } }),
+      );
+    } finally {
+      await system.close();
+    }
   });
 
   it('publishes one OpenAPI document with the routes of every mounted service', async () => {

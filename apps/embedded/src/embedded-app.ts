@@ -36,7 +36,7 @@ import {
   type ServiceAppOptions,
   verifiedTokens,
 } from '@gram/service-kit';
-import { socialGraphRoutes } from '@gram/social-graph';
+import { socialGraphReactions, socialGraphRoutes } from '@gram/social-graph';
 import { Registry } from 'prom-client';
 
 export interface EmbeddedAppOptions {
@@ -155,6 +155,9 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     app.addHook('onClose', () => started.stop());
     projections = started;
   }
+  // Social-graph's reactions (what a block ends, completed after a crash) fed by the read models' bus, as its
+  // own consumer group; the bus stops with the read models.
+  await projections.bus.subscribe(socialGraphReactions({ store: options.store }));
   await app.register(projectionsRoutes, { queries, applied: projections.applied });
   return app;
 }

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { publicTopics } from '@gram/events';
+import { publicTopics, workerTopics } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { createKafka, silentLogger } from '@gram/messaging';
 import { ApiClient } from '../api/client.js';
@@ -116,6 +116,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   // The test broker is shared with other suites that publish to the same topics: this run's read models
   // consume as a group of their own, which starts at the topics' ends (see startGroupAtTopicEnds).
   const projectionsGroupId = `projections-${runId}`;
+  // Social-graph's reactions (what a block ends) likewise, on every topic a worker reads, internal ones included.
+  const socialGraphGroupId = `social-graph-${runId}`;
   const env: Record<DistributedServiceName, Record<string, string>> = {
     identity: {
       ...common,
@@ -135,7 +137,13 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     },
     // Content, media and identity keep the answers to requests sent with an Idempotency-Key in Redis.
     content: { ...common, PORT: String(ports.content), JWKS_URL: jwksUrl, REDIS_URL: servers.redisUrl },
-    'social-graph': { ...common, PORT: String(ports['social-graph']), JWKS_URL: jwksUrl },
+    'social-graph': {
+      ...common,
+      PORT: String(ports['social-graph']),
+      JWKS_URL: jwksUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      SOCIAL_GRAPH_GROUP_ID: socialGraphGroupId,
+    },
     media: {
       ...common,
       // Media without S3 keeps its files under DATA_DIR, which the KurrentDB case leaves unset.
@@ -223,15 +231,14 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   };
 
   try {
-    // The relay creates the event topics the projections subscribe to, so it is up before them; the gateway
-    // checks every service when it starts, so it comes last.
+    // The relay creates the event topics the projections and social-graph's reactions subscribe to, so it is up
+    // before them; the gateway checks every service when it starts, so it comes last.
     await Promise.all(
-      (['identity', 'content', 'social-graph', 'media', 'relay'] as const).map((name) =>
-        services[name].start(),
-      ),
+      (['identity', 'content', 'media', 'relay'] as const).map((name) => services[name].start()),
     );
-    await startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId);
-    await services.projections.start();
+    await startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId, publicTopics);
+    await startGroupAtTopicEnds(servers.kafkaBrokers, socialGraphGroupId, workerTopics);
+    await Promise.all([services['social-graph'].start(), services.projections.start()]);
     await services.gateway.start();
   } catch (error) {
     await system.stop();
@@ -246,11 +253,15 @@ export async function startDistributed(options: StartDistributedOptions): Promis
  * test broker earlier (a deployment has a broker of its own and starts its group from the beginning).
  * The relay has created the topics by the time its /health answers.
  */
-async function startGroupAtTopicEnds(brokers: readonly string[], groupId: string): Promise<void> {
+async function startGroupAtTopicEnds(
+  brokers: readonly string[],
+  groupId: string,
+  topics: readonly string[],
+): Promise<void> {
   const admin = createKafka({ brokers: [...brokers], clientId: 'e2e-harness', logger: silentLogger }).admin();
   await admin.connect();
   try {
-    for (const topic of publicTopics) {
+    for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
       await admin.setOffsets({
         groupId,

@@ -9,6 +9,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import { blockRoutes } from './blocks/routes.js';
 import { followerRoutes } from './follows/follower-routes.js';
 import { followRoutes } from './follows/routes.js';
 import { muteRoutes } from './mutes/routes.js';
@@ -36,6 +37,7 @@ export const socialGraphRoutes: FastifyPluginAsyncTypebox<SocialGraphRoutesOptio
   await app.register(followRoutes, routeOptions);
   await app.register(followerRoutes, routeOptions);
   await app.register(muteRoutes, routeOptions);
+  await app.register(blockRoutes, routeOptions);
 };
 
 export interface SocialGraphAppDeps {
@@ -47,12 +49,12 @@ export interface SocialGraphAppDeps {
   now?: () => Date;
 }
 
-/** The standalone social-graph service: follows and mutes. */
+/** The standalone social-graph service: follows, mutes and blocks. */
 export function buildSocialGraphApp(deps: SocialGraphAppDeps): ServiceApp {
   const app = createServiceApp({
     name: 'social-graph',
     description:
-      'Follows and mutes: who follows and who mutes whom (the write side; the lists are served by projections)',
+      'Follows, mutes and blocks: who follows, mutes and blocks whom (the write side; the lists are served by projections)',
     logger: deps.logger,
     internalSecret: deps.internalSecret,
   });

@@ -15,3 +15,4 @@ export {
   followDecider,
   initialFollowState,
 } from './follows/follow.js';
+export { type SocialGraphReactionsOptions, socialGraphReactions } from './reactions.js';

@@ -1,7 +1,7 @@
 import type { AccountStatus } from '@gram/service-kit';
 import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
-import { type FollowCommand, type FollowEvent, followDecider } from './follow.js';
+import { type FollowCommand, type FollowEvent, followDecider, noBlocks, type PairBlocks } from './follow.js';
 
 const spec = deciderSpec(followDecider);
 const followerId = '01900000-0000-7000-8000-0000000000a1';
@@ -24,9 +24,10 @@ const follow = (
   followee: AccountStatus = 'active',
   of = followeeId,
   isPrivate = false,
+  blocks: PairBlocks = noBlocks,
 ): FollowCommand => ({
   type: 'FollowUser',
-  data: { followerId, followeeId: of, followedAt, followee: { status: followee, isPrivate } },
+  data: { followerId, followeeId: of, followedAt, followee: { status: followee, isPrivate }, blocks },
 });
 const followPrivate = (at: string): FollowCommand => follow(at, 'active', followeeId, true);
 const requested = (requestedAt: string): FollowEvent => ({
@@ -41,23 +42,25 @@ const answer = (
   type: 'AcceptFollowRequest' | 'DeclineFollowRequest' | 'RemoveFollower',
   at: string,
   follower: AccountStatus = 'active',
+  blocks: PairBlocks = noBlocks,
 ): FollowCommand => {
   switch (type) {
     case 'AcceptFollowRequest':
-      return { type, data: { followerId, followeeId, acceptedAt: at, follower } };
+      return { type, data: { followerId, followeeId, acceptedAt: at, follower, blocks } };
     case 'DeclineFollowRequest':
-      return { type, data: { followerId, followeeId, declinedAt: at, follower } };
+      return { type, data: { followerId, followeeId, declinedAt: at, follower, blocks } };
     case 'RemoveFollower':
-      return { type, data: { followerId, followeeId, removedAt: at, follower } };
+      return { type, data: { followerId, followeeId, removedAt: at, follower, blocks } };
   }
 };
 const unfollow = (
   unfollowedAt: string,
   followee: AccountStatus = 'active',
   of = followeeId,
+  blocks: PairBlocks = noBlocks,
 ): FollowCommand => ({
   type: 'UnfollowUser',
-  data: { followerId, followeeId: of, unfollowedAt, followee },
+  data: { followerId, followeeId: of, unfollowedAt, followee, blocks },
 });
 
 describe('FollowUser', () => {
@@ -206,6 +209,107 @@ describe('RemoveFollower', () => {
     spec()
       .when(answer('RemoveFollower', t1, 'none'))
       .thenFailsWith('UserNotFound', 'userId');
+  });
+});
+
+const byFollower: PairBlocks = { byFollower: true, byFollowee: false };
+const byFollowee: PairBlocks = { byFollower: false, byFollowee: true };
+const both: PairBlocks = { byFollower: true, byFollowee: true };
+const withdrawn = (withdrawnAt: string): FollowEvent => ({
+  type: 'FollowRequestWithdrawn',
+  data: { followerId, followeeId, withdrawnAt },
+});
+const declined = (declinedAt: string): FollowEvent => ({
+  type: 'FollowRequestDeclined',
+  data: { followerId, followeeId, declinedAt },
+});
+
+describe('follows across a block', () => {
+  it('refuses a follow of an account the follower blocks with Blocked, a private one too', () => {
+    spec()
+      .when(follow(t1, 'active', followeeId, false, byFollower))
+      .thenFailsWith('Blocked', 'userId');
+    spec()
+      .when(follow(t1, 'active', followeeId, true, byFollower))
+      .thenFailsWith('Blocked', 'userId');
+  });
+
+  it('answers not found to a follow of an account that blocks the follower, as for an unknown one', () => {
+    spec()
+      .when(follow(t1, 'active', followeeId, false, byFollowee))
+      .thenFailsWith('UserNotFound', 'userId');
+    spec()
+      .when(follow(t1, 'active', followeeId, true, both))
+      .thenFailsWith('UserNotFound', 'userId');
+  });
+
+  it('answers not found to an unfollow of an account that blocks the follower', () => {
+    spec(followed(t1))
+      .when(unfollow(t2, 'active', followeeId, byFollowee))
+      .thenFailsWith('UserNotFound', 'userId');
+  });
+
+  it('lets the blocker unfollow: nothing stands after the block, so nothing is recorded', () => {
+    spec()
+      .when(unfollow(t1, 'active', followeeId, byFollower))
+      .thenNothingHappens();
+  });
+
+  it('refuses the blocker an accept of the blocked account with Blocked', () => {
+    spec(requested(t1))
+      .when(answer('AcceptFollowRequest', t2, 'active', byFollowee))
+      .thenFailsWith('Blocked', 'userId');
+  });
+
+  it('answers not found to the blocked account accepting, declining or removing the blocker', () => {
+    for (const type of ['AcceptFollowRequest', 'DeclineFollowRequest', 'RemoveFollower'] as const) {
+      spec(requested(t1))
+        .when(answer(type, t2, 'active', byFollower))
+        .thenFailsWith('UserNotFound', 'userId');
+    }
+  });
+
+  it('lets the blocker decline or remove the blocked account: nothing to end, nothing recorded', () => {
+    spec(requested(t1), declined(t2))
+      .when(answer('DeclineFollowRequest', t3, 'active', byFollowee))
+      .thenNothingHappens();
+    spec(followed(t1), {
+      type: 'UserUnfollowed',
+      data: { followerId, followeeId, unfollowedAt: t2, endedBy: 'followee' },
+    })
+      .when(answer('RemoveFollower', t3, 'active', byFollowee))
+      .thenNothingHappens();
+  });
+});
+
+const endOnBlock = (endedAt: string, blocker: 'follower' | 'followee'): FollowCommand => ({
+  type: 'EndFollowOnBlock',
+  data: { followerId, followeeId, endedAt, blocker },
+});
+
+describe('EndFollowOnBlock', () => {
+  it("ends the blocker's follow as its own unfollow", () => {
+    spec(followed(t1)).when(endOnBlock(t2, 'follower')).thenRecords(unfollowed(t2));
+  });
+
+  it("ends the blocked account's follow as removed by the blocker (endedBy followee)", () => {
+    spec(followed(t1))
+      .when(endOnBlock(t2, 'followee'))
+      .thenRecords({
+        type: 'UserUnfollowed',
+        data: { followerId, followeeId, unfollowedAt: t2, endedBy: 'followee' },
+      });
+  });
+
+  it("withdraws the blocker's pending request and declines the blocked account's", () => {
+    spec(requested(t1)).when(endOnBlock(t2, 'follower')).thenRecords(withdrawn(t2));
+    spec(requested(t1)).when(endOnBlock(t2, 'followee')).thenRecords(declined(t2));
+  });
+
+  it('records nothing when nothing stands: never followed, or ended already (a redelivery)', () => {
+    spec().when(endOnBlock(t1, 'followee')).thenNothingHappens();
+    spec(followed(t1), unfollowed(t2)).when(endOnBlock(t3, 'follower')).thenNothingHappens();
+    spec(requested(t1), declined(t2)).when(endOnBlock(t3, 'followee')).thenNothingHappens();
   });
 });
 

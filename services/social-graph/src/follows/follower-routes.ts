@@ -10,8 +10,9 @@ import {
   sendWriteHeaders,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import { readPairBlocks, recheckBlocksAfterAppend } from '../blocks/pair.js';
 import { toHttpProblem } from '../http-errors.js';
-import { type FollowCommand, followDecider } from './follow.js';
+import { blockRefusal, type FollowCommand, followDecider } from './follow.js';
 import { writeHeaders } from './routes.js';
 
 export interface FollowerRoutesOptions {
@@ -46,15 +47,20 @@ export const followerRoutes: FastifyPluginAsyncTypebox<FollowerRoutesOptions> = 
     // Lower-cased as follow does, so an upper-case UUID names the same follow stream.
     const followerId = userId.toLowerCase();
     // The other account must exist: from its user stream, as a follow checks its followee.
-    const follower = await accounts.status(followerId);
+    // The pair's blocks from the two block streams (blocks/pair.ts): the blocked side is answered 404 whatever it
+    // asks, the blocker 403 `blocked` for an accept (see blockRefusal in follow.ts).
+    const [follower, blocks] = await Promise.all([
+      accounts.status(followerId),
+      readPairBlocks(store, followerId, followeeId),
+    ]);
     const at = now().toISOString();
-    const ids = { followerId, followeeId };
+    const ids = { followerId, followeeId, follower, blocks };
     const command: FollowCommand =
       type === 'AcceptFollowRequest'
-        ? { type, data: { ...ids, acceptedAt: at, follower } }
+        ? { type, data: { ...ids, acceptedAt: at } }
         : type === 'DeclineFollowRequest'
-          ? { type, data: { ...ids, declinedAt: at, follower } }
-          : { type, data: { ...ids, removedAt: at, follower } };
+          ? { type, data: { ...ids, declinedAt: at } }
+          : { type, data: { ...ids, removedAt: at } };
     const result = await handleCommand(
       store,
       streamIds.follow(followerId, followeeId),
@@ -66,6 +72,17 @@ export const followerRoutes: FastifyPluginAsyncTypebox<FollowerRoutesOptions> = 
       },
     );
     if (isDomainError(result)) throw toHttpProblem(result);
+    if (result.events.length > 0 && type === 'AcceptFollowRequest') {
+      // An accept starts a follow: a block appended since the check above must not leave it standing.
+      const blocksSince = await recheckBlocksAfterAppend(store, {
+        followerId,
+        followeeId,
+        at,
+        correlationId,
+      });
+      const refusal = blockRefusal('followee', blocksSince, true);
+      if (refusal) throw toHttpProblem(refusal);
+    }
     return result;
   }
 
@@ -89,7 +106,7 @@ export const followerRoutes: FastifyPluginAsyncTypebox<FollowerRoutesOptions> = 
         params: FollowerParams,
         response: {
           204: Type.Null({ description: success, headers: writeHeaders }),
-          ...problems(400, 401, 404),
+          ...problems(400, 401, ...(type === 'AcceptFollowRequest' ? [403] : []), 404),
         },
       },
       handler: async (request, reply) => {
@@ -105,7 +122,7 @@ export const followerRoutes: FastifyPluginAsyncTypebox<FollowerRoutesOptions> = 
     'AcceptFollowRequest',
     'Accept a follow request',
     'The account that asked now follows the caller. Accepting a request accepted already answers 204 as well; ' +
-      'no pending request from the account answers 404.',
+      'no pending request from the account answers 404; an account the caller blocks, 403 (`blocked`).',
     'The account follows the caller',
   );
   route(

@@ -226,15 +226,15 @@ describe.each([
 });
 
 describe('OpenAPI document', () => {
-  it('describes both follow routes with their statuses, 202 for a request to a private account', async () => {
+  it('describes both follow routes with their statuses, 202 for a request to a private account, 403 for a blocked one', async () => {
     const res = await service.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
     const paths = res.json().paths;
     const path = paths['/api/v1/users/{userId}/follow'];
-    expect(Object.keys(path.put.responses).sort()).toEqual(['202', '204', '400', '401', '404']);
+    expect(Object.keys(path.put.responses).sort()).toEqual(['202', '204', '400', '401', '403', '404']);
     expect(Object.keys(path.delete.responses).sort()).toEqual(['204', '400', '401', '404']);
     const requests = paths['/api/v1/users/me/follow-requests/{userId}'];
-    expect(Object.keys(requests.put.responses).sort()).toEqual(['204', '400', '401', '404']);
+    expect(Object.keys(requests.put.responses).sort()).toEqual(['204', '400', '401', '403', '404']);
     expect(Object.keys(requests.delete.responses).sort()).toEqual(['204', '400', '401', '404']);
     expect(Object.keys(paths['/api/v1/users/me/followers/{userId}'].delete.responses).sort()).toEqual([
       '204',

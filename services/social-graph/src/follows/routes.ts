@@ -11,8 +11,9 @@ import {
   sendWriteHeaders,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import { readPairBlocks, recheckBlocksAfterAppend } from '../blocks/pair.js';
 import { toHttpProblem } from '../http-errors.js';
-import { type FollowCommand, followDecider } from './follow.js';
+import { blockRefusal, type FollowCommand, followDecider } from './follow.js';
 
 export interface FollowRoutesOptions {
   store: EventStore;
@@ -50,22 +51,28 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
     // own knowledge. A read model (profiles) could lag behind a deletion and let a follow through
     // minutes after the account was gone. The race that remains, a deletion appended between this
     // read and our append, is the read side's to absorb: see follow.ts. Whether it is private (a
-    // follow becomes a request) is folded from the same stream, for the same reason.
+    // follow becomes a request) is folded from the same stream, and the pair's blocks from the two block streams
+    // (blocks/pair.ts), for the same reason.
     const at = now().toISOString();
+    const [followeeStanding, blocks] = await Promise.all([
+      type === 'FollowUser' ? readAccountStanding(store, followeeId) : undefined,
+      readPairBlocks(store, followerId, followeeId),
+    ]);
     const command: FollowCommand =
-      type === 'FollowUser'
+      followeeStanding !== undefined
         ? {
-            type,
+            type: 'FollowUser',
+            data: { followerId, followeeId, followedAt: at, followee: followeeStanding, blocks },
+          }
+        : {
+            type: 'UnfollowUser',
             data: {
               followerId,
               followeeId,
-              followedAt: at,
-              followee: await readAccountStanding(store, followeeId),
+              unfollowedAt: at,
+              followee: await accounts.status(followeeId),
+              blocks,
             },
-          }
-        : {
-            type,
-            data: { followerId, followeeId, unfollowedAt: at, followee: await accounts.status(followeeId) },
           };
     const result = await handleCommand(
       store,
@@ -78,6 +85,18 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
       },
     );
     if (isDomainError(result)) throw toHttpProblem(result);
+    if (result.events.length > 0 && type === 'FollowUser') {
+      // A block appended between the check above and this append must not leave the follow or the request
+      // standing: see recheckBlocksAfterAppend. The answer is then the one the block gives.
+      const blocksSince = await recheckBlocksAfterAppend(store, {
+        followerId,
+        followeeId,
+        at,
+        correlationId,
+      });
+      const refusal = blockRefusal('follower', blocksSince, true);
+      if (refusal) throw toHttpProblem(refusal);
+    }
     return result;
   }
 
@@ -90,7 +109,8 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
         summary: 'Follow a user',
         description:
           'Following an account the caller already follows changes nothing and answers 204 as well. ' +
-          'Following a private account asks it: 202 `{ status: "requested" }`, again while the request is pending.',
+          'Following a private account asks it: 202 `{ status: "requested" }`, again while the request is pending. ' +
+          '403 (`blocked`) for an account the caller blocks; an account that blocks the caller answers 404, as an unknown one.',
         security: [{ bearer: [] }],
         params: FollowParams,
         response: {
@@ -99,7 +119,7 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
             { description: 'The account is private: the caller asked to follow it', headers: writeHeaders },
           ),
           204: Type.Null({ description: 'The caller follows the user', headers: writeHeaders }),
-          ...problems(400, 401, 404),
+          ...problems(400, 401, 403, 404),
         },
       },
     },

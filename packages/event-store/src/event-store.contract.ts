@@ -344,6 +344,40 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(await store.readByActor(randomUUID())).toEqual([]);
       });
 
+      it('readByType reads the events of the given types, from every stream, in global order, paged like readAll', async () => {
+        const wanted = `Wanted${randomUUID().replaceAll('-', '')}`;
+        const also = `Also${randomUUID().replaceAll('-', '')}`;
+        const typed = (type: string, i: number): NewEvent => ({ ...newEvent(i), type });
+        const first = uniqueStreamId('follow');
+        const second = uniqueStreamId('follow');
+        const ours = [typed(wanted, 0), typed(also, 2), typed(wanted, 3)];
+        await store.appendToStream(first, [ours[0], newEvent(1)] as NewEvent[], {
+          expectedRevision: 'no_stream',
+        });
+        await store.appendToStream(second, [ours[1], ours[2]] as NewEvent[], {
+          expectedRevision: 'no_stream',
+        });
+        // A type that only starts like one asked for is another type.
+        await store.appendToStream(first, [typed(`${wanted}X`, 4)], { expectedRevision: 1 });
+
+        const all = await store.readByType([wanted, also]);
+        expect(all.map((event) => event.id)).toEqual(ours.map((event) => event.id));
+        expect(all.map((event) => event.streamId)).toEqual([first, second, second]);
+        expectStrictlyIncreasing(all.map((event) => event.position));
+        expect((await store.readByType([wanted])).map((event) => event.id)).toEqual([
+          ours[0]?.id,
+          ours[2]?.id,
+        ]);
+        const [head, next] = all as [RecordedEvent, RecordedEvent];
+        expect(
+          (await store.readByType([wanted, also], { after: head.position, maxCount: 1 })).map((e) => e.id),
+        ).toEqual([next.id]);
+        expect(await store.readByType([wanted, also], { after: (all[2] as RecordedEvent).position })).toEqual(
+          [],
+        );
+        expect(await store.readByType([])).toEqual([]);
+      });
+
       it('headPosition moves to the position of the newest append', async () => {
         const before = await store.headPosition();
         const result = await store.appendToStream(uniqueStreamId('post'), [newEvent(0)], {

@@ -90,6 +90,12 @@ export interface EventStore {
    * data" reads. Paged like readAll (`after`, `maxCount`).
    */
   readByActor(actorId: string, options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /**
+   * The events of the given types, from every stream, in global order, paged like readAll: what a process that
+   * reacts to a rare event reads when no stream gathers what it needs (the follow requests pending to an account
+   * that turns public). Its cost grows with the log: not for a request path.
+   */
+  readByType(types: readonly string[], options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** position of the newest event in the global log; 0 when the log is empty */
   headPosition(): Promise<number>;
   subscribeToAll(options?: SubscribeOptions): Subscription;

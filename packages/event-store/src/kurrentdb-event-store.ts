@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import type {
   AllStreamSubscription,
   AppendStreamState,
+  Filter,
   JSONType,
   KurrentDBClient,
   RecordedEvent as KurrentRecordedEvent,
@@ -224,13 +225,32 @@ export class KurrentDbEventStore implements EventStore {
     return recorded;
   }
 
+  /** The server filters `$all` by event type: only the events asked for travel. */
+  async readByType(types: readonly string[], options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    if (maxCount <= 0 || types.length === 0) return [];
+    const escaped = types.map((type) => type.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    const filter = kurrent().eventTypeFilter({ regex: `^(?:${escaped.join('|')})$` });
+    const recorded: RecordedEvent[] = [];
+    for await (const event of this.#eventsAfter(options.after ?? 0, maxCount, filter)) {
+      recorded.push(event);
+      if (recorded.length === maxCount) break;
+    }
+    return recorded;
+  }
+
   /**
    * The log's own events strictly after `after`, forwards; with `maxCount`, the server sends no more than a page
    * of that many needs. The server starts a read *at* the given position (inclusive) while `after` is exclusive:
    * it is asked for one more and the event at `after` is dropped, so that a full page still holds `maxCount`
    * events and a caller paging until a short page does not stop early.
    */
-  async *#eventsAfter(after: number, maxCount?: number): AsyncGenerator<RecordedEvent> {
+  async *#eventsAfter(
+    after: number,
+    maxCount?: number,
+    /** a server-side filter in place of the one that leaves system events out */
+    filter: Filter = kurrent().excludeSystemEvents(),
+  ): AsyncGenerator<RecordedEvent> {
     const limit =
       maxCount === undefined
         ? {}
@@ -239,7 +259,7 @@ export class KurrentDbEventStore implements EventStore {
       direction: kurrent().FORWARDS,
       fromPosition: after > 0 ? toLogPosition(after) : kurrent().START,
       ...limit,
-      filter: kurrent().excludeSystemEvents(),
+      filter,
     })) {
       const event = ownEvent(resolved);
       if (event && event.position > after) yield event;

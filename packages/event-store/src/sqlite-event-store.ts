@@ -305,6 +305,13 @@ function prepareStatements(db: Database.Database) {
          ORDER BY position LIMIT ?`,
       )
       .raw(true),
+    readByType: db
+      .prepare<[number, string, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events
+         WHERE position > ? AND type IN (SELECT value FROM json_each(?))
+         ORDER BY position LIMIT ?`,
+      )
+      .raw(true),
     readAllForReplay: db
       .prepare<[number, number], ReplayRow>(
         'SELECT position, revision, type, data, metadata FROM events WHERE position > ? ORDER BY position LIMIT ?',
@@ -487,6 +494,13 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     return this.statements.readByActor
       .all(options.after ?? 0, actorId, actorId, options.maxCount ?? -1)
+      .map(toRecordedEvent);
+  }
+
+  async readByType(types: readonly string[], options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    this.assertOpen();
+    return this.statements.readByType
+      .all(options.after ?? 0, JSON.stringify(types), options.maxCount ?? -1)
       .map(toRecordedEvent);
   }
 

@@ -149,6 +149,9 @@ export function personalDataEventStore(
     async readByActor(actorId: string, options?: ReadAllOptions): Promise<RecordedEvent[]> {
       return decryptAll(await store.readByActor(actorId, options));
     },
+    async readByType(types: readonly string[], options?: ReadAllOptions): Promise<RecordedEvent[]> {
+      return decryptAll(await store.readByType(types, options));
+    },
     async readAllForReplay(options?: ReadAllOptions): Promise<ReplayedEvent[]> {
       return decryptAll(await store.readAllForReplay(options));
     },

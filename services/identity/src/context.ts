@@ -166,6 +166,7 @@ function reportingRevocations(
     readAll: (options) => store.readAll(options),
     readAllForReplay: (options) => store.readAllForReplay(options),
     readByActor: (actorId, options) => store.readByActor(actorId, options),
+    readByType: (types, options) => store.readByType(types, options),
     headPosition: () => store.headPosition(),
     subscribeToAll: (options) => store.subscribeToAll(options),
     close: () => store.close(),

@@ -4,6 +4,7 @@ import type { EventMessage, SubscribeOptions } from '@gram/messaging';
 import { loadAggregate } from '@gram/service-kit';
 import { blockDecider } from './blocks/block.js';
 import { endFollowsOnBlock } from './blocks/pair.js';
+import { acceptPendingRequests } from './follows/public-switch.js';
 
 export interface SocialGraphReactionsOptions {
   store: EventStore;
@@ -16,7 +17,8 @@ export interface SocialGraphReactionsOptions {
 /**
  * What social-graph does in reaction to events, on the streams it owns: it completes what a block ends (follows
  * and pending requests both ways), which the block route does right after appending UserBlocked, in case the
- * process stopped in between. Fed like the read side: a Kafka consumer group of its own in the distributed mode
+ * process stopped in between; and it accepts the requests pending to an account that turned public
+ * (follows/public-switch.ts). Fed like the read side: a Kafka consumer group of its own in the distributed mode
  * (main.ts), a subscription on the in-process bus in the embedded mode (apps/embedded).
  *
  * Delivery is at least once, and the broker may hold events of accounts this store has never seen (a shared test
@@ -40,13 +42,24 @@ export function socialGraphReactions(options: SocialGraphReactionsOptions): Subs
       correlationId: message.id,
     });
   };
+  const onProfileUpdated = async (message: EventMessage) => {
+    const { userId, isPrivate } = message.data as EventOfType<'ProfileUpdated'>['data'];
+    if (isPrivate !== false) return;
+    await acceptPendingRequests(store, {
+      accountId: userId,
+      acceptedAt: now().toISOString(),
+      correlationId: message.id,
+    });
+  };
   return {
     groupId: options.groupId ?? 'social-graph-reactions',
-    topics: [relationsTopic],
+    topics: [relationsTopic, usersTopic],
     handler: async (message) => {
       if (message.type === 'UserBlocked') await onBlock(message);
+      else if (message.type === 'ProfileUpdated') await onProfileUpdated(message);
     },
   };
 }
 
 const relationsTopic = topicOf('UserBlocked') as string;
+const usersTopic = topicOf('ProfileUpdated') as string;

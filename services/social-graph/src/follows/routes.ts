@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { readPairBlocks, recheckBlocksAfterAppend } from '../blocks/pair.js';
 import { toHttpProblem } from '../http-errors.js';
 import { blockRefusal, type FollowCommand, followDecider } from './follow.js';
+import { acceptIfPublicNow } from './public-switch.js';
 
 export interface FollowRoutesOptions {
   store: EventStore;
@@ -96,6 +97,17 @@ export const followRoutes: FastifyPluginAsyncTypebox<FollowRoutesOptions> = asyn
       });
       const refusal = blockRefusal('follower', blocksSince, true);
       if (refusal) throw toHttpProblem(refusal);
+      // A request to an account that turned public since its standing was read above: the switch's reaction may
+      // have passed over the log before this append, so the request is accepted here (follows/public-switch.ts).
+      if (result.state.status === 'requested') {
+        const accepted = await acceptIfPublicNow(store, {
+          followerId,
+          followeeId,
+          acceptedAt: at,
+          correlationId,
+        });
+        if (accepted) return accepted;
+      }
     }
     return result;
   }

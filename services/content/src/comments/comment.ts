@@ -39,6 +39,15 @@ export type CommentCommand =
        * post is gone or its author's account was deleted (read by the handler from those streams).
        */
       data: { commentId: string; actorId: string; deletedAt: string; hidden: boolean };
+    }
+  | {
+      /**
+       * Deletes the comment whether the API still shows it or not, and records nothing when it is already gone
+       * or never existed: what the post's author no longer allows (a blocked account's comment under its posts),
+       * or a comment whose request was answered as refused (`deletedBy` its author). Run again, it changes nothing.
+       */
+      type: 'RemoveComment';
+      data: { commentId: string; deletedBy: string; deletedAt: string };
     };
 
 export type CommentErrorCode =
@@ -94,6 +103,22 @@ export function decideComment(
         },
       ];
     }
+    case 'RemoveComment': {
+      const { deletedBy, deletedAt } = command.data;
+      if (state.status !== 'live') return [];
+      if (deletedBy !== state.authorId && deletedBy !== state.postAuthorId) {
+        return new DomainError(
+          'NotAllowedToDeleteComment',
+          "only the comment's author or the post's author may delete it",
+        );
+      }
+      return [
+        {
+          type: 'CommentDeleted',
+          data: { commentId: state.commentId, postId: state.postId, deletedBy, deletedAt },
+        },
+      ];
+    }
     default:
       return assertNever(command);
   }
@@ -107,9 +132,12 @@ export const commentDecider: Decider<CommentCommand, CommentState, CommentEvent,
 
 /**
  * What a reply needs to know of the comment it answers: whether the API can see it (a live
- * comment, by an account that still exists, under a visible post) and where it lives.
+ * comment, by an account that still exists, under a visible post), where it lives and who wrote
+ * it (a reply is refused between the comment's author and an account in a block with it).
  */
-export type CommentVisibility = { visible: true; postId: string; postAuthorId: string } | { visible: false };
+export type CommentVisibility =
+  | { visible: true; postId: string; postAuthorId: string; authorId: string }
+  | { visible: false };
 
 export function commentVisibility(
   state: CommentState,
@@ -117,5 +145,5 @@ export function commentVisibility(
   post: PostVisibility,
 ): CommentVisibility {
   if (state.status !== 'live' || authorStatus !== 'active' || !post.visible) return { visible: false };
-  return { visible: true, postId: state.postId, postAuthorId: state.postAuthorId };
+  return { visible: true, postId: state.postId, postAuthorId: state.postAuthorId, authorId: state.authorId };
 }

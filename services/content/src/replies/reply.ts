@@ -40,6 +40,15 @@ export type ReplyCommand =
        * comment or post is gone or its author's account was deleted (read by the handler).
        */
       data: { replyId: string; actorId: string; deletedAt: string; hidden: boolean };
+    }
+  | {
+      /**
+       * Deletes the reply whether the API still shows it or not, and records nothing when it is already gone or
+       * never existed: what the post's author no longer allows (a blocked account's reply under its posts), or a
+       * reply whose request was answered as refused (`deletedBy` its author). Run again, it changes nothing.
+       */
+      type: 'RemoveReply';
+      data: { replyId: string; deletedBy: string; deletedAt: string };
     };
 
 export type ReplyErrorCode =
@@ -93,6 +102,18 @@ export function decideReply(command: ReplyCommand, state: ReplyState): readonly 
       }
       const { replyId, commentId, postId } = state;
       return [{ type: 'ReplyDeleted', data: { replyId, commentId, postId, deletedBy: actorId, deletedAt } }];
+    }
+    case 'RemoveReply': {
+      const { deletedBy, deletedAt } = command.data;
+      if (state.status !== 'live') return [];
+      if (deletedBy !== state.authorId && deletedBy !== state.postAuthorId) {
+        return new DomainError(
+          'NotAllowedToDeleteReply',
+          "only the reply's author or the post's author may delete it",
+        );
+      }
+      const { replyId, commentId, postId } = state;
+      return [{ type: 'ReplyDeleted', data: { replyId, commentId, postId, deletedBy, deletedAt } }];
     }
     default:
       return assertNever(command);

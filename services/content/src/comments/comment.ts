@@ -1,6 +1,6 @@
 import type { EventOfType } from '@gram/events';
 import { type AccountStatus, assertNever, type Decider, DomainError } from '@gram/service-kit';
-import type { PostVisibility } from '../posts/post.js';
+import { type PostVisibility, postNotFound } from '../posts/post.js';
 
 /** A comment under a post, in its own stream `comment-<commentId>`. */
 export type CommentEvent = EventOfType<'CommentAdded'> | EventOfType<'CommentDeleted'>;
@@ -57,6 +57,10 @@ export type CommentErrorCode =
   | 'NotAllowedToDeleteComment';
 export type CommentError = DomainError<CommentErrorCode>;
 
+/** What a comment the API does not show answers: a deleted one, one never written, one hidden from the asker. */
+export const commentNotFound = () =>
+  new DomainError('CommentNotFound', 'the comment does not exist or was deleted');
+
 export const initialCommentState = (): CommentState => ({ status: 'none' });
 
 export function evolveComment(_state: CommentState, event: CommentEvent): CommentState {
@@ -82,13 +86,13 @@ export function decideComment(
       if (state.status !== 'none')
         return new DomainError('CommentAlreadyExists', 'the comment already exists');
       const { post, ...comment } = command.data;
-      if (!post.visible) return new DomainError('PostNotFound', 'the post does not exist or was deleted');
+      if (!post.visible) return postNotFound();
       return [{ type: 'CommentAdded', data: { ...comment, postAuthorId: post.authorId } }];
     }
     case 'DeleteComment': {
       const { actorId, deletedAt, hidden } = command.data;
       if (state.status !== 'live' || hidden) {
-        return new DomainError('CommentNotFound', 'the comment does not exist or was deleted');
+        return commentNotFound();
       }
       if (actorId !== state.authorId && actorId !== state.postAuthorId) {
         return new DomainError(

@@ -1,6 +1,6 @@
 import type { EventOfType } from '@gram/events';
-import { assertNever, type Decider, DomainError } from '@gram/service-kit';
-import type { PostVisibility } from '../posts/post.js';
+import { assertNever, type Decider, type DomainError } from '@gram/service-kit';
+import { type PostVisibility, postNotFound } from '../posts/post.js';
 
 /**
  * One user's like of one post, in its own stream `like-<postId>_<userId>`. "Counted once" is not
@@ -58,7 +58,7 @@ export function decideLike(command: LikeCommand, state: LikeState): readonly Lik
     return [{ type: 'PostUnliked', data: { postId, userId, unlikedAt } }];
   }
   const { post } = command.data;
-  if (!post.visible) return new DomainError('PostNotFound', 'the post does not exist or was deleted');
+  if (!post.visible) return postNotFound();
   switch (command.type) {
     case 'LikePost': {
       // Liking again is not an error: the client's intent ("I like it") already holds.

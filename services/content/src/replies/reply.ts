@@ -1,6 +1,6 @@
 import type { EventOfType } from '@gram/events';
 import { assertNever, type Decider, DomainError } from '@gram/service-kit';
-import type { CommentVisibility } from '../comments/comment.js';
+import { type CommentVisibility, commentNotFound } from '../comments/comment.js';
 
 /** A reply to a comment, in its own stream `reply-<replyId>`. */
 export type ReplyEvent = EventOfType<'ReplyAdded'> | EventOfType<'ReplyDeleted'>;
@@ -82,7 +82,7 @@ export function decideReply(command: ReplyCommand, state: ReplyState): readonly 
       if (state.status !== 'none') return new DomainError('ReplyAlreadyExists', 'the reply already exists');
       const { comment, ...reply } = command.data;
       if (!comment.visible) {
-        return new DomainError('CommentNotFound', 'the comment does not exist or was deleted');
+        return commentNotFound();
       }
       const { postId, postAuthorId } = comment;
       return [{ type: 'ReplyAdded', data: { ...reply, postId, postAuthorId } }];

@@ -1,4 +1,4 @@
-import { contentRoutes } from '@gram/content';
+import { contentReactions, contentRoutes } from '@gram/content';
 import type { EventStore } from '@gram/event-store';
 import {
   defaultRateLimits,
@@ -155,6 +155,8 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     app.addHook('onClose', () => started.stop());
     projections = started;
   }
+  // Content's reaction to blocks, fed by the same bus as the read models (see services/content/src/reactions.ts).
+  await projections.bus.subscribe(contentReactions({ store: options.store }));
   await app.register(projectionsRoutes, { queries, applied: projections.applied });
   return app;
 }

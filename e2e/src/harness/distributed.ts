@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { publicTopics } from '@gram/events';
+import { internalTopics, publicTopics } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { createKafka, silentLogger } from '@gram/messaging';
 import { ApiClient } from '../api/client.js';
@@ -116,6 +116,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   // The test broker is shared with other suites that publish to the same topics: this run's read models
   // consume as a group of their own, which starts at the topics' ends (see startGroupAtTopicEnds).
   const projectionsGroupId = `projections-${runId}`;
+  // Content's reactions to blocks likewise: another run's blocks name accounts this run's store never saw.
+  const contentGroupId = `content-reactions-${runId}`;
   const env: Record<DistributedServiceName, Record<string, string>> = {
     identity: {
       ...common,
@@ -134,7 +136,14 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       ...options.identityEnv,
     },
     // Content, media and identity keep the answers to requests sent with an Idempotency-Key in Redis.
-    content: { ...common, PORT: String(ports.content), JWKS_URL: jwksUrl, REDIS_URL: servers.redisUrl },
+    content: {
+      ...common,
+      PORT: String(ports.content),
+      JWKS_URL: jwksUrl,
+      REDIS_URL: servers.redisUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      CONTENT_GROUP_ID: contentGroupId,
+    },
     'social-graph': { ...common, PORT: String(ports['social-graph']), JWKS_URL: jwksUrl },
     media: {
       ...common,
@@ -223,15 +232,14 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   };
 
   try {
-    // The relay creates the event topics the projections subscribe to, so it is up before them; the gateway
-    // checks every service when it starts, so it comes last.
+    // The relay creates the event topics the projections and content's reactions subscribe to, so it is up
+    // before them; the gateway checks every service when it starts, so it comes last.
     await Promise.all(
-      (['identity', 'content', 'social-graph', 'media', 'relay'] as const).map((name) =>
-        services[name].start(),
-      ),
+      (['identity', 'social-graph', 'media', 'relay'] as const).map((name) => services[name].start()),
     );
     await startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId);
-    await services.projections.start();
+    await startGroupAtTopicEnds(servers.kafkaBrokers, contentGroupId, internalTopics);
+    await Promise.all([services.content.start(), services.projections.start()]);
     await services.gateway.start();
   } catch (error) {
     await system.stop();
@@ -246,11 +254,15 @@ export async function startDistributed(options: StartDistributedOptions): Promis
  * test broker earlier (a deployment has a broker of its own and starts its group from the beginning).
  * The relay has created the topics by the time its /health answers.
  */
-async function startGroupAtTopicEnds(brokers: readonly string[], groupId: string): Promise<void> {
+async function startGroupAtTopicEnds(
+  brokers: readonly string[],
+  groupId: string,
+  topics: readonly string[] = publicTopics,
+): Promise<void> {
   const admin = createKafka({ brokers: [...brokers], clientId: 'e2e-harness', logger: silentLogger }).admin();
   await admin.connect();
   try {
-    for (const topic of publicTopics) {
+    for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
       await admin.setOffsets({
         groupId,

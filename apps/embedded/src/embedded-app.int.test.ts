@@ -229,6 +229,62 @@ describe('embedded mode: every command service in one process', () => {
     }
   });
 
+  it("runs content's reaction to blocks on the in-process bus: the blocked account's like of the blocker's post ends", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
+    dirs.push(dataDir);
+    const system = await start(dataDir);
+    try {
+      const [alice, bob] = await Promise.all(
+        [3, 4].map(async (n) => {
+          const created = await system.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/signup',
+            payload: signup(n),
+          });
+          expect(created.statusCode).toBe(201);
+          const login = await system.app.inject({
+            method: 'POST',
+            url: '/api/v1/auth/login',
+            payload: { login: `user_${n}`, password: 'correct horse battery' },
+          });
+          return { id: created.json().user.id as string, token: login.json().accessToken as string };
+        }),
+      );
+      if (!alice || !bob) throw new Error('two accounts were not signed up');
+      // A post's photo is checked by media only for its own URLs: any https URL will do here.
+      const post = await system.app.inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: { authorization: `Bearer ${alice.token}` },
+        payload: { photo: 'https://img.example/p.jpg' },
+      });
+      expect(post.statusCode).toBe(201);
+      const postId = post.json().id as string;
+      const like = await system.app.inject({
+        method: 'PUT',
+        url: `/api/v1/posts/${postId}/like`,
+        headers: { authorization: `Bearer ${bob.token}` },
+      });
+      expect(like.statusCode).toBe(204);
+      await system.store.appendToStream(
+        streamIds.block(alice.id, bob.id),
+        [
+          toStoredEvent({
+            type: 'UserBlocked',
+            data: { blockerId: alice.id, blockedId: bob.id, blockedAt: new Date().toISOString() },
+          }),
+        ],
+        { expectedRevision: 'no_stream' },
+      );
+      await eventually(
+        async () => (await system.store.readStream(streamIds.like(postId, bob.id))).map((e) => e.type),
+        (types) => expect(types).toEqual(['PostLiked', 'PostUnliked']),
+      );
+    } finally {
+      await system.close();
+    }
+  });
+
   it('publishes one OpenAPI document with the routes of every mounted service', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
     dirs.push(dataDir);

@@ -1,4 +1,4 @@
-import { contentRoutes } from '@gram/content';
+import { contentReactions, contentRoutes } from '@gram/content';
 import type { EventStore } from '@gram/event-store';
 import {
   defaultRateLimits,
@@ -158,6 +158,8 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   // Social-graph's reactions (what a block ends, completed after a crash) fed by the read models' bus, as its
   // own consumer group; the bus stops with the read models.
   await projections.bus.subscribe(socialGraphReactions({ store: options.store }));
+  // Content's reaction to blocks, fed by the same bus as the read models (see services/content/src/reactions.ts).
+  await projections.bus.subscribe(contentReactions({ store: options.store }));
   await app.register(projectionsRoutes, { queries, applied: projections.applied });
   return app;
 }

@@ -118,6 +118,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   const projectionsGroupId = `projections-${runId}`;
   // Social-graph's reactions (what a block ends) likewise, on every topic a worker reads, internal ones included.
   const socialGraphGroupId = `social-graph-${runId}`;
+  // Content's reactions to blocks likewise: another run's blocks name accounts this run's store never saw.
+  const contentGroupId = `content-reactions-${runId}`;
   const env: Record<DistributedServiceName, Record<string, string>> = {
     identity: {
       ...common,
@@ -136,7 +138,14 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       ...options.identityEnv,
     },
     // Content, media and identity keep the answers to requests sent with an Idempotency-Key in Redis.
-    content: { ...common, PORT: String(ports.content), JWKS_URL: jwksUrl, REDIS_URL: servers.redisUrl },
+    content: {
+      ...common,
+      PORT: String(ports.content),
+      JWKS_URL: jwksUrl,
+      REDIS_URL: servers.redisUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      CONTENT_GROUP_ID: contentGroupId,
+    },
     'social-graph': {
       ...common,
       PORT: String(ports['social-graph']),
@@ -231,14 +240,17 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   };
 
   try {
-    // The relay creates the event topics the projections and social-graph's reactions subscribe to, so it is up
-    // before them; the gateway checks every service when it starts, so it comes last.
+    // The relay creates the event topics the projections and the reactions of content and social-graph subscribe
+    // to, so it is up before them; the gateway checks every service when it starts, so it comes last.
+    await Promise.all((['identity', 'media', 'relay'] as const).map((name) => services[name].start()));
+    await Promise.all([
+      startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId, publicTopics),
+      startGroupAtTopicEnds(servers.kafkaBrokers, contentGroupId, workerTopics),
+      startGroupAtTopicEnds(servers.kafkaBrokers, socialGraphGroupId, workerTopics),
+    ]);
     await Promise.all(
-      (['identity', 'content', 'media', 'relay'] as const).map((name) => services[name].start()),
+      (['content', 'social-graph', 'projections'] as const).map((name) => services[name].start()),
     );
-    await startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId, publicTopics);
-    await startGroupAtTopicEnds(servers.kafkaBrokers, socialGraphGroupId, workerTopics);
-    await Promise.all([services['social-graph'].start(), services.projections.start()]);
     await services.gateway.start();
   } catch (error) {
     await system.stop();

@@ -22,10 +22,13 @@ const statusOf: Record<ContentErrorCode, number> = {
 
 /** The outcome of a command, or the problem the client is answered with when a rule said no. */
 export function orProblem<T>(outcome: T | DomainError<ContentErrorCode>): T {
-  if (outcome instanceof DomainError) {
-    throw new HttpProblem(statusOf[outcome.code], outcome.message, {
-      ...(outcome.field ? { errors: [{ field: outcome.field, message: outcome.message }] } : {}),
-    });
-  }
+  if (outcome instanceof DomainError) throw problemOf(outcome);
   return outcome;
+}
+
+/** The problem a rule's refusal is answered with. */
+export function problemOf(error: DomainError<ContentErrorCode>): HttpProblem {
+  return new HttpProblem(statusOf[error.code], error.message, {
+    ...(error.field ? { errors: [{ field: error.field, message: error.message }] } : {}),
+  });
 }

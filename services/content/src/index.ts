@@ -2,4 +2,5 @@ export { buildContentApp, type ContentAppDeps, type ContentRoutesOptions, conten
 export * from './comments/comment.js';
 export * from './likes/like.js';
 export * from './posts/post.js';
+export * from './reactions.js';
 export * from './replies/reply.js';

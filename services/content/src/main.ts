@@ -1,4 +1,5 @@
 import { eventStoreLocation, openEventStoreFromEnv } from '@gram/event-store';
+import { brokersFromEnv, createKafka, KafkaSubscriber } from '@gram/messaging';
 import { DataKeys, identityDataKeys } from '@gram/personal-data';
 import {
   internalCredentialHeaders,
@@ -8,6 +9,7 @@ import {
   prettyOnTerminal,
 } from '@gram/service-kit';
 import { buildContentApp } from './app.js';
+import { contentReactions } from './reactions.js';
 
 // The content service on its own (distributed mode). JWKS_URL is identity's
 // `/.well-known/jwks.json`: tokens are verified with identity's public keys, never minted here.
@@ -18,6 +20,9 @@ import { buildContentApp } from './app.js';
 // without it `idempotency.sqlite` under DATA_DIR (service-kit's openIdempotencyStoreFromEnv).
 // IDENTITY_URL (default: the origin of JWKS_URL): where the accounts' data keys are asked for, to read an
 // author's profile fields, which the log holds encrypted.
+// KAFKA_BROKERS: when set, content reacts to blocks (reactions.ts: a blocked account's likes, comments and replies
+// under the blocker's posts are removed) as the Kafka consumer group CONTENT_GROUP_ID (default
+// `content-reactions`), shared by content's replicas. The relay creates the topic it reads, so it runs first.
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL must name identity /.well-known/jwks.json');
@@ -33,6 +38,15 @@ const app = buildContentApp({
   dataKeys: new DataKeys(identityDataKeys(identityUrl, internalCredentialHeaders(internalSecret))),
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
+// The reactions append to the store as it is stored: they read no personal field and write none.
+const reactions = process.env.KAFKA_BROKERS
+  ? new KafkaSubscriber({
+      kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'content' }),
+      // The shutdown below stops it before the store it appends to is closed.
+      shutdownSignals: [],
+    })
+  : undefined;
+await reactions?.subscribe(contentReactions({ store, groupId: process.env.CONTENT_GROUP_ID || undefined }));
 app.log.info(
   { eventStore: eventStoreLocation(process.env).kind, idempotencyKeys: idempotency.location },
   'content: event store opened',
@@ -41,6 +55,7 @@ app.log.info(
 async function shutdown(signal: string) {
   app.log.info({ signal }, 'content: shutting down');
   await app.close();
+  await reactions?.stop();
   await Promise.all([store.close(), idempotency.close()]);
   process.exit(0);
 }

@@ -1,6 +1,6 @@
 import type { EventOfType } from '@gram/events';
 import { type AccountStatus, assertNever, type Decider, DomainError } from '@gram/service-kit';
-import type { PostVisibility } from '../posts/post.js';
+import { type PostVisibility, postNotFound } from '../posts/post.js';
 
 /** A comment under a post, in its own stream `comment-<commentId>`. */
 export type CommentEvent = EventOfType<'CommentAdded'> | EventOfType<'CommentDeleted'>;
@@ -39,6 +39,15 @@ export type CommentCommand =
        * post is gone or its author's account was deleted (read by the handler from those streams).
        */
       data: { commentId: string; actorId: string; deletedAt: string; hidden: boolean };
+    }
+  | {
+      /**
+       * Deletes the comment whether the API still shows it or not, and records nothing when it is already gone
+       * or never existed: what the post's author no longer allows (a blocked account's comment under its posts),
+       * or a comment whose request was answered as refused (`deletedBy` its author). Run again, it changes nothing.
+       */
+      type: 'RemoveComment';
+      data: { commentId: string; deletedBy: string; deletedAt: string };
     };
 
 export type CommentErrorCode =
@@ -47,6 +56,10 @@ export type CommentErrorCode =
   | 'CommentNotFound'
   | 'NotAllowedToDeleteComment';
 export type CommentError = DomainError<CommentErrorCode>;
+
+/** What a comment the API does not show answers: a deleted one, one never written, one hidden from the asker. */
+export const commentNotFound = () =>
+  new DomainError('CommentNotFound', 'the comment does not exist or was deleted');
 
 export const initialCommentState = (): CommentState => ({ status: 'none' });
 
@@ -73,13 +86,13 @@ export function decideComment(
       if (state.status !== 'none')
         return new DomainError('CommentAlreadyExists', 'the comment already exists');
       const { post, ...comment } = command.data;
-      if (!post.visible) return new DomainError('PostNotFound', 'the post does not exist or was deleted');
+      if (!post.visible) return postNotFound();
       return [{ type: 'CommentAdded', data: { ...comment, postAuthorId: post.authorId } }];
     }
     case 'DeleteComment': {
       const { actorId, deletedAt, hidden } = command.data;
       if (state.status !== 'live' || hidden) {
-        return new DomainError('CommentNotFound', 'the comment does not exist or was deleted');
+        return commentNotFound();
       }
       if (actorId !== state.authorId && actorId !== state.postAuthorId) {
         return new DomainError(
@@ -91,6 +104,22 @@ export function decideComment(
         {
           type: 'CommentDeleted',
           data: { commentId: state.commentId, postId: state.postId, deletedBy: actorId, deletedAt },
+        },
+      ];
+    }
+    case 'RemoveComment': {
+      const { deletedBy, deletedAt } = command.data;
+      if (state.status !== 'live') return [];
+      if (deletedBy !== state.authorId && deletedBy !== state.postAuthorId) {
+        return new DomainError(
+          'NotAllowedToDeleteComment',
+          "only the comment's author or the post's author may delete it",
+        );
+      }
+      return [
+        {
+          type: 'CommentDeleted',
+          data: { commentId: state.commentId, postId: state.postId, deletedBy, deletedAt },
         },
       ];
     }
@@ -107,9 +136,12 @@ export const commentDecider: Decider<CommentCommand, CommentState, CommentEvent,
 
 /**
  * What a reply needs to know of the comment it answers: whether the API can see it (a live
- * comment, by an account that still exists, under a visible post) and where it lives.
+ * comment, by an account that still exists, under a visible post), where it lives and who wrote
+ * it (a reply is refused between the comment's author and an account in a block with it).
  */
-export type CommentVisibility = { visible: true; postId: string; postAuthorId: string } | { visible: false };
+export type CommentVisibility =
+  | { visible: true; postId: string; postAuthorId: string; authorId: string }
+  | { visible: false };
 
 export function commentVisibility(
   state: CommentState,
@@ -117,5 +149,5 @@ export function commentVisibility(
   post: PostVisibility,
 ): CommentVisibility {
   if (state.status !== 'live' || authorStatus !== 'active' || !post.visible) return { visible: false };
-  return { visible: true, postId: state.postId, postAuthorId: state.postAuthorId };
+  return { visible: true, postId: state.postId, postAuthorId: state.postAuthorId, authorId: state.authorId };
 }

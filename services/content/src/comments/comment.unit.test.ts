@@ -77,7 +77,12 @@ describe('commentVisibility', () => {
   const visiblePost = { visible: true as const, authorId: postAuthorId };
 
   it('shows a live comment of an active account under a visible post, with where it lives', () => {
-    expect(commentVisibility(live, 'active', visiblePost)).toEqual({ visible: true, postId, postAuthorId });
+    expect(commentVisibility(live, 'active', visiblePost)).toEqual({
+      visible: true,
+      postId,
+      postAuthorId,
+      authorId,
+    });
   });
 
   it('hides a missing or deleted comment, one of a deleted account, and one under a hidden post', () => {
@@ -91,5 +96,26 @@ describe('commentVisibility', () => {
     });
     expect(commentVisibility(live, 'deleted', visiblePost)).toEqual({ visible: false });
     expect(commentVisibility(live, 'active', { visible: false })).toEqual({ visible: false });
+  });
+});
+
+describe('RemoveComment', () => {
+  const removal = (by: string) => ({
+    type: 'RemoveComment' as const,
+    data: { commentId, deletedBy: by, deletedAt: t2 },
+  });
+
+  it("deletes a live comment on behalf of the post's author or of its own author", () => {
+    spec(added).when(removal(postAuthorId)).thenRecords(deletedBy(postAuthorId));
+    spec(added).when(removal(authorId)).thenRecords(deletedBy(authorId));
+  });
+
+  it('records nothing for a comment already deleted or never added: run again, it changes nothing', () => {
+    spec(added, deletedBy(authorId)).when(removal(postAuthorId)).thenNothingHappens();
+    spec().when(removal(postAuthorId)).thenNothingHappens();
+  });
+
+  it('lets nobody else delete it', () => {
+    spec(added).when(removal(strangerId)).thenFailsWith('NotAllowedToDeleteComment');
   });
 });

@@ -13,8 +13,8 @@ import {
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
+import { assertMayEngage, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
-import { assertMayEngage } from '../private-accounts.js';
 import { bearer, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
 import { commentDecider } from './comment.js';
 
@@ -43,7 +43,10 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
       const { postId } = request.params;
       const commentId = newId();
       const post = await visibility.post(postId);
-      if (post.visible) await assertMayEngage(store, post.authorId, userId);
+      const engagement: Engagement | undefined = post.visible
+        ? { userId, postAuthorId: post.authorId, target: 'post' }
+        : undefined;
+      if (engagement) await assertMayEngage(store, engagement);
       const result = orProblem(
         await handleCommand(
           store,
@@ -58,6 +61,17 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
       );
       const [added] = result.events;
       if (added?.type !== 'CommentAdded') throw new Error('AddComment appended no CommentAdded');
+      if (engagement) {
+        await takeBackIfBlocked(store, engagement, (actorId) =>
+          handleCommand(
+            store,
+            streamIds.comment(commentId),
+            commentDecider,
+            { type: 'RemoveComment', data: { commentId, deletedBy: actorId, deletedAt: now() } },
+            commandContext(request, actorId),
+          ),
+        );
+      }
       const author = await activeUserSummary(store, userId);
       const { text, createdAt } = added.data;
       // A comment that was just born has no replies.

@@ -1,6 +1,6 @@
 import type { EventOfType } from '@gram/events';
-import { assertNever, type Decider, DomainError } from '@gram/service-kit';
-import type { PostVisibility } from '../posts/post.js';
+import { assertNever, type Decider, type DomainError } from '@gram/service-kit';
+import { type PostVisibility, postNotFound } from '../posts/post.js';
 
 /**
  * One user's like of one post, in its own stream `like-<postId>_<userId>`. "Counted once" is not
@@ -23,6 +23,16 @@ export type LikeCommand =
   | {
       type: 'UnlikePost';
       data: { postId: string; userId: string; unlikedAt: string; post: PostVisibility };
+    }
+  | {
+      /**
+       * Ends the like made at `likedAt`, whatever the post's visibility: what the post's author no longer allows
+       * (the user's like of a blocker's post), or a like whose request was answered as refused. Only that like: a
+       * later one, made when it was allowed again, is not the one this removes, so a late or repeated removal
+       * never takes it.
+       */
+      type: 'RemoveLike';
+      data: { postId: string; userId: string; likedAt: string; unlikedAt: string };
     };
 
 export type LikeErrorCode = 'PostNotFound';
@@ -42,8 +52,13 @@ export function evolveLike(_state: LikeState, event: LikeEvent): LikeState {
 }
 
 export function decideLike(command: LikeCommand, state: LikeState): readonly LikeEvent[] | LikeError {
+  if (command.type === 'RemoveLike') {
+    const { postId, userId, likedAt, unlikedAt } = command.data;
+    if (state.status !== 'liked' || state.likedAt !== likedAt) return [];
+    return [{ type: 'PostUnliked', data: { postId, userId, unlikedAt } }];
+  }
   const { post } = command.data;
-  if (!post.visible) return new DomainError('PostNotFound', 'the post does not exist or was deleted');
+  if (!post.visible) return postNotFound();
   switch (command.type) {
     case 'LikePost': {
       // Liking again is not an error: the client's intent ("I like it") already holds.

@@ -66,3 +66,23 @@ describe('UnlikePost', () => {
     spec(liked(t1)).when(unlike(t2, gone)).thenFailsWith('PostNotFound');
   });
 });
+
+describe('RemoveLike', () => {
+  const removeLike = (likedAt: string, unlikedAt: string) => ({
+    type: 'RemoveLike' as const,
+    data: { postId, userId, likedAt, unlikedAt },
+  });
+
+  it('records PostUnliked for the like made at the time it names, whatever the post', () => {
+    spec(liked(t1)).when(removeLike(t1, t2)).thenRecords(unliked(t2));
+  });
+
+  it('records nothing when that like is already ended, or there never was one', () => {
+    spec(liked(t1), unliked(t2)).when(removeLike(t1, t3)).thenNothingHappens();
+    spec().when(removeLike(t1, t2)).thenNothingHappens();
+  });
+
+  it('leaves a later like alone: it is not the one being removed', () => {
+    spec(liked(t1), unliked(t2), liked(t3)).when(removeLike(t1, t3)).thenNothingHappens();
+  });
+});

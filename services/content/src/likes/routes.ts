@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { streamIds } from '@gram/events';
 import { caller, handleCommand, problems, sendWriteHeaders } from '@gram/service-kit';
 import { type ContentContext, commandContext } from '../context.js';
+import { assertMayEngage, assertNoBlock, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
-import { assertMayEngage } from '../private-accounts.js';
 import { bearer, NoContent, PostParams } from '../schemas.js';
 import { likeDecider } from './like.js';
 
@@ -28,7 +28,10 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       const { userId } = caller(request);
       const { postId } = request.params;
       const post = await visibility.post(postId);
-      if (post.visible) await assertMayEngage(store, post.authorId, userId);
+      const engagement: Engagement | undefined = post.visible
+        ? { userId, postAuthorId: post.authorId, target: 'post' }
+        : undefined;
+      if (engagement) await assertMayEngage(store, engagement);
       const result = orProblem(
         await handleCommand(
           store,
@@ -38,6 +41,18 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
           commandContext(request, userId),
         ),
       );
+      const [liked] = result.events;
+      if (engagement && liked?.type === 'PostLiked') {
+        await takeBackIfBlocked(store, engagement, (actorId) =>
+          handleCommand(
+            store,
+            streamIds.like(postId, userId),
+            likeDecider,
+            { type: 'RemoveLike', data: { postId, userId, likedAt: liked.data.likedAt, unlikedAt: now() } },
+            commandContext(request, actorId),
+          ),
+        );
+      }
       return sendWriteHeaders(reply, result).code(204).send();
     },
   );
@@ -51,13 +66,14 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
         tags,
         security: bearer,
         params: PostParams,
-        response: { 204: NoContent, ...problems(400, 401, 404) },
+        response: { 204: NoContent, ...problems(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
       const { userId } = caller(request);
       const { postId } = request.params;
       const post = await visibility.post(postId);
+      if (post.visible) await assertNoBlock(store, { userId, postAuthorId: post.authorId, target: 'post' });
       const result = orProblem(
         await handleCommand(
           store,

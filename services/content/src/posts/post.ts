@@ -103,7 +103,8 @@ export const postDecider: Decider<PostCommand, PostState, PostEvent, PostError> 
   decide: decidePost,
 };
 
-const postNotFound = () => new DomainError('PostNotFound', 'the post does not exist or was deleted');
+/** What a post the API does not show answers: a deleted one, one never written, one hidden from the asker. */
+export const postNotFound = () => new DomainError('PostNotFound', 'the post does not exist or was deleted');
 const notPostAuthor = (what: 'edit' | 'delete') =>
   new DomainError('NotPostAuthor', `only the author of a post may ${what} it`);
 

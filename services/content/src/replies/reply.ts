@@ -1,6 +1,6 @@
 import type { EventOfType } from '@gram/events';
 import { assertNever, type Decider, DomainError } from '@gram/service-kit';
-import type { CommentVisibility } from '../comments/comment.js';
+import { type CommentVisibility, commentNotFound } from '../comments/comment.js';
 
 /** A reply to a comment, in its own stream `reply-<replyId>`. */
 export type ReplyEvent = EventOfType<'ReplyAdded'> | EventOfType<'ReplyDeleted'>;
@@ -40,6 +40,15 @@ export type ReplyCommand =
        * comment or post is gone or its author's account was deleted (read by the handler).
        */
       data: { replyId: string; actorId: string; deletedAt: string; hidden: boolean };
+    }
+  | {
+      /**
+       * Deletes the reply whether the API still shows it or not, and records nothing when it is already gone or
+       * never existed: what the post's author no longer allows (a blocked account's reply under its posts), or a
+       * reply whose request was answered as refused (`deletedBy` its author). Run again, it changes nothing.
+       */
+      type: 'RemoveReply';
+      data: { replyId: string; deletedBy: string; deletedAt: string };
     };
 
 export type ReplyErrorCode =
@@ -73,7 +82,7 @@ export function decideReply(command: ReplyCommand, state: ReplyState): readonly 
       if (state.status !== 'none') return new DomainError('ReplyAlreadyExists', 'the reply already exists');
       const { comment, ...reply } = command.data;
       if (!comment.visible) {
-        return new DomainError('CommentNotFound', 'the comment does not exist or was deleted');
+        return commentNotFound();
       }
       const { postId, postAuthorId } = comment;
       return [{ type: 'ReplyAdded', data: { ...reply, postId, postAuthorId } }];
@@ -93,6 +102,18 @@ export function decideReply(command: ReplyCommand, state: ReplyState): readonly 
       }
       const { replyId, commentId, postId } = state;
       return [{ type: 'ReplyDeleted', data: { replyId, commentId, postId, deletedBy: actorId, deletedAt } }];
+    }
+    case 'RemoveReply': {
+      const { deletedBy, deletedAt } = command.data;
+      if (state.status !== 'live') return [];
+      if (deletedBy !== state.authorId && deletedBy !== state.postAuthorId) {
+        return new DomainError(
+          'NotAllowedToDeleteReply',
+          "only the reply's author or the post's author may delete it",
+        );
+      }
+      const { replyId, commentId, postId } = state;
+      return [{ type: 'ReplyDeleted', data: { replyId, commentId, postId, deletedBy, deletedAt } }];
     }
     default:
       return assertNever(command);

@@ -34,7 +34,7 @@ const remove = (actorId: string, hidden = false) => ({
 describe('AddReply', () => {
   it("records ReplyAdded with the comment's post and the post's author under a visible comment", () => {
     spec()
-      .when(add({ visible: true, postId, postAuthorId }))
+      .when(add({ visible: true, postId, postAuthorId, authorId: commentAuthorId }))
       .thenRecords(added);
   });
 
@@ -46,7 +46,7 @@ describe('AddReply', () => {
 
   it('refuses an id that is already taken', () => {
     spec(added)
-      .when(add({ visible: true, postId, postAuthorId }))
+      .when(add({ visible: true, postId, postAuthorId, authorId: commentAuthorId }))
       .thenFailsWith('ReplyAlreadyExists');
   });
 });
@@ -73,5 +73,27 @@ describe('DeleteReply', () => {
   it('answers not found for a reply hidden by its comment, post or author, before judging who asks', () => {
     spec(added).when(remove(authorId, true)).thenFailsWith('ReplyNotFound');
     spec(added).when(remove(strangerId, true)).thenFailsWith('ReplyNotFound');
+  });
+});
+
+describe('RemoveReply', () => {
+  const removal = (by: string) => ({
+    type: 'RemoveReply' as const,
+    data: { replyId, deletedBy: by, deletedAt: t2 },
+  });
+
+  it("deletes a live reply on behalf of the post's author or of its own author", () => {
+    spec(added).when(removal(postAuthorId)).thenRecords(deletedBy(postAuthorId));
+    spec(added).when(removal(authorId)).thenRecords(deletedBy(authorId));
+  });
+
+  it('records nothing for a reply already deleted or never added: run again, it changes nothing', () => {
+    spec(added, deletedBy(authorId)).when(removal(postAuthorId)).thenNothingHappens();
+    spec().when(removal(postAuthorId)).thenNothingHappens();
+  });
+
+  it("lets nobody else delete it, the comment's author included", () => {
+    spec(added).when(removal(strangerId)).thenFailsWith('NotAllowedToDeleteReply');
+    spec(added).when(removal(commentAuthorId)).thenFailsWith('NotAllowedToDeleteReply');
   });
 });

@@ -13,8 +13,8 @@ import {
 import { Type } from '@sinclair/typebox';
 import { activeUserSummary } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
+import { assertMayEngage, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
-import { assertMayEngage } from '../private-accounts.js';
 import { bearer, CommentParams, NoContent, ReplyParams, Text } from '../schemas.js';
 import { replyDecider } from './reply.js';
 
@@ -43,7 +43,10 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
       const { commentId } = request.params;
       const replyId = newId();
       const comment = await visibility.comment(commentId);
-      if (comment.visible) await assertMayEngage(store, comment.postAuthorId, userId);
+      const engagement: Engagement | undefined = comment.visible
+        ? { userId, postAuthorId: comment.postAuthorId, commentAuthorId: comment.authorId, target: 'comment' }
+        : undefined;
+      if (engagement) await assertMayEngage(store, engagement);
       const result = orProblem(
         await handleCommand(
           store,
@@ -65,6 +68,17 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
       );
       const [added] = result.events;
       if (added?.type !== 'ReplyAdded') throw new Error('AddReply appended no ReplyAdded');
+      if (engagement) {
+        await takeBackIfBlocked(store, engagement, (actorId) =>
+          handleCommand(
+            store,
+            streamIds.reply(replyId),
+            replyDecider,
+            { type: 'RemoveReply', data: { replyId, deletedBy: actorId, deletedAt: now() } },
+            commandContext(request, actorId),
+          ),
+        );
+      }
       const author = await activeUserSummary(store, userId);
       const { postId, text, createdAt } = added.data;
       return sendWriteHeaders(reply, result)

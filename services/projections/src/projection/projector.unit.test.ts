@@ -1,6 +1,7 @@
 import { openSqliteEventStore } from '@gram/event-store';
 import { catalogue, topicOf } from '@gram/events';
 import { describe, expect, it, vi } from 'vitest';
+import { expectBlocksSeparate } from '../../test/blocks.js';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
@@ -212,6 +213,16 @@ describe('mutes', () => {
 
   it("keep a hot author, merged into feeds at read time, out of the muter's feed until unmuted", async () => {
     await expectMutesKeepFeeds(createMemoryReadModelStore({ counters }), 0);
+  });
+});
+
+describe('blocks', () => {
+  it("keep each account's posts out of the other's feed (a follow applied after the block included), hide the blocker from the blocked (not found) and refuse the blocked account's content to the blocker, leave each out of the other's lists, show in the blocker's list and blockedByMe, and an unblock brings back nothing the block ended", async () => {
+    await expectBlocksSeparate(createMemoryReadModelStore({ counters }));
+  });
+
+  it('keep a hot author, merged into feeds at read time, out of the feed of an account in a block with it', async () => {
+    await expectBlocksSeparate(createMemoryReadModelStore({ counters }), 0);
   });
 });
 

@@ -224,6 +224,41 @@ describe('blocks', () => {
   it('keep a hot author, merged into feeds at read time, out of the feed of an account in a block with it', async () => {
     await expectBlocksSeparate(createMemoryReadModelStore({ counters }), 0);
   });
+
+  it('keep an author turning hot out of the merges of an account in a block with it whose follow has not ended yet', async () => {
+    const h = new HistoryBuilder();
+    const [ann, bob, cid] = ['ann', 'bob', 'cid'].map((name) => h.register(name)) as [string, string, string];
+    h.follow(ann, bob);
+    h.block(bob, ann);
+    h.follow(cid, bob);
+    const store = await project(messagesOf(h.events), { hotAuthorThreshold: 1 });
+    expect(await store.feeds.mergedAuthors(cid, 10), 'bob turned hot').toEqual([bob]);
+    expect(await store.feeds.mergedAuthors(ann, 10)).toEqual([]);
+  });
+
+  it('refill a full feed after an unfollow from the accounts followed but those in a block with it', async () => {
+    const h = new HistoryBuilder();
+    const [ann, bob, cid, dan] = ['ann', 'bob', 'cid', 'dan'].map((name) => h.register(name)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    h.follow(ann, bob);
+    h.follow(ann, cid);
+    h.follow(ann, dan);
+    const cidPosts = [h.post(cid), h.post(cid)];
+    h.post(bob);
+    h.post(bob);
+    h.post(dan);
+    h.post(dan);
+    h.block(ann, bob);
+    // The block's unfollow of bob has not arrived yet; ann unfollows dan, whose posts filled the feed.
+    h.unfollow(ann, dan);
+    const store = await project(messagesOf(h.events), { feedCap: 2 });
+    const kept = (await store.feeds.page(ann, undefined, 10)).map((entry) => entry.id);
+    expect(kept, "refilled from cid's posts, not bob's newer ones").toEqual([...cidPosts].reverse());
+  });
 });
 
 describe('feeds at their cap', () => {

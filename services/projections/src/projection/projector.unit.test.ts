@@ -77,6 +77,53 @@ describe('projections are idempotent and order-tolerant', () => {
     }
   });
 
+  it("history under test ends, on the blocker's behalf, what each block ends, and makes no follow, request, like, comment or reply across a block while it lasts", () => {
+    const last = new Map<string, { type: string; data: Record<string, string> }>();
+    const blocks = new Set<string>();
+    const ends = new Map<string, number>();
+    let blocker: string | undefined;
+    /** the two accounts an event that starts something puts in touch: who did it, and to whom */
+    const pairOf = (type: string, data: Record<string, string>): [string, string] | undefined => {
+      if (type === 'UserFollowed' || type === 'FollowRequested') return [data.followerId, data.followeeId];
+      if (type === 'PostLiked') return [data.userId, data.postAuthorId];
+      if (type === 'CommentAdded' || type === 'ReplyAdded') return [data.authorId, data.postAuthorId];
+      return undefined;
+    };
+    for (const event of history) {
+      const data = event.data as Record<string, string>;
+      if (event.type === 'UserBlocked') blocker = data.blockerId;
+      else if (event.metadata.actorId === undefined) blocker = undefined;
+      else {
+        expect(event.metadata.actorId, `${event.type} right after its block`).toBe(blocker);
+        ends.set(event.type, (ends.get(event.type) ?? 0) + 1);
+      }
+      if (event.type === 'UserBlocked') blocks.add(`${data.blockerId}_${data.blockedId}`);
+      if (event.type === 'UserUnblocked') blocks.delete(`${data.blockerId}_${data.blockedId}`);
+      const pair = pairOf(event.type, data);
+      if (pair) {
+        const [one, other] = pair;
+        expect(
+          blocks.has(`${one}_${other}`) || blocks.has(`${other}_${one}`),
+          `${event.type} across a block`,
+        ).toBe(false);
+      }
+      const previous = last.get(event.streamId);
+      last.set(event.streamId, { type: event.type, data: { ...previous?.data, ...data } });
+    }
+    expect([...ends.keys()]).toEqual(expect.arrayContaining(['UserUnfollowed', 'PostUnliked']));
+    expect(blocks.size).toBeGreaterThan(3);
+    // What each block still in force ended stays ended: follows and requests both ways, and the blocked
+    // account's likes, comments and replies under the blocker's posts.
+    for (const { type, data } of last.values()) {
+      const pair = pairOf(type, data);
+      if (!pair) continue;
+      const [one, other] = pair;
+      expect(blocks.has(`${other}_${one}`), `${type} ${JSON.stringify(data)} outlived a block`).toBe(false);
+      if (type === 'UserFollowed' || type === 'FollowRequested')
+        expect(blocks.has(`${one}_${other}`)).toBe(false);
+    }
+  });
+
   it.each([1, 2, 3])(
     'every event delivered twice, shuffled across streams (seed %i), builds the same documents of every registered read model, and the same feeds, as one clean pass',
     async (seed) => {

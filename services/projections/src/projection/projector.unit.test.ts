@@ -83,7 +83,7 @@ describe('projections are idempotent and order-tolerant', () => {
     const ends = new Map<string, number>();
     let blocker: string | undefined;
     /** the two accounts an event that starts something puts in touch: who did it, and to whom */
-    const pairOf = (type: string, data: Record<string, string>): [string, string] | undefined => {
+    const pairOf = (type: string, data: Record<string, string>): (string | undefined)[] | undefined => {
       if (type === 'UserFollowed' || type === 'FollowRequested') return [data.followerId, data.followeeId];
       if (type === 'PostLiked') return [data.userId, data.postAuthorId];
       if (type === 'CommentAdded' || type === 'ReplyAdded') return [data.authorId, data.postAuthorId];

@@ -166,8 +166,8 @@ export async function reconcileFollowFeed(
 
 /**
  * Fills a feed again from the recent posts of the accounts it fans out (the user's own and those of the live,
- * not hot, not muted accounts followed that are in no block with it): after an unfollow emptied part of a full feed, the older posts of the others,
- * which had fallen below the cap, come back. Adding what is already there changes nothing.
+ * not hot, not muted accounts followed that are in no block with it): after an unfollow emptied part of a full
+ * feed, the older posts of the others, which had fallen below the cap, come back. Adding what is already there changes nothing.
  */
 async function refillFeed(context: ProjectionContext, userId: string): Promise<void> {
   // The filter of followingCount, so that the memory store answers from the index it already keeps current on
@@ -181,8 +181,9 @@ async function refillFeed(context: ProjectionContext, userId: string): Promise<v
     inBlockWith(context.documents, userId),
   ]);
   const followees = edges
-    .map((edge) => (edge.followeeHot === true ? undefined : (edge.followeeId as string)))
-    .filter((id): id is string => id !== undefined && !muted.has(id) && !blocks.has(id));
+    .map((edge) => ({ followeeId: edge.followeeId as string, hot: edge.followeeHot === true }))
+    .filter(({ followeeId, hot }) => !hot && !muted.has(followeeId) && !blocks.has(followeeId))
+    .map(({ followeeId }) => followeeId);
   const entries: FeedEntry[] = [];
   for (const authorId of [userId, ...followees])
     entries.push(...(await recentFeedEntries(context, authorId)));

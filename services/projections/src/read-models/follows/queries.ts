@@ -73,8 +73,9 @@ export async function isFollowing(
  * filtered by the posts as stored, so a deleted post never shows even before its removal reached the feed, and
  * by the accounts in a block with the user, read beside the feed, so a post fanned out while a block was being
  * applied (the fan-out read the block's absence, then the block took the author's posts out) never shows.
- * With the distributed read models, a user following no hot author is served from Redis alone: the feed and
- * the merged authors, then the posts, then their authors and likedByMe, three pipelined round trips.
+ * With the distributed read models, a user following no hot author is served from Redis alone: the feed, the
+ * merged authors and the accounts in a block with the user side by side (the last two range reads, then the
+ * edges they name), then the posts, then their authors and likedByMe.
  */
 export async function feed(
   store: ReadModelStore,

@@ -212,6 +212,15 @@ describe('query API', () => {
     ).toEqual([cat]);
   });
 
+  it('leaves out of my follow requests an account I block, before the decline of its request arrives', async () => {
+    s.h.updateProfile(ann, { isPrivate: true });
+    s.h.requestFollow(bob, ann);
+    s.h.requestFollow(cat, ann);
+    s.h.block(ann, bob);
+    const requests = (await s.get('/api/v1/users/me/follow-requests', ann)).json();
+    expect(requests.items.map((r: { user: { id: string } }) => r.user.id)).toEqual([cat]);
+  });
+
   it('answers 400 for a malformed id, limit or cursor, 404 for an unknown user, 401 for /users/me and /feed without a token', async () => {
     expect((await s.get('/api/v1/users/not-a-uuid')).statusCode).toBe(400);
     expect((await s.get(`/api/v1/users/${ann}/followers?limit=101`)).statusCode).toBe(400);

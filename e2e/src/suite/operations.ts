@@ -23,6 +23,7 @@ export const apiRoutes = [
   'PUT /users/:userId/mute',
   'DELETE /users/:userId/mute',
   'GET /users/me/mutes',
+  'GET /users/me/blocks',
   'GET /users/me/follow-requests',
   'PUT /users/me/follow-requests/:userId',
   'DELETE /users/me/follow-requests/:userId',

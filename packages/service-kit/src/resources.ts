@@ -53,6 +53,12 @@ const ProfileSchema = Type.Object(
           'whether I mute the account (my own mutes only); present when the request is authenticated',
       }),
     ),
+    blockedByMe: Type.Optional(
+      Type.Boolean({
+        description:
+          'whether I block the account (my own blocks only); present when the request is authenticated',
+      }),
+    ),
   },
   { $id: 'Profile', description: 'an account with its counts' },
 );

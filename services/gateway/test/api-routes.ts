@@ -32,6 +32,7 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'PUT', url: '/api/v1/users/:userId/block', service: 'social-graph' },
   { method: 'DELETE', url: '/api/v1/users/:userId/block', service: 'social-graph' },
   { method: 'GET', url: '/api/v1/users/me/mutes', service: 'projections' },
+  { method: 'GET', url: '/api/v1/users/me/blocks', service: 'projections' },
   { method: 'GET', url: '/api/v1/users/me/follow-requests', service: 'projections' },
   { method: 'PUT', url: '/api/v1/users/me/follow-requests/:userId', service: 'social-graph' },
   { method: 'DELETE', url: '/api/v1/users/me/follow-requests/:userId', service: 'social-graph' },

@@ -147,6 +147,80 @@ describe('query API', () => {
     expect((await s.get('/api/v1/feed', cat)).json().items.map((p: { id: string }) => p.id)).toEqual([post]);
   });
 
+  it('answers a blocked account 404 for everything of the blocker, the blocker 200 blockedByMe on the profile and 403 blocked for the rest, and lists the blocks to the blocker alone, newest first', async () => {
+    const annPost = s.h.post(ann);
+    const bobPost = s.h.post(bob);
+    const annComment = s.h.comment(annPost, ann, cat);
+    const bobComment = s.h.comment(bobPost, bob, cat);
+    s.h.block(ann, cat);
+    s.h.block(ann, bob);
+    const contentOf = (userId: string, post: string, comment: string) => [
+      `/api/v1/users/${userId}/posts`,
+      `/api/v1/users/${userId}/followers`,
+      `/api/v1/users/${userId}/following`,
+      `/api/v1/posts/${post}`,
+      `/api/v1/posts/${post}/likes`,
+      `/api/v1/posts/${post}/comments`,
+      `/api/v1/comments/${comment}/replies`,
+    ];
+    for (const url of [
+      `/api/v1/users/${ann}`,
+      '/api/v1/users/by-username/ann',
+      ...contentOf(ann, annPost, annComment),
+    ]) {
+      const hidden = await s.get(url, bob);
+      expect(hidden.statusCode, `${url} as the blocked account`).toBe(404);
+      expect((await s.get(url)).statusCode, `${url} anonymously`).toBe(200);
+    }
+    for (const url of contentOf(bob, bobPost, bobComment)) {
+      const refused = await s.get(url, ann);
+      expect(refused.statusCode, `${url} as the blocker`).toBe(403);
+      expect(refused.json()).toMatchObject({ status: 403, code: 'blocked' });
+    }
+    // Under a third account's post, a comment of either is the other's no more than its post would be.
+    const dan = s.h.register('dan');
+    const danPost = s.h.post(dan);
+    const annOnDan = s.h.comment(danPost, dan, ann);
+    const bobOnDan = s.h.comment(danPost, dan, bob);
+    expect((await s.get(`/api/v1/comments/${annOnDan}/replies`, bob)).statusCode).toBe(404);
+    const refused = await s.get(`/api/v1/comments/${bobOnDan}/replies`, ann);
+    expect(refused.json()).toMatchObject({ status: 403, code: 'blocked' });
+    expect((await s.get(`/api/v1/comments/${bobOnDan}/replies`, dan)).statusCode).toBe(200);
+    expect((await s.get(`/api/v1/posts/${danPost}/comments`, bob)).json().items).toEqual([
+      expect.objectContaining({ id: bobOnDan }),
+    ]);
+    const blocked = await s.get(`/api/v1/users/${bob}`, ann);
+    expect(blocked.statusCode).toBe(200);
+    expect(blocked.json()).toMatchObject({ id: bob, blockedByMe: true });
+    expect((await s.get(`/api/v1/users/${bob}`, cat)).json()).toMatchObject({ blockedByMe: false });
+    expect((await s.get(`/api/v1/users/${bob}`)).json()).not.toHaveProperty('blockedByMe');
+    const blocks = await s.get('/api/v1/users/me/blocks', ann);
+    expect(blocks.statusCode).toBe(200);
+    expect(blocks.json().items.map((u: { id: string }) => u.id)).toEqual([bob, cat]);
+    expect(blocks.json().items[0]).toEqual({
+      id: bob,
+      userName: 'bob',
+      name: 'bob',
+      profilePic: expect.any(String),
+    });
+    expect((await s.get('/api/v1/users/me/blocks', bob)).json()).toEqual({ items: [], nextCursor: null });
+    expect((await s.get('/api/v1/users/me/blocks')).statusCode).toBe(401);
+    s.h.unblock(ann, bob);
+    expect((await s.get(`/api/v1/users/${ann}`, bob)).statusCode).toBe(200);
+    expect(
+      (await s.get('/api/v1/users/me/blocks', ann)).json().items.map((u: { id: string }) => u.id),
+    ).toEqual([cat]);
+  });
+
+  it('leaves out of my follow requests an account I block, before the decline of its request arrives', async () => {
+    s.h.updateProfile(ann, { isPrivate: true });
+    s.h.requestFollow(bob, ann);
+    s.h.requestFollow(cat, ann);
+    s.h.block(ann, bob);
+    const requests = (await s.get('/api/v1/users/me/follow-requests', ann)).json();
+    expect(requests.items.map((r: { user: { id: string } }) => r.user.id)).toEqual([cat]);
+  });
+
   it('answers 400 for a malformed id, limit or cursor, 404 for an unknown user, 401 for /users/me and /feed without a token', async () => {
     expect((await s.get('/api/v1/users/not-a-uuid')).statusCode).toBe(400);
     expect((await s.get(`/api/v1/users/${ann}/followers?limit=101`)).statusCode).toBe(400);

@@ -15,7 +15,7 @@ import {
   UserSummaryPage,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
-import { NotFound, PrivateAccount, type ReadModelQueries } from './queries/read-model-queries.js';
+import { Blocked, NotFound, PrivateAccount, type ReadModelQueries } from './queries/read-model-queries.js';
 import type { AppliedPositions } from './runtime/applied-positions.js';
 
 const ListQuery = Type.Object(
@@ -38,7 +38,8 @@ const optionalBearer: { [label: string]: string[] }[] = [{}, { bearer: [] }];
 
 /**
  * Queries answer NotFound for unknown, deleted or hidden things, PrivateAccount for a private account's content
- * read by someone it does not show it to; this is the one place they become 404 and 403 `private-account`.
+ * read by someone it does not show it to, Blocked for an account's content read by the account that blocks it;
+ * this is the one place they become 404, 403 `private-account` and 403 `blocked`.
  */
 async function orNotFound<T>(query: Promise<T>): Promise<T> {
   try {
@@ -47,6 +48,7 @@ async function orNotFound<T>(query: Promise<T>): Promise<T> {
     if (error instanceof NotFound) throw new HttpProblem(404, error.message);
     if (error instanceof PrivateAccount)
       throw new HttpProblem(403, error.message, { code: 'private-account' });
+    if (error instanceof Blocked) throw new HttpProblem(403, error.message, { code: 'blocked' });
     throw error;
   }
 }
@@ -117,6 +119,21 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
       },
     },
     async (request) => queries.mutes(caller(request).userId, request.query),
+  );
+
+  app.get(
+    '/api/v1/users/me/blocks',
+    {
+      onRequest: app.requireAuth,
+      schema: {
+        tags: ['social graph'],
+        description: 'the accounts I block, most recently blocked first; nobody else can see them',
+        security: bearer,
+        querystring: ListQuery,
+        response: { 200: UserSummaryPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => queries.blocks(caller(request).userId, request.query),
   );
 
   app.get(

@@ -11,6 +11,8 @@ export class HistoryBuilder {
   readonly events: RecordedEvent[] = [];
   private readonly revisions = new Map<string, number>();
   private clock: number;
+  /** the account the appends are made on behalf of, in onBehalfOf */
+  private actorId: string | undefined;
 
   constructor(start = Date.UTC(2025, 0, 1)) {
     this.clock = start;
@@ -18,7 +20,7 @@ export class HistoryBuilder {
 
   private append(streamId: string, event: DomainEvent): void {
     this.clock += 1_000;
-    const stored = toStoredEvent(event);
+    const stored = toStoredEvent(event, this.actorId === undefined ? {} : { actorId: this.actorId });
     const revision = (this.revisions.get(streamId) ?? -1) + 1;
     this.revisions.set(streamId, revision);
     this.events.push({
@@ -104,6 +106,33 @@ export class HistoryBuilder {
       type: 'UserUnmuted',
       data: { muterId, mutedId, unmutedAt: this.now() },
     });
+  }
+
+  block(blockerId: string, blockedId: string): void {
+    this.append(streamIds.block(blockerId, blockedId), {
+      type: 'UserBlocked',
+      data: { blockerId, blockedId, blockedAt: this.now() },
+    });
+  }
+
+  unblock(blockerId: string, blockedId: string): void {
+    this.append(streamIds.block(blockerId, blockedId), {
+      type: 'UserUnblocked',
+      data: { blockerId, blockedId, unblockedAt: this.now() },
+    });
+  }
+
+  /**
+   * Appends what `acts` appends with `actorId` in the metadata: what a service appends on an account's behalf,
+   * as the reaction to a block does for the blocker.
+   */
+  onBehalfOf(actorId: string, acts: () => void): void {
+    this.actorId = actorId;
+    try {
+      acts();
+    } finally {
+      this.actorId = undefined;
+    }
   }
 
   /** The followee removes the follower. */
@@ -244,8 +273,10 @@ export interface HistoryShape {
   mutes?: number;
   /**
    * Private accounts: switches to private and back, follow requests (accepted, declined, withdrawn or left
-   * pending) and followers removed by their followee; none when absent. Drawn from a generator of their own, like
-   * mutes, so that a shape without them is the very history it was before (the benchmarks' baselines).
+   * pending) and followers removed by their followee; and blocks (some undone), each followed by what the write
+   * side appends on the blocker's behalf (blockEnds), after which neither account follows, requests, likes,
+   * comments or replies across the block. None when absent. Drawn from generators of their own, like mutes, so
+   * that a shape without them is the very history it was before (the benchmarks' baselines).
    */
   privacy?: boolean;
 }
@@ -268,11 +299,16 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
   const mutes = new Set<string>();
   const muteRandom = seededRandom((shape.seed ?? 1) + 7919);
   const privacyRandom = seededRandom((shape.seed ?? 1) + 104_729);
+  const blockRandom = seededRandom((shape.seed ?? 1) + 1_299_709);
   const privacy = shape.privacy ?? false;
   const posts: { postId: string; authorId: string }[] = [];
   const likes = new Set<string>();
   const pending = new Set<string>();
-  const comments: { commentId: string; postId: string; postAuthorId: string }[] = [];
+  const comments: Authored[] = [];
+  const replies: (Authored & { replyId: string })[] = [];
+  const deleted = new Set<string>();
+  const relations: Relations = { follows, pending, likes, comments, replies, deleted, blocks: new Set() };
+  const blocked = (one: string, other: string) => inBlock(relations, one, other);
   const total = shape.follows + shape.posts + shape.likes + shape.comments;
   const weights = [shape.follows, shape.posts, shape.likes, shape.comments].map((n) => n / total);
   for (let i = 0; i < total; i++) {
@@ -285,7 +321,7 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
     if (kind === 0 || (kind !== 1 && posts.length === 0)) {
       const follower = pick(users);
       const followee = skewed(users);
-      if (follower === followee) continue;
+      if (follower === followee || blocked(follower, followee)) continue;
       const key = `${follower}_${followee}`;
       if (follows.has(key)) {
         if (random() < 0.3) {
@@ -320,6 +356,7 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       ] as (typeof posts)[0];
       const userId = pick(users);
       const key = `${post.postId}_${userId}`;
+      if (blocked(userId, post.authorId)) continue;
       if (likes.has(key)) {
         h.unlike(post.postId, userId);
         likes.delete(key);
@@ -332,12 +369,22 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       const authorId = pick(users);
       if (comments.length > 0 && random() < 0.3) {
         const comment = pick(comments);
+        // A reply across a block, to the post's author or to the comment's, is refused.
+        if (blocked(authorId, comment.postAuthorId) || blocked(authorId, comment.authorId)) continue;
         const replyId = h.reply(comment.commentId, comment.postId, comment.postAuthorId, authorId);
-        if (random() < 0.05) h.deleteReply(replyId, comment.commentId, comment.postId, authorId);
+        replies.push({ ...comment, replyId, authorId });
+        if (random() < 0.05) {
+          h.deleteReply(replyId, comment.commentId, comment.postId, authorId);
+          deleted.add(replyId);
+        }
       } else {
+        if (blocked(authorId, post.authorId)) continue;
         const commentId = h.comment(post.postId, post.authorId, authorId);
-        comments.push({ commentId, postId: post.postId, postAuthorId: post.authorId });
-        if (random() < 0.05) h.deleteComment(commentId, post.postId, authorId);
+        comments.push({ commentId, postId: post.postId, postAuthorId: post.authorId, authorId });
+        if (random() < 0.05) {
+          h.deleteComment(commentId, post.postId, authorId);
+          deleted.add(commentId);
+        }
       }
     }
     if (i % 97 === 0) h.updateProfile(pick(users), { bio: `bio ${i}` });
@@ -359,7 +406,88 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
         mutes.delete(key);
       }
     }
+    if (privacy && blockRandom() < 0.02) {
+      const live = [...relations.blocks];
+      if (live.length > 0 && blockRandom() < 0.3) {
+        const key = live[Math.floor(blockRandom() * live.length)] as string;
+        const [blocker, blockedId] = key.split('_') as [string, string];
+        h.unblock(blocker, blockedId);
+        relations.blocks.delete(key);
+      } else {
+        // Popular accounts block, so that blocks end follows, likes and comments.
+        const blocker = users[Math.floor(blockRandom() ** 2.5 * users.length)] as string;
+        const blockedId = users[Math.floor(blockRandom() * users.length)] as string;
+        const key = `${blocker}_${blockedId}`;
+        if (blocker !== blockedId && !relations.blocks.has(key)) {
+          h.block(blocker, blockedId);
+          relations.blocks.add(key);
+          blockEnds(h, relations, blocker, blockedId, posts);
+        }
+      }
+    }
   }
   for (let i = 0; i < (shape.deletedUsers ?? 0); i++) h.deleteUser(users[users.length - 1 - i * 3] as string);
   return h.events;
+}
+
+/** A comment or a reply as the generator keeps it: where it is, and who wrote it. */
+interface Authored {
+  commentId: string;
+  postId: string;
+  postAuthorId: string;
+  authorId: string;
+}
+
+/** What the generator knows of who did what to whom, keyed as the edges' ids are (`<from>_<to>`). */
+interface Relations {
+  follows: Set<string>;
+  pending: Set<string>;
+  /** `<postId>_<userId>` */
+  likes: Set<string>;
+  comments: Authored[];
+  replies: (Authored & { replyId: string })[];
+  /** the ids of the comments and replies deleted */
+  deleted: Set<string>;
+  blocks: Set<string>;
+}
+
+function inBlock(relations: Relations, one: string, other: string): boolean {
+  return relations.blocks.has(`${one}_${other}`) || relations.blocks.has(`${other}_${one}`);
+}
+
+/**
+ * What the write side appends on the blocker's behalf once a block is recorded, as its ordinary acts (nothing
+ * on a public topic says "block"): its follow of the blocked account as an unfollow, the blocked account's as a
+ * removed follower, pending requests both ways withdrawn and declined, and the blocked account's likes,
+ * comments and replies under the blocker's posts as unlikes and deletions by the post's author.
+ */
+function blockEnds(
+  h: HistoryBuilder,
+  relations: Relations,
+  blockerId: string,
+  blockedId: string,
+  posts: readonly { postId: string; authorId: string }[],
+): void {
+  const { follows, pending, likes, deleted } = relations;
+  const [blockers, blockeds] = [`${blockerId}_${blockedId}`, `${blockedId}_${blockerId}`];
+  h.onBehalfOf(blockerId, () => {
+    if (follows.delete(blockers)) h.unfollow(blockerId, blockedId);
+    if (follows.delete(blockeds)) h.removeFollower(blockerId, blockedId);
+    if (pending.delete(blockers)) h.withdrawRequest(blockerId, blockedId);
+    if (pending.delete(blockeds)) h.declineRequest(blockerId, blockedId);
+    for (const { postId } of posts.filter((post) => post.authorId === blockerId)) {
+      if (likes.delete(`${postId}_${blockedId}`)) h.unlike(postId, blockedId);
+    }
+    const under = (item: Authored) => item.postAuthorId === blockerId && item.authorId === blockedId;
+    for (const comment of relations.comments.filter(under)) {
+      if (deleted.has(comment.commentId)) continue;
+      h.deleteComment(comment.commentId, comment.postId, blockerId);
+      deleted.add(comment.commentId);
+    }
+    for (const reply of relations.replies.filter(under)) {
+      if (deleted.has(reply.replyId)) continue;
+      h.deleteReply(reply.replyId, reply.commentId, reply.postId, blockerId);
+      deleted.add(reply.replyId);
+    }
+  });
 }

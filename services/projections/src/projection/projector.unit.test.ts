@@ -1,6 +1,7 @@
 import { openSqliteEventStore } from '@gram/event-store';
 import { catalogue, topicOf } from '@gram/events';
 import { describe, expect, it, vi } from 'vitest';
+import { expectBlocksSeparate } from '../../test/blocks.js';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
@@ -73,6 +74,53 @@ describe('projections are idempotent and order-tolerant', () => {
     const types = new Set(messagesOf(history).map((m) => m.type));
     for (const model of readModels) {
       for (const type of model.canHandle) expect(types.has(type), `${model.name}: ${type}`).toBe(true);
+    }
+  });
+
+  it("history under test ends, on the blocker's behalf, what each block ends, and makes no follow, request, like, comment or reply across a block while it lasts", () => {
+    const last = new Map<string, { type: string; data: Record<string, string> }>();
+    const blocks = new Set<string>();
+    const ends = new Map<string, number>();
+    let blocker: string | undefined;
+    /** the two accounts an event that starts something puts in touch: who did it, and to whom */
+    const pairOf = (type: string, data: Record<string, string>): (string | undefined)[] | undefined => {
+      if (type === 'UserFollowed' || type === 'FollowRequested') return [data.followerId, data.followeeId];
+      if (type === 'PostLiked') return [data.userId, data.postAuthorId];
+      if (type === 'CommentAdded' || type === 'ReplyAdded') return [data.authorId, data.postAuthorId];
+      return undefined;
+    };
+    for (const event of history) {
+      const data = event.data as Record<string, string>;
+      if (event.type === 'UserBlocked') blocker = data.blockerId;
+      else if (event.metadata.actorId === undefined) blocker = undefined;
+      else {
+        expect(event.metadata.actorId, `${event.type} right after its block`).toBe(blocker);
+        ends.set(event.type, (ends.get(event.type) ?? 0) + 1);
+      }
+      if (event.type === 'UserBlocked') blocks.add(`${data.blockerId}_${data.blockedId}`);
+      if (event.type === 'UserUnblocked') blocks.delete(`${data.blockerId}_${data.blockedId}`);
+      const pair = pairOf(event.type, data);
+      if (pair) {
+        const [one, other] = pair;
+        expect(
+          blocks.has(`${one}_${other}`) || blocks.has(`${other}_${one}`),
+          `${event.type} across a block`,
+        ).toBe(false);
+      }
+      const previous = last.get(event.streamId);
+      last.set(event.streamId, { type: event.type, data: { ...previous?.data, ...data } });
+    }
+    expect([...ends.keys()]).toEqual(expect.arrayContaining(['UserUnfollowed', 'PostUnliked']));
+    expect(blocks.size).toBeGreaterThan(3);
+    // What each block still in force ended stays ended: follows and requests both ways, and the blocked
+    // account's likes, comments and replies under the blocker's posts.
+    for (const { type, data } of last.values()) {
+      const pair = pairOf(type, data);
+      if (!pair) continue;
+      const [one, other] = pair;
+      expect(blocks.has(`${other}_${one}`), `${type} ${JSON.stringify(data)} outlived a block`).toBe(false);
+      if (type === 'UserFollowed' || type === 'FollowRequested')
+        expect(blocks.has(`${one}_${other}`)).toBe(false);
     }
   });
 
@@ -212,6 +260,51 @@ describe('mutes', () => {
 
   it("keep a hot author, merged into feeds at read time, out of the muter's feed until unmuted", async () => {
     await expectMutesKeepFeeds(createMemoryReadModelStore({ counters }), 0);
+  });
+});
+
+describe('blocks', () => {
+  it("keep each account's posts out of the other's feed (a follow applied after the block included), hide the blocker from the blocked (not found) and refuse the blocked account's content to the blocker, leave each out of the other's lists, show in the blocker's list and blockedByMe, and an unblock brings back nothing the block ended", async () => {
+    await expectBlocksSeparate(createMemoryReadModelStore({ counters }));
+  });
+
+  it('keep a hot author, merged into feeds at read time, out of the feed of an account in a block with it', async () => {
+    await expectBlocksSeparate(createMemoryReadModelStore({ counters }), 0);
+  });
+
+  it('keep an author turning hot out of the merges of an account in a block with it whose follow has not ended yet', async () => {
+    const h = new HistoryBuilder();
+    const [ann, bob, cid] = ['ann', 'bob', 'cid'].map((name) => h.register(name)) as [string, string, string];
+    h.follow(ann, bob);
+    h.block(bob, ann);
+    h.follow(cid, bob);
+    const store = await project(messagesOf(h.events), { hotAuthorThreshold: 1 });
+    expect(await store.feeds.mergedAuthors(cid, 10), 'bob turned hot').toEqual([bob]);
+    expect(await store.feeds.mergedAuthors(ann, 10)).toEqual([]);
+  });
+
+  it('refill a full feed after an unfollow from the accounts followed but those in a block with it', async () => {
+    const h = new HistoryBuilder();
+    const [ann, bob, cid, dan] = ['ann', 'bob', 'cid', 'dan'].map((name) => h.register(name)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    h.follow(ann, bob);
+    h.follow(ann, cid);
+    h.follow(ann, dan);
+    const cidPosts = [h.post(cid), h.post(cid)];
+    h.post(bob);
+    h.post(bob);
+    h.post(dan);
+    h.post(dan);
+    h.block(ann, bob);
+    // The block's unfollow of bob has not arrived yet; ann unfollows dan, whose posts filled the feed.
+    h.unfollow(ann, dan);
+    const store = await project(messagesOf(h.events), { feedCap: 2 });
+    const kept = (await store.feeds.page(ann, undefined, 10)).map((entry) => entry.id);
+    expect(kept, "refilled from cid's posts, not bob's newer ones").toEqual([...cidPosts].reverse());
   });
 });
 

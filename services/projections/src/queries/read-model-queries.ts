@@ -1,4 +1,5 @@
 import type { Comment, FollowRequest, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
+import { blocks } from '../read-models/blocks/queries.js';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
 import { feed, followers, following, followRequests } from '../read-models/follows/queries.js';
 import { mutes } from '../read-models/mutes/queries.js';
@@ -8,14 +9,16 @@ import { profile, profileByUserName, profileWithRevision } from '../read-models/
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
 
+export { Blocked } from '../read-models/blocks/rules.js';
 export { PrivateAccount } from '../read-models/follows/privacy.js';
 export { NotFound, type PageRequest } from './paging.js';
 
 /**
  * Every read of API.md, answered from one generation of read models by the queries of the read model it reads
  * (read-models/<name>/queries.ts). Each query reads the generation current when it starts, to its end.
- * `viewerId` is the authenticated caller, for likedByMe / followedByMe, and for what a private account shows
- * (PrivateAccount otherwise).
+ * `viewerId` is the authenticated caller, for likedByMe / followedByMe, for what a private account shows
+ * (PrivateAccount otherwise), and for what a block between the viewer and an account hides (NotFound for the
+ * blocked, Blocked for the blocker, and each left out of the other's lists: blocks/rules.ts).
  */
 export class ReadModelQueries {
   constructor(
@@ -52,6 +55,11 @@ export class ReadModelQueries {
   /** The accounts `userId` mutes: only ever asked by `userId` itself. */
   mutes(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
     return mutes(this.store().documents, userId, request);
+  }
+
+  /** The accounts `userId` blocks: only ever asked by `userId` itself. */
+  blocks(userId: string, request: PageRequest): Promise<Page<UserSummary>> {
+    return blocks(this.store().documents, userId, request);
   }
 
   /** The pending requests to follow `userId`, newest first. */

@@ -1,5 +1,6 @@
 import type { EventType } from '@gram/events';
 import { listsOf } from '../store/document-store.js';
+import { blocks } from './blocks/blocks.js';
 import { engagement } from './engagement/engagement.js';
 import { follows } from './follows/follows.js';
 import { mutes } from './mutes/mutes.js';
@@ -10,10 +11,17 @@ import type { Counter, RegisteredReadModel, SortedList } from './read-model.js';
 /**
  * Every read model, in the order the projector runs their handlers of one event: a read model reads the
  * documents of those before it (posts read whether the author is deleted, follows where a post now is), so
- * each comes after what it reads (mutes reconcile the feeds follows keep). Adding a read model is adding its
+ * each comes after what it reads (mutes and blocks reconcile the feeds follows keep). Adding a read model is adding its
  * folder and registering it here.
  */
-export const readModels: readonly RegisteredReadModel[] = [profiles, posts, engagement, follows, mutes];
+export const readModels: readonly RegisteredReadModel[] = [
+  profiles,
+  posts,
+  engagement,
+  follows,
+  mutes,
+  blocks,
+];
 
 /** Every count the read models keep, which every store is made with: a counted write moves its counts. */
 export const counters: readonly Counter[] = readModels.flatMap((model) => model.counters);

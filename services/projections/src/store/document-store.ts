@@ -5,7 +5,16 @@
  * `_id` or by an equality filter: no joins, no aggregation, no positional updates, no transactions.
  */
 
-export const collections = ['users', 'posts', 'comments', 'replies', 'likes', 'follows', 'mutes'] as const;
+export const collections = [
+  'users',
+  'posts',
+  'comments',
+  'replies',
+  'likes',
+  'follows',
+  'mutes',
+  'blocks',
+] as const;
 export type CollectionName = (typeof collections)[number];
 
 /**
@@ -126,6 +135,7 @@ export const indexedFields: Record<CollectionName, readonly string[]> = {
   likes: ['postId', 'userId'],
   follows: ['followerId', 'followeeId'],
   mutes: ['muterId', 'mutedId'],
+  blocks: ['blockerId', 'blockedId'],
 };
 
 export interface DocumentStore {

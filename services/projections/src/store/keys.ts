@@ -1,10 +1,11 @@
 /**
  * Ids of edge documents: the stream ids' own keys (like-<postId>_<userId>, follow-<followerId>_<followeeId>,
- * mute-<muterId>_<mutedId>).
+ * mute-<muterId>_<mutedId>, block-<blockerId>_<blockedId>).
  */
 export const likeId = (postId: string, userId: string) => `${postId}_${userId}`;
 export const followId = (followerId: string, followeeId: string) => `${followerId}_${followeeId}`;
 export const muteId = (muterId: string, mutedId: string) => `${muterId}_${mutedId}`;
+export const blockId = (blockerId: string, blockedId: string) => `${blockerId}_${blockedId}`;
 
 /**
  * Sort keys are epoch milliseconds: numbers sort the same in MongoDB, Redis scores and memory. Every timestamp

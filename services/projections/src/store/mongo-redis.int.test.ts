@@ -4,6 +4,7 @@ import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectBlocksSeparate } from '../../test/blocks.js';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
@@ -232,6 +233,11 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     it("keeps a muted author's posts out of the muter's feed, fanned out or merged, from the Redis lists", async () => {
       await expectMutesKeepFeeds(await freshStore());
       await expectMutesKeepFeeds(await freshStore(), 0);
+    });
+
+    it('keeps a blocked pair apart from the Redis lists: feeds fanned out or merged, not found, blocked, lists, blockedByMe', async () => {
+      await expectBlocksSeparate(await freshStore());
+      await expectBlocksSeparate(await freshStore(), 0);
     });
 
     it('serves the query API from MongoDB and Redis: profile counts, feed pages, likedByMe', async () => {

@@ -24,14 +24,14 @@ import { RedisIndexes } from './redis/indexes.js';
 import { execOrThrow } from './redis/pipeline.js';
 
 /**
- * The collections kept in Redis alone, whole, in their counted state: the edges (likes, follows, mutes). They are most
- * of the writes (a like is one), small, and read only by id or through their lists (a post's likers, an
+ * The collections kept in Redis alone, whole, in their counted state: the edges (likes, follows, mutes, blocks).
+ * They are most of the writes (a like is one), small, and read only by id or through their lists (a post's likers, an
  * account's followers, the accounts it follows, the edges of an account being deleted), which Redis keeps as
  * sorted sets moved by the same script as the edge (RedisIndexes). Their write is that one script: no MongoDB
  * write, and nothing to repair between two writes. FerretDB then takes only the content documents, whose writes
  * it can carry (bench/live.bench.ts measures both).
  */
-export const redisOnly: ReadonlySet<CollectionName> = new Set(['likes', 'follows', 'mutes']);
+export const redisOnly: ReadonlySet<CollectionName> = new Set(['likes', 'follows', 'mutes', 'blocks']);
 
 /**
  * The documents of one generation: MongoDB holds the content (users, posts, comments, replies), Redis holds the

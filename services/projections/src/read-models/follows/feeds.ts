@@ -1,6 +1,7 @@
 import type { FeedEntry } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
+import { areInBlock, inBlockWith } from '../blocks/documents.js';
 import { isMuting, mutedBy, mutersOfAuthor } from '../mutes/documents.js';
 import { isVisiblePost, postFlags, postsBy, visiblePostsBy } from '../posts/documents.js';
 import { userFlags } from '../profiles/documents.js';
@@ -32,15 +33,19 @@ import {
 
 /**
  * The followers whose feeds an author's posts are fanned out to: the live followers, but for those who mute the
- * author. The muters are one range read of the author's `mutersOf` list, then one Set lookup per follower, so a
- * mute costs the fan-out of a post nothing per follower but a hash probe.
+ * author and those in a block with it either way (a follow edge of a blocked pair may still be live: its end
+ * arrives as an unfollow on another stream, maybe later). Muters and blocks are range reads of the author's
+ * lists, then one Set lookup per follower, so they cost the fan-out of a post nothing per follower but a hash
+ * probe.
  */
 async function fannedOutFollowerIds(context: ProjectionContext, userId: string): Promise<string[]> {
-  const [followers, muters] = await Promise.all([
+  const [followers, muters, blocks] = await Promise.all([
     context.documents.values('follows', followersOf(userId), 'followerId') as Promise<string[]>,
     mutersOfAuthor(context.documents, userId),
+    inBlockWith(context.documents, userId),
   ]);
-  return muters.size === 0 ? followers : followers.filter((followerId) => !muters.has(followerId));
+  if (muters.size === 0 && blocks.size === 0) return followers;
+  return followers.filter((followerId) => !muters.has(followerId) && !blocks.has(followerId));
 }
 
 /** A post's place in the feeds of its author and the author's followers. */
@@ -86,12 +91,16 @@ export async function reconcileHotness(
   await d.updateMany('follows', edgesTo(userId), { followeeHot: hot });
   const edges = await d.findAll('follows', edgesTo(userId), edgeFlags);
   if (hot) {
-    // A muter's feed does not merge the author's posts (reconcileFollowFeed keeps it so on mute and unmute).
-    const muters = await mutersOfAuthor(d, userId);
+    // A muter's feed does not merge the author's posts, nor the feed of an account in a block with it
+    // (reconcileFollowFeed keeps it so on mute, block and their ends).
+    const [muters, blocks] = await Promise.all([mutersOfAuthor(d, userId), inBlockWith(d, userId)]);
     await feeds.mergeAuthor(
       userId,
       edges
-        .filter((edge) => isMergedEdge(edge) && !muters.has(edge.followerId as string))
+        .filter((edge) => {
+          const followerId = edge.followerId as string;
+          return isMergedEdge(edge) && !muters.has(followerId) && !blocks.has(followerId);
+        })
         .map(mergingFollowerOf),
     );
   } else {
@@ -124,6 +133,9 @@ function recentFeedEntries(context: ProjectionContext, authorId: string): Promis
  * Following brings the followee's recent posts in (or merges them at read time when the followee is hot);
  * not following takes every post of theirs out. Muting counts as not following for the feed (and nothing else):
  * a mute takes the muted author's posts out and unmerges a hot one, an unmute brings them back as a follow does.
+ * So does a block either way: a follow of a blocked pair applied after the block (the unfollow that ends it is
+ * on its own stream, and a redelivery or another partition may bring the follow later) feeds nothing, and the
+ * end of the last block between them brings the posts back only if a follow is still live.
  */
 export async function reconcileFollowFeed(
   context: ProjectionContext,
@@ -135,7 +147,10 @@ export async function reconcileFollowFeed(
   const followee = await documents.get('users', followeeId, userFlags);
   const follower = await documents.get('users', followerId, userFlags);
   if (follower?.status === 'deleted') return;
-  const fed = edge?.following === true && !(await isMuting(documents, followerId, followeeId));
+  const fed =
+    edge?.following === true &&
+    !(await isMuting(documents, followerId, followeeId)) &&
+    !(await areInBlock(documents, followerId, followeeId));
   if (fed && followee?.status !== 'deleted' && followee?.hot !== true) {
     const entries = await recentFeedEntries(context, followeeId);
     if (entries.length > 0) await feeds.add([followerId], entries);
@@ -151,8 +166,8 @@ export async function reconcileFollowFeed(
 
 /**
  * Fills a feed again from the recent posts of the accounts it fans out (the user's own and those of the live,
- * not hot, not muted accounts followed): after an unfollow emptied part of a full feed, the older posts of the others,
- * which had fallen below the cap, come back. Adding what is already there changes nothing.
+ * not hot, not muted accounts followed that are in no block with it): after an unfollow emptied part of a full
+ * feed, the older posts of the others, which had fallen below the cap, come back. Adding what is already there changes nothing.
  */
 async function refillFeed(context: ProjectionContext, userId: string): Promise<void> {
   // The filter of followingCount, so that the memory store answers from the index it already keeps current on
@@ -161,10 +176,14 @@ async function refillFeed(context: ProjectionContext, userId: string): Promise<v
     'followeeId',
     'followeeHot',
   ]);
-  const muted = await mutedBy(context.documents, userId);
+  const [muted, blocks] = await Promise.all([
+    mutedBy(context.documents, userId),
+    inBlockWith(context.documents, userId),
+  ]);
   const followees = edges
-    .filter((edge) => edge.followeeHot !== true && !muted.has(edge.followeeId as string))
-    .map((edge) => edge.followeeId as string);
+    .map((edge) => ({ followeeId: edge.followeeId as string, hot: edge.followeeHot === true }))
+    .filter(({ followeeId, hot }) => !hot && !muted.has(followeeId) && !blocks.has(followeeId))
+    .map(({ followeeId }) => followeeId);
   const entries: FeedEntry[] = [];
   for (const authorId of [userId, ...followees])
     entries.push(...(await recentFeedEntries(context, authorId)));

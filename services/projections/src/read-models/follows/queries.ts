@@ -4,6 +4,8 @@ import { newestFirst, type PageRequest, rawPage } from '../../queries/paging.js'
 import type { DocumentStore, FeedEntry, ReadModelStore } from '../../store/document-store.js';
 import { followId } from '../../store/keys.js';
 import { compareKeys } from '../../store/ordering.js';
+import { inBlockWith } from '../blocks/documents.js';
+import { assertNotBlocked } from '../blocks/rules.js';
 import { isVisiblePost, visiblePostsBy } from '../posts/documents.js';
 import { postViews } from '../posts/queries.js';
 import { accountPage, profile, withAccounts } from '../profiles/queries.js';
@@ -17,8 +19,9 @@ export async function followers(
   viewerId?: string,
 ): Promise<Page<UserSummary>> {
   await profile(documents, userId);
+  await assertNotBlocked(documents, userId, viewerId, `no user ${userId}`);
   await assertMaySee(documents, userId, viewerId);
-  return accountPage(documents, 'follows', followersOf(userId), 'followerId', request);
+  return accountPage(documents, 'follows', followersOf(userId), 'followerId', request, viewerId);
 }
 
 export async function following(
@@ -28,18 +31,19 @@ export async function following(
   viewerId?: string,
 ): Promise<Page<UserSummary>> {
   await profile(documents, userId);
+  await assertNotBlocked(documents, userId, viewerId, `no user ${userId}`);
   await assertMaySee(documents, userId, viewerId);
-  return accountPage(documents, 'follows', followeesOf(userId), 'followeeId', request);
+  return accountPage(documents, 'follows', followeesOf(userId), 'followeeId', request, viewerId);
 }
 
-/** The pending requests to follow `userId`, newest first. */
+/** The pending requests to follow `userId`, newest first; none from an account in a block with it. */
 export async function followRequests(
   documents: DocumentStore,
   userId: string,
   request: PageRequest,
 ): Promise<Page<FollowRequest>> {
   const raw = await rawPage(documents, 'follows', requestsTo(userId), request);
-  return withAccounts(documents, raw, request, 'followerId', (edge: FollowEdge, user) => ({
+  return withAccounts(documents, raw, request, 'followerId', userId, (edge: FollowEdge, user) => ({
     user,
     requestedAt: edge.requestedAt as string,
   }));
@@ -66,9 +70,12 @@ export async function isFollowing(
 /**
  * The home feed: the fanned-out sorted set, merged with the recent posts of the hot authors the user follows
  * (never fanned out), deduplicated (an author may have turned hot after some posts were fanned out), and
- * filtered by the posts as stored, so a deleted post never shows even before its removal reached the feed.
- * With the distributed read models, a user following no hot author is served from Redis alone: the feed and
- * the merged authors, then the posts, then their authors and likedByMe, three pipelined round trips.
+ * filtered by the posts as stored, so a deleted post never shows even before its removal reached the feed, and
+ * by the accounts in a block with the user, read beside the feed, so a post fanned out while a block was being
+ * applied (the fan-out read the block's absence, then the block took the author's posts out) never shows.
+ * With the distributed read models, a user following no hot author is served from Redis alone: the feed, the
+ * merged authors and the accounts in a block with the user side by side (the last two range reads, then the
+ * edges they name), then the posts, then their authors and likedByMe.
  */
 export async function feed(
   store: ReadModelStore,
@@ -78,9 +85,10 @@ export async function feed(
 ): Promise<Page<Post>> {
   const after = decodeCursor(request.cursor);
   const want = request.limit + 1;
-  const [fannedOut, hotAuthors] = await Promise.all([
+  const [fannedOut, hotAuthors, blocks] = await Promise.all([
     store.feeds.page(userId, after, want),
     store.feeds.mergedAuthors(userId, hotAuthorLimit),
+    inBlockWith(store.documents, userId),
   ]);
   const merged = new Map<string, FeedEntry>(fannedOut.map((entry) => [entry.id, entry]));
   const hotPosts = await Promise.all(
@@ -103,7 +111,7 @@ export async function feed(
     store,
     page.flatMap((entry) => {
       const post = posts.get(entry.id);
-      return post && isVisiblePost(post) ? [post] : [];
+      return post && isVisiblePost(post) && !blocks.has(post.authorId as string) ? [post] : [];
     }),
     userId,
   );

@@ -1,6 +1,7 @@
 import type { Page, Post } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
+import { assertNotBlocked } from '../blocks/rules.js';
 import { assertMaySee } from '../follows/privacy.js';
 import { profile, summaries } from '../profiles/queries.js';
 import { isVisiblePost, type PostDocument, visiblePostsBy } from './documents.js';
@@ -28,6 +29,7 @@ export async function userPosts(
   viewerId?: string,
 ): Promise<Page<Post>> {
   await profile(store.documents, userId);
+  await assertNotBlocked(store.documents, userId, viewerId, `no user ${userId}`);
   await assertMaySee(store.documents, userId, viewerId);
   const raw = await rawPage(store.documents, 'posts', visiblePostsBy(userId), request);
   return {
@@ -37,8 +39,9 @@ export async function userPosts(
 }
 
 /**
- * The post, when the API shows it to `viewerId`: NotFound when it does not show it, PrivateAccount when its
- * author is private and the viewer neither the author nor an approved follower (the post and what is under it).
+ * The post, when the API shows it to `viewerId`: NotFound when it does not show it (or its author blocks the
+ * viewer), Blocked when the viewer blocks its author, PrivateAccount when its author is private and the viewer
+ * neither the author nor an approved follower (the post and what is under it).
  */
 export async function visiblePost(
   documents: DocumentStore,
@@ -47,6 +50,7 @@ export async function visiblePost(
 ): Promise<Doc> {
   const post = await documents.get('posts', postId);
   if (!post || !isVisiblePost(post)) throw new NotFound(`no post ${postId}`);
+  await assertNotBlocked(documents, post.authorId as string, viewerId, `no post ${postId}`);
   await assertMaySee(documents, post.authorId as string, viewerId);
   return post;
 }

@@ -1,6 +1,8 @@
 import type { Page, Profile, UserSummary } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { CollectionName, Doc, DocumentStore, Filter } from '../../store/document-store.js';
+import { isBlocking } from '../blocks/documents.js';
+import { hiddenFrom } from '../blocks/rules.js';
 import { hasRequested, isFollowing } from '../follows/queries.js';
 import { isMuting } from '../mutes/documents.js';
 import { isLiveUser, liveUserNamed, type UserDocument } from './documents.js';
@@ -19,10 +21,11 @@ export async function profileWithRevision(
   userId: string,
   viewerId?: string,
 ): Promise<{ view: Profile; revision: number }> {
+  const notFound = `no user ${userId}`;
   const user = await documents.get('users', userId);
-  if (!isLiveUser(user)) throw new NotFound(`no user ${userId}`);
+  if (!isLiveUser(user)) throw new NotFound(notFound);
   const live = user as UserDocument;
-  return { view: await profileView(documents, live, viewerId), revision: live.rev };
+  return { view: await profileView(documents, live, viewerId, notFound), revision: live.rev };
 }
 
 export async function profileByUserName(
@@ -30,9 +33,10 @@ export async function profileByUserName(
   userName: string,
   viewerId?: string,
 ): Promise<Profile> {
+  const notFound = `no user named ${userName}`;
   const user = await documents.findOne('users', liveUserNamed(userName));
-  if (!user) throw new NotFound(`no user named ${userName}`);
-  return profileView(documents, user as UserDocument, viewerId);
+  if (!user) throw new NotFound(notFound);
+  return profileView(documents, user as UserDocument, viewerId, notFound);
 }
 
 /** Summaries of the live accounts among `ids`; an account not projected yet or deleted is left out. */
@@ -43,7 +47,8 @@ export async function summaries(documents: DocumentStore, ids: string[]): Promis
 
 /**
  * A page of the accounts that `field` names in the documents of `collection` matching `filter` (the followers
- * of an account, the likers of a post); an account not projected yet or deleted is left out.
+ * of an account, the likers of a post), as `viewerId` reads it; an account not projected yet, deleted or hidden
+ * from the viewer is left out.
  */
 export async function accountPage(
   documents: DocumentStore,
@@ -51,31 +56,39 @@ export async function accountPage(
   filter: Filter,
   field: string,
   request: PageRequest,
+  viewerId: string | undefined,
 ): Promise<Page<UserSummary>> {
   const raw = await rawPage(documents, collection, filter, request);
-  return withAccounts(documents, raw, request, field, (_edge, account) => account);
+  return withAccounts(documents, raw, request, field, viewerId, (_edge, account) => account);
 }
 
 /**
  * The first `limit` documents of `raw` (a rawPage) as a page of `view`s, each with the summary of the account
- * `field` names (the author of a comment, a follower); one whose account is not live is left out.
+ * `field` names (the author of a comment, a follower); one whose account is not live, or is hidden from
+ * `viewerId` (blocks/rules.ts), is left out, so such a page may hold fewer than `limit` items and still have a
+ * next one. Every list of accounts is read through here, so none shows the viewer an account in a block with it.
  */
 export async function withAccounts<D extends Doc, T>(
   documents: DocumentStore,
   raw: readonly Doc[],
   request: PageRequest,
   field: string,
+  viewerId: string | undefined,
   view: (doc: D, account: UserSummary) => T,
 ): Promise<Page<T>> {
   const page = raw.slice(0, request.limit) as D[];
-  const accounts = await summaries(
-    documents,
-    page.map((doc) => doc[field] as string),
-  );
+  const [accounts, hidden] = await Promise.all([
+    summaries(
+      documents,
+      page.map((doc) => doc[field] as string),
+    ),
+    hiddenFrom(documents, viewerId),
+  ]);
   return {
     items: page.flatMap((doc) => {
-      const account = accounts.get(doc[field] as string);
-      return account ? [view(doc, account)] : [];
+      const accountId = doc[field] as string;
+      const account = accounts.get(accountId);
+      return account && !hidden.has(accountId) ? [view(doc, account)] : [];
     }),
     nextCursor: nextCursor(raw, request),
   };
@@ -85,10 +98,15 @@ function summaryOf(user: UserDocument): UserSummary {
   return { id: user.id, userName: user.userName, name: user.name, profilePic: user.profilePic };
 }
 
+/**
+ * The profile as `viewerId` sees it; NotFound with `notFound` (what an unknown account gets) when the account
+ * blocks the viewer: for it, the account does not exist.
+ */
 async function profileView(
   documents: DocumentStore,
   user: UserDocument,
-  viewerId?: string,
+  viewerId: string | undefined,
+  notFound: string,
 ): Promise<Profile> {
   const view: Profile = {
     ...summaryOf(user),
@@ -100,14 +118,18 @@ async function profileView(
     isPrivate: user.isPrivate === true,
   };
   if (viewerId !== undefined) {
-    // The viewer's own mute only: whether anyone else mutes this account is never told.
-    const [followedByMe, requestedByMe, followsMe, mutedByMe] = await Promise.all([
+    // The viewer's own mute and block only: whether anyone else mutes or blocks this account is never told,
+    // and a block of the viewer is told only as the account's absence.
+    const [followedByMe, requestedByMe, followsMe, mutedByMe, blockedByMe, blocksMe] = await Promise.all([
       isFollowing(documents, viewerId, user.id),
       hasRequested(documents, viewerId, user.id),
       isFollowing(documents, user.id, viewerId),
       isMuting(documents, viewerId, user.id),
+      isBlocking(documents, viewerId, user.id),
+      viewerId === user.id ? false : isBlocking(documents, user.id, viewerId),
     ]);
-    Object.assign(view, { followedByMe, requestedByMe, followsMe, mutedByMe });
+    if (blocksMe) throw new NotFound(notFound);
+    Object.assign(view, { followedByMe, requestedByMe, followsMe, mutedByMe, blockedByMe });
   }
   return view;
 }

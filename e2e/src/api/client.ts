@@ -131,6 +131,7 @@ export interface Profile extends UserSummary {
   createdAt: string;
   followedByMe?: boolean;
   mutedByMe?: boolean;
+  blockedByMe?: boolean;
   isPrivate?: boolean;
   requestedByMe?: boolean;
   followsMe?: boolean;

@@ -1,3 +1,4 @@
+import { blocksSuite } from './blocks.js';
 import { contentSuite } from './content.js';
 import { exportsSuite } from './exports.js';
 import { feedSuite } from './feed.js';
@@ -25,6 +26,7 @@ export function apiSuite(system: SystemRef): void {
   socialGraphSuite(system);
   privacySuite(system);
   privateAccountsSuite(system);
+  blocksSuite(system);
   contentSuite(system);
   mediaSuite(system);
   feedSuite(system);

@@ -5,6 +5,19 @@ import { defineEvent } from './define.js';
 
 const Caption = Type.String({ maxLength: 2200 });
 const Text = Type.String({ minLength: 1, maxLength: 2200 });
+/*
+ * The accounts a caption, comment or reply mentions (`@userName` naming a live account when it was written), by id,
+ * in order of first appearance. Ids, as every relation between accounts in the log (a like, a follow), not the
+ * text: the userNames stay in the encrypted text. Absent in events written before mentions existed (and when
+ * nothing is mentioned), so no new version.
+ */
+const Mentions = Type.Optional(
+  Type.Array(Id(), {
+    maxItems: 20,
+    uniqueItems: true,
+    description: 'the mentioned accounts, in order of first appearance',
+  }),
+);
 
 export const PostCreated = defineEvent({
   type: 'PostCreated',
@@ -15,7 +28,14 @@ export const PostCreated = defineEvent({
     "A post was published. v1 named the photo `imageUrl` and had no `caption` when none was given. The caption is personal: encrypted under the author's data key.",
   personal: { owner: 'authorId', fields: ['caption'] },
   schema: Type.Object(
-    { postId: Id(), authorId: Id(), photo: HttpUrl(), caption: Caption, createdAt: Timestamp() },
+    {
+      postId: Id(),
+      authorId: Id(),
+      photo: HttpUrl(),
+      caption: Caption,
+      mentions: Mentions,
+      createdAt: Timestamp(),
+    },
     { additionalProperties: false },
   ),
 });
@@ -34,6 +54,8 @@ export const PostEdited = defineEvent({
       authorId: Id(),
       photo: Type.Optional(HttpUrl()),
       caption: Type.Optional(Caption),
+      /** present with the caption: the accounts the new caption mentions */
+      mentions: Mentions,
       editedAt: Timestamp(),
     },
     { additionalProperties: false },
@@ -85,7 +107,15 @@ export const CommentAdded = defineEvent({
   description: "A user commented on a post; the text is encrypted under the commenter's data key.",
   personal: { owner: 'authorId', fields: ['text'] },
   schema: Type.Object(
-    { commentId: Id(), postId: Id(), postAuthorId: Id(), authorId: Id(), text: Text, createdAt: Timestamp() },
+    {
+      commentId: Id(),
+      postId: Id(),
+      postAuthorId: Id(),
+      authorId: Id(),
+      text: Text,
+      mentions: Mentions,
+      createdAt: Timestamp(),
+    },
     { additionalProperties: false },
   ),
 });
@@ -117,6 +147,7 @@ export const ReplyAdded = defineEvent({
       postAuthorId: Id(),
       authorId: Id(),
       text: Text,
+      mentions: Mentions,
       createdAt: Timestamp(),
     },
     { additionalProperties: false },

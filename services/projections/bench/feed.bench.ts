@@ -22,6 +22,9 @@ import { percentile, report } from './report.js';
 // - fan-out on read: the user's follow edges (a Redis list), then the newest 20 posts among the 500 authors' posts
 //   from MongoDB, then the authors and the user's like edges: what every feed read would cost without the feeds.
 // Both answer the same page (checked). Reads run one after another; reads/s is their count over the time taken.
+// Then the query API's feed read of a second user with the viewer's relations applied (API.md "Privacy and
+// safety"): it follows the same 500 accounts, mutes 20 of them and is in blocks with 20 others (10 it blocks, 10
+// that block it, all posting), against the first user's read without any relation, as a ratio (target 0.9).
 const followed = 500;
 const postsPerAuthor = Number(process.env.BENCH_POSTS_PER_AUTHOR ?? 4);
 const reads = Number(process.env.BENCH_READS ?? 100);
@@ -37,6 +40,16 @@ for (let round = 0; round < postsPerAuthor; round++) {
     if (i % 3 === 0) h.like(postId, author, reader);
   }
 }
+// The viewer with relations, and the accounts it is in blocks with (each posting, as the followed accounts do).
+const viewer = h.register('viewer');
+for (const author of authors) h.follow(viewer, author);
+for (const muted of authors.slice(0, 20)) h.mute(viewer, muted);
+const strangers = Array.from({ length: 20 }, (_, i) => h.register(`stranger_${i}`));
+for (const [i, stranger] of strangers.entries()) {
+  for (let round = 0; round < postsPerAuthor; round++) h.post(stranger);
+  if (i < 10) h.block(viewer, stranger);
+  else h.block(stranger, viewer);
+}
 const events = openSqliteEventStore({ path: ':memory:' });
 for (const e of h.events) {
   await events.appendToStream(e.streamId, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }], {
@@ -44,8 +57,8 @@ for (const e of h.events) {
   });
 }
 
-function fanOutOnWrite(queries: ReadModelQueries): Promise<Post[]> {
-  return queries.feed(reader, { limit: pageSize }).then((page) => page.items);
+function fanOutOnWrite(queries: ReadModelQueries, user = reader): Promise<Post[]> {
+  return queries.feed(user, { limit: pageSize }).then((page) => page.items);
 }
 
 async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<Post[]> {
@@ -133,6 +146,14 @@ try {
   console.info(`${followed} followed accounts, ${followed * postsPerAuthor} posts, ${reads} reads each way`);
   const onWrite = await measure(() => fanOutOnWrite(queries));
   const onRead = await measure(() => fanOutOnRead(store));
+  const viewed = await fanOutOnWrite(queries, viewer);
+  const hidden = new Set([...authors.slice(0, 20), ...strangers]);
+  if (viewed.length !== pageSize || viewed.some((post) => hidden.has(post.author.id))) {
+    throw new Error(
+      `the viewer's feed holds a post of a muted or blocked account:\n${JSON.stringify(viewed)}`,
+    );
+  }
+  const withRelations = await measure(() => fanOutOnWrite(queries, viewer));
   ok = report('feed', [
     { metric: 'fan-out on write p50, ms', now: onWrite.p50, better: 'lower' },
     { metric: 'fan-out on write p99, ms', now: onWrite.p99, better: 'lower' },
@@ -147,6 +168,15 @@ try {
       target: 10,
     },
     { metric: 'p50, read over write (x)', now: onRead.p50 / onWrite.p50, better: 'higher', target: 10 },
+    { metric: 'with relations p50, ms', now: withRelations.p50, better: 'lower' },
+    { metric: 'with relations p99, ms', now: withRelations.p99, better: 'lower' },
+    { metric: 'with relations reads/s', now: withRelations.perSecond, better: 'higher' },
+    {
+      metric: 'reads/s, with relations over without (x)',
+      now: withRelations.perSecond / onWrite.perSecond,
+      better: 'higher',
+      target: 0.9,
+    },
   ]);
   await generations.store(generation).drop();
 } finally {

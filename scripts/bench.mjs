@@ -31,6 +31,11 @@ const benches = {
     what: 'read side: rebuild events/s (memory, MongoDB+Redis), feed reads, append-to-visible lag; `live`: the distributed workers (events/s, lag through the gateway, crash recovery)',
   },
   media: { dir: 'services/media', what: 'media: 3 MB JPEG uploads/s, p50/p99, peak memory' },
+  search: {
+    dir: 'apps/embedded',
+    script: 'bench:search',
+    what: 'finding people and posts (embedded, through the gateway): user search, tag pages and explore req/s, p50/p99 on 100,000 accounts and 1,000,000 posts; rebuild time and heap',
+  },
   gateway: {
     dir: 'apps/embedded',
     what: 'embedded gateway: feed/post reads, likes, post creation req/s, p50/p99, overhead vs the service',

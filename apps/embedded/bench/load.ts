@@ -18,6 +18,15 @@ export type Scenario =
     }
   | { kind: 'create-post'; url: string; tokens: string[]; connections: number; durationSeconds: number }
   | {
+      /** GETs of the given paths in turn, each as one of the users in turn */
+      kind: 'paths';
+      url: string;
+      tokens: string[];
+      paths: string[];
+      connections: number;
+      durationSeconds: number;
+    }
+  | {
       kind: 'comment';
       url: string;
       tokens: string[];
@@ -70,6 +79,10 @@ function requestsOf(scenario: Scenario): autocannon.Request[] {
         headers: { ...auth(i), 'content-type': 'application/json' },
         body: JSON.stringify({ photo: `https://img.example/bench/${i}.jpg`, caption: `bench post ${i}` }),
       }));
+    case 'paths': {
+      const { paths } = scenario;
+      return request((i) => ({ method: 'GET', path: paths[i % paths.length], headers: auth(i) }));
+    }
     case 'comment': {
       const { postIds } = scenario;
       return request((i) => ({

@@ -182,7 +182,7 @@ describe('embedded mode: every command service in one process', () => {
     await system.close();
   });
 
-  it("runs social-graph's reaction to UserBlocked on the read models' bus: a block left unfinished is completed", async () => {
+  it("runs social-graph's reaction to UserBlocked from the log: a block left unfinished is completed", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
     dirs.push(dataDir);
     const system = await start(dataDir);
@@ -229,7 +229,7 @@ describe('embedded mode: every command service in one process', () => {
     }
   });
 
-  it("runs content's reaction to blocks on the in-process bus: the blocked account's like of the blocker's post ends", async () => {
+  it("runs content's reaction to blocks from the log: the blocked account's like of the blocker's post ends", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
     dirs.push(dataDir);
     const system = await start(dataDir);

@@ -17,6 +17,7 @@ import {
   type KeyStore,
 } from '@gram/identity';
 import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
+import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } from '@gram/messaging';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -67,6 +68,11 @@ export interface EmbeddedAppOptions {
   projections?: EmbeddedProjections;
   /** where the answers to requests sent with an Idempotency-Key are kept; in this process's memory without it */
   idempotency?: IdempotencyStore;
+  /**
+   * How far into the log the services' reactions are done (`reactions.checkpoint` under DATA_DIR in main.ts), so a
+   * restart resumes them; in this process's memory without it (a restart then starts them at the log's head).
+   */
+  reactionsCheckpoint?: ReactionCheckpoint;
 }
 
 /**
@@ -155,11 +161,15 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     app.addHook('onClose', () => started.stop());
     projections = started;
   }
-  // Social-graph's reactions (what a block ends, completed after a crash) fed by the read models' bus, as its
-  // own consumer group; the bus stops with the read models.
-  await projections.bus.subscribe(socialGraphReactions({ store: options.store }));
-  // Content's reaction to blocks, fed by the same bus as the read models (see services/content/src/reactions.ts).
-  await projections.bus.subscribe(contentReactions({ store: options.store }));
+  // The services' reactions (social-graph: what a block ends, the requests a switch to public accepts; content: what
+  // a block removes under the blocker's posts) read the log from their own checkpoint, not the read models' bus,
+  // which starts where the rebuilt read models end: a block appended just before a crash still gets its reaction.
+  const reactions = await startLogReactions({
+    store: options.store,
+    reactions: [socialGraphReactions({ store: options.store }), contentReactions({ store: options.store })],
+    checkpoint: options.reactionsCheckpoint ?? memoryReactionCheckpoint(),
+  });
+  app.addHook('onClose', () => reactions.stop());
   await app.register(projectionsRoutes, { queries, applied: projections.applied });
   return app;
 }

@@ -3,6 +3,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
 import { accessLimitsFromEnv, diskExportStorage, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { fileReactionCheckpoint } from '@gram/messaging';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { openSqliteIdempotencyStore, prettyOnTerminal } from '@gram/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -33,6 +34,7 @@ const app = await buildEmbeddedApp({
   dataKeys,
   registry,
   idempotency,
+  reactionsCheckpoint: fileReactionCheckpoint(join(dataDir, 'reactions.checkpoint')),
   rateLimits: rateLimitsFromEnv(process.env),
   accessLimits: accessLimitsFromEnv(process.env),
   media: {

@@ -9,6 +9,7 @@ export * from './in-process-relay.js';
 export * from './kafka-client.js';
 export * from './kafka-publisher.js';
 export * from './kafka-subscriber.js';
+export * from './log-reactions.js';
 export * from './logger.js';
 export * from './messages.js';
 export * from './partitioner.js';

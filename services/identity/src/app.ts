@@ -55,7 +55,8 @@ export async function buildIdentityApp(options: IdentityAppOptions): Promise<Ser
   });
   await app.register(idempotency, idempotencyStore ? { store: idempotencyStore } : {});
   await app.register(identityRoutes, context);
-  // Internal, for the gateway only: the embedded mode does not mount it, the gateway never routes it.
+  // Internal, for the gateway and the services only: the embedded mode does not mount them, the gateway never
+  // routes them.
   await app.register(introspectionRoutes, context);
   await app.register(dataKeyRoutes, context);
   await app.register(accountNameRoutes, context);

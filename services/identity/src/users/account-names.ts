@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Id } from '@gram/events';
+import { maxMentions } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
+import pLimit from 'p-limit';
 import type { IdentityContext } from '../context.js';
 
 export const resolveUserNamesPath = '/internal/v1/users/resolve';
@@ -26,21 +28,25 @@ export async function liveAccountsNamed(
   for (const userName of userNames) {
     if (!distinct.has(userName.toLowerCase())) distinct.set(userName.toLowerCase(), userName);
   }
+  // A few reads at a time: one call may ask about hundreds of names (see maxUserNames).
+  const limit = pLimit(8);
   const found = await Promise.all(
-    [...distinct.values()].map(async (userName): Promise<NamedAccount | undefined> => {
-      const userId = await context.uniqueValues.holderOf({ kind: 'userName', value: userName });
-      if (userId === undefined || (await context.accounts.status(userId)) !== 'active') return undefined;
-      return { userName, userId };
-    }),
+    [...distinct.values()].map((userName) =>
+      limit(async (): Promise<NamedAccount | undefined> => {
+        const userId = await context.uniqueValues.holderOf({ kind: 'userName', value: userName });
+        if (userId === undefined || (await context.accounts.status(userId)) !== 'active') return undefined;
+        return { userName, userId };
+      }),
+    ),
   );
   return found.filter((account) => account !== undefined);
 }
 
 /*
- * The most names one call may ask about: a text's 20 mentions (service-kit's maxMentions), each offering at most
- * 28 userNames (a 30-character run ending in dots, down to its 3-character stem: see findMentions).
+ * The most names one call may ask about: a text's mentions, each offering at most 28 userNames (a 30-character
+ * run ending in dots, down to its 3-character stem: see service-kit's findMentions).
  */
-const maxUserNames = 20 * 28;
+const maxUserNames = maxMentions * 28;
 
 const UserNameAsked = Type.String({ minLength: 3, maxLength: 30, pattern: '^[A-Za-z0-9._]+$' });
 

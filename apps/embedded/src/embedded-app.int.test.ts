@@ -285,6 +285,54 @@ describe('embedded mode: every command service in one process', () => {
     }
   });
 
+  it("records a caption's mentions by the accounts identity names in-process: live ones, case-insensitively", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
+    dirs.push(dataDir);
+    const system = await start(dataDir);
+    try {
+      const ids: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const created = await system.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/signup',
+          payload: signup(n),
+        });
+        ids.push(created.json().user.id);
+      }
+      const login = (n: number) =>
+        system.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { login: `user_${n}`, password: 'correct horse battery' },
+        });
+      const bearer = async (n: number) => ({
+        authorization: `Bearer ${(await login(n)).json().accessToken}`,
+      });
+      const deleted = await system.app.inject({
+        method: 'DELETE',
+        url: '/api/v1/users/me',
+        headers: await bearer(3),
+      });
+      expect(deleted.statusCode).toBe(204);
+
+      const post = await system.app.inject({
+        method: 'POST',
+        url: '/api/v1/posts',
+        headers: await bearer(1),
+        payload: { photo: 'https://img.example/p.jpg', caption: 'with @USER_2. and @user_3, @user_9' },
+      });
+      expect(post.statusCode, post.body).toBe(201);
+      // Ids are no personal data: the log holds them in clear.
+      const [created] = await system.store.readStream(streamIds.post(post.json().id));
+      expect(created && fromStoredEvent(created)).toMatchObject({
+        type: 'PostCreated',
+        data: { mentions: [ids[1]] },
+      });
+    } finally {
+      await system.close();
+    }
+  });
+
   it('publishes one OpenAPI document with the routes of every mounted service', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
     dirs.push(dataDir);

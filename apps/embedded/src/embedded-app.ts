@@ -15,6 +15,7 @@ import {
   type ExportStorage,
   identityRoutes,
   type KeyStore,
+  liveAccountsNamed,
 } from '@gram/identity';
 import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } from '@gram/messaging';
@@ -148,7 +149,13 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   });
   await app.register(idempotency, options.idempotency ? { store: options.idempotency } : {});
   await app.register(identityRoutes, identity);
-  await app.register(contentRoutes, { store: options.store, accounts: identity.accounts, dataKeys });
+  await app.register(contentRoutes, {
+    store: options.store,
+    accounts: identity.accounts,
+    dataKeys,
+    // A text's mentions are looked up in identity's reservations, in this process.
+    mentions: { accountsNamed: (userNames) => liveAccountsNamed(identity, userNames) },
+  });
   await app.register(socialGraphRoutes, { store: options.store, accounts: identity.accounts });
   await app.register(mediaRoutes, { store: options.store, accounts: identity.accounts, ...options.media });
 

@@ -80,6 +80,7 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
         store,
         accounts,
         dataKeys: new DataKeys((accountId) => dataKeys.get(accountId)),
+        mentions: { accountsNamed: refuseEverything },
       }),
     );
     await owned('social-graph', (scope) => scope.register(socialGraphRoutes, { store, accounts }));

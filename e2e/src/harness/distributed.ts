@@ -142,6 +142,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       ...common,
       PORT: String(ports.content),
       JWKS_URL: jwksUrl,
+      // The accounts' data keys, and which userNames a text's mentions name as live accounts.
+      IDENTITY_URL: urls.identity,
       REDIS_URL: servers.redisUrl,
       KAFKA_BROKERS: kafkaBrokers,
       CONTENT_GROUP_ID: contentGroupId,

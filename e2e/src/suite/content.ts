@@ -118,6 +118,46 @@ export function contentSuite(system: SystemRef): void {
       );
     });
 
+    it('takes hashtags and mentions of live accounts (resolved through identity); 400 over 30 hashtags in a caption or 20 mentions in any text', async () => {
+      const client = api();
+      const [author, friend] = await Promise.all([signUp(client), signUp(client)]);
+      const token = author.accessToken;
+      const post = await createPost(
+        client,
+        author,
+        `#Sunset with @${friend.userName.toUpperCase()}. and @nobody_here`,
+      );
+      const said = await comment(client, author, post.id, `@${friend.userName} look`);
+      await reply(client, friend, said.id, `thanks @${author.userName}`);
+
+      const hashtags = Array.from({ length: 31 }, (_, i) => `#tag${i}`).join(' ');
+      const mentions = Array.from({ length: 21 }, (_, i) => `@name${i}`).join(' ');
+      expectProblem(
+        await client.post('/api/v1/posts', { token, json: { photo: photoUrl(), caption: hashtags } }),
+        400,
+        'caption',
+        'too-many-hashtags',
+      );
+      expectProblem(
+        await client.patch(`/api/v1/posts/${post.id}`, { token, json: { caption: mentions } }),
+        400,
+        'caption',
+        'too-many-mentions',
+      );
+      expectProblem(
+        await client.post(`/api/v1/posts/${post.id}/comments`, { token, json: { text: mentions } }),
+        400,
+        'text',
+        'too-many-mentions',
+      );
+      expectProblem(
+        await client.post(`/api/v1/comments/${said.id}/replies`, { token, json: { text: mentions } }),
+        400,
+        'text',
+        'too-many-mentions',
+      );
+    });
+
     it('reads a post: likedByMe only when authenticated; 404 unknown; 400 malformed', async () => {
       const client = api();
       const [author, reader] = [await signUp(client), await signUp(client)];

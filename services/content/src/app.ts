@@ -19,6 +19,7 @@ import { contentContext } from './context.js';
 import { likeRoutes } from './likes/routes.js';
 import { postRoutes } from './posts/routes.js';
 import { replyRoutes } from './replies/routes.js';
+import type { MentionDirectory } from './texts/mention-directory.js';
 
 export interface ContentRoutesOptions {
   store: EventStore;
@@ -34,6 +35,11 @@ export interface ContentRoutesOptions {
    * key, and a write answers with its author's profile, which the log holds encrypted too.
    */
   dataKeys: DataKeys;
+  /**
+   * Which userNames name live accounts (identity's): a caption, comment or reply records the accounts it mentions.
+   * Identity's `liveAccountsNamed` in-process, `httpMentionDirectory` to identity's internal route otherwise.
+   */
+  mentions: MentionDirectory;
 }
 
 /**
@@ -53,7 +59,7 @@ export const contentRoutes = fp<ContentRoutesOptions>(
     // authors' profiles; account status needs no key (the raw log). Only public events' fields: the contact data
     // and password hash in an author's stream never leave identity, so content leaves them encrypted.
     const store = personalDataEventStore(options.store, readOnlyKeys(options.dataKeys), publicPersonalFields);
-    const ctx = contentContext(store, accounts, options.clock ?? (() => new Date()));
+    const ctx = contentContext(store, accounts, options.mentions, options.clock ?? (() => new Date()));
     const typed = app.withTypeProvider<TypeBoxTypeProvider>();
     await typed.register(postRoutes, ctx);
     await typed.register(likeRoutes, ctx);
@@ -75,6 +81,8 @@ export interface ContentAppDeps {
   idempotency?: IdempotencyStore;
   /** see ContentRoutesOptions */
   dataKeys: DataKeys;
+  /** see ContentRoutesOptions */
+  mentions: MentionDirectory;
 }
 
 /** The content service as a standalone app: posts, likes, comments and replies. */
@@ -98,6 +106,7 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
     accounts,
     ...(deps.clock ? { clock: deps.clock } : {}),
     dataKeys: deps.dataKeys,
+    mentions: deps.mentions,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

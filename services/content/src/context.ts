@@ -1,6 +1,7 @@
 import type { EventStore } from '@gram/event-store';
 import type { AccountDirectory } from '@gram/service-kit';
 import type { FastifyRequest } from 'fastify';
+import type { MentionDirectory } from './texts/mention-directory.js';
 import { ContentVisibility } from './visibility.js';
 
 /** What the routes of content use, handed to each aggregate's routes plugin as its options. */
@@ -9,6 +10,8 @@ export interface ContentContext {
   store: EventStore;
   accounts: AccountDirectory;
   visibility: ContentVisibility;
+  /** which userNames a text's mentions name as live accounts (identity's) */
+  mentions: MentionDirectory;
   /** the clock: commands carry their time, so deciders stay pure */
   now: () => string;
 }
@@ -16,12 +19,14 @@ export interface ContentContext {
 export function contentContext(
   store: EventStore,
   accounts: AccountDirectory,
+  mentions: MentionDirectory,
   clock: () => Date,
 ): ContentContext {
   return {
     store,
     accounts,
     visibility: new ContentVisibility(store, accounts),
+    mentions,
     now: () => clock().toISOString(),
   };
 }

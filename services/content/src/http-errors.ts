@@ -18,6 +18,14 @@ const statusOf: Record<ContentErrorCode, number> = {
   PostAlreadyExists: 409,
   CommentAlreadyExists: 409,
   ReplyAlreadyExists: 409,
+  TooManyHashtags: 400,
+  TooManyMentions: 400,
+};
+
+/** The problem's `code` where API.md names the rule, rather than the status's own. */
+const codeOf: Partial<Record<ContentErrorCode, string>> = {
+  TooManyHashtags: 'too-many-hashtags',
+  TooManyMentions: 'too-many-mentions',
 };
 
 /** The outcome of a command, or the problem the client is answered with when a rule said no. */
@@ -28,7 +36,9 @@ export function orProblem<T>(outcome: T | DomainError<ContentErrorCode>): T {
 
 /** The problem a rule's refusal is answered with. */
 export function problemOf(error: DomainError<ContentErrorCode>): HttpProblem {
+  const code = codeOf[error.code];
   return new HttpProblem(statusOf[error.code], error.message, {
+    ...(code ? { code } : {}),
     ...(error.field ? { errors: [{ field: error.field, message: error.message }] } : {}),
   });
 }

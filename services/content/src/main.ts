@@ -10,6 +10,7 @@ import {
 } from '@gram/service-kit';
 import { buildContentApp } from './app.js';
 import { contentReactions } from './reactions.js';
+import { httpMentionDirectory } from './texts/mention-directory.js';
 
 // The content service on its own (distributed mode). JWKS_URL is identity's
 // `/.well-known/jwks.json`: tokens are verified with identity's public keys, never minted here.
@@ -19,7 +20,7 @@ import { contentReactions } from './reactions.js';
 // REDIS_URL: where the answers to requests sent with an Idempotency-Key are kept, shared by every replica;
 // without it `idempotency.sqlite` under DATA_DIR (service-kit's openIdempotencyStoreFromEnv).
 // IDENTITY_URL (default: the origin of JWKS_URL): where the accounts' data keys are asked for, to read an
-// author's profile fields, which the log holds encrypted.
+// author's profile fields, which the log holds encrypted, and which userNames a text's mentions name as accounts.
 // KAFKA_BROKERS: when set, content reacts to blocks (reactions.ts: a blocked account's likes, comments and replies
 // under the blocker's posts are removed) as the Kafka consumer group CONTENT_GROUP_ID (default
 // `content-reactions`), shared by content's replicas. The relay creates the topic it reads, so it runs first.
@@ -30,12 +31,14 @@ const identityUrl = process.env.IDENTITY_URL || new URL(jwksUrl).origin;
 
 const store = openEventStoreFromEnv(process.env);
 const idempotency = openIdempotencyStoreFromEnv(process.env);
+const identityHeaders = internalCredentialHeaders(internalSecret);
 const app = buildContentApp({
   store,
-  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: identityHeaders }),
   internalSecret,
   idempotency,
-  dataKeys: new DataKeys(identityDataKeys(identityUrl, internalCredentialHeaders(internalSecret))),
+  dataKeys: new DataKeys(identityDataKeys(identityUrl, identityHeaders)),
+  mentions: httpMentionDirectory(identityUrl, identityHeaders),
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });
 // The reactions append to the store as it is stored: they read no personal field and write none.

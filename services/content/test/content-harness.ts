@@ -8,6 +8,7 @@ import { newId, type ServiceApp } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import type { InjectOptions } from 'fastify';
 import { buildContentApp } from '../src/app.js';
+import type { MentionDirectory } from '../src/texts/mention-directory.js';
 
 export interface TestUser {
   id: string;
@@ -18,7 +19,9 @@ export interface TestUser {
 /**
  * The content app over a real SQLite event store in a temp file, with a stand-in for identity:
  * accounts are registered by appending identity's public events to their user streams, and
- * tokens are real EdDSA JWTs verified through the JWKS verifier production uses.
+ * tokens are real EdDSA JWTs verified through the JWKS verifier production uses. The mentions' directory
+ * names the accounts registered here and not deleted (identity's own is tested in services/identity and in
+ * texts/http-mention-directory.int.test.ts), and remembers what it was asked.
  */
 export async function startContent() {
   const dir = mkdtempSync(join(tmpdir(), 'gram-content-'));
@@ -26,10 +29,23 @@ export async function startContent() {
   const issuer = await createTestTokenIssuer();
   // Identity's keys, kept here: each account registered below gets one, as identity's signup makes it.
   const keys = inMemoryDataKeys();
+  const liveUserNames = new Map<string, string>();
+  /** every call to the mentions' directory, with the names it asked about */
+  const mentionLookups: string[][] = [];
+  const mentions: MentionDirectory = {
+    async accountsNamed(userNames) {
+      mentionLookups.push([...userNames]);
+      return userNames.flatMap((userName) => {
+        const userId = liveUserNames.get(userName.toLowerCase());
+        return userId ? [{ userName, userId }] : [];
+      });
+    },
+  };
   const app: ServiceApp = buildContentApp({
     store,
     verifier: issuer.verifier,
     dataKeys: new DataKeys((accountId) => keys.get(accountId)),
+    mentions,
   });
   await app.ready();
 
@@ -49,6 +65,7 @@ export async function startContent() {
     };
     await keys.create(id);
     await store.appendToStream(streamIds.user(id), [toStoredEvent(event)], { expectedRevision: 'no_stream' });
+    liveUserNames.set(name.toLowerCase(), id);
     return { id, userName: name, token: await issuer.mint(id) };
   }
 
@@ -57,6 +74,7 @@ export async function startContent() {
   }
 
   async function deleteUser(user: TestUser): Promise<void> {
+    liveUserNames.delete(user.userName.toLowerCase());
     await appendToUser(user.id, {
       type: 'UserDeleted',
       data: { userId: user.id, deletedAt: new Date().toISOString() },
@@ -127,6 +145,7 @@ export async function startContent() {
     addComment,
     addReply,
     eventTypes,
+    mentionLookups,
     close,
   };
 }

@@ -14,6 +14,7 @@ import { dataKeyRoutes } from './keys/data-key-routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { introspectionRoutes } from './sessions/introspection.js';
 import { sessionRoutes } from './sessions/routes.js';
+import { accountNameRoutes } from './users/account-names.js';
 import { userRoutes } from './users/routes.js';
 
 /**
@@ -54,9 +55,11 @@ export async function buildIdentityApp(options: IdentityAppOptions): Promise<Ser
   });
   await app.register(idempotency, idempotencyStore ? { store: idempotencyStore } : {});
   await app.register(identityRoutes, context);
-  // Internal, for the gateway only: the embedded mode does not mount it, the gateway never routes it.
+  // Internal, for the gateway and the services only: the embedded mode does not mount them, the gateway never
+  // routes them.
   await app.register(introspectionRoutes, context);
   await app.register(dataKeyRoutes, context);
+  await app.register(accountNameRoutes, context);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -21,3 +21,4 @@ export {
 } from './limits/access-limits.js';
 export { type HashingCapacity, PasswordHasher, type ScryptParameters } from './passwords/password-hasher.js';
 export { RevocationCheck } from './sessions/revocation.js';
+export { liveAccountsNamed, type NamedAccount, resolveUserNamesPath } from './users/account-names.js';

@@ -1,6 +1,7 @@
 import type { EventOfType } from '@gram/events';
-import { type AccountStatus, assertNever, type Decider, DomainError } from '@gram/service-kit';
+import { type AccountStatus, assertNever, type Decider, DomainError, isDomainError } from '@gram/service-kit';
 import { type PostVisibility, postNotFound } from '../posts/post.js';
+import { recordedMentions, type TextErrorCode, type WrittenText } from '../texts/written-text.js';
 
 /** A comment under a post, in its own stream `comment-<commentId>`. */
 export type CommentEvent = EventOfType<'CommentAdded'> | EventOfType<'CommentDeleted'>;
@@ -27,7 +28,7 @@ export type CommentCommand =
         commentId: string;
         postId: string;
         authorId: string;
-        text: string;
+        text: WrittenText;
         createdAt: string;
         post: PostVisibility;
       };
@@ -54,7 +55,8 @@ export type CommentErrorCode =
   | 'CommentAlreadyExists'
   | 'PostNotFound'
   | 'CommentNotFound'
-  | 'NotAllowedToDeleteComment';
+  | 'NotAllowedToDeleteComment'
+  | TextErrorCode;
 export type CommentError = DomainError<CommentErrorCode>;
 
 /** What a comment the API does not show answers: a deleted one, one never written, one hidden from the asker. */
@@ -85,9 +87,16 @@ export function decideComment(
       // Comment ids are issued by the server, so this only guards against a bug reusing one.
       if (state.status !== 'none')
         return new DomainError('CommentAlreadyExists', 'the comment already exists');
-      const { post, ...comment } = command.data;
+      const { post, text, ...comment } = command.data;
+      const mentions = recordedMentions(text, 'text');
+      if (isDomainError(mentions)) return mentions;
       if (!post.visible) return postNotFound();
-      return [{ type: 'CommentAdded', data: { ...comment, postAuthorId: post.authorId } }];
+      return [
+        {
+          type: 'CommentAdded',
+          data: { ...comment, postAuthorId: post.authorId, text: text.text, ...mentions },
+        },
+      ];
     }
     case 'DeleteComment': {
       const { actorId, deletedAt, hidden } = command.data;

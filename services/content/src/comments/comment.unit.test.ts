@@ -1,5 +1,6 @@
 import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
+import { text } from '../texts/written-texts.testing.js';
 import { type CommentEvent, commentDecider, commentVisibility } from './comment.js';
 
 const spec = deciderSpec(commentDecider);
@@ -21,7 +22,7 @@ const deletedBy = (actorId: string): CommentEvent => ({
 });
 const add = (post: { visible: true; authorId: string } | { visible: false }) => ({
   type: 'AddComment' as const,
-  data: { commentId, postId, authorId, text: 'nice', createdAt: t1, post },
+  data: { commentId, postId, authorId, text: text('nice'), createdAt: t1, post },
 });
 const remove = (actorId: string, hidden = false) => ({
   type: 'DeleteComment' as const,
@@ -45,6 +46,38 @@ describe('AddComment', () => {
     spec(added)
       .when(add({ visible: true, authorId: postAuthorId }))
       .thenFailsWith('CommentAlreadyExists');
+  });
+});
+
+describe('mentions of a comment', () => {
+  const ada = '01900000-0000-7000-8000-0000000000ad';
+  const visible = { visible: true as const, authorId: postAuthorId };
+  const addText = (written: ReturnType<typeof text>, post: Parameters<typeof add>[0] = visible) => ({
+    type: 'AddComment' as const,
+    data: { ...add(post).data, text: written },
+  });
+  const possibleMentions = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `name${i}` }));
+
+  it('records the accounts the text mentions, once each, names of none left out', () => {
+    const mentions = [{ key: 'ada.', userId: ada }, { key: 'nobody' }, { key: 'ada', userId: ada }];
+    spec()
+      .when(addText(text('@ada. @nobody @ada', mentions)))
+      .thenRecords({ ...added, data: { ...added.data, text: '@ada. @nobody @ada', mentions: [ada] } });
+  });
+
+  it('accepts 20 possible mentions and refuses 21, naming the text', () => {
+    spec()
+      .when(addText(text('nice', possibleMentions(20))))
+      .thenRecords(added);
+    spec()
+      .when(addText(text('nice', possibleMentions(21))))
+      .thenFailsWith('TooManyMentions', 'text');
+  });
+
+  it('judges the text before the post, as the other rules of the input', () => {
+    spec()
+      .when(addText(text('nice', possibleMentions(21)), { visible: false }))
+      .thenFailsWith('TooManyMentions', 'text');
   });
 });
 

@@ -16,12 +16,13 @@ import { type ContentContext, commandContext } from '../context.js';
 import { assertMayEngage, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
 import { bearer, CommentParams, NoContent, PostParams, Text } from '../schemas.js';
+import { readText } from '../texts/reading.js';
 import { commentDecider } from './comment.js';
 
 const tags = ['comments'];
 
 export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app, ctx) => {
-  const { store, visibility, now } = ctx;
+  const { store, visibility, mentions, now } = ctx;
 
   app.post(
     '/api/v1/posts/:postId/comments',
@@ -47,6 +48,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
         ? { userId, postAuthorId: post.authorId, target: 'post' }
         : undefined;
       if (engagement) await assertMayEngage(store, engagement);
+      const written = await readText(mentions, request.body.text);
       const result = orProblem(
         await handleCommand(
           store,
@@ -54,7 +56,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
           commentDecider,
           {
             type: 'AddComment',
-            data: { commentId, postId, authorId: userId, text: request.body.text, createdAt: now(), post },
+            data: { commentId, postId, authorId: userId, text: written, createdAt: now(), post },
           },
           commandContext(request, userId),
         ),

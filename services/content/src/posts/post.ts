@@ -1,5 +1,6 @@
 import type { EventOfType } from '@gram/events';
-import { type AccountStatus, assertNever, type Decider, DomainError } from '@gram/service-kit';
+import { type AccountStatus, assertNever, type Decider, DomainError, isDomainError } from '@gram/service-kit';
+import { recordedCaptionMentions, type TextErrorCode, type WrittenCaption } from '../texts/written-text.js';
 
 /** The life of a photo post, in its own stream `post-<postId>`. */
 export type PostEvent = EventOfType<'PostCreated'> | EventOfType<'PostEdited'> | EventOfType<'PostDeleted'>;
@@ -21,16 +22,16 @@ export type PostState =
 export type PostCommand =
   | {
       type: 'CreatePost';
-      data: { postId: string; authorId: string; photo: string; caption: string; createdAt: string };
+      data: { postId: string; authorId: string; photo: string; caption: WrittenCaption; createdAt: string };
     }
   | {
       type: 'EditPost';
       /** a field left out stays as it is */
-      data: { postId: string; actorId: string; photo?: string; caption?: string; editedAt: string };
+      data: { postId: string; actorId: string; photo?: string; caption?: WrittenCaption; editedAt: string };
     }
   | { type: 'DeletePost'; data: { postId: string; actorId: string; deletedAt: string } };
 
-export type PostErrorCode = 'PostAlreadyExists' | 'PostNotFound' | 'NotPostAuthor';
+export type PostErrorCode = 'PostAlreadyExists' | 'PostNotFound' | 'NotPostAuthor' | TextErrorCode;
 export type PostError = DomainError<PostErrorCode>;
 
 export const initialPostState = (): PostState => ({ status: 'none' });
@@ -63,15 +64,24 @@ export function decidePost(command: PostCommand, state: PostState): readonly Pos
     case 'CreatePost': {
       // Post ids are issued by the server, so this only guards against a bug reusing one.
       if (state.status !== 'none') return new DomainError('PostAlreadyExists', 'the post already exists');
-      return [{ type: 'PostCreated', data: command.data }];
+      const { caption, ...post } = command.data;
+      const mentions = recordedCaptionMentions(caption);
+      if (isDomainError(mentions)) return mentions;
+      return [{ type: 'PostCreated', data: { ...post, caption: caption.text, ...mentions } }];
     }
     case 'EditPost': {
       if (state.status !== 'live') return postNotFound();
       const { actorId, photo, caption, editedAt } = command.data;
       if (actorId !== state.authorId) return notPostAuthor('edit');
+      // A caption sent is judged even when unchanged: the limits are rules of the input.
+      const mentions = caption ? recordedCaptionMentions(caption) : {};
+      if (isDomainError(mentions)) return mentions;
       const changed = {
         ...(photo !== undefined && photo !== state.photo ? { photo } : {}),
-        ...(caption !== undefined && caption !== state.caption ? { caption } : {}),
+        // With the caption, what it mentions: the read side takes a caption without mentions as mentioning nobody.
+        ...(caption !== undefined && caption.text !== state.caption
+          ? { caption: caption.text, ...mentions }
+          : {}),
       };
       // An edit that changes nothing records nothing: the post's history holds only real changes.
       if (Object.keys(changed).length === 0) return [];

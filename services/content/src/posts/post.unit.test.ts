@@ -1,5 +1,6 @@
 import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
+import { caption } from '../texts/written-texts.testing.js';
 import { type PostEvent, postDecider, postVisibility } from './post.js';
 
 const spec = deciderSpec(postDecider);
@@ -20,7 +21,7 @@ describe('CreatePost', () => {
     spec()
       .when({
         type: 'CreatePost',
-        data: { postId, authorId, photo: 'https://img.example/a.jpg', caption: 'sunset', createdAt },
+        data: { postId, authorId, photo: 'https://img.example/a.jpg', caption: caption('sunset'), createdAt },
       })
       .thenRecords(created);
   });
@@ -29,7 +30,7 @@ describe('CreatePost', () => {
     spec(created)
       .when({
         type: 'CreatePost',
-        data: { postId, authorId, photo: 'https://x.example/b.png', caption: '', createdAt },
+        data: { postId, authorId, photo: 'https://x.example/b.png', caption: caption(''), createdAt },
       })
       .thenFailsWith('PostAlreadyExists');
   });
@@ -38,7 +39,10 @@ describe('CreatePost', () => {
 describe('EditPost', () => {
   it('records only the fields that change', () => {
     spec(created)
-      .when({ type: 'EditPost', data: { postId, actorId: authorId, caption: 'dawn', editedAt: later } })
+      .when({
+        type: 'EditPost',
+        data: { postId, actorId: authorId, caption: caption('dawn'), editedAt: later },
+      })
       .thenRecords({ type: 'PostEdited', data: { postId, authorId, caption: 'dawn', editedAt: later } });
   });
 
@@ -46,7 +50,13 @@ describe('EditPost', () => {
     spec(created)
       .when({
         type: 'EditPost',
-        data: { postId, actorId: authorId, photo: 'http://img.example/c.webp', caption: '', editedAt: later },
+        data: {
+          postId,
+          actorId: authorId,
+          photo: 'http://img.example/c.webp',
+          caption: caption(''),
+          editedAt: later,
+        },
       })
       .thenRecords({
         type: 'PostEdited',
@@ -62,7 +72,7 @@ describe('EditPost', () => {
           postId,
           actorId: authorId,
           photo: 'https://img.example/a.jpg',
-          caption: 'sunset',
+          caption: caption('sunset'),
           editedAt: later,
         },
       })
@@ -74,29 +84,131 @@ describe('EditPost', () => {
 
   it('compares with the latest edit, not the original', () => {
     spec(created, { type: 'PostEdited', data: { postId, authorId, caption: 'dawn', editedAt: later } })
-      .when({ type: 'EditPost', data: { postId, actorId: authorId, caption: 'sunset', editedAt: later } })
+      .when({
+        type: 'EditPost',
+        data: { postId, actorId: authorId, caption: caption('sunset'), editedAt: later },
+      })
       .thenRecords({ type: 'PostEdited', data: { postId, authorId, caption: 'sunset', editedAt: later } });
   });
 
   it('lets only the author edit', () => {
     spec(created)
-      .when({ type: 'EditPost', data: { postId, actorId: strangerId, caption: 'mine now', editedAt: later } })
+      .when({
+        type: 'EditPost',
+        data: { postId, actorId: strangerId, caption: caption('mine now'), editedAt: later },
+      })
       .thenFailsWith('NotPostAuthor');
   });
 
   it('answers not found for a post that never existed or was deleted', () => {
     spec()
-      .when({ type: 'EditPost', data: { postId, actorId: authorId, caption: 'x', editedAt: later } })
+      .when({ type: 'EditPost', data: { postId, actorId: authorId, caption: caption('x'), editedAt: later } })
       .thenFailsWith('PostNotFound');
     spec(created, deleted)
-      .when({ type: 'EditPost', data: { postId, actorId: authorId, caption: 'x', editedAt: later } })
+      .when({ type: 'EditPost', data: { postId, actorId: authorId, caption: caption('x'), editedAt: later } })
       .thenFailsWith('PostNotFound');
   });
 
   it('answers not found before forbidden: a stranger learns nothing about a deleted post', () => {
     spec(created, deleted)
-      .when({ type: 'EditPost', data: { postId, actorId: strangerId, caption: 'x', editedAt: later } })
+      .when({
+        type: 'EditPost',
+        data: { postId, actorId: strangerId, caption: caption('x'), editedAt: later },
+      })
       .thenFailsWith('PostNotFound');
+  });
+});
+
+describe('hashtags and mentions of a caption', () => {
+  const ada = '01900000-0000-7000-8000-0000000000ad';
+  const grace = '01900000-0000-7000-8000-0000000000ce';
+  const tags = (n: number) => Array.from({ length: n }, (_, i) => `tag${i}`);
+  const possibleMentions = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `name${i}` }));
+  const create = (written: ReturnType<typeof caption>) => ({
+    type: 'CreatePost' as const,
+    data: { postId, authorId, photo: 'https://img.example/a.jpg', caption: written, createdAt },
+  });
+  const edit = (written: ReturnType<typeof caption>) => ({
+    type: 'EditPost' as const,
+    data: { postId, actorId: authorId, caption: written, editedAt: later },
+  });
+
+  it('accepts 30 distinct hashtags and refuses 31, naming the caption, on creation and on edit', () => {
+    spec()
+      .when(create(caption('#…', { hashtags: tags(30) })))
+      .thenRecords({
+        ...created,
+        data: { ...created.data, caption: '#…' },
+      });
+    spec()
+      .when(create(caption('#…', { hashtags: tags(31) })))
+      .thenFailsWith('TooManyHashtags', 'caption');
+    spec(created)
+      .when(edit(caption('#…', { hashtags: tags(31) })))
+      .thenFailsWith('TooManyHashtags', 'caption');
+  });
+
+  it('refuses more than 20 possible mentions, naming the caption, whether or not they name accounts', () => {
+    spec()
+      .when(create(caption('@…', { mentions: possibleMentions(20) })))
+      .thenRecords({ ...created, data: { ...created.data, caption: '@…' } });
+    spec()
+      .when(create(caption('@…', { mentions: possibleMentions(21) })))
+      .thenFailsWith('TooManyMentions', 'caption');
+    spec(created)
+      .when(edit(caption('@…', { mentions: possibleMentions(21) })))
+      .thenFailsWith('TooManyMentions', 'caption');
+  });
+
+  it('refuses a caption over a limit even when it is unchanged: the limits are rules of what is sent', () => {
+    spec(created)
+      .when(edit(caption('sunset', { hashtags: tags(31) })))
+      .thenFailsWith('TooManyHashtags', 'caption');
+  });
+
+  it('records the accounts a caption mentions, once each, in order of first appearance, names of none left out', () => {
+    const mentions = [
+      { key: 'grace', userId: grace },
+      { key: 'nobody' },
+      { key: 'ada.', userId: ada },
+      { key: 'ada', userId: ada },
+    ];
+    spec()
+      .when(create(caption('@grace @nobody @ada. @ada', { mentions })))
+      .thenRecords({
+        ...created,
+        data: { ...created.data, caption: '@grace @nobody @ada. @ada', mentions: [grace, ada] },
+      });
+  });
+
+  it('records no mentions when no name is an account', () => {
+    spec()
+      .when(create(caption('@nobody', { mentions: [{ key: 'nobody' }] })))
+      .thenRecords({ ...created, data: { ...created.data, caption: '@nobody' } });
+  });
+
+  it("records an edited caption's mentions with it, and none with a caption left as it was", () => {
+    spec(created)
+      .when(edit(caption('with @ada', { mentions: [{ key: 'ada', userId: ada }] })))
+      .thenRecords({
+        type: 'PostEdited',
+        data: { postId, authorId, caption: 'with @ada', mentions: [ada], editedAt: later },
+      });
+    spec(created)
+      .when({
+        type: 'EditPost',
+        data: {
+          postId,
+          actorId: authorId,
+          photo: 'https://x.example/z.png',
+          caption: caption('sunset', { mentions: [{ key: 'ada', userId: ada }] }),
+          editedAt: later,
+        },
+      })
+      .thenRecords({
+        type: 'PostEdited',
+        data: { postId, authorId, photo: 'https://x.example/z.png', editedAt: later },
+      });
   });
 });
 

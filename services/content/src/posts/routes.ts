@@ -20,12 +20,13 @@ import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { likeDecider } from '../likes/like.js';
 import { bearer, Caption, NoContent, Photo, PostParams } from '../schemas.js';
+import { readCaption } from '../texts/reading.js';
 import { type PostState, postDecider } from './post.js';
 
 const tags = ['posts'];
 
 export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app, ctx) => {
-  const { store, now } = ctx;
+  const { store, mentions, now } = ctx;
 
   app.post(
     '/api/v1/posts',
@@ -44,6 +45,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
     async (request, reply) => {
       const { userId } = caller(request);
       const postId = newId();
+      const caption = await readCaption(mentions, request.body.caption ?? '');
       const result = orProblem(
         await handleCommand(
           store,
@@ -55,7 +57,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
               postId,
               authorId: userId,
               photo: request.body.photo,
-              caption: request.body.caption ?? '',
+              caption,
               createdAt: now(),
             },
           },
@@ -95,12 +97,20 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       const { userId } = caller(request);
       const { postId } = request.params;
       const ifMatch = ifMatchOf(request.headers['if-match']);
+      const { photo, caption } = request.body;
+      const edit = {
+        postId,
+        actorId: userId,
+        ...(photo !== undefined ? { photo } : {}),
+        ...(caption !== undefined ? { caption: await readCaption(mentions, caption) } : {}),
+        editedAt: now(),
+      };
       const result = orProblem(
         await handleCommand(
           store,
           streamIds.post(postId),
           postDecider,
-          { type: 'EditPost', data: { postId, actorId: userId, ...request.body, editedAt: now() } },
+          { type: 'EditPost', data: edit },
           commandContext(request, userId),
           ifMatch ? { ifMatch } : {},
         ),

@@ -1,6 +1,7 @@
 import type { EventOfType } from '@gram/events';
-import { assertNever, type Decider, DomainError } from '@gram/service-kit';
+import { assertNever, type Decider, DomainError, isDomainError } from '@gram/service-kit';
 import { type CommentVisibility, commentNotFound } from '../comments/comment.js';
+import { recordedMentions, type TextErrorCode, type WrittenText } from '../texts/written-text.js';
 
 /** A reply to a comment, in its own stream `reply-<replyId>`. */
 export type ReplyEvent = EventOfType<'ReplyAdded'> | EventOfType<'ReplyDeleted'>;
@@ -28,7 +29,7 @@ export type ReplyCommand =
         replyId: string;
         commentId: string;
         authorId: string;
-        text: string;
+        text: WrittenText;
         createdAt: string;
         comment: CommentVisibility;
       };
@@ -55,7 +56,8 @@ export type ReplyErrorCode =
   | 'ReplyAlreadyExists'
   | 'CommentNotFound'
   | 'ReplyNotFound'
-  | 'NotAllowedToDeleteReply';
+  | 'NotAllowedToDeleteReply'
+  | TextErrorCode;
 export type ReplyError = DomainError<ReplyErrorCode>;
 
 export const initialReplyState = (): ReplyState => ({ status: 'none' });
@@ -80,12 +82,14 @@ export function decideReply(command: ReplyCommand, state: ReplyState): readonly 
     case 'AddReply': {
       // Reply ids are issued by the server, so this only guards against a bug reusing one.
       if (state.status !== 'none') return new DomainError('ReplyAlreadyExists', 'the reply already exists');
-      const { comment, ...reply } = command.data;
+      const { comment, text, ...reply } = command.data;
+      const mentions = recordedMentions(text, 'text');
+      if (isDomainError(mentions)) return mentions;
       if (!comment.visible) {
         return commentNotFound();
       }
       const { postId, postAuthorId } = comment;
-      return [{ type: 'ReplyAdded', data: { ...reply, postId, postAuthorId } }];
+      return [{ type: 'ReplyAdded', data: { ...reply, postId, postAuthorId, text: text.text, ...mentions } }];
     }
     case 'DeleteReply': {
       const { actorId, deletedAt, hidden } = command.data;

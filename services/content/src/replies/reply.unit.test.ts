@@ -1,6 +1,7 @@
 import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, it } from 'vitest';
 import type { CommentVisibility } from '../comments/comment.js';
+import { text } from '../texts/written-texts.testing.js';
 import { type ReplyEvent, replyDecider } from './reply.js';
 
 const spec = deciderSpec(replyDecider);
@@ -24,7 +25,7 @@ const deletedBy = (actorId: string): ReplyEvent => ({
 });
 const add = (comment: CommentVisibility) => ({
   type: 'AddReply' as const,
-  data: { replyId, commentId, authorId, text: 'thanks', createdAt: t1, comment },
+  data: { replyId, commentId, authorId, text: text('thanks'), createdAt: t1, comment },
 });
 const remove = (actorId: string, hidden = false) => ({
   type: 'DeleteReply' as const,
@@ -48,6 +49,36 @@ describe('AddReply', () => {
     spec(added)
       .when(add({ visible: true, postId, postAuthorId, authorId: commentAuthorId }))
       .thenFailsWith('ReplyAlreadyExists');
+  });
+});
+
+describe('mentions of a reply', () => {
+  const ada = '01900000-0000-7000-8000-0000000000ad';
+  const grace = '01900000-0000-7000-8000-0000000000ce';
+  const visible: CommentVisibility = { visible: true, postId, postAuthorId, authorId: commentAuthorId };
+  const addText = (written: ReturnType<typeof text>) => ({
+    type: 'AddReply' as const,
+    data: { ...add(visible).data, text: written },
+  });
+  const possibleMentions = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `name${i}` }));
+
+  it('records the accounts the text mentions, once each, in order of first appearance', () => {
+    const mentions = [{ key: 'grace', userId: grace }, { key: 'ada', userId: ada }, { key: 'nobody' }];
+    spec()
+      .when(addText(text('@grace @ada @nobody', mentions)))
+      .thenRecords({
+        ...added,
+        data: { ...added.data, text: '@grace @ada @nobody', mentions: [grace, ada] },
+      });
+  });
+
+  it('accepts 20 possible mentions and refuses 21, naming the text', () => {
+    spec()
+      .when(addText(text('thanks', possibleMentions(20))))
+      .thenRecords(added);
+    spec()
+      .when(addText(text('thanks', possibleMentions(21))))
+      .thenFailsWith('TooManyMentions', 'text');
   });
 });
 

@@ -16,12 +16,13 @@ import { type ContentContext, commandContext } from '../context.js';
 import { assertMayEngage, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
 import { bearer, CommentParams, NoContent, ReplyParams, Text } from '../schemas.js';
+import { readText } from '../texts/reading.js';
 import { replyDecider } from './reply.js';
 
 const tags = ['replies'];
 
 export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app, ctx) => {
-  const { store, accounts, visibility, now } = ctx;
+  const { store, accounts, visibility, mentions, now } = ctx;
 
   app.post(
     '/api/v1/comments/:commentId/replies',
@@ -47,6 +48,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
         ? { userId, postAuthorId: comment.postAuthorId, commentAuthorId: comment.authorId, target: 'comment' }
         : undefined;
       if (engagement) await assertMayEngage(store, engagement);
+      const written = await readText(mentions, request.body.text);
       const result = orProblem(
         await handleCommand(
           store,
@@ -58,7 +60,7 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
               replyId,
               commentId,
               authorId: userId,
-              text: request.body.text,
+              text: written,
               createdAt: now(),
               comment,
             },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIdentityApp } from '../app.js';
 import { KeyStore } from '../keys/key-store.js';
 import { newSignup } from '../testing/identity-harness.js';
+import { resolveUserNamesPath } from '../users/account-names.js';
 import { introspectionPath } from './introspection.js';
 
 // Identity as the distributed mode runs it: reached on its own port, it serves the gateway (and the
@@ -54,10 +55,11 @@ const calls = () => [
     payload: { login: account.userName, password: account.password },
   },
   { method: 'GET' as const, url: '/.well-known/jwks.json' },
+  { method: 'POST' as const, url: resolveUserNamesPath, payload: { userNames: [account.userName] } },
 ];
 
 describe('identity reached directly, not through the gateway', () => {
-  it('answers 401 problem+json without the internal credential: its login, its introspection, its keys', async () => {
+  it('answers 401 problem+json without the internal credential: its login, its introspection, its keys, its userNames', async () => {
     for (const call of calls()) {
       const res = await identity.inject(call);
       expect(res.statusCode, call.url).toBe(401);
@@ -77,12 +79,14 @@ describe('identity reached directly, not through the gateway', () => {
   });
 
   it('serves the calls that carry the credential', async () => {
-    const [introspect, login, jwks] = await Promise.all(
+    const [introspect, login, jwks, resolved] = await Promise.all(
       calls().map((call) => identity.inject({ ...call, headers: withCredential(internalSecret) })),
     );
     expect(introspect?.statusCode).toBe(200);
     expect(introspect?.json()).toMatchObject({ active: true });
     expect(login?.statusCode).toBe(200);
     expect(jwks?.statusCode).toBe(200);
+    expect(resolved?.statusCode).toBe(200);
+    expect(resolved?.json().accounts).toHaveLength(1);
   });
 });

@@ -24,6 +24,7 @@ const history = generateHistory({
   deletedUsers: 4,
   mutes: 80,
   privacy: true,
+  hashtags: true,
   seed: 7,
 });
 
@@ -178,14 +179,14 @@ describe("an account's deletion", () => {
     const gone = h.register('sentinel_user', 'Sentinel Name');
     const other = h.register('other');
     h.updateProfile(gone, { bio: 'sentinel bio' });
-    const postId = h.post(gone, 'sentinel caption');
-    h.editPost(postId, gone, 'sentinel edited caption');
+    const postId = h.post(gone, 'sentinel caption #sentineltag');
+    h.editPost(postId, gone, 'sentinel edited caption #sentineledit');
     const othersPost = h.post(other);
     const commentId = h.comment(othersPost, other, gone, 'sentinel comment');
     h.reply(commentId, othersPost, other, gone, 'sentinel reply');
     h.deleteUser(gone);
     // After the deletion in the log: edits and comments decided before it, applied after it (another stream).
-    h.editPost(postId, gone, 'sentinel late edit');
+    h.editPost(postId, gone, 'sentinel late edit #sentinellate');
     h.comment(othersPost, other, gone, 'sentinel late comment');
 
     for (const messages of [messagesOf(h.events), twiceShuffled(messagesOf(h.events), 3)]) {

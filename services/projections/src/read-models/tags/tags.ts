@@ -8,8 +8,9 @@ import { placesBy, placesOf, postsTagged, type TaggedPost, taggedId } from './do
 /**
  * Writes the places of a post as its stream now says: position i takes the caption's i-th hashtag, and every
  * position the post had beyond them is taken off. Each write is guarded by the post stream's revision, so a
- * redelivered or late creation or edit moves nothing back. A deleted author's post gets no place: a tag is
- * derived from its caption, which the deletion forgets.
+ * redelivered or late creation or edit moves nothing back. A deleted author's post gets its places with their
+ * tag forgotten (a tag is derived from the caption, which the deletion forgets), as the deletion leaves those
+ * it finds: either order of the two streams ends the same.
  */
 async function placePost(
   context: ProjectionContext,
@@ -21,10 +22,9 @@ async function placePost(
     authorStanding(documents, post.authorId),
     documents.values('tagged', placesOf(post.postId), 'id'),
   ]);
-  const tags = standing.authorDeleted ? [] : post.tags;
-  const positions = Math.max(tags.length, places.length);
+  const positions = Math.max(post.tags.length, places.length);
   for (let position = 0; position < positions; position++) {
-    const tag = tags[position];
+    const tag = post.tags[position];
     await documents.applyRevision(
       'tagged',
       taggedId(post.postId, position),
@@ -32,7 +32,7 @@ async function placePost(
       tag === undefined
         ? ({ carried: false } satisfies Partial<TaggedPost>)
         : ({
-            tag,
+            tag: standing.authorDeleted ? forgotten : tag,
             postId: post.postId,
             authorId: post.authorId,
             at: post.at,

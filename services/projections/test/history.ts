@@ -35,6 +35,11 @@ export class HistoryBuilder {
     });
   }
 
+  /** Moves the clock on by `ms` before the next event (e.g. to the next hour). */
+  advance(ms: number): void {
+    this.clock += ms;
+  }
+
   private now(): string {
     return new Date(this.clock + 1_000).toISOString();
   }

@@ -141,6 +141,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       deletedUsers: 2,
       mutes: 20,
       privacy: true,
+      hashtags: true,
       seed: 3,
     });
 

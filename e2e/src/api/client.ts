@@ -141,6 +141,8 @@ export interface Post {
   author: UserSummary;
   photo: string;
   caption: string;
+  hashtags: string[];
+  mentions: UserSummary[];
   likesCount: number;
   commentsCount: number;
   createdAt: string;
@@ -152,6 +154,7 @@ export interface Comment {
   postId: string;
   author: UserSummary;
   text: string;
+  mentions: UserSummary[];
   replyCount: number;
   createdAt: string;
 }
@@ -161,7 +164,12 @@ export interface Reply {
   postId: string;
   author: UserSummary;
   text: string;
+  mentions: UserSummary[];
   createdAt: string;
+}
+export interface Tag {
+  name: string;
+  postCount: number;
 }
 export interface Media {
   id: string;

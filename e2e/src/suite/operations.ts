@@ -45,6 +45,9 @@ export const apiRoutes = [
   'POST /media',
   'GET /media/:mediaId',
   'GET /feed',
+  'GET /tags/:tag',
+  'GET /tags/:tag/posts',
+  'GET /explore',
 ] as const;
 
 export function operationsSuite(system: SystemRef): void {

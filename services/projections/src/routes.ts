@@ -6,12 +6,15 @@ import {
   decodeConsistencyToken,
   FollowRequestPage,
   HttpProblem,
+  isHashtag,
+  normalizeHashtag,
   Post,
   PostPage,
   Profile,
   problems,
   ReplyPage,
   revisionETag,
+  Tag,
   UserSummaryPage,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -31,6 +34,34 @@ const UserParams = Type.Object({ userId: Id() });
 const UserNameParams = Type.Object({ userName: Type.String({ minLength: 1, maxLength: 30 }) });
 const PostParams = Type.Object({ postId: Id() });
 const CommentParams = Type.Object({ commentId: Id() });
+const TagParams = Type.Object({
+  tag: Type.String({
+    minLength: 1,
+    // a hashtag is at most 100 code points, each at most 2 UTF-16 units, and NFC may compose some of them
+    maxLength: 400,
+    description: 'the hashtag without `#`, in any case and Unicode form: it is normalized',
+  }),
+});
+const TagPostsQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    order: Type.Union([Type.Literal('recent'), Type.Literal('top')], {
+      default: 'recent',
+      description: '`recent`: newest first; `top`: most likesCount + commentsCount first, then newest',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+/** The tag a path names, normalized; 400 when it is not a hashtag (API.md's rule, text-entities.ts). */
+function hashtagOf(tag: string): string {
+  if (!isHashtag(tag)) {
+    throw new HttpProblem(400, `${tag} is not a hashtag`, {
+      errors: [{ field: 'tag', message: 'must be 1-100 letters, marks, digits or _, without #' }],
+    });
+  }
+  return normalizeHashtag(tag);
+}
 
 const bearer: { [label: string]: string[] }[] = [{ bearer: [] }];
 /** optional auth: anonymous, or a bearer token (then likedByMe / followedByMe are present) */
@@ -301,5 +332,53 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
       },
     },
     async (request) => queries.feed(caller(request).userId, request.query),
+  );
+
+  app.get(
+    '/api/v1/tags/:tag',
+    {
+      schema: {
+        tags: ['posts'],
+        description: 'a hashtag and how many live posts of public accounts carry it',
+        security: optionalBearer,
+        params: TagParams,
+        response: { 200: Tag, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => orNotFound(queries.tag(hashtagOf(request.params.tag))),
+  );
+
+  app.get(
+    '/api/v1/tags/:tag/posts',
+    {
+      schema: {
+        tags: ['posts'],
+        description:
+          'the posts of public accounts carrying the hashtag: `recent` newest first, `top` most likesCount + commentsCount first, then newest',
+        security: optionalBearer,
+        params: TagParams,
+        querystring: TagPostsQuery,
+        response: { 200: PostPage, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const { order, ...page } = request.query;
+      return orNotFound(queries.taggedPosts(hashtagOf(request.params.tag), order, page, viewer(request)));
+    },
+  );
+
+  app.get(
+    '/api/v1/explore',
+    {
+      schema: {
+        tags: ['posts'],
+        description:
+          'recent posts (30 days) of public accounts I do not follow, ranked by engagement with decay over time',
+        security: optionalBearer,
+        querystring: ListQuery,
+        response: { 200: PostPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => queries.explore(request.query, viewer(request)),
   );
 };

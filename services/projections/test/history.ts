@@ -35,6 +35,11 @@ export class HistoryBuilder {
     });
   }
 
+  /** Moves the clock on by `ms` before the next event (e.g. to the next hour). */
+  advance(ms: number): void {
+    this.clock += ms;
+  }
+
   private now(): string {
     return new Date(this.clock + 1_000).toISOString();
   }
@@ -177,19 +182,26 @@ export class HistoryBuilder {
     });
   }
 
-  post(authorId: string, caption = 'a photo'): string {
+  post(authorId: string, caption = 'a photo', mentions?: string[]): string {
     const postId = this.id();
     this.append(streamIds.post(postId), {
       type: 'PostCreated',
-      data: { postId, authorId, photo: `https://img.example/${postId}.jpg`, caption, createdAt: this.now() },
+      data: {
+        postId,
+        authorId,
+        photo: `https://img.example/${postId}.jpg`,
+        caption,
+        ...(mentions ? { mentions } : {}),
+        createdAt: this.now(),
+      },
     });
     return postId;
   }
 
-  editPost(postId: string, authorId: string, caption: string): void {
+  editPost(postId: string, authorId: string, caption: string, mentions?: string[]): void {
     this.append(streamIds.post(postId), {
       type: 'PostEdited',
-      data: { postId, authorId, caption, editedAt: this.now() },
+      data: { postId, authorId, caption, ...(mentions ? { mentions } : {}), editedAt: this.now() },
     });
   }
 
@@ -214,11 +226,25 @@ export class HistoryBuilder {
     });
   }
 
-  comment(postId: string, postAuthorId: string, authorId: string, text = 'nice'): string {
+  comment(
+    postId: string,
+    postAuthorId: string,
+    authorId: string,
+    text = 'nice',
+    mentions?: string[],
+  ): string {
     const commentId = this.id();
     this.append(streamIds.comment(commentId), {
       type: 'CommentAdded',
-      data: { commentId, postId, postAuthorId, authorId, text, createdAt: this.now() },
+      data: {
+        commentId,
+        postId,
+        postAuthorId,
+        authorId,
+        text,
+        ...(mentions ? { mentions } : {}),
+        createdAt: this.now(),
+      },
     });
     return commentId;
   }
@@ -279,7 +305,15 @@ export interface HistoryShape {
    * that a shape without them is the very history it was before (the benchmarks' baselines).
    */
   privacy?: boolean;
+  /**
+   * Captions with hashtags (a few of a small pool, in varied case) and mentions, and edits that change them.
+   * Drawn from a generator of its own, as privacy is, so that a shape without them is the history it was.
+   */
+  hashtags?: boolean;
 }
+
+const tagPool = ['sunset', 'Sunset', 'café', 'CAFÉ', 'travel', 'food', 'cats', 'ŻÓŁW'];
+const pickTag = (random: () => number): string => tagPool[Math.floor(random() * tagPool.length)] as string;
 
 /**
  * A realistic history: follows skewed towards a few popular accounts, posts and likes interleaved with follows,
@@ -301,6 +335,15 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
   const privacyRandom = seededRandom((shape.seed ?? 1) + 104_729);
   const blockRandom = seededRandom((shape.seed ?? 1) + 1_299_709);
   const privacy = shape.privacy ?? false;
+  const tagRandom = seededRandom((shape.seed ?? 1) + 15_485_863);
+  /** a caption of 0-3 hashtags of the pool, and perhaps a mention, when the shape has them */
+  const captioned = (): [string, string[] | undefined] => {
+    if (!shape.hashtags) return ['a photo', undefined];
+    const tags = Array.from({ length: Math.floor(tagRandom() * 4) }, () => pickTag(tagRandom));
+    const mentioned =
+      tagRandom() < 0.3 ? [users[Math.floor(tagRandom() * users.length)] as string] : undefined;
+    return [`a photo ${tags.map((tag) => `#${tag}`).join(' ')}`, mentioned];
+  };
   const posts: { postId: string; authorId: string }[] = [];
   const likes = new Set<string>();
   const pending = new Set<string>();
@@ -346,9 +389,12 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       }
     } else if (kind === 1) {
       const authorId = skewed(users);
-      const postId = h.post(authorId);
+      const postId = h.post(authorId, ...captioned());
       posts.push({ postId, authorId });
-      if (random() < 0.05) h.editPost(postId, authorId, 'edited caption');
+      if (random() < 0.05) {
+        const [caption, mentions] = captioned();
+        h.editPost(postId, authorId, shape.hashtags ? `edited ${caption}` : 'edited caption', mentions);
+      }
       if (random() < 0.03) h.deletePost(postId, authorId);
     } else if (kind === 2) {
       const post = posts[
@@ -379,7 +425,11 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
         }
       } else {
         if (blocked(authorId, post.authorId)) continue;
-        const commentId = h.comment(post.postId, post.authorId, authorId);
+        const mentions =
+          shape.hashtags && tagRandom() < 0.2
+            ? [users[Math.floor(tagRandom() * users.length)] as string]
+            : undefined;
+        const commentId = h.comment(post.postId, post.authorId, authorId, 'nice', mentions);
         comments.push({ commentId, postId: post.postId, postAuthorId: post.authorId, authorId });
         if (random() < 0.05) {
           h.deleteComment(commentId, post.postId, authorId);

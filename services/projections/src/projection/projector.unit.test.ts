@@ -4,9 +4,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { expectBlocksSeparate } from '../../test/blocks.js';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
+import { expectExplore } from '../../test/explore.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
+import { expectTagPages } from '../../test/tags.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { counters, ignoredEvents, readModels } from '../read-models/registry.js';
 import { rebuildInMemory } from '../rebuild/rebuild.js';
@@ -24,6 +26,7 @@ const history = generateHistory({
   deletedUsers: 4,
   mutes: 80,
   privacy: true,
+  hashtags: true,
   seed: 7,
 });
 
@@ -178,14 +181,14 @@ describe("an account's deletion", () => {
     const gone = h.register('sentinel_user', 'Sentinel Name');
     const other = h.register('other');
     h.updateProfile(gone, { bio: 'sentinel bio' });
-    const postId = h.post(gone, 'sentinel caption');
-    h.editPost(postId, gone, 'sentinel edited caption');
+    const postId = h.post(gone, 'sentinel caption #sentineltag');
+    h.editPost(postId, gone, 'sentinel edited caption #sentineledit');
     const othersPost = h.post(other);
     const commentId = h.comment(othersPost, other, gone, 'sentinel comment');
     h.reply(commentId, othersPost, other, gone, 'sentinel reply');
     h.deleteUser(gone);
     // After the deletion in the log: edits and comments decided before it, applied after it (another stream).
-    h.editPost(postId, gone, 'sentinel late edit');
+    h.editPost(postId, gone, 'sentinel late edit #sentinellate');
     h.comment(othersPost, other, gone, 'sentinel late comment');
 
     for (const messages of [messagesOf(h.events), twiceShuffled(messagesOf(h.events), 3)]) {
@@ -311,5 +314,17 @@ describe('blocks', () => {
 describe('feeds at their cap', () => {
   it('an unfollow that empties part of a full feed brings back the older posts of the accounts still followed', async () => {
     await expectUnfollowRefillsFullFeed(createMemoryReadModelStore({ counters, feedCap: 5 }), 5);
+  });
+});
+
+describe('tag pages', () => {
+  it('hold the live posts of public accounts carrying a tag in any case, recent newest first and top most engaged first (frozen while likes move), leave out private and deleted accounts, edited-away tags, deleted posts and each side of a block, and show hashtags and the mentions the reader may see', async () => {
+    await expectTagPages(createMemoryReadModelStore({ counters }));
+  });
+});
+
+describe('explore', () => {
+  it("ranks public posts of the last 30 days by hour and engagement, leaves out the viewer's own and those of accounts it follows, mutes or is in a block with and private accounts', and pages a frozen ranking while likes move it", async () => {
+    await expectExplore(createMemoryReadModelStore({ counters }));
   });
 });

@@ -1,11 +1,13 @@
-import type { Comment, FollowRequest, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
+import type { Comment, FollowRequest, Page, Post, Profile, Reply, Tag, UserSummary } from '@gram/service-kit';
 import { blocks } from '../read-models/blocks/queries.js';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
+import { explore } from '../read-models/explore/queries.js';
 import { feed, followers, following, followRequests } from '../read-models/follows/queries.js';
 import { mutes } from '../read-models/mutes/queries.js';
 import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
 import { isDeletedAccount } from '../read-models/profiles/documents.js';
 import { profile, profileByUserName, profileWithRevision } from '../read-models/profiles/queries.js';
+import { type TagOrder, tag, taggedPosts, tagPostCount } from '../read-models/tags/queries.js';
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
 
@@ -23,7 +25,11 @@ export { NotFound, type PageRequest } from './paging.js';
 export class ReadModelQueries {
   constructor(
     private readonly store: () => ReadModelStore,
-    private readonly options: { hotAuthorLimit?: number } = {},
+    private readonly options: {
+      hotAuthorLimit?: number;
+      /** what explore's 30 days count back from (ms); the wall clock unless a test fixes it */
+      now?: () => number;
+    } = {},
   ) {}
 
   profile(userId: string, viewerId?: string): Promise<Profile> {
@@ -94,5 +100,23 @@ export class ReadModelQueries {
 
   feed(userId: string, request: PageRequest): Promise<Page<Post>> {
     return feed(this.store(), userId, request, this.options.hotAuthorLimit ?? 100);
+  }
+
+  /** A tag (normalized) and its postCount: NotFound when no post on tag pages carries it. */
+  tag(name: string): Promise<Tag> {
+    return tag(this.store().documents, name);
+  }
+
+  /** How many posts a tag page of `name` (normalized) holds: the postCount of tag pages and tag search. */
+  tagPostCount(name: string): Promise<number> {
+    return tagPostCount(this.store().documents, name);
+  }
+
+  taggedPosts(name: string, order: TagOrder, request: PageRequest, viewerId?: string): Promise<Page<Post>> {
+    return taggedPosts(this.store(), name, order, request, viewerId);
+  }
+
+  explore(request: PageRequest, viewerId?: string): Promise<Page<Post>> {
+    return explore(this.store(), request, viewerId, (this.options.now ?? Date.now)());
   }
 }

@@ -32,7 +32,7 @@ export const visible = { status: 'live', authorDeleted: false } as const;
  * documents keep them: emptied, so the read models hold no copy of what the account's deletion forgets
  * (`forgotten`, which is also what the log reads once the account's key is destroyed).
  */
-export type Forgotten = Readonly<Record<string, typeof forgotten>>;
+export type Forgotten = Readonly<Record<string, typeof forgotten | readonly []>>;
 
 /**
  * The fields a document copies from the personal fields of the event `type` that creates it (the catalogue's

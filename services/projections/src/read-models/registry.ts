@@ -2,16 +2,19 @@ import type { EventType } from '@gram/events';
 import { listsOf } from '../store/document-store.js';
 import { blocks } from './blocks/blocks.js';
 import { engagement } from './engagement/engagement.js';
+import { explore } from './explore/explore.js';
 import { follows } from './follows/follows.js';
 import { mutes } from './mutes/mutes.js';
 import { posts } from './posts/posts.js';
 import { profiles } from './profiles/profiles.js';
 import type { Counter, RegisteredReadModel, SortedList } from './read-model.js';
+import { tags } from './tags/tags.js';
 
 /**
  * Every read model, in the order the projector runs their handlers of one event: a read model reads the
  * documents of those before it (posts read whether the author is deleted, follows where a post now is), so
- * each comes after what it reads (mutes and blocks reconcile the feeds follows keep). Adding a read model is adding its
+ * each comes after what it reads (mutes and blocks reconcile the feeds follows keep; tags and explore read the
+ * author's profile and the post). Adding a read model is adding its
  * folder and registering it here.
  */
 export const readModels: readonly RegisteredReadModel[] = [
@@ -21,6 +24,8 @@ export const readModels: readonly RegisteredReadModel[] = [
   follows,
   mutes,
   blocks,
+  tags,
+  explore,
 ];
 
 /** Every count the read models keep, which every store is made with: a counted write moves its counts. */

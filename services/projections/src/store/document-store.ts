@@ -14,6 +14,8 @@ export const collections = [
   'follows',
   'mutes',
   'blocks',
+  'tagged',
+  'explorable',
 ] as const;
 export type CollectionName = (typeof collections)[number];
 
@@ -136,6 +138,8 @@ export const indexedFields: Record<CollectionName, readonly string[]> = {
   follows: ['followerId', 'followeeId'],
   mutes: ['muterId', 'mutedId'],
   blocks: ['blockerId', 'blockedId'],
+  tagged: ['tag', 'postId', 'authorId'],
+  explorable: ['scope', 'authorId'],
 };
 
 export interface DocumentStore {
@@ -248,6 +252,23 @@ export interface LikedPosts {
   among(userId: string, postIds: readonly string[]): Promise<Set<string>>;
 }
 
+/**
+ * Rankings frozen for paging: a ranking whose scores move while a client pages through it (explore, a tag's top
+ * posts) is computed once, on its first page, and kept here in its order under a new id; the cursor of every
+ * later page names the snapshot and an offset into it, so no page repeats or skips a post of the first ranking
+ * however the scores move meanwhile. Kept a while (rankingSnapshotTtlSeconds) and then forgotten: a client that
+ * comes back later starts again from the first page.
+ */
+export interface RankingSnapshots {
+  /** keeps `ids` (at least one) in this order, under a new id */
+  save(ids: readonly string[]): Promise<string>;
+  /** the ids at [offset, offset + limit) of the snapshot, or undefined when it is forgotten (or never was) */
+  slice(snapshotId: string, offset: number, limit: number): Promise<string[] | undefined>;
+}
+
+/** How long a frozen ranking is kept: ample for a client paging through it, short enough to stay small. */
+export const rankingSnapshotTtlSeconds = 15 * 60;
+
 /** Where the projection stands: the highest global position applied, for read-your-writes and the rebuild. */
 export interface CheckpointStore {
   position(): Promise<number>;
@@ -261,5 +282,6 @@ export interface ReadModelStore {
   readonly feeds: FeedStore;
   /** answered from the like edges as written through `documents` (never written on its own) */
   readonly liked: LikedPosts;
+  readonly snapshots: RankingSnapshots;
   readonly checkpoint: CheckpointStore;
 }

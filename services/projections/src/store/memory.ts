@@ -9,6 +9,7 @@ import {
 import { likeId } from './keys.js';
 import { MemoryDocumentStore } from './memory/documents.js';
 import { MemoryFeedStore } from './memory/feeds.js';
+import { MemoryRankingSnapshots } from './memory/snapshots.js';
 
 /** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
 class LikedPostsFromEdges implements LikedPosts {
@@ -48,6 +49,7 @@ export function createMemoryReadModelStore(options: {
     documents,
     feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),
     liked: new LikedPostsFromEdges(documents),
+    snapshots: new MemoryRankingSnapshots(),
     checkpoint: new MemoryCheckpoint(),
   };
 }

@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBlocksSeparate } from '../../test/blocks.js';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
+import { expectExplore } from '../../test/explore.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
+import { expectTagPages } from '../../test/tags.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import { newestFirst } from '../queries/paging.js';
@@ -139,6 +141,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       deletedUsers: 2,
       mutes: 20,
       privacy: true,
+      hashtags: true,
       seed: 3,
     });
 
@@ -238,6 +241,14 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     it('keeps a blocked pair apart from the Redis lists: feeds fanned out or merged, not found, blocked, lists, blockedByMe', async () => {
       await expectBlocksSeparate(await freshStore());
       await expectBlocksSeparate(await freshStore(), 0);
+    });
+
+    it('serves tag pages from the Redis lists: recent and frozen top pages, privacy switches, edits, blocks, deletions, hashtags and mentions', async () => {
+      await expectTagPages(await freshStore());
+    });
+
+    it('serves explore from the Redis lists and a frozen ranking in Redis: the 30 days, hour and engagement, who is left out, paging while likes move', async () => {
+      await expectExplore(await freshStore());
     });
 
     it('serves the query API from MongoDB and Redis: profile counts, feed pages, likedByMe', async () => {

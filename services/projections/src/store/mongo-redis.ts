@@ -22,16 +22,25 @@ import { RedisFeedStore } from './redis/feeds.js';
 import { isHot, RedisHotCopies } from './redis/hot-copies.js';
 import { RedisIndexes } from './redis/indexes.js';
 import { execOrThrow } from './redis/pipeline.js';
+import { RedisRankingSnapshots } from './redis/snapshots.js';
 
 /**
- * The collections kept in Redis alone, whole, in their counted state: the edges (likes, follows, mutes, blocks).
+ * The collections kept in Redis alone, whole, in their counted state: the edges (likes, follows, mutes, blocks)
+ * and the places of posts in the lists of tags and explore (tagged, explorable), which are edges too.
  * They are most of the writes (a like is one), small, and read only by id or through their lists (a post's likers, an
  * account's followers, the accounts it follows, the edges of an account being deleted), which Redis keeps as
  * sorted sets moved by the same script as the edge (RedisIndexes). Their write is that one script: no MongoDB
  * write, and nothing to repair between two writes. FerretDB then takes only the content documents, whose writes
  * it can carry (bench/live.bench.ts measures both).
  */
-export const redisOnly: ReadonlySet<CollectionName> = new Set(['likes', 'follows', 'mutes', 'blocks']);
+export const redisOnly: ReadonlySet<CollectionName> = new Set([
+  'likes',
+  'follows',
+  'mutes',
+  'blocks',
+  'tagged',
+  'explorable',
+]);
 
 /**
  * The documents of one generation: MongoDB holds the content (users, posts, comments, replies), Redis holds the
@@ -313,6 +322,7 @@ export function mongoRedisReadModelStore(options: {
     documents,
     feeds,
     liked,
+    snapshots: new RedisRankingSnapshots(options.redis, prefix),
     checkpoint: new MongoCheckpoint(mongo.collection('checkpoints')),
     async drop() {
       await mongo.drop();

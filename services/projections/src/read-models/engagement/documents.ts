@@ -15,6 +15,8 @@ export interface LikeEdge extends Doc {
 export interface CommentDocument extends AuthoredDocument {
   postId: string;
   text: string;
+  /** the accounts the text mentions, by id, in order (the event's `mentions`) */
+  mentions?: string[];
   replyCount?: number;
 }
 
@@ -23,6 +25,8 @@ export interface ReplyDocument extends AuthoredDocument {
   commentId: string;
   postId: string;
   text: string;
+  /** the accounts the text mentions, by id, in order (the event's `mentions`) */
+  mentions?: string[];
 }
 
 /** Every like edge of `userId`, whatever its state. */

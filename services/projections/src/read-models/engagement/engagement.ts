@@ -83,24 +83,24 @@ export const engagement = defineReadModel({
   handlers: {
     PostLiked: (e, context, rev) => applyLike(e, { at: ms(e.likedAt) }, context, rev),
     PostUnliked: (e, context, rev) => applyLike(e, undefined, context, rev),
-    async CommentAdded({ commentId, postId, authorId, text, createdAt }, context, rev) {
+    async CommentAdded({ commentId, postId, authorId, text, mentions = [], createdAt }, context, rev) {
       await applyCreated(
         context,
         'comments',
         commentId,
         rev,
-        { postId, authorId, text, createdAt } satisfies Partial<CommentDocument>,
+        { postId, authorId, text, mentions, createdAt } satisfies Partial<CommentDocument>,
         forgottenComment,
       );
     },
     CommentDeleted: ({ commentId }, context, rev) => applyDeleted(context, 'comments', commentId, rev),
-    async ReplyAdded({ replyId, commentId, postId, authorId, text, createdAt }, context, rev) {
+    async ReplyAdded({ replyId, commentId, postId, authorId, text, mentions = [], createdAt }, context, rev) {
       await applyCreated(
         context,
         'replies',
         replyId,
         rev,
-        { commentId, postId, authorId, text, createdAt } satisfies Partial<ReplyDocument>,
+        { commentId, postId, authorId, text, mentions, createdAt } satisfies Partial<ReplyDocument>,
         forgottenReply,
       );
     },

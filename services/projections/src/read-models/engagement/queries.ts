@@ -31,10 +31,17 @@ export async function comments(
 ): Promise<Page<Comment>> {
   await visiblePost(documents, postId, viewerId);
   const raw = await rawPage(documents, 'comments', visibleCommentsOn(postId), request, oldestFirst);
-  return withAccounts(documents, raw, request, 'authorId', viewerId, (comment: CommentDocument, author) => {
-    const { id, postId, text, replyCount, createdAt } = comment;
-    return { id, postId, author, text, replyCount: replyCount ?? 0, createdAt };
-  });
+  return withAccounts(
+    documents,
+    raw,
+    request,
+    'authorId',
+    viewerId,
+    (comment: CommentDocument, author, mentions) => {
+      const { id, postId, text, replyCount, createdAt } = comment;
+      return { id, postId, author, text, mentions, replyCount: replyCount ?? 0, createdAt };
+    },
+  );
 }
 
 export async function replies(
@@ -49,8 +56,15 @@ export async function replies(
   await assertNotBlocked(documents, comment.authorId as string, viewerId, `no comment ${commentId}`);
   await visiblePost(documents, comment.postId as string, viewerId);
   const raw = await rawPage(documents, 'replies', visibleRepliesTo(commentId), request, oldestFirst);
-  return withAccounts(documents, raw, request, 'authorId', viewerId, (reply: ReplyDocument, author) => {
-    const { id, commentId, postId, text, createdAt } = reply;
-    return { id, commentId, postId, author, text, createdAt };
-  });
+  return withAccounts(
+    documents,
+    raw,
+    request,
+    'authorId',
+    viewerId,
+    (reply: ReplyDocument, author, mentions) => {
+      const { id, commentId, postId, text, createdAt } = reply;
+      return { id, commentId, postId, author, text, mentions, createdAt };
+    },
+  );
 }

@@ -114,6 +114,7 @@ export async function feed(
       return post && isVisiblePost(post) && !blocks.has(post.authorId as string) ? [post] : [];
     }),
     userId,
+    blocks,
   );
   const last = page[page.length - 1];
   return {

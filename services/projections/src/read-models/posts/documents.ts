@@ -5,6 +5,10 @@ import { type AuthoredDocument, isVisible, visible } from '../authored.js';
 export interface PostDocument extends AuthoredDocument {
   photo: string;
   caption: string;
+  /** findHashtags(caption): derived from the caption, so forgotten with it */
+  hashtags?: string[];
+  /** the accounts the caption mentions, by id, in order (the event's `mentions`) */
+  mentions?: string[];
   updatedAt: string;
   /** kept by engagement */
   likesCount?: number;

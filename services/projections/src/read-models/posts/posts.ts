@@ -1,6 +1,8 @@
+import { findHashtags } from '@gram/service-kit';
 import {
   applyCreated,
   applyDeleted,
+  type Forgotten,
   forgottenFieldsOf,
   hideAuthoredBy,
   settleAuthorDeleted,
@@ -17,8 +19,8 @@ const postCount: Counter = {
   filter: livePostsBy,
 };
 
-/** What a deleted account's posts keep of their personal fields (see Forgotten). */
-const forgottenPost = forgottenFieldsOf('PostCreated');
+/** What a deleted account's posts keep of their personal fields (see Forgotten), the caption's hashtags with it. */
+const forgottenPost: Forgotten = { ...forgottenFieldsOf('PostCreated'), hashtags: [] };
 
 /** Posts: one document per post; each author's postCount. Their place in feeds is the follows read model's. */
 export const posts = defineReadModel({
@@ -27,21 +29,35 @@ export const posts = defineReadModel({
   canHandle: ['PostCreated', 'PostEdited', 'PostDeleted', 'UserDeleted'],
   handlers: {
     async PostCreated(e, context, rev) {
-      const { postId, authorId, photo, caption, createdAt } = e;
+      const { postId, authorId, photo, caption, mentions = [], createdAt } = e;
       await applyCreated(
         context,
         'posts',
         postId,
         rev,
-        { authorId, photo, caption, createdAt, updatedAt: createdAt } satisfies Partial<PostDocument>,
+        {
+          authorId,
+          photo,
+          caption,
+          hashtags: findHashtags(caption),
+          mentions,
+          createdAt,
+          updatedAt: createdAt,
+        } satisfies Partial<PostDocument>,
         forgottenPost,
       );
     },
-    async PostEdited({ postId, authorId, editedAt, ...changed }, { documents }, rev) {
+    async PostEdited({ postId, authorId, editedAt, mentions, ...changed }, { documents }, rev) {
       // An edit applied after its author's deletion (another stream, maybe another worker) brings nothing back.
       const forget = (await isDeletedAccount(documents, authorId)) ? forgottenPost : {};
+      // A new caption brings its hashtags and mentions (none mentioned: no `mentions`); a photo alone keeps them.
+      const captioned =
+        changed.caption === undefined
+          ? {}
+          : { hashtags: findHashtags(changed.caption), mentions: mentions ?? [] };
       await documents.applyRevision('posts', postId, rev, {
         ...changed,
+        ...captioned,
         ...forget,
         updatedAt: editedAt,
       } satisfies Partial<PostDocument>);

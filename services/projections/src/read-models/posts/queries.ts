@@ -1,9 +1,9 @@
 import type { Page, Post } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
-import { assertNotBlocked } from '../blocks/rules.js';
+import { assertNotBlocked, hiddenFrom } from '../blocks/rules.js';
 import { assertMaySee } from '../follows/privacy.js';
-import { profile, summaries } from '../profiles/queries.js';
+import { mentionIds, mentionsOf, profile, summaries } from '../profiles/queries.js';
 import { isVisiblePost, type PostDocument, visiblePostsBy } from './documents.js';
 
 export async function post(store: ReadModelStore, postId: string, viewerId?: string): Promise<Post> {
@@ -55,22 +55,31 @@ export async function visiblePost(
   return post;
 }
 
-/** The views of `posts`, their authors and likedByMe read together; a post whose author is not live is left out. */
-export async function postViews(store: ReadModelStore, posts: Doc[], viewerId?: string): Promise<Post[]> {
-  const [authors, liked] = await Promise.all([
-    summaries(
-      store.documents,
-      posts.map((p) => p.authorId as string),
-    ),
+/**
+ * The views of `posts`, their authors, the accounts they mention and likedByMe read together (the summaries in
+ * one batch); a post whose author is not live is left out. `hidden`, the accounts in a block with the viewer,
+ * leave `mentions`: a caller that read them already (the feed) passes them, otherwise they are read only when a
+ * post mentions someone.
+ */
+export async function postViews(
+  store: ReadModelStore,
+  posts: Doc[],
+  viewerId?: string,
+  hidden?: ReadonlySet<string>,
+): Promise<Post[]> {
+  const mentioned = posts.flatMap((post) => mentionIds(post));
+  const [accounts, liked, hiddenFromViewer] = await Promise.all([
+    summaries(store.documents, [...posts.map((p) => p.authorId as string), ...mentioned]),
     viewerId === undefined
       ? undefined
       : store.liked.among(
           viewerId,
           posts.map((p) => p.id),
         ),
+    hidden ?? (mentioned.length > 0 ? hiddenFrom(store.documents, viewerId) : new Set<string>()),
   ]);
   return (posts as PostDocument[]).flatMap((post) => {
-    const author = authors.get(post.authorId);
+    const author = accounts.get(post.authorId);
     if (!author) return [];
     return [
       {
@@ -78,6 +87,8 @@ export async function postViews(store: ReadModelStore, posts: Doc[], viewerId?: 
         author,
         photo: post.photo,
         caption: post.caption,
+        hashtags: post.hashtags ?? [],
+        mentions: mentionsOf(mentionIds(post), accounts, hiddenFromViewer),
         likesCount: post.likesCount ?? 0,
         commentsCount: post.commentsCount ?? 0,
         createdAt: post.createdAt,

@@ -67,6 +67,8 @@ export async function accountPage(
  * `field` names (the author of a comment, a follower); one whose account is not live, or is hidden from
  * `viewerId` (blocks/rules.ts), is left out, so such a page may hold fewer than `limit` items and still have a
  * next one. Every list of accounts is read through here, so none shows the viewer an account in a block with it.
+ * The accounts a document mentions (its `mentions` ids, a comment's or a reply's) are read in the same batch as
+ * the authors, and `view` gets them as the reader may see them (mentionsOf).
  */
 export async function withAccounts<D extends Doc, T>(
   documents: DocumentStore,
@@ -74,24 +76,47 @@ export async function withAccounts<D extends Doc, T>(
   request: PageRequest,
   field: string,
   viewerId: string | undefined,
-  view: (doc: D, account: UserSummary) => T,
+  view: (doc: D, account: UserSummary, mentions: UserSummary[]) => T,
 ): Promise<Page<T>> {
   const page = raw.slice(0, request.limit) as D[];
   const [accounts, hidden] = await Promise.all([
-    summaries(
-      documents,
-      page.map((doc) => doc[field] as string),
-    ),
+    summaries(documents, [
+      ...page.map((doc) => doc[field] as string),
+      ...page.flatMap((doc) => mentionIds(doc)),
+    ]),
     hiddenFrom(documents, viewerId),
   ]);
   return {
     items: page.flatMap((doc) => {
       const accountId = doc[field] as string;
       const account = accounts.get(accountId);
-      return account && !hidden.has(accountId) ? [view(doc, account)] : [];
+      return account && !hidden.has(accountId)
+        ? [view(doc, account, mentionsOf(mentionIds(doc), accounts, hidden))]
+        : [];
     }),
     nextCursor: nextCursor(raw, request),
   };
+}
+
+/** The ids a post, comment or reply mentions (none in a document written before mentions existed). */
+export function mentionIds(doc: Readonly<Doc>): readonly string[] {
+  return (doc.mentions as readonly string[] | undefined) ?? [];
+}
+
+/**
+ * The mentioned accounts as a reader sees them, from summaries read with the authors: a deleted account (not in
+ * `accounts`, which holds live ones only) or one in a block with the reader (`hidden`) is left out, as it is
+ * from every list the reader reads.
+ */
+export function mentionsOf(
+  ids: readonly string[],
+  accounts: ReadonlyMap<string, UserSummary>,
+  hidden: ReadonlySet<string>,
+): UserSummary[] {
+  return ids.flatMap((id) => {
+    const account = accounts.get(id);
+    return account && !hidden.has(id) ? [account] : [];
+  });
 }
 
 function summaryOf(user: UserDocument): UserSummary {

@@ -1,6 +1,6 @@
 import type { EventStore } from '@gram/event-store';
 import { type DomainEvent, fromStoredEvent, streamIds } from '@gram/events';
-import type { UserSummary } from '@gram/service-kit';
+import { readAccountStanding, type UserSummary } from '@gram/service-kit';
 import { LRUCache } from 'lru-cache';
 
 /**
@@ -87,4 +87,17 @@ export async function activeUserSummary(store: EventStore, userId: string): Prom
   const summary = await readUserSummary(store, userId);
   if (!summary) throw new Error(`user-${userId} has no UserRegistered although its account is active`);
   return summary;
+}
+
+/**
+ * The summaries of the accounts a text mentions, in its order, for the answer to the write that recorded them:
+ * an account deleted since leaves, as it leaves the read side's answers.
+ */
+export async function mentionedSummaries(store: EventStore, ids: readonly string[]): Promise<UserSummary[]> {
+  const summaries = await Promise.all(
+    ids.map(async (id) =>
+      (await readAccountStanding(store, id)).status === 'active' ? readUserSummary(store, id) : undefined,
+    ),
+  );
+  return summaries.filter((summary): summary is UserSummary => summary !== undefined);
 }

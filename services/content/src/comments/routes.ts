@@ -11,7 +11,7 @@ import {
   textFields,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
-import { activeUserSummary } from '../authors/user-summary.js';
+import { activeUserSummary, mentionedSummaries } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { assertMayEngage, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
@@ -76,10 +76,11 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
       }
       const author = await activeUserSummary(store, userId);
       const { text, createdAt } = added.data;
+      const mentioned = await mentionedSummaries(store, added.data.mentions ?? []);
       // A comment that was just born has no replies.
       return sendWriteHeaders(reply, result)
         .code(201)
-        .send({ id: commentId, postId, author, text, replyCount: 0, createdAt });
+        .send({ id: commentId, postId, author, text, mentions: mentioned, replyCount: 0, createdAt });
     },
   );
 

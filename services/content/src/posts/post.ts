@@ -13,6 +13,8 @@ export type PostState =
       authorId: string;
       photo: string;
       caption: string;
+      /** the accounts the caption mentions, by id, as recorded when it was written */
+      mentions: readonly string[];
       createdAt: string;
       /** the last edit, or the creation when never edited */
       updatedAt: string;
@@ -39,16 +41,17 @@ export const initialPostState = (): PostState => ({ status: 'none' });
 export function evolvePost(state: PostState, event: PostEvent): PostState {
   switch (event.type) {
     case 'PostCreated': {
-      const { postId, authorId, photo, caption, createdAt } = event.data;
-      return { status: 'live', postId, authorId, photo, caption, createdAt, updatedAt: createdAt };
+      const { postId, authorId, photo, caption, mentions = [], createdAt } = event.data;
+      return { status: 'live', postId, authorId, photo, caption, mentions, createdAt, updatedAt: createdAt };
     }
     case 'PostEdited': {
       if (state.status !== 'live') return state;
-      const { photo, caption, editedAt } = event.data;
+      const { photo, caption, mentions, editedAt } = event.data;
       return {
         ...state,
         photo: photo ?? state.photo,
-        caption: caption ?? state.caption,
+        // A caption recorded without mentions mentions nobody.
+        ...(caption !== undefined ? { caption, mentions: mentions ?? [] } : {}),
         updatedAt: editedAt,
       };
     }

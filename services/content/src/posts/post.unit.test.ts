@@ -248,6 +248,7 @@ describe('the state after an edit', () => {
         authorId,
         photo: 'https://x.example/z.png',
         caption: 'sunset',
+        mentions: [],
         createdAt,
         updatedAt: later,
       });
@@ -265,5 +266,33 @@ describe('postVisibility', () => {
     expect(postVisibility(postDecider.initialState(), 'active')).toEqual({ visible: false });
     expect(postVisibility(postDecider.evolve(live, deleted), 'active')).toEqual({ visible: false });
     expect(postVisibility(live, 'deleted')).toEqual({ visible: false });
+  });
+});
+
+describe("the state's mentions", () => {
+  const other = '01900000-0000-7000-8000-0000000000b2';
+  const mentioning: PostEvent = { ...created, data: { ...created.data, mentions: [other] } } as PostEvent;
+  const fold = (events: PostEvent[]) => events.reduce(postDecider.evolve, postDecider.initialState());
+  const mentionsOf = (events: PostEvent[]) => {
+    const state = fold(events);
+    return state.status === 'live' ? state.mentions : undefined;
+  };
+
+  it('are those recorded with the caption, none when none were, and stay through an edit of the photo alone', () => {
+    expect(mentionsOf([created])).toEqual([]);
+    expect(mentionsOf([mentioning])).toEqual([other]);
+    const photoOnly: PostEvent = {
+      type: 'PostEdited',
+      data: { postId, authorId, photo: 'https://x.example/z.png', editedAt: later },
+    };
+    expect(mentionsOf([mentioning, photoOnly])).toEqual([other]);
+  });
+
+  it('are those of the new caption after an edit of it: a caption recorded without mentions mentions nobody', () => {
+    const edited: PostEvent = {
+      type: 'PostEdited',
+      data: { postId, authorId, caption: 'plain', editedAt: later },
+    };
+    expect(mentionsOf([mentioning, edited])).toEqual([]);
   });
 });

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import {
   caller,
+  findHashtags,
   handleCommand,
   IfMatchHeader,
   ifMatchOf,
@@ -15,7 +17,7 @@ import {
   type UserSummary,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
-import { activeUserSummary } from '../authors/user-summary.js';
+import { activeUserSummary, mentionedSummaries } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { orProblem } from '../http-errors.js';
 import { likeDecider } from '../likes/like.js';
@@ -68,7 +70,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       // A post that was just born has no likes or comments, and its author does not like it yet.
       return sendWriteHeaders(reply, result)
         .code(201)
-        .send({ ...writtenPost(result.state, author), likedByMe: false });
+        .send({ ...(await writtenPost(store, result.state, author)), likedByMe: false });
     },
   );
 
@@ -124,7 +126,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       const likedByMe = like.state.status === 'liked';
       return sendWriteHeaders(reply, result)
         .header('etag', revisionETag(result.publicRevision))
-        .send({ ...writtenPost(result.state, author), likedByMe });
+        .send({ ...(await writtenPost(store, result.state, author)), likedByMe });
     },
   );
 
@@ -164,9 +166,20 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
  * answer (for a new post they are 0 indeed); the gateway serves PATCH /posts/:postId from the
  * read model, after waiting on this write's x-consistency-token, and that answer has the real counts.
  */
-function writtenPost(state: PostState, author: UserSummary): Post {
+async function writtenPost(store: EventStore, state: PostState, author: UserSummary): Promise<Post> {
   // The decider creates and edits live posts only, so a successful write leaves one.
   if (state.status !== 'live') throw new Error(`a post is ${state.status} after a successful write`);
   const { postId, photo, caption, createdAt, updatedAt } = state;
-  return { id: postId, author, photo, caption, likesCount: 0, commentsCount: 0, createdAt, updatedAt };
+  return {
+    id: postId,
+    author,
+    photo,
+    caption,
+    hashtags: findHashtags(caption),
+    mentions: await mentionedSummaries(store, state.mentions),
+    likesCount: 0,
+    commentsCount: 0,
+    createdAt,
+    updatedAt,
+  };
 }

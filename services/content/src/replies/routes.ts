@@ -11,7 +11,7 @@ import {
   textFields,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
-import { activeUserSummary } from '../authors/user-summary.js';
+import { activeUserSummary, mentionedSummaries } from '../authors/user-summary.js';
 import { type ContentContext, commandContext } from '../context.js';
 import { assertMayEngage, type Engagement, takeBackIfBlocked } from '../engagement.js';
 import { orProblem } from '../http-errors.js';
@@ -83,9 +83,10 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
       }
       const author = await activeUserSummary(store, userId);
       const { postId, text, createdAt } = added.data;
+      const mentioned = await mentionedSummaries(store, added.data.mentions ?? []);
       return sendWriteHeaders(reply, result)
         .code(201)
-        .send({ id: replyId, commentId, postId, author, text, createdAt });
+        .send({ id: replyId, commentId, postId, author, text, mentions: mentioned, createdAt });
     },
   );
 

@@ -117,6 +117,29 @@ const FollowRequestSchema = Type.Object(
 export const FollowRequest = ref(FollowRequestSchema);
 export type FollowRequest = Static<typeof FollowRequest>;
 
+const UserSearchResultSchema = Type.Object(
+  {
+    id: Id(),
+    userName: Type.String(),
+    name: Type.String(),
+    profilePic: Type.String(),
+    followedByMe: Type.Optional(Type.Boolean(presentWhenAuthenticated)),
+  },
+  { $id: 'UserSearchResult', description: 'an account user search found: a UserSummary, and followedByMe' },
+);
+export const UserSearchResult = ref(UserSearchResultSchema);
+export type UserSearchResult = Static<typeof UserSearchResult>;
+
+const TagSchema = Type.Object(
+  {
+    name: Type.String({ description: 'without its `#`, in NFC, lower case' }),
+    postCount: Type.Integer({ minimum: 0, description: 'live posts of public accounts carrying the tag' }),
+  },
+  { $id: 'Tag', description: 'a hashtag' },
+);
+export const Tag = ref(TagSchema);
+export type Tag = Static<typeof Tag>;
+
 const ImageUrl = (description: string) => Type.String({ format: 'uri', pattern: '^https?://', description });
 
 const MediaSchema = Type.Object(
@@ -185,6 +208,10 @@ const ReplyPageSchema = pageOf(Reply, 'Reply');
 export const ReplyPage = ref(ReplyPageSchema);
 const FollowRequestPageSchema = pageOf(FollowRequest, 'FollowRequest');
 export const FollowRequestPage = ref(FollowRequestPageSchema);
+const UserSearchResultPageSchema = pageOf(UserSearchResult, 'UserSearchResult');
+export const UserSearchResultPage = ref(UserSearchResultPageSchema);
+const TagPageSchema = pageOf(Tag, 'Tag');
+export const TagPage = ref(TagPageSchema);
 
 /** The definitions the references above name: `createServiceApp` adds them to every app. */
 export const resourceSchemas: readonly TSchema[] = [
@@ -194,6 +221,8 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentSchema,
   ReplySchema,
   FollowRequestSchema,
+  UserSearchResultSchema,
+  TagSchema,
   MediaSchema,
   ExportSchema,
   UserSummaryPageSchema,
@@ -201,4 +230,6 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentPageSchema,
   ReplyPageSchema,
   FollowRequestPageSchema,
+  UserSearchResultPageSchema,
+  TagPageSchema,
 ];

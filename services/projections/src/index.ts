@@ -8,3 +8,4 @@ export {
   startEmbeddedProjections,
   subscribeProjections,
 } from './runtime/workers.js';
+export { eraseAccountFromSearch } from './read-models/search/erasure.js';

@@ -12,6 +12,8 @@ import {
   problems,
   ReplyPage,
   revisionETag,
+  TagPage,
+  UserSearchResultPage,
   UserSummaryPage,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -27,6 +29,22 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What a search asks for: 1-30 characters once trimmed (trimSearchQuery trims it before the schema judges). */
+const SearchQuery = Type.Composite(
+  [
+    Type.Object({ q: Type.String({ minLength: 1, maxLength: 30, description: 'trimmed; 1-30 characters' }) }),
+    ListQuery,
+  ],
+  { additionalProperties: false },
+);
+/**
+ * A preValidation hook: `q` trimmed, so that a blank one fails `minLength` and surrounding spaces never count
+ * against `maxLength`.
+ */
+async function trimSearchQuery(request: { query: unknown }): Promise<void> {
+  const query = request.query as Record<string, unknown> | undefined;
+  if (typeof query?.q === 'string') query.q = query.q.trim();
+}
 const UserParams = Type.Object({ userId: Id() });
 const UserNameParams = Type.Object({ userName: Type.String({ minLength: 1, maxLength: 30 }) });
 const PostParams = Type.Object({ postId: Id() });
@@ -286,6 +304,43 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
       },
     },
     async (request) => queries.followRequests(caller(request).userId, request.query),
+  );
+
+  app.get(
+    '/api/v1/search/users',
+    {
+      preValidation: trimSearchQuery,
+      schema: {
+        tags: ['search'],
+        description:
+          'accounts whose userName, or a word of whose name, starts with `q` (case and accents ignored): an exact userName match first, then accounts I follow, then most followers, then by userName',
+        security: optionalBearer,
+        querystring: SearchQuery,
+        response: { 200: UserSearchResultPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { q, ...page } = request.query;
+      return queries.searchUsers(q, page, viewer(request));
+    },
+  );
+
+  app.get(
+    '/api/v1/search/tags',
+    {
+      preValidation: trimSearchQuery,
+      schema: {
+        tags: ['search'],
+        description: 'tags whose name starts with `q` (a leading `#` ignored), most posts first',
+        security: optionalBearer,
+        querystring: SearchQuery,
+        response: { 200: TagPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { q, ...page } = request.query;
+      return queries.searchTags(q, page);
+    },
   );
 
   app.get(

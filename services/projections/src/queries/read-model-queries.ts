@@ -1,4 +1,14 @@
-import type { Comment, FollowRequest, Page, Post, Profile, Reply, UserSummary } from '@gram/service-kit';
+import type {
+  Comment,
+  FollowRequest,
+  Page,
+  Post,
+  Profile,
+  Reply,
+  Tag,
+  UserSearchResult,
+  UserSummary,
+} from '@gram/service-kit';
 import { blocks } from '../read-models/blocks/queries.js';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
 import { feed, followers, following, followRequests } from '../read-models/follows/queries.js';
@@ -6,6 +16,7 @@ import { mutes } from '../read-models/mutes/queries.js';
 import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
 import { isDeletedAccount } from '../read-models/profiles/documents.js';
 import { profile, profileByUserName, profileWithRevision } from '../read-models/profiles/queries.js';
+import { searchTags, searchUsers } from '../read-models/search/queries.js';
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
 
@@ -90,6 +101,16 @@ export class ReadModelQueries {
 
   replies(commentId: string, request: PageRequest, viewerId?: string): Promise<Page<Reply>> {
     return replies(this.store().documents, commentId, request, viewerId);
+  }
+
+  /** The accounts `q` finds, ranked for `viewerId` (search/queries.ts). */
+  searchUsers(q: string, request: PageRequest, viewerId?: string): Promise<Page<UserSearchResult>> {
+    return searchUsers(this.store(), q, request, viewerId);
+  }
+
+  /** The tags starting with `q`, most posts first. */
+  searchTags(q: string, request: PageRequest): Promise<Page<Tag>> {
+    return searchTags(this.store(), q, request);
   }
 
   feed(userId: string, request: PageRequest): Promise<Page<Post>> {

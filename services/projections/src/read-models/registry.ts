@@ -7,11 +7,12 @@ import { mutes } from './mutes/mutes.js';
 import { posts } from './posts/posts.js';
 import { profiles } from './profiles/profiles.js';
 import type { Counter, RegisteredReadModel, SortedList } from './read-model.js';
+import { search } from './search/search.js';
 
 /**
  * Every read model, in the order the projector runs their handlers of one event: a read model reads the
  * documents of those before it (posts read whether the author is deleted, follows where a post now is), so
- * each comes after what it reads (mutes and blocks reconcile the feeds follows keep). Adding a read model is adding its
+ * each comes after what it reads (mutes and blocks reconcile the feeds follows keep; search files what profiles and posts stored). Adding a read model is adding its
  * folder and registering it here.
  */
 export const readModels: readonly RegisteredReadModel[] = [
@@ -21,6 +22,7 @@ export const readModels: readonly RegisteredReadModel[] = [
   follows,
   mutes,
   blocks,
+  search,
 ];
 
 /** Every count the read models keep, which every store is made with: a counted write moves its counts. */

@@ -9,6 +9,7 @@ import {
 import { likeId } from './keys.js';
 import { MemoryDocumentStore } from './memory/documents.js';
 import { MemoryFeedStore } from './memory/feeds.js';
+import { MemorySearchIndex } from './memory/search.js';
 
 /** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
 class LikedPostsFromEdges implements LikedPosts {
@@ -36,6 +37,7 @@ class MemoryCheckpoint implements CheckpointStore {
 export interface MemoryReadModelStore extends ReadModelStore {
   readonly documents: MemoryDocumentStore;
   readonly feeds: MemoryFeedStore;
+  readonly search: MemorySearchIndex;
 }
 
 /** A fresh in-memory generation keeping `counters` (the read models': registry.ts `counters`). */
@@ -47,6 +49,7 @@ export function createMemoryReadModelStore(options: {
   return {
     documents,
     feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),
+    search: new MemorySearchIndex(),
     liked: new LikedPostsFromEdges(documents),
     checkpoint: new MemoryCheckpoint(),
   };

@@ -22,6 +22,7 @@ import { RedisFeedStore } from './redis/feeds.js';
 import { isHot, RedisHotCopies } from './redis/hot-copies.js';
 import { RedisIndexes } from './redis/indexes.js';
 import { execOrThrow } from './redis/pipeline.js';
+import { RedisSearchIndex } from './redis/search.js';
 
 /**
  * The collections kept in Redis alone, whole, in their counted state: the edges (likes, follows, mutes, blocks).
@@ -287,6 +288,7 @@ export interface MongoRedisReadModelStore extends ReadModelStore {
   readonly redis: Redis;
   readonly documents: MongoRedisDocumentStore;
   readonly feeds: RedisFeedStore;
+  readonly search: RedisSearchIndex;
   /** drops every collection and key of this generation */
   drop(): Promise<void>;
 }
@@ -312,6 +314,7 @@ export function mongoRedisReadModelStore(options: {
     redis: options.redis,
     documents,
     feeds,
+    search: new RedisSearchIndex(options.redis, prefix),
     liked,
     checkpoint: new MongoCheckpoint(mongo.collection('checkpoints')),
     async drop() {

@@ -45,6 +45,8 @@ export const apiRoutes = [
   'POST /media',
   'GET /media/:mediaId',
   'GET /feed',
+  'GET /search/users',
+  'GET /search/tags',
 ] as const;
 
 export function operationsSuite(system: SystemRef): void {

@@ -57,6 +57,9 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', url: '/api/v1/media/:mediaId', service: 'media' },
   // Feed
   { method: 'GET', url: '/api/v1/feed', service: 'projections' },
+  // Search
+  { method: 'GET', url: '/api/v1/search/users', service: 'projections' },
+  { method: 'GET', url: '/api/v1/search/tags', service: 'projections' },
 ];
 
 /** `/api/v1/posts/:postId` → `/api/v1/posts/{postId}`, as OpenAPI writes a path. */

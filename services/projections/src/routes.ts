@@ -29,22 +29,23 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-/** What a search asks for: 1-30 characters once trimmed (trimSearchQuery trims it before the schema judges). */
+/**
+ * What a search asks for: `q` of 1-30 characters once trimmed, said by the pattern alone (a non-blank run
+ * of at most 30, spaces around it), so that the gateway, which validates with this very schema, judges it as
+ * this service does; the queries trim it.
+ */
 const SearchQuery = Type.Composite(
   [
-    Type.Object({ q: Type.String({ minLength: 1, maxLength: 30, description: 'trimmed; 1-30 characters' }) }),
+    Type.Object({
+      q: Type.String({
+        pattern: String.raw`^\s*\S(?:[\s\S]{0,28}\S)?\s*$`,
+        description: '1-30 characters once trimmed',
+      }),
+    }),
     ListQuery,
   ],
   { additionalProperties: false },
 );
-/**
- * A preValidation hook: `q` trimmed, so that a blank one fails `minLength` and surrounding spaces never count
- * against `maxLength`.
- */
-async function trimSearchQuery(request: { query: unknown }): Promise<void> {
-  const query = request.query as Record<string, unknown> | undefined;
-  if (typeof query?.q === 'string') query.q = query.q.trim();
-}
 const UserParams = Type.Object({ userId: Id() });
 const UserNameParams = Type.Object({ userName: Type.String({ minLength: 1, maxLength: 30 }) });
 const PostParams = Type.Object({ postId: Id() });
@@ -309,7 +310,6 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   app.get(
     '/api/v1/search/users',
     {
-      preValidation: trimSearchQuery,
       schema: {
         tags: ['search'],
         description:
@@ -328,7 +328,6 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
   app.get(
     '/api/v1/search/tags',
     {
-      preValidation: trimSearchQuery,
       schema: {
         tags: ['search'],
         description: 'tags whose name starts with `q` (a leading `#` ignored), most posts first',

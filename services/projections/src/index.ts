@@ -1,5 +1,6 @@
 export * from './app.js';
 export { ReadModelQueries } from './queries/read-model-queries.js';
+export { eraseAccountFromSearch } from './read-models/search/erasure.js';
 export { consistencyTokenHeader, type ProjectionsRoutesOptions, projectionsRoutes } from './routes.js';
 export { AppliedPositions } from './runtime/applied-positions.js';
 export { ProjectionMetrics } from './runtime/metrics.js';
@@ -8,4 +9,3 @@ export {
   startEmbeddedProjections,
   subscribeProjections,
 } from './runtime/workers.js';
-export { eraseAccountFromSearch } from './read-models/search/erasure.js';

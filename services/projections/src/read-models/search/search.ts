@@ -35,7 +35,11 @@ export const search = defineReadModel({
   documents: [],
   canHandle: ['UserRegistered', 'ProfileUpdated', 'UserDeleted', 'PostCreated', 'PostEdited', 'PostDeleted'],
   handlers: {
-    UserRegistered: ({ userId }, context) => reconcileAccount(context, userId),
+    async UserRegistered({ userId }, context) {
+      await reconcileAccount(context, userId);
+      // Posts applied before their author's registration (another stream) counted for no tag until now.
+      await reconcilePostsOf(context, userId);
+    },
     async ProfileUpdated({ userId, isPrivate }, context) {
       await reconcileAccount(context, userId);
       if (isPrivate !== undefined) await reconcilePostsOf(context, userId);

@@ -10,6 +10,7 @@ import { messagesOf, twiceShuffled } from '../../test/deliveries.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
+import { expectSearchFinds } from '../../test/search.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
 import { newestFirst } from '../queries/paging.js';
@@ -139,6 +140,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       deletedUsers: 2,
       mutes: 20,
       privacy: true,
+      search: true,
       seed: 3,
     });
 
@@ -190,6 +192,11 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
           Object.fromEntries(expected.likes.map((edge) => [edge.id, edge.liked === true])),
         );
         expect(await compareCounters(await recountFromEvents(history), store.documents)).toEqual([]);
+        const search = memory.search.dump();
+        expect(Object.keys(search.tags.filed).length).toBeGreaterThan(5);
+        expect({ users: await store.search.dump('users'), tags: await store.search.dump('tags') }).toEqual(
+          search,
+        );
         expect(await store.checkpoint.position()).toBe(
           history.length > 0 ? Math.max(...messagesOf(history).map((m) => m.position)) : 0,
         );
@@ -238,6 +245,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     it('keeps a blocked pair apart from the Redis lists: feeds fanned out or merged, not found, blocked, lists, blockedByMe', async () => {
       await expectBlocksSeparate(await freshStore());
       await expectBlocksSeparate(await freshStore(), 0);
+    });
+
+    it('finds accounts and tags from the Redis search indexes: folded prefixes, ranking and paging, blocked, deleted and erased accounts left out, tags of live public posts', async () => {
+      await expectSearchFinds(await freshStore());
     });
 
     it('serves the query API from MongoDB and Redis: profile counts, feed pages, likedByMe', async () => {

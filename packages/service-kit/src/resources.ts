@@ -22,7 +22,15 @@ const Count = Type.Integer({ minimum: 0 });
 const presentWhenAuthenticated = { description: 'present when the request is authenticated' };
 
 const UserSummarySchema = Type.Object(
-  { id: Id(), userName: Type.String(), name: Type.String(), profilePic: Type.String() },
+  {
+    id: Id(),
+    userName: Type.String(),
+    name: Type.String(),
+    profilePic: Type.String(),
+    followedByMe: Type.Optional(
+      Type.Boolean({ description: 'in user search results, when the request is authenticated' }),
+    ),
+  },
   { $id: 'UserSummary', description: 'an account as lists and authors show it' },
 );
 export const UserSummary = ref(UserSummarySchema);
@@ -117,19 +125,6 @@ const FollowRequestSchema = Type.Object(
 export const FollowRequest = ref(FollowRequestSchema);
 export type FollowRequest = Static<typeof FollowRequest>;
 
-const UserSearchResultSchema = Type.Object(
-  {
-    id: Id(),
-    userName: Type.String(),
-    name: Type.String(),
-    profilePic: Type.String(),
-    followedByMe: Type.Optional(Type.Boolean(presentWhenAuthenticated)),
-  },
-  { $id: 'UserSearchResult', description: 'an account user search found: a UserSummary, and followedByMe' },
-);
-export const UserSearchResult = ref(UserSearchResultSchema);
-export type UserSearchResult = Static<typeof UserSearchResult>;
-
 const TagSchema = Type.Object(
   {
     name: Type.String({ description: 'without its `#`, in NFC, lower case' }),
@@ -208,8 +203,6 @@ const ReplyPageSchema = pageOf(Reply, 'Reply');
 export const ReplyPage = ref(ReplyPageSchema);
 const FollowRequestPageSchema = pageOf(FollowRequest, 'FollowRequest');
 export const FollowRequestPage = ref(FollowRequestPageSchema);
-const UserSearchResultPageSchema = pageOf(UserSearchResult, 'UserSearchResult');
-export const UserSearchResultPage = ref(UserSearchResultPageSchema);
 const TagPageSchema = pageOf(Tag, 'Tag');
 export const TagPage = ref(TagPageSchema);
 
@@ -221,7 +214,6 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentSchema,
   ReplySchema,
   FollowRequestSchema,
-  UserSearchResultSchema,
   TagSchema,
   MediaSchema,
   ExportSchema,
@@ -230,6 +222,5 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentPageSchema,
   ReplyPageSchema,
   FollowRequestPageSchema,
-  UserSearchResultPageSchema,
   TagPageSchema,
 ];

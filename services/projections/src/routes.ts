@@ -13,7 +13,6 @@ import {
   ReplyPage,
   revisionETag,
   TagPage,
-  UserSearchResultPage,
   UserSummaryPage,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -316,7 +315,7 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
           'accounts whose userName, or a word of whose name, starts with `q` (case and accents ignored): an exact userName match first, then accounts I follow, then most followers, then by userName',
         security: optionalBearer,
         querystring: SearchQuery,
-        response: { 200: UserSearchResultPage, ...problems(400, 401) },
+        response: { 200: UserSummaryPage, ...problems(400, 401) },
       },
     },
     async (request) => {

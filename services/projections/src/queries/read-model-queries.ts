@@ -1,14 +1,4 @@
-import type {
-  Comment,
-  FollowRequest,
-  Page,
-  Post,
-  Profile,
-  Reply,
-  Tag,
-  UserSearchResult,
-  UserSummary,
-} from '@gram/service-kit';
+import type { Comment, FollowRequest, Page, Post, Profile, Reply, Tag, UserSummary } from '@gram/service-kit';
 import { blocks } from '../read-models/blocks/queries.js';
 import { comments, likers, replies } from '../read-models/engagement/queries.js';
 import { feed, followers, following, followRequests } from '../read-models/follows/queries.js';
@@ -104,7 +94,7 @@ export class ReadModelQueries {
   }
 
   /** The accounts `q` finds, ranked for `viewerId` (search/queries.ts). */
-  searchUsers(q: string, request: PageRequest, viewerId?: string): Promise<Page<UserSearchResult>> {
+  searchUsers(q: string, request: PageRequest, viewerId?: string): Promise<Page<UserSummary>> {
     return searchUsers(this.store(), q, request, viewerId);
   }
 

@@ -1,4 +1,4 @@
-import { normalizeHashtag, type Page, type Tag, type UserSearchResult } from '@gram/service-kit';
+import { normalizeHashtag, type Page, type Tag, type UserSummary } from '@gram/service-kit';
 import { compareRanks, decodeRankCursor, encodeRankCursor, type Rank } from '../../queries/cursor.js';
 import type { PageRequest } from '../../queries/paging.js';
 import type { ReadModelStore } from '../../store/document-store.js';
@@ -44,7 +44,7 @@ export async function searchUsers(
   q: string,
   request: PageRequest,
   viewerId: string | undefined,
-): Promise<Page<UserSearchResult>> {
+): Promise<Page<UserSummary>> {
   const prefix = foldForSearch(q);
   const ids = prefix === '' ? [] : await search.match('users', prefix, searchCandidates);
   if (ids.length === 0) return rankedPage([], request, userRank);

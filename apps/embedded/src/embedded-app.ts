@@ -22,6 +22,7 @@ import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } 
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
+  eraseAccountFromSearch,
   ProjectionMetrics,
   projectionsRoutes,
   ReadModelQueries,
@@ -102,6 +103,14 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
         name: 'media files',
         erase: async (accountId) => {
           await eraseAccountMedia({ store: options.store, storage: options.media.storage }, accountId);
+        },
+      },
+      // The account leaves search in this process's read models, before the deletion answers.
+      {
+        name: 'search',
+        erase: async (accountId) => {
+          if (projections === undefined) throw new Error('the read models are not started yet');
+          await eraseAccountFromSearch(projections.store, accountId);
         },
       },
     ],

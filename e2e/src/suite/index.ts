@@ -10,6 +10,7 @@ import { operationsSuite } from './operations.js';
 import { privacySuite } from './privacy.js';
 import { privateAccountsSuite } from './private-accounts.js';
 import { retriesSuite } from './retries.js';
+import { searchSuite } from './search.js';
 import { socialGraphSuite } from './social-graph.js';
 import type { SystemRef } from './system.js';
 
@@ -30,6 +31,7 @@ export function apiSuite(system: SystemRef): void {
   contentSuite(system);
   mediaSuite(system);
   feedSuite(system);
+  searchSuite(system);
   retriesSuite(system);
   journeySuite(system);
   oddInputSuite(system);

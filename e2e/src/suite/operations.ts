@@ -48,6 +48,8 @@ export const apiRoutes = [
   'GET /tags/:tag',
   'GET /tags/:tag/posts',
   'GET /explore',
+  'GET /search/users',
+  'GET /search/tags',
 ] as const;
 
 export function operationsSuite(system: SystemRef): void {

@@ -22,7 +22,15 @@ const Count = Type.Integer({ minimum: 0 });
 const presentWhenAuthenticated = { description: 'present when the request is authenticated' };
 
 const UserSummarySchema = Type.Object(
-  { id: Id(), userName: Type.String(), name: Type.String(), profilePic: Type.String() },
+  {
+    id: Id(),
+    userName: Type.String(),
+    name: Type.String(),
+    profilePic: Type.String(),
+    followedByMe: Type.Optional(
+      Type.Boolean({ description: 'in user search results, when the request is authenticated' }),
+    ),
+  },
   { $id: 'UserSummary', description: 'an account as lists and authors show it' },
 );
 export const UserSummary = ref(UserSummarySchema);
@@ -211,6 +219,8 @@ const ReplyPageSchema = pageOf(Reply, 'Reply');
 export const ReplyPage = ref(ReplyPageSchema);
 const FollowRequestPageSchema = pageOf(FollowRequest, 'FollowRequest');
 export const FollowRequestPage = ref(FollowRequestPageSchema);
+const TagPageSchema = pageOf(Tag, 'Tag');
+export const TagPage = ref(TagPageSchema);
 
 /** The definitions the references above name: `createServiceApp` adds them to every app. */
 export const resourceSchemas: readonly TSchema[] = [
@@ -228,4 +238,5 @@ export const resourceSchemas: readonly TSchema[] = [
   CommentPageSchema,
   ReplyPageSchema,
   FollowRequestPageSchema,
+  TagPageSchema,
 ];

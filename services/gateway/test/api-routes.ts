@@ -61,6 +61,9 @@ export const apiRoutes: readonly ApiRoute[] = [
   { method: 'GET', url: '/api/v1/tags/:tag', service: 'projections' },
   { method: 'GET', url: '/api/v1/tags/:tag/posts', service: 'projections' },
   { method: 'GET', url: '/api/v1/explore', service: 'projections' },
+  // Search
+  { method: 'GET', url: '/api/v1/search/users', service: 'projections' },
+  { method: 'GET', url: '/api/v1/search/tags', service: 'projections' },
 ];
 
 /** `/api/v1/posts/:postId` → `/api/v1/posts/{postId}`, as OpenAPI writes a path. */

@@ -42,6 +42,7 @@ import { AccessLimits, accessLimitsFromEnv } from './limits/access-limits.js';
 // ExportStorage (exports/export-storage.ts): a download reaches any replica.
 //   EXPORTS_PUBLIC_URL   scheme and host of the download links, the gateway's (default http://localhost:8080)
 //   PROJECTIONS_URL      the query service, for the followers in an archive (default http://127.0.0.1:4004)
+//                        and, at any time, to drop a deleted account from search
 //   MEDIA_URL            (above) also gives the uploaded photos of an archive
 //   EXPORT_CONCURRENCY   archives built at once by this process (default 1)
 //   EXPORT_LEASE_MS      how long a build may run before another replica takes it over (default 15 minutes)
@@ -70,6 +71,16 @@ const app = await buildIdentityApp({
     httpAccountEraser(
       'media files',
       (accountId) => new URL(`/internal/v1/users/${encodeURIComponent(accountId)}/media`, mediaUrl),
+      internalHeaders,
+    ),
+    // The account leaves search (projections' read models) before the deletion answers.
+    httpAccountEraser(
+      'search',
+      (accountId) =>
+        new URL(
+          `/internal/v1/users/${encodeURIComponent(accountId)}/search`,
+          process.env.PROJECTIONS_URL || 'http://127.0.0.1:4004',
+        ),
       internalHeaders,
     ),
   ],

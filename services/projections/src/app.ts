@@ -6,6 +6,7 @@ import {
   type ServiceAppOptions,
 } from '@gram/service-kit';
 import type { Registry } from 'prom-client';
+import { accountSearchRoutes } from './erasure-routes.js';
 import { ReadModelQueries } from './queries/read-model-queries.js';
 import { projectionsRoutes } from './routes.js';
 import type { AppliedPositions } from './runtime/applied-positions.js';
@@ -73,6 +74,10 @@ export function buildProjectionsApp(options: ProjectionsAppOptions): ServiceApp 
       ? { consistencyTimeoutMs: options.consistencyTimeoutMs }
       : {}),
   });
+  // Identity's erasure of a deleted account, only where every call must carry the internal credential (the
+  // distributed mode), so that it is never open to whoever reaches the port. The embedded mode mounts
+  // projectionsRoutes alone and erases in-process (eraseAccountFromSearch).
+  if (options.internalSecret !== undefined) app.register(accountSearchRoutes, { readModels });
   const { registry } = options;
   if (registry) {
     app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>

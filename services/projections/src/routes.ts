@@ -15,6 +15,7 @@ import {
   ReplyPage,
   revisionETag,
   Tag,
+  TagPage,
   UserSummaryPage,
 } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
@@ -28,6 +29,23 @@ const ListQuery = Type.Object(
       Type.String({ minLength: 1, maxLength: 512, description: 'opaque, from nextCursor' }),
     ),
   },
+  { additionalProperties: false },
+);
+/**
+ * What a search asks for: `q` of 1-30 characters once trimmed, said by the pattern alone (a non-blank run
+ * of at most 30, spaces around it), so that the gateway, which validates with this very schema, judges it as
+ * this service does; the queries trim it.
+ */
+const SearchQuery = Type.Composite(
+  [
+    Type.Object({
+      q: Type.String({
+        pattern: String.raw`^\s*\S(?:[\s\S]{0,28}\S)?\s*$`,
+        description: '1-30 characters once trimmed',
+      }),
+    }),
+    ListQuery,
+  ],
   { additionalProperties: false },
 );
 const UserParams = Type.Object({ userId: Id() });
@@ -317,6 +335,41 @@ export const projectionsRoutes: FastifyPluginAsyncTypebox<ProjectionsRoutesOptio
       },
     },
     async (request) => queries.followRequests(caller(request).userId, request.query),
+  );
+
+  app.get(
+    '/api/v1/search/users',
+    {
+      schema: {
+        tags: ['search'],
+        description:
+          'accounts whose userName, or a word of whose name, starts with `q` (case and accents ignored): an exact userName match first, then accounts I follow, then most followers, then by userName',
+        security: optionalBearer,
+        querystring: SearchQuery,
+        response: { 200: UserSummaryPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { q, ...page } = request.query;
+      return queries.searchUsers(q, page, viewer(request));
+    },
+  );
+
+  app.get(
+    '/api/v1/search/tags',
+    {
+      schema: {
+        tags: ['search'],
+        description: 'tags whose name starts with `q` (a leading `#` ignored), most posts first',
+        security: optionalBearer,
+        querystring: SearchQuery,
+        response: { 200: TagPage, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { q, ...page } = request.query;
+      return queries.searchTags(q, page);
+    },
   );
 
   app.get(

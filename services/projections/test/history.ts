@@ -310,7 +310,16 @@ export interface HistoryShape {
    * Drawn from a generator of its own, as privacy is, so that a shape without them is the history it was.
    */
   hashtags?: boolean;
+  /**
+   * What search indexes: names of several words with accents (`José María`), name changes, and captions and
+   * edits carrying hashtags. Drawn from a generator of its own, like mutes; plain names and captions when absent.
+   */
+  search?: boolean;
 }
+
+const firstNames = ['José', 'María', 'Zoë', 'Jean-Luc', 'Ånne', 'Björn', 'Ana Sofía', 'Iris'];
+const lastNames = ['García López', 'Núñez', "O'Brien", 'Müller', 'Søren', 'Dupont', 'Çelik'];
+const hashtags = ['café', 'Café', 'cafe', 'sun', 'sunset', 'été', 'travel', 'トラベル'];
 
 const tagPool = ['sunset', 'Sunset', 'café', 'CAFÉ', 'travel', 'food', 'cats', 'ŻÓŁW'];
 const pickTag = (random: () => number): string => tagPool[Math.floor(random() * tagPool.length)] as string;
@@ -327,7 +336,14 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
   const skewed = <T>(items: readonly T[]): T => items[Math.floor(random() ** 2.5 * items.length)] as T;
   const h = new HistoryBuilder();
   const users: string[] = [];
-  for (let i = 0; i < shape.users; i++) users.push(h.register(`user_${i}`, `User ${i}`));
+  const searchRandom = seededRandom((shape.seed ?? 1) + 32_452_843);
+  const search = shape.search ?? false;
+  const draw = <T>(items: readonly T[]): T => items[Math.floor(searchRandom() * items.length)] as T;
+  const fullName = () => `${draw(firstNames)} ${draw(lastNames)}`;
+  const caption = (text: string) =>
+    search ? `${text} #${draw(hashtags)}${searchRandom() < 0.5 ? ` #${draw(hashtags)}` : ''}` : text;
+  for (let i = 0; i < shape.users; i++)
+    users.push(h.register(`user_${i}`, search ? fullName() : `User ${i}`));
 
   const follows = new Set<string>();
   const mutes = new Set<string>();
@@ -389,11 +405,17 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       }
     } else if (kind === 1) {
       const authorId = skewed(users);
-      const postId = h.post(authorId, ...captioned());
+      const [text, mentioned] = captioned();
+      const postId = h.post(authorId, caption(text), mentioned);
       posts.push({ postId, authorId });
       if (random() < 0.05) {
-        const [caption, mentions] = captioned();
-        h.editPost(postId, authorId, shape.hashtags ? `edited ${caption}` : 'edited caption', mentions);
+        const [edited, mentions] = captioned();
+        h.editPost(
+          postId,
+          authorId,
+          caption(shape.hashtags ? `edited ${edited}` : 'edited caption'),
+          mentions,
+        );
       }
       if (random() < 0.03) h.deletePost(postId, authorId);
     } else if (kind === 2) {
@@ -438,6 +460,7 @@ export function generateHistory(shape: HistoryShape): RecordedEvent[] {
       }
     }
     if (i % 97 === 0) h.updateProfile(pick(users), { bio: `bio ${i}` });
+    if (search && searchRandom() < 0.02) h.updateProfile(draw(users), { name: fullName() });
     if (privacy && i % 89 === 0) {
       const account = users[Math.floor(privacyRandom() * users.length)] as string;
       h.updateProfile(account, { isPrivate: privacyRandom() < 0.7 });

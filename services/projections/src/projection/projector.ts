@@ -68,6 +68,7 @@ export class Projector {
     this.context = {
       documents: store.documents,
       feeds: store.feeds,
+      search: store.search,
       hotAuthorThreshold: options.hotAuthorThreshold ?? defaultHotAuthorThreshold,
       feedCap: options.feedCap ?? defaultFeedCap,
     };

@@ -27,6 +27,7 @@ const history = generateHistory({
   mutes: 80,
   privacy: true,
   hashtags: true,
+  search: true,
   seed: 7,
 });
 
@@ -49,6 +50,12 @@ function expectSameReadModels(actual: MemoryReadModelStore, expected: MemoryRead
       expect(got[collection], `${model.name}: ${collection}`).toEqual(want[collection]);
     }
   }
+  // The search indexes (which hold no documents): every id under the same terms, the same ids erased.
+  const [gotSearch, wantSearch] = [actual.search.dump(), expected.search.dump()];
+  expect(Object.keys(wantSearch.users.filed).length).toBeGreaterThan(30);
+  expect(Object.keys(wantSearch.tags.filed).length).toBeGreaterThan(30);
+  expect(wantSearch.users.erased.length).toBeGreaterThan(0);
+  expect(gotSearch).toEqual(wantSearch);
 }
 
 /** Every account's first feed page as the query API answers it, hot authors merged in. */
@@ -220,6 +227,7 @@ describe('the rebuild fold', () => {
     expect(withoutZeroCounts(folded.documents.dump())).toEqual(withoutZeroCounts(live.documents.dump()));
     expect(folded.feeds.dump()).toEqual(live.feeds.dump());
     expect(folded.feeds.dumpMergedAuthors()).toEqual(live.feeds.dumpMergedAuthors());
+    expect(folded.search.dump()).toEqual(live.search.dump());
   });
 });
 

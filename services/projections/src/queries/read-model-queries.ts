@@ -7,6 +7,7 @@ import { mutes } from '../read-models/mutes/queries.js';
 import { post, postWithRevision, userPosts } from '../read-models/posts/queries.js';
 import { isDeletedAccount } from '../read-models/profiles/documents.js';
 import { profile, profileByUserName, profileWithRevision } from '../read-models/profiles/queries.js';
+import { searchTags, searchUsers } from '../read-models/search/queries.js';
 import { type TagOrder, tag, taggedPosts, tagPostCount } from '../read-models/tags/queries.js';
 import type { ReadModelStore } from '../store/document-store.js';
 import type { PageRequest } from './paging.js';
@@ -96,6 +97,16 @@ export class ReadModelQueries {
 
   replies(commentId: string, request: PageRequest, viewerId?: string): Promise<Page<Reply>> {
     return replies(this.store().documents, commentId, request, viewerId);
+  }
+
+  /** The accounts `q` finds, ranked for `viewerId` (search/queries.ts). */
+  searchUsers(q: string, request: PageRequest, viewerId?: string): Promise<Page<UserSummary>> {
+    return searchUsers(this.store(), q, request, viewerId);
+  }
+
+  /** The tags starting with `q`, most posts first. */
+  searchTags(q: string, request: PageRequest): Promise<Page<Tag>> {
+    return searchTags(this.store(), q, request);
   }
 
   feed(userId: string, request: PageRequest): Promise<Page<Post>> {

@@ -7,6 +7,7 @@ import type {
   FeedStore,
   SortedList,
 } from '../store/document-store.js';
+import type { SearchIndex } from '../store/search-index.js';
 
 export type { Counter, SortedList } from '../store/document-store.js';
 
@@ -14,6 +15,7 @@ export type { Counter, SortedList } from '../store/document-store.js';
 export interface ProjectionContext {
   readonly documents: DocumentStore;
   readonly feeds: FeedStore;
+  readonly search: SearchIndex;
   /** authors with more followers than this are not fanned out on write; feeds merge their posts at read time */
   readonly hotAuthorThreshold: number;
   /** entries per home feed (the feed store's cap): how many recent posts a follow pulls in */

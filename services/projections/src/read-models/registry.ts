@@ -8,14 +8,14 @@ import { mutes } from './mutes/mutes.js';
 import { posts } from './posts/posts.js';
 import { profiles } from './profiles/profiles.js';
 import type { Counter, RegisteredReadModel, SortedList } from './read-model.js';
+import { search } from './search/search.js';
 import { tags } from './tags/tags.js';
 
 /**
  * Every read model, in the order the projector runs their handlers of one event: a read model reads the
  * documents of those before it (posts read whether the author is deleted, follows where a post now is), so
- * each comes after what it reads (mutes and blocks reconcile the feeds follows keep; tags and explore read the
- * author's profile and the post). Adding a read model is adding its
- * folder and registering it here.
+ * each comes after what it reads (mutes and blocks reconcile the feeds follows keep; tags, explore and search read
+ * the author's profile and the post). Adding a read model is adding its folder and registering it here.
  */
 export const readModels: readonly RegisteredReadModel[] = [
   profiles,
@@ -26,6 +26,7 @@ export const readModels: readonly RegisteredReadModel[] = [
   blocks,
   tags,
   explore,
+  search,
 ];
 
 /** Every count the read models keep, which every store is made with: a counted write moves its counts. */

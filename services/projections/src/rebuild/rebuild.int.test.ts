@@ -251,7 +251,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       }
     }, 60_000);
 
-    it('exports the documents, feeds and merged authors of the fold as they are, hot accounts included', async () => {
+    it('exports the documents, feeds, merged authors and search indexes of the fold as they are, hot accounts included', async () => {
       const events = openSqliteEventStore({ path: ':memory:' });
       const history = {
         users: 12,
@@ -260,6 +260,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         likes: 80,
         comments: 30,
         deletedUsers: 2,
+        search: true,
         seed: 4,
       };
       await appendEvents(events, generateHistory(history));
@@ -286,6 +287,11 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       for (const [userId, feed] of Object.entries(folded.feeds.dump())) {
         expect(await rebuilt.feeds.page(userId, undefined, 10_000)).toEqual(feed);
       }
+      const search = folded.search.dump();
+      expect(search.users.erased.length).toBeGreaterThan(0);
+      expect({ users: await rebuilt.search.dump('users'), tags: await rebuilt.search.dump('tags') }).toEqual(
+        search,
+      );
       await rebuilt.drop();
       await events.close();
     });

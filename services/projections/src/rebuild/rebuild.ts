@@ -10,6 +10,7 @@ import { createMemoryReadModelStore, type MemoryReadModelStore } from '../store/
 import { type MongoRedisReadModelStore, redisOnly } from '../store/mongo-redis.js';
 import { hotCollections, isHot } from '../store/redis/hot-copies.js';
 import { execOrThrow } from '../store/redis/pipeline.js';
+import type { SearchIndexDump, SearchIndexName } from '../store/search-index.js';
 
 /** The event store's global log after `after`, page by page. */
 export async function* readLog(
@@ -111,7 +112,7 @@ export async function rebuildInMemory(
  * Writes a memory generation into an empty MongoDB/Redis generation, in two lanes side by side:
  * - the largest collection: its documents, then its indexes;
  * - the other collections in turn, documents then indexes, and then Redis: the feeds, the merged authors and
- *   the hot copies (users, posts, what each user likes), in pipelines of a few thousand commands.
+ *   the hot copies (users, posts, what each user likes) and the search indexes, in pipelines of a few thousand commands.
  * Documents go in by unordered bulk inserts of 5,000 in `_id` order, and each collection is indexed once
  * complete (an index built in one pass costs less than one kept by every insert).
  * Two lanes, rather than every collection and Redis at once: FerretDB on SQLite takes one write at a time, so
@@ -169,6 +170,21 @@ export async function exportGeneration(
       await execOrThrow(pipeline);
     }
   };
+  const writeSearch = async () => {
+    for (const [index, { filed, erased }] of Object.entries(source.search.dump()) as [
+      SearchIndexName,
+      SearchIndexDump,
+    ][]) {
+      const entries = Object.entries(filed);
+      for (let i = 0; i < entries.length; i += 2_000) {
+        const pipeline = target.redis.pipeline();
+        for (const [id, terms] of entries.slice(i, i + 2_000))
+          target.search.queuePut(pipeline, index, id, terms);
+        await execOrThrow(pipeline);
+      }
+      await target.search.erase(index, erased);
+    }
+  };
   // The edges live in Redis alone (redisOnly): they are written with the counted states.
   const [largest, ...others] = collections
     .filter((name) => !redisOnly.has(name))
@@ -184,7 +200,7 @@ export async function exportGeneration(
     (async () => {
       for (const name of others) await insertDocuments(name);
       await target.documents.ensureIndexes(others);
-      await Promise.all([writeFeeds(), writeHotCopies()]);
+      await Promise.all([writeFeeds(), writeHotCopies(), writeSearch()]);
     })(),
   ]);
   await target.checkpoint.advance(await source.checkpoint.position());

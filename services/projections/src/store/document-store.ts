@@ -1,3 +1,5 @@
+import type { SearchIndex } from './search-index.js';
+
 /**
  * The port every read model is written through: a small document store with exactly the operations the
  * projection handlers and the queries need, so that MongoDB (FerretDB 1.x included) and memory implement it
@@ -276,10 +278,11 @@ export interface CheckpointStore {
   advance(position: number): Promise<void>;
 }
 
-/** One generation of the read models: documents, feeds and the checkpoint, written and read together. */
+/** One generation of the read models: documents, feeds, search and the checkpoint, written and read together. */
 export interface ReadModelStore {
   readonly documents: DocumentStore;
   readonly feeds: FeedStore;
+  readonly search: SearchIndex;
   /** answered from the like edges as written through `documents` (never written on its own) */
   readonly liked: LikedPosts;
   readonly snapshots: RankingSnapshots;

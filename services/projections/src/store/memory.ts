@@ -9,6 +9,7 @@ import {
 import { likeId } from './keys.js';
 import { MemoryDocumentStore } from './memory/documents.js';
 import { MemoryFeedStore } from './memory/feeds.js';
+import { MemorySearchIndex } from './memory/search.js';
 import { MemoryRankingSnapshots } from './memory/snapshots.js';
 
 /** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
@@ -37,6 +38,7 @@ class MemoryCheckpoint implements CheckpointStore {
 export interface MemoryReadModelStore extends ReadModelStore {
   readonly documents: MemoryDocumentStore;
   readonly feeds: MemoryFeedStore;
+  readonly search: MemorySearchIndex;
 }
 
 /** A fresh in-memory generation keeping `counters` (the read models': registry.ts `counters`). */
@@ -48,6 +50,7 @@ export function createMemoryReadModelStore(options: {
   return {
     documents,
     feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),
+    search: new MemorySearchIndex(),
     liked: new LikedPostsFromEdges(documents),
     snapshots: new MemoryRankingSnapshots(),
     checkpoint: new MemoryCheckpoint(),

@@ -11,6 +11,7 @@ import { expectExplore } from '../../test/explore.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
+import { expectSearchFinds } from '../../test/search.js';
 import { expectTagPages } from '../../test/tags.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
@@ -142,6 +143,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       mutes: 20,
       privacy: true,
       hashtags: true,
+      search: true,
       seed: 3,
     });
 
@@ -193,6 +195,11 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
           Object.fromEntries(expected.likes.map((edge) => [edge.id, edge.liked === true])),
         );
         expect(await compareCounters(await recountFromEvents(history), store.documents)).toEqual([]);
+        const search = memory.search.dump();
+        expect(Object.keys(search.tags.filed).length).toBeGreaterThan(5);
+        expect({ users: await store.search.dump('users'), tags: await store.search.dump('tags') }).toEqual(
+          search,
+        );
         expect(await store.checkpoint.position()).toBe(
           history.length > 0 ? Math.max(...messagesOf(history).map((m) => m.position)) : 0,
         );
@@ -249,6 +256,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
 
     it('serves explore from the Redis lists and a frozen ranking in Redis: the 30 days, hour and engagement, who is left out, paging while likes move', async () => {
       await expectExplore(await freshStore());
+    });
+
+    it('finds accounts and tags from the Redis search indexes: folded prefixes, ranking and paging, blocked, deleted and erased accounts left out, tags of live public posts', async () => {
+      await expectSearchFinds(await freshStore());
     });
 
     it('serves the query API from MongoDB and Redis: profile counts, feed pages, likedByMe', async () => {

@@ -22,6 +22,7 @@ import { RedisFeedStore } from './redis/feeds.js';
 import { isHot, RedisHotCopies } from './redis/hot-copies.js';
 import { RedisIndexes } from './redis/indexes.js';
 import { execOrThrow } from './redis/pipeline.js';
+import { RedisSearchIndex } from './redis/search.js';
 import { RedisRankingSnapshots } from './redis/snapshots.js';
 
 /**
@@ -296,6 +297,7 @@ export interface MongoRedisReadModelStore extends ReadModelStore {
   readonly redis: Redis;
   readonly documents: MongoRedisDocumentStore;
   readonly feeds: RedisFeedStore;
+  readonly search: RedisSearchIndex;
   /** drops every collection and key of this generation */
   drop(): Promise<void>;
 }
@@ -321,6 +323,7 @@ export function mongoRedisReadModelStore(options: {
     redis: options.redis,
     documents,
     feeds,
+    search: new RedisSearchIndex(options.redis, prefix),
     liked,
     snapshots: new RedisRankingSnapshots(options.redis, prefix),
     checkpoint: new MongoCheckpoint(mongo.collection('checkpoints')),

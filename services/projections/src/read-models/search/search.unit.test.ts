@@ -1,0 +1,183 @@
+import { internalCredentialHeaders } from '@gram/service-kit';
+import { createTestTokenIssuer } from '@gram/service-kit/testing';
+import { describe, expect, it } from 'vitest';
+import { messagesOf } from '../../../test/deliveries.js';
+import { HistoryBuilder } from '../../../test/history.js';
+import { expectSearchFinds } from '../../../test/search.js';
+import { buildProjectionsApp, fixedReadModels } from '../../app.js';
+import { Projector } from '../../projection/projector.js';
+import { createMemoryReadModelStore } from '../../store/memory.js';
+import { counters } from '../registry.js';
+import { accountTerms, foldForSearch } from './terms.js';
+
+const tokens = await createTestTokenIssuer();
+const internalSecret = 'the-internal-secret-of-the-search-tests';
+
+describe('search terms', () => {
+  it('fold case and accents away, and collapse spaces', () => {
+    expect(foldForSearch('  José   MARÍA ')).toBe('jose maria');
+    expect(foldForSearch('İstanbul Ørsted Ñandú')).toBe('istanbul ørsted nandu');
+  });
+
+  it('are the userName, the whole name and each word of it, words split at anything but a letter or a digit', () => {
+    expect(accountTerms('Jose.Garcia', "José O'Brien-López 2nd")).toEqual([
+      'jose.garcia',
+      "jose o'brien-lopez 2nd",
+      'jose',
+      'o',
+      'brien',
+      'lopez',
+      '2nd',
+    ]);
+    expect(accountTerms('ann', 'ann')).toEqual(['ann']);
+  });
+});
+
+describe('search read model (memory)', () => {
+  it('finds accounts by folded prefixes, ranks and pages them, hides blocked and deleted ones, keeps an erased one out, and counts tags of live public posts', async () => {
+    await expectSearchFinds(createMemoryReadModelStore({ counters }));
+  });
+});
+
+/** The query API over a projected history; `internal` builds it as the distributed mode does. */
+function scenario(options: { internal?: boolean } = {}) {
+  const h = new HistoryBuilder();
+  const store = createMemoryReadModelStore({ counters });
+  const projector = new Projector(store);
+  const app = buildProjectionsApp({
+    readModels: fixedReadModels(store),
+    verifier: tokens.verifier,
+    ...(options.internal ? { internalSecret } : {}),
+  });
+  let projected = 0;
+  const sync = async () => {
+    for (const message of messagesOf(h.events.slice(projected))) await projector.handle(message);
+    projected = h.events.length;
+  };
+  const request = async (method: 'GET' | 'DELETE', url: string, headers: Record<string, string> = {}) => {
+    await sync();
+    return app.inject({
+      method,
+      url,
+      headers: options.internal ? { ...headers, ...internalCredentialHeaders(internalSecret) } : headers,
+    });
+  };
+  return { h, app, store, request };
+}
+
+describe('GET /api/v1/search/users', () => {
+  it.each([
+    ['missing', ''],
+    ['empty', '?q='],
+    ['blank once trimmed', '?q=%20%20%20'],
+    ['over 30 characters', `?q=${'a'.repeat(31)}`],
+  ])('answers 400 validation when q is %s', async (_case, query) => {
+    const s = scenario();
+    const res = await s.request('GET', `/api/v1/search/users${query}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status: 400, code: 'validation' });
+  });
+
+  it('answers 200 with the accounts found, a q of 30 characters with spaces around it included, followedByMe only when authenticated', async () => {
+    const s = scenario();
+    const ann = s.h.register('ann_a', 'Ann Ångström');
+    const bob = s.h.register('bob', 'Bob');
+    s.h.follow(bob, ann);
+    const anonymous = await s.request('GET', '/api/v1/search/users?q=angs');
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json()).toEqual({
+      items: [
+        { id: ann, userName: 'ann_a', name: 'Ann Ångström', profilePic: 'https://img.example/default.png' },
+      ],
+      nextCursor: null,
+    });
+    const mine = await s.request('GET', '/api/v1/search/users?q=ANN', {
+      authorization: `Bearer ${await tokens.mint(bob)}`,
+    });
+    expect(mine.json().items).toEqual([expect.objectContaining({ id: ann, followedByMe: true })]);
+    const padded = await s.request(
+      'GET',
+      `/api/v1/search/users?q=${encodeURIComponent(` ${'a'.repeat(30)} `)}`,
+    );
+    expect(padded.statusCode).toBe(200);
+    expect(padded.json()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('answers 400 for a cursor it did not issue, and 401 for a bad token', async () => {
+    const s = scenario();
+    expect((await s.request('GET', '/api/v1/search/users?q=a&cursor=bm9wZQ')).statusCode).toBe(400);
+    expect(
+      (await s.request('GET', '/api/v1/search/users?q=a', { authorization: 'Bearer nope' })).statusCode,
+    ).toBe(401);
+  });
+});
+
+describe('GET /api/v1/search/tags', () => {
+  it.each([
+    ['missing', ''],
+    ['empty', '?q='],
+    ['blank once trimmed', '?q=%20'],
+    ['over 30 characters', `?q=${'a'.repeat(31)}`],
+  ])('answers 400 validation when q is %s', async (_case, query) => {
+    const s = scenario();
+    const res = await s.request('GET', `/api/v1/search/tags${query}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ status: 400, code: 'validation' });
+  });
+
+  it('answers 200 with { name, postCount }, most posts first, paged', async () => {
+    const s = scenario();
+    const ann = s.h.register('ann');
+    s.h.post(ann, '#sunset #sun');
+    s.h.post(ann, '#Sunset');
+    const first = await s.request('GET', `/api/v1/search/tags?q=${encodeURIComponent('#sun')}&limit=1`);
+    expect(first.statusCode).toBe(200);
+    expect(first.json().items).toEqual([{ name: 'sunset', postCount: 2 }]);
+    const next = await s.request(
+      'GET',
+      `/api/v1/search/tags?q=sun&limit=1&cursor=${first.json().nextCursor}`,
+    );
+    expect(next.json()).toEqual({ items: [{ name: 'sun', postCount: 1 }], nextCursor: null });
+  });
+});
+
+describe('DELETE /internal/v1/users/:userId/search', () => {
+  it('answers 401 without the internal credential, and erases nothing', async () => {
+    const s = scenario({ internal: true });
+    const ann = s.h.register('ann');
+    const url = `/internal/v1/users/${ann}/search`;
+    for (const headers of [{}, internalCredentialHeaders('not-the-internal-secret-of-these-tests')]) {
+      await s.request('GET', '/health');
+      const res = await s.app.inject({ method: 'DELETE', url, headers });
+      expect(res.statusCode).toBe(401);
+    }
+    expect(await s.store.search.termsOf('users', ann)).toEqual(['ann']);
+  });
+
+  it('answers 204 once the account is out of search, 204 again on a retry, and its late ProfileUpdated brings it back nowhere', async () => {
+    const s = scenario({ internal: true });
+    const ann = s.h.register('ann', 'Ann Smith');
+    const post = s.h.post(ann, '#mine');
+    const url = `/internal/v1/users/${ann}/search`;
+    expect((await s.request('GET', '/api/v1/search/users?q=smith')).json().items).toHaveLength(1);
+    expect((await s.request('DELETE', url)).statusCode).toBe(204);
+    expect((await s.request('DELETE', url)).statusCode).toBe(204);
+    s.h.updateProfile(ann, { name: 'Ann Again' });
+    s.h.editPost(post, ann, '#mine #again');
+    expect((await s.request('GET', '/api/v1/search/users?q=ann')).json().items).toEqual([]);
+    expect((await s.request('GET', '/api/v1/search/tags?q=mi')).json().items).toEqual([]);
+    expect((await s.request('GET', '/api/v1/search/tags?q=again')).json().items).toEqual([]);
+  });
+
+  it('is not served without an internal secret (the embedded mode erases in-process)', async () => {
+    const s = scenario();
+    const ann = s.h.register('ann');
+    expect((await s.request('DELETE', `/internal/v1/users/${ann}/search`)).statusCode).toBe(404);
+  });
+
+  it('answers 400 for a malformed id', async () => {
+    const s = scenario({ internal: true });
+    expect((await s.request('DELETE', '/internal/v1/users/nope/search')).statusCode).toBe(400);
+  });
+});

@@ -108,6 +108,8 @@ describe('the accounts a text mentions, recorded in its event', () => {
     });
     // One question to identity for the whole text.
     expect(h.mentionLookups.slice(lookups)).toHaveLength(1);
+    // The answer shows them as the read side will.
+    expect(post.mentions.map((m) => m.id)).toEqual([grace.id, ada.id]);
   });
 
   it('records no mentions, and asks nobody, for a text that mentions nobody', async () => {
@@ -126,6 +128,7 @@ describe('the accounts a text mentions, recorded in its event', () => {
       body: { caption: 'with @ada' },
     });
     expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ hashtags: [], mentions: [{ id: ada.id, userName: 'ada' }] });
     const [, edited] = await h.log.readStream(streamIds.post(post.id));
     expect(edited && fromStoredEvent(edited)).toMatchObject({
       type: 'PostEdited',
@@ -137,6 +140,8 @@ describe('the accounts a text mentions, recorded in its event', () => {
     const post = await h.createPost(author);
     const comment = await h.addComment(author, post.id, 'look @Grace_H');
     const reply = await h.addReply(author, comment.id, '@ada. and @gone');
+    expect(comment.mentions.map((m) => m.id)).toEqual([grace.id]);
+    expect(reply.mentions.map((m) => m.id)).toEqual([ada.id]);
     expect(await firstEvent(streamIds.comment(comment.id))).toMatchObject({
       type: 'CommentAdded',
       data: { mentions: [grace.id] },

@@ -103,19 +103,19 @@ export async function startContent() {
       body: { photo: 'https://img.example/p.jpg', ...body },
     });
     if (res.statusCode !== 201) throw new Error(`createPost answered ${res.statusCode}: ${res.body}`);
-    return res.json<{ id: string }>();
+    return res.json<{ id: string; mentions: { id: string }[] }>();
   }
 
   async function addComment(author: TestUser, postId: string, text = 'nice') {
     const res = await call('POST', `/api/v1/posts/${postId}/comments`, { as: author, body: { text } });
     if (res.statusCode !== 201) throw new Error(`addComment answered ${res.statusCode}: ${res.body}`);
-    return res.json<{ id: string }>();
+    return res.json<{ id: string; mentions: { id: string }[] }>();
   }
 
   async function addReply(author: TestUser, commentId: string, text = 'thanks') {
     const res = await call('POST', `/api/v1/comments/${commentId}/replies`, { as: author, body: { text } });
     if (res.statusCode !== 201) throw new Error(`addReply answered ${res.statusCode}: ${res.body}`);
-    return res.json<{ id: string }>();
+    return res.json<{ id: string; mentions: { id: string }[] }>();
   }
 
   /** The types of the events in one stream, in order. */

@@ -36,6 +36,7 @@ describe('POST /api/v1/posts/:postId/comments', () => {
         profilePic: 'https://img.example/bob.png',
       },
       text: 'what a view!',
+      mentions: [],
       replyCount: 0,
       createdAt: expect.any(String),
     });

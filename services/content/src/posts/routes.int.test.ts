@@ -28,6 +28,8 @@ describe('POST /api/v1/posts', () => {
       author: { id: ada.id, userName: 'ada', name: 'Name of ada', profilePic: 'https://img.example/ada.png' },
       photo,
       caption: 'golden hour',
+      hashtags: [],
+      mentions: [],
       likesCount: 0,
       commentsCount: 0,
       likedByMe: false,

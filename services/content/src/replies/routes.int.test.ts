@@ -45,6 +45,7 @@ describe('POST /api/v1/comments/:commentId/replies', () => {
         profilePic: 'https://img.example/cleo.png',
       },
       text: 'agreed',
+      mentions: [],
       createdAt: expect.any(String),
     });
     expect(res.headers['x-stream-revision']).toBe('0');

@@ -17,6 +17,7 @@ import {
   type KeyStore,
 } from '@gram/identity';
 import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
+import { notificationsRoutes, startEmbeddedNotifications } from '@gram/notifications';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -161,6 +162,13 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   // Content's reaction to blocks, fed by the same bus as the read models (see services/content/src/reactions.ts).
   await projections.bus.subscribe(contentReactions({ store: options.store }));
   await app.register(projectionsRoutes, { queries, applied: projections.applied });
+  // Notifications: a consumer group of their own on the same bus, rebuilt from the log at start.
+  const notifications = await startEmbeddedNotifications({
+    events: options.store,
+    bus: projections.bus,
+    dataKeys,
+  });
+  await app.register(notificationsRoutes, { queries: notifications.queries });
   return app;
 }
 

@@ -614,7 +614,8 @@ function ended(edge: EdgeDoc, at: string): EdgeDoc {
 }
 
 function latest(actors: Record<string, string>): string {
-  return Object.values(actors).reduce((a, b) => (a > b ? a : b));
+  // ISO 8601 UTC times: the latest sorts last.
+  return Object.values(actors).sort().at(-1) as string;
 }
 
 /** Read: updated at or before the account's read marker. */

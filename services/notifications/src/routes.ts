@@ -92,19 +92,23 @@ export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesO
     '/api/v1/notifications/read',
     {
       onRequest: app.requireAuth,
+      // No body at all reads as `{}`: every notification.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['notifications'],
         summary: 'Mark notifications read',
         description:
           "Every notification updated at or before `upTo` is read; every one when `upTo` is absent. 400 for an id that is not one of the caller's notifications.",
         security: bearer,
-        body: Type.Optional(ReadBody),
+        body: ReadBody,
         response: { 204: Type.Null({ description: 'Marked read' }), ...problems(400, 401) },
       },
     },
     async (request, reply) => {
       try {
-        await queries.markRead(caller(request).userId, request.body?.upTo);
+        await queries.markRead(caller(request).userId, request.body.upTo);
       } catch (error) {
         if (error instanceof UnknownNotification) {
           throw new HttpProblem(400, error.message, {

@@ -19,6 +19,7 @@ import {
 } from '@gram/identity';
 import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } from '@gram/messaging';
+import { notificationsRoutes, startEmbeddedNotifications } from '@gram/notifications';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -187,6 +188,13 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
   });
   app.addHook('onClose', () => reactions.stop());
   await app.register(projectionsRoutes, { queries, applied: projections.applied });
+  // Notifications: a consumer group of their own on the same bus, rebuilt from the log at start.
+  const notifications = await startEmbeddedNotifications({
+    events: options.store,
+    bus: projections.bus,
+    dataKeys,
+  });
+  await app.register(notificationsRoutes, { queries: notifications.queries });
   return app;
 }
 

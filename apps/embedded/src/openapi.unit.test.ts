@@ -10,6 +10,7 @@ const upstreams = {
   'social-graph': 'http://social-graph.invalid',
   media: 'http://media.invalid',
   projections: 'http://projections.invalid',
+  notifications: 'http://notifications.invalid',
 };
 
 interface Operation {

@@ -3,6 +3,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import type { ServiceName, ServiceRoute } from '@gram/gateway';
 import { createIdentityContext, type ExportStorage, identityRoutes, KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
+import { memoryNotificationStore, NotificationQueries, notificationsRoutes } from '@gram/notifications';
 import { DataKeys, inMemoryDataKeys } from '@gram/personal-data';
 import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
 import { AccountDirectory, authentication, createServiceApp, idempotency } from '@gram/service-kit';
@@ -88,6 +89,9 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
       scope.register(mediaRoutes, { store, storage, publicUrl: 'http://route-catalogue.invalid' }),
     );
     await owned('projections', (scope) => scope.register(projectionsRoutes, { queries }));
+    await owned('notifications', (scope) =>
+      scope.register(notificationsRoutes, { queries: new NotificationQueries(memoryNotificationStore()) }),
+    );
   } finally {
     await app.close();
     await store.close();

@@ -57,6 +57,7 @@ export const distributedServiceNames = [
   'media',
   'relay',
   'projections',
+  'notifications',
   'gateway',
 ] as const;
 export type DistributedServiceName = (typeof distributedServiceNames)[number];
@@ -120,6 +121,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
   const socialGraphGroupId = `social-graph-${runId}`;
   // Content's reactions to blocks likewise: another run's blocks name accounts this run's store never saw.
   const contentGroupId = `content-reactions-${runId}`;
+  // The notifications read model likewise.
+  const notificationsGroupId = `notifications-${runId}`;
   const env: Record<DistributedServiceName, Record<string, string>> = {
     identity: {
       ...common,
@@ -193,6 +196,17 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       REDIS_URL: servers.redisUrl,
       PROJECTIONS_GROUP_ID: projectionsGroupId,
     },
+    notifications: {
+      HOST: host,
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      INTERNAL_SERVICE_SECRET: internalSecret,
+      PORT: String(ports.notifications),
+      JWKS_URL: jwksUrl,
+      KAFKA_BROKERS: kafkaBrokers,
+      MONGO_URL: servers.mongoUrl,
+      MONGO_DB: `gram_${runId}`,
+      NOTIFICATIONS_GROUP_ID: notificationsGroupId,
+    },
     gateway: {
       HOST: host,
       LOG_LEVEL: options.logLevel ?? 'warn',
@@ -203,6 +217,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       SOCIAL_GRAPH_URL: urls['social-graph'],
       MEDIA_URL: urls.media,
       PROJECTIONS_URL: urls.projections,
+      NOTIFICATIONS_URL: urls.notifications,
       RELAY_METRICS_URL: urls.relay,
       REDIS_URL: servers.redisUrl,
       ...options.gatewayEnv,
@@ -249,9 +264,12 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId, publicTopics),
       startGroupAtTopicEnds(servers.kafkaBrokers, contentGroupId, workerTopics),
       startGroupAtTopicEnds(servers.kafkaBrokers, socialGraphGroupId, workerTopics),
+      startGroupAtTopicEnds(servers.kafkaBrokers, notificationsGroupId, workerTopics),
     ]);
     await Promise.all(
-      (['content', 'social-graph', 'projections'] as const).map((name) => services[name].start()),
+      (['content', 'social-graph', 'projections', 'notifications'] as const).map((name) =>
+        services[name].start(),
+      ),
     );
     await services.gateway.start();
   } catch (error) {

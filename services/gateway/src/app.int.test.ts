@@ -74,6 +74,7 @@ beforeAll(async () => {
       });
       app.get('/metrics', async () => 'gram_projection_applied_position 51\n');
     }),
+    notifications: await fakeService('notifications', () => {}),
   };
   token = await identity.token(userId);
   gateway = await buildGatewayApp({

@@ -9,6 +9,7 @@
 //   SOCIAL_GRAPH_URL              default http://127.0.0.1:4003
 //   PROJECTIONS_URL               default http://127.0.0.1:4004 (every read; its /metrics joins the gateway's)
 //   MEDIA_URL                     default http://127.0.0.1:4005
+//   NOTIFICATIONS_URL             default http://127.0.0.1:4006
 //   REDIS_URL                     the write counters shared by every gateway replica, e.g. redis://127.0.0.1:6379;
 //                                 without it they are counted in this process's memory (one replica only)
 //   RELAY_METRICS_URL             optional, the relay's metrics port, e.g. http://127.0.0.1:9465: its /metrics
@@ -33,6 +34,7 @@ const upstreams: Upstreams = {
   'social-graph': env.SOCIAL_GRAPH_URL || 'http://127.0.0.1:4003',
   projections: env.PROJECTIONS_URL || 'http://127.0.0.1:4004',
   media: env.MEDIA_URL || 'http://127.0.0.1:4005',
+  notifications: env.NOTIFICATIONS_URL || 'http://127.0.0.1:4006',
 };
 const timeout = Number(env.UPSTREAM_TIMEOUT_MS || 30_000);
 if (!Number.isSafeInteger(timeout) || timeout <= 0)

@@ -117,4 +117,5 @@ export const urlsOf = (fakes: FakeUpstreams): Upstreams => ({
   'social-graph': fakes['social-graph'].url,
   media: fakes.media.url,
   projections: fakes.projections.url,
+  notifications: fakes.notifications.url,
 });

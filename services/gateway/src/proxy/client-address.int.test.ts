@@ -52,6 +52,7 @@ async function gatewayInFront(options: Partial<GatewayAppOptions> = {}): Promise
       'social-graph': elsewhere,
       media: elsewhere,
       projections: elsewhere,
+      notifications: elsewhere,
     },
     ...options,
   });

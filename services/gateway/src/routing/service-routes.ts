@@ -1,7 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifySchema, HTTPMethods } from 'fastify';
 
-export const serviceNames = ['identity', 'content', 'social-graph', 'media', 'projections'] as const;
+export const serviceNames = [
+  'identity',
+  'content',
+  'social-graph',
+  'media',
+  'projections',
+  'notifications',
+] as const;
 export type ServiceName = (typeof serviceNames)[number];
 
 /** One public route and the service that owns it, with the schema that service declares for it. */

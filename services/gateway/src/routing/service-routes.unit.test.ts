@@ -9,6 +9,7 @@ const upstreams = {
   'social-graph': 'http://social-graph.invalid',
   media: 'http://media.invalid',
   projections: 'http://projections.invalid',
+  notifications: 'http://notifications.invalid',
 };
 
 describe('the routing table, the services’ own routes (service-routes.json)', () => {

@@ -1,0 +1,35 @@
+import {
+  type AccessTokenVerifier,
+  authentication,
+  createServiceApp,
+  type ServiceApp,
+  type ServiceAppOptions,
+} from '@gram/service-kit';
+import type { NotificationQueries } from './read-model/queries.js';
+import { notificationsRoutes } from './routes.js';
+
+export interface NotificationsAppOptions {
+  queries: NotificationQueries;
+  verifier: AccessTokenVerifier;
+  logger?: ServiceAppOptions['logger'];
+  /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
+  internalSecret?: string;
+}
+
+/** The notifications service's HTTP API. */
+export function buildNotificationsApp(options: NotificationsAppOptions): ServiceApp {
+  const app = createServiceApp({
+    name: 'notifications',
+    description: 'Notifications: grouped activity of each account, unread markers',
+    logger: options.logger ?? false,
+    internalSecret: options.internalSecret,
+  });
+  app.register(authentication, {
+    verifier: options.verifier,
+    // A deleted account's tokens answer 401 as soon as this read model knows of the deletion.
+    isRevoked: (claims) => options.queries.isDeletedAccount(claims.userId),
+  });
+  app.register(notificationsRoutes, { queries: options.queries });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

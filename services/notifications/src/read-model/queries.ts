@@ -1,0 +1,204 @@
+import { streamIds } from '@gram/events';
+import { HttpProblem } from '@gram/service-kit';
+import type { NotificationChanges } from '../changes.js';
+import type { AccountDoc, NotificationDoc, NotificationType } from '../store/documents.js';
+import type { NotificationPosition, NotificationStore } from '../store/port.js';
+import { isRead } from './projector.js';
+
+/** A notification as API.md shows it. */
+export interface NotificationView {
+  id: string;
+  type: NotificationType;
+  actors: { id: string; userName: string; name: string; profilePic: string }[];
+  actorCount: number;
+  post?: { id: string; photo: string };
+  comment?: { id: string; text: string };
+  createdAt: string;
+  updatedAt: string;
+  read: boolean;
+}
+
+/** What one account may see, read once per request: whom it mutes, whom it is in a block with, its marker. */
+interface Viewer {
+  id: string;
+  hidden: Set<string>;
+  blocked: Set<string>;
+  readUpTo: string | undefined;
+}
+
+const shownActors = 3;
+
+export class UnknownNotification extends Error {
+  override readonly name = 'UnknownNotification';
+}
+
+/**
+ * The queries of API.md "Notifications", and the filters that decide what an account sees, applied here, on what
+ * is stored, so that they follow the relations as they stand: no actor it muted or is in a block with (a
+ * notification none of whose actors is left is not shown), no deleted account, nothing about a post it may not
+ * read (deleted, not known yet, or of a private account it does not follow, or of an account in a block with it).
+ */
+export class NotificationQueries {
+  constructor(
+    private readonly store: NotificationStore,
+    private readonly changes: NotificationChanges = { publish() {} },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async isDeletedAccount(accountId: string): Promise<boolean> {
+    return (await this.store.accounts.get(accountId))?.deleted === true;
+  }
+
+  /** Most recently updated first; a page is filled past the notifications the viewer does not see. */
+  async page(
+    accountId: string,
+    request: { limit: number; cursor?: string },
+  ): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
+    const viewer = await this.viewer(accountId);
+    const items: NotificationView[] = [];
+    let position = decodeCursor(request.cursor);
+    const batch = request.limit + 1;
+    for (;;) {
+      const docs = await this.store.notifications.newestFirst(accountId, position, batch);
+      for (const doc of docs) {
+        const view = await this.view(doc, viewer);
+        if (!view) continue;
+        if (items.length === request.limit) {
+          const last = items[items.length - 1] as NotificationView;
+          return { items, nextCursor: encodeCursor({ updatedAt: last.updatedAt, id: last.id }) };
+        }
+        items.push(view);
+      }
+      if (docs.length < batch) return { items, nextCursor: null };
+      const last = docs[docs.length - 1] as NotificationDoc;
+      position = { updatedAt: last.updatedAt, id: last._id };
+    }
+  }
+
+  /** The unread notifications the viewer sees, counted from what is stored: it cannot drift. */
+  async unreadCount(accountId: string): Promise<number> {
+    const viewer = await this.viewer(accountId);
+    let count = 0;
+    for (const doc of await this.store.notifications.updatedAfter(accountId, viewer.readUpTo)) {
+      if (await this.view(doc, viewer)) count++;
+    }
+    return count;
+  }
+
+  /**
+   * Marks read every notification updated at or before `upTo` (one of the account's), or every one when absent;
+   * a marker never moves back. UnknownNotification for an id that is not one of the account's.
+   */
+  async markRead(accountId: string, upTo: string | undefined): Promise<void> {
+    let mark: string;
+    if (upTo !== undefined) {
+      const doc = await this.store.notifications.get(upTo.toLowerCase());
+      if (!doc || doc.recipient !== accountId)
+        throw new UnknownNotification(`no notification ${upTo} of yours`);
+      mark = doc.updatedAt;
+    } else {
+      const [newest] = await this.store.notifications.newestFirst(accountId, undefined, 1);
+      const now = this.now().toISOString();
+      // Now, or the newest notification's time if a clock ahead of ours stamped it later.
+      mark = newest && newest.updatedAt > now ? newest.updatedAt : now;
+    }
+    const { changed } = await this.store.marks.update(accountId, (current) =>
+      current?.readUpTo !== undefined && current.readUpTo >= mark
+        ? current
+        : { ...(current ?? { _id: accountId }), readUpTo: mark },
+    );
+    if (changed) this.changes.publish(accountId, { type: 'unread-count' });
+  }
+
+  private async viewer(accountId: string): Promise<Viewer> {
+    const [outgoing, incoming, mark] = await Promise.all([
+      this.store.edges.find('from', accountId),
+      this.store.edges.find('to', accountId),
+      this.store.marks.get(accountId),
+    ]);
+    const blocked = new Set<string>();
+    const hidden = new Set<string>();
+    for (const edge of outgoing) {
+      if (edge.state !== 'on') continue;
+      if (edge.kind === 'mute') hidden.add(edge.to);
+      if (edge.kind === 'block') blocked.add(edge.to);
+    }
+    for (const edge of incoming) {
+      if (edge.kind === 'block' && edge.state === 'on') blocked.add(edge.from);
+    }
+    for (const id of blocked) hidden.add(id);
+    return { id: accountId, hidden, blocked, readUpTo: mark?.readUpTo };
+  }
+
+  /** The notification as the viewer sees it, or undefined when it sees none of it. */
+  private async view(doc: NotificationDoc, viewer: Viewer): Promise<NotificationView | undefined> {
+    const newestFirst = Object.entries(doc.actors)
+      .filter(([actor]) => !viewer.hidden.has(actor))
+      .sort(([a, at], [b, bt]) => (at === bt ? (a < b ? 1 : -1) : at < bt ? 1 : -1))
+      .map(([actor]) => actor);
+    const accounts = new Map(
+      (await this.store.accounts.getMany(newestFirst)).map((account) => [account._id, account]),
+    );
+    const actors = newestFirst.flatMap((id) => {
+      const account = accounts.get(id);
+      return account && !account.deleted ? [account] : [];
+    });
+    if (actors.length === 0) return undefined;
+    let post: NotificationView['post'];
+    if (doc.postId !== undefined) {
+      const stored = await this.store.posts.get(doc.postId);
+      if (!stored || stored.deleted) return undefined;
+      if (doc.postAuthorId !== undefined && !(await this.mayRead(viewer, doc.postAuthorId))) return undefined;
+      post = { id: stored._id, photo: stored.photo };
+    }
+    const commentId = doc.replyId ?? doc.commentId;
+    return {
+      id: doc._id,
+      type: doc.type,
+      actors: actors.slice(0, shownActors).map(summary),
+      actorCount: actors.length,
+      ...(post ? { post } : {}),
+      ...(commentId !== undefined && doc.text !== undefined
+        ? { comment: { id: commentId, text: doc.text } }
+        : {}),
+      createdAt: doc.createdAt,
+      updatedAt: doc.updatedAt,
+      read: isRead(doc, viewer.readUpTo),
+    };
+  }
+
+  /** Whether the viewer may read the posts of `authorId`: its own, a live public account's, or one it follows. */
+  private async mayRead(viewer: Viewer, authorId: string): Promise<boolean> {
+    if (authorId === viewer.id) return true;
+    if (viewer.blocked.has(authorId)) return false;
+    const author = await this.store.accounts.get(authorId);
+    if (!author || author.deleted) return false;
+    if (!author.isPrivate) return true;
+    const follow = await this.store.edges.get(streamIds.follow(viewer.id, authorId));
+    return follow?.state === 'following';
+  }
+}
+
+function summary(account: AccountDoc): NotificationView['actors'][number] {
+  return { id: account._id, userName: account.userName, name: account.name, profilePic: account.profilePic };
+}
+
+/** Opaque keyset cursors: the (updatedAt, id) of a page's last item, base64url JSON. */
+function encodeCursor(position: NotificationPosition): string {
+  return Buffer.from(JSON.stringify([position.updatedAt, position.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): NotificationPosition | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && parsed.every((part) => typeof part === 'string')) {
+      return { updatedAt: parsed[0] as string, id: parsed[1] as string };
+    }
+  } catch {
+    // falls through to the 400 below
+  }
+  throw new HttpProblem(400, 'the cursor is malformed', {
+    errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+  });
+}

@@ -1,0 +1,86 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { NotificationDoc } from './documents.js';
+import type {
+  Documents,
+  NotificationDocuments,
+  NotificationPosition,
+  NotificationStore,
+  Updated,
+} from './port.js';
+import { withoutUndefined } from './without-undefined.js';
+
+/** Documents in a Map: the embedded mode's store, rebuilt from the log at every start. */
+class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
+  protected readonly docs = new Map<string, T>();
+
+  async get(id: string): Promise<T | undefined> {
+    return this.docs.get(id);
+  }
+
+  async getMany(ids: readonly string[]): Promise<T[]> {
+    return ids.flatMap((id) => {
+      const doc = this.docs.get(id);
+      return doc ? [doc] : [];
+    });
+  }
+
+  // No await between the read and the write: one change at a time, as the other adapters' compare-and-set gives.
+  async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
+    const before = this.docs.get(id);
+    const after = withoutUndefined(change(before === undefined ? undefined : structuredClone(before)));
+    if (isDeepStrictEqual(before, after)) return { before, after: before, changed: false };
+    if (after === undefined) this.docs.delete(id);
+    else this.docs.set(id, after);
+    return { before, after, changed: true };
+  }
+
+  async find(field: string, value: string): Promise<T[]> {
+    return [...this.docs.values()].filter((doc) => {
+      const held = (doc as Record<string, unknown>)[field];
+      return Array.isArray(held) ? held.includes(value) : held === value;
+    });
+  }
+}
+
+class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements NotificationDocuments {
+  async newestFirst(
+    recipient: string,
+    after: NotificationPosition | undefined,
+    limit: number,
+  ): Promise<NotificationDoc[]> {
+    return [...this.docs.values()]
+      .filter((doc) => doc.recipient === recipient && (after === undefined || isAfter(doc, after)))
+      .sort(newestFirst)
+      .slice(0, limit);
+  }
+
+  async updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]> {
+    return [...this.docs.values()].filter(
+      (doc) => doc.recipient === recipient && (since === undefined || doc.updatedAt > since),
+    );
+  }
+}
+
+/** After `position` in the order of newestFirst. */
+function isAfter(doc: NotificationDoc, position: NotificationPosition): boolean {
+  return (
+    doc.updatedAt < position.updatedAt || (doc.updatedAt === position.updatedAt && doc._id < position.id)
+  );
+}
+
+function newestFirst(a: NotificationDoc, b: NotificationDoc): number {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? 1 : -1;
+  return a._id < b._id ? 1 : a._id > b._id ? -1 : 0;
+}
+
+export function memoryNotificationStore(): NotificationStore {
+  return {
+    accounts: new MemoryDocuments(),
+    posts: new MemoryDocuments(),
+    comments: new MemoryDocuments(),
+    replies: new MemoryDocuments(),
+    edges: new MemoryDocuments(),
+    marks: new MemoryDocuments(),
+    notifications: new MemoryNotifications(),
+  };
+}

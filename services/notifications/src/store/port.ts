@@ -1,0 +1,58 @@
+import type {
+  AccountDoc,
+  CommentDoc,
+  EdgeDoc,
+  MarkDoc,
+  NotificationDoc,
+  PostDoc,
+  ReplyDoc,
+} from './documents.js';
+
+/** What an update did: the document before and after (undefined: absent). Equal when nothing changed. */
+export interface Updated<T> {
+  before: T | undefined;
+  after: T | undefined;
+  changed: boolean;
+}
+
+/**
+ * One kind of document. `update` applies a pure change to the document as stored, atomically: an adapter that
+ * other writers share retries the change on the document as it then is (compare-and-set), so two events of
+ * different streams writing the same document (two follows of one account, say) both land. A change that
+ * returns an equal document writes nothing.
+ */
+export interface Documents<T extends { _id: string }> {
+  get(id: string): Promise<T | undefined>;
+  getMany(ids: readonly string[]): Promise<T[]>;
+  update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>>;
+  /** the documents whose `field` equals `value` (or, for an array field, holds it) */
+  find(field: string, value: string): Promise<T[]>;
+}
+
+/** Where a page of an account's notifications starts: after this (updatedAt, _id), newest first. */
+export interface NotificationPosition {
+  updatedAt: string;
+  id: string;
+}
+
+export interface NotificationDocuments extends Documents<NotificationDoc> {
+  /** the recipient's notifications, most recently updated first (then by id), after `after` */
+  newestFirst(
+    recipient: string,
+    after: NotificationPosition | undefined,
+    limit: number,
+  ): Promise<NotificationDoc[]>;
+  /** the recipient's notifications updated after `since` (all of them without it) */
+  updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]>;
+}
+
+/** The read model's port: what notifications need kept, not what a database offers. */
+export interface NotificationStore {
+  accounts: Documents<AccountDoc>;
+  posts: Documents<PostDoc>;
+  comments: Documents<CommentDoc>;
+  replies: Documents<ReplyDoc>;
+  edges: Documents<EdgeDoc>;
+  marks: Documents<MarkDoc>;
+  notifications: NotificationDocuments;
+}

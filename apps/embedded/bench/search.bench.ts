@@ -30,6 +30,8 @@ import { DataKeys, inMemoryDataKeys } from '@gram/personal-data';
 import { startEmbeddedProjections } from '@gram/projections';
 import { newId, type ServiceApp } from '@gram/service-kit';
 import { report } from '../../../services/projections/bench/report.js';
+import { accountTerms } from '../../../services/projections/src/read-models/search/terms.js';
+import { MemorySearchIndex } from '../../../services/projections/src/store/memory/search.js';
 import { buildEmbeddedApp } from '../src/embedded-app.js';
 import { append, inChunks, type LoadFigures, load } from './driver.js';
 
@@ -182,6 +184,7 @@ const tags = Array.from({ length: tagCount }, (_, i) => `tag${i}`);
 tags.splice(0, 6, 'summer', 'café', 'sunset', 'travel', 'food', 'photography');
 
 interface Community {
+  accounts: { userId: string; name: string; userName: string }[];
   tokens: string[];
   /** the searches a person would type: prefixes of names and userNames */
   searches: string[];
@@ -317,7 +320,7 @@ async function seed(store: EventStore, keys: KeyStore): Promise<Community> {
     ...tags.slice(0, 20),
     ...Array.from({ length: 30 }, () => tags[powerLaw(tagCount)] as string),
   ];
-  return { tokens, searches, readTags };
+  return { accounts, tokens, searches, readTags };
 }
 
 async function listen(app: ServiceApp): Promise<string> {
@@ -327,6 +330,24 @@ async function listen(app: ServiceApp): Promise<string> {
 
 const heapMb = () => process.memoryUsage().heapUsed / 1_048_576;
 const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * The heap the embedded user search index holds for these accounts, scaled to 100,000: a fresh index filled with
+ * every account's terms as the search read model files them, garbage collected before and after.
+ */
+async function userIndexMbPer100k(accounts: Community['accounts']): Promise<number> {
+  if (!gc) throw new Error('run with --expose-gc (pnpm bench search does)');
+  gc();
+  const before = heapMb();
+  const index = new MemorySearchIndex();
+  for (const { userId, userName, name } of accounts)
+    await index.put('users', userId, accountTerms(userName, name));
+  gc();
+  const held = heapMb() - before;
+  // Keep the index alive until it is measured.
+  if ((await index.match('users', 'a', 1)).length > 1) throw new Error('unreachable');
+  return (held * 100_000) / accounts.length;
+}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gram-search-bench-'));
@@ -338,6 +359,8 @@ async function main() {
     console.log(`seeding into ${dir}`);
     const dataKeys = inMemoryDataKeys();
     const community = await seed(store, keys);
+    const searchIndexMb = await userIndexMbPer100k(community.accounts);
+    console.log(`user search index: ${searchIndexMb.toFixed(1)} MB of heap per 100,000 accounts`);
     gc?.();
     const heapBefore = heapMb();
     const started = performance.now();
@@ -405,6 +428,7 @@ async function main() {
       }),
       { metric: 'rebuild, s', now: rebuildSeconds, better: 'lower' },
       { metric: 'read models heap, MB', now: readModelsMb, better: 'lower' },
+      { metric: 'user search index heap per 100,000 accounts, MB', now: searchIndexMb, better: 'lower' },
     ]);
     process.exitCode = ok ? 0 : 1;
   } finally {

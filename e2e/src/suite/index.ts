@@ -5,6 +5,7 @@ import { feedSuite } from './feed.js';
 import { identitySuite } from './identity.js';
 import { journeySuite } from './journey.js';
 import { mediaSuite } from './media.js';
+import { notificationsSuite } from './notifications.js';
 import { oddInputSuite } from './odd-input.js';
 import { operationsSuite } from './operations.js';
 import { privacySuite } from './privacy.js';
@@ -31,6 +32,7 @@ export function apiSuite(system: SystemRef): void {
   contentSuite(system);
   mediaSuite(system);
   feedSuite(system);
+  notificationsSuite(system);
   searchSuite(system);
   retriesSuite(system);
   journeySuite(system);

@@ -1,22 +1,47 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
- * A TCP port nothing listens on right now, chosen by the kernel. Another process could take it before
- * the service binds it; on a test machine that window is small enough, and a service that loses the
- * race fails its start loudly rather than answering for someone else.
+ * A TCP port nothing listens on right now, drawn below the kernel's ephemeral range. Port 0 would let the kernel
+ * choose from that range, which is also where every outgoing connection takes its local port: the distributed
+ * mode starts its services in stages, and a port chosen at the start could meanwhile become the local end of a
+ * Kafka, Redis or MongoDB connection. Below the range only a listener can take it; a service that still loses
+ * the race fails its start loudly rather than answering for someone else.
  */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const ceiling = ephemeralStart() - 1;
+  const floor = Math.max(1_024, ceiling - 12_000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = floor + Math.floor(Math.random() * (ceiling - floor + 1));
+    // Ports handed out earlier in this process may not be bound yet: never hand one out twice.
+    if (handedOut.has(port)) continue;
+    if (await canListen(port, host)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found between ${floor} and ${ceiling}`);
+}
+
+const handedOut = new Set<number>();
+
+/** The first port of the kernel's ephemeral range (Linux); 32768, the usual one, elsewhere. */
+function ephemeralStart(): number {
+  try {
+    const [start] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const port = Number(start);
+    return Number.isInteger(port) && port > 2_048 ? port : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolveFree) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolvePort(address.port);
-        else reject(new Error('no port was assigned'));
-      });
-    });
+    server.once('error', () => resolveFree(false));
+    server.listen(port, host, () => server.close(() => resolveFree(true)));
   });
 }
 

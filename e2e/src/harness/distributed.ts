@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { publicTopics, workerTopics } from '@gram/events';
+import { workerTopics } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { createKafka, silentLogger } from '@gram/messaging';
 import { ApiClient } from '../api/client.js';
@@ -261,7 +261,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     // to, so it is up before them; the gateway checks every service when it starts, so it comes last.
     await Promise.all((['identity', 'media', 'relay'] as const).map((name) => services[name].start()));
     await Promise.all([
-      startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId, publicTopics),
+      startGroupAtTopicEnds(servers.kafkaBrokers, projectionsGroupId, workerTopics),
       startGroupAtTopicEnds(servers.kafkaBrokers, contentGroupId, workerTopics),
       startGroupAtTopicEnds(servers.kafkaBrokers, socialGraphGroupId, workerTopics),
       startGroupAtTopicEnds(servers.kafkaBrokers, notificationsGroupId, workerTopics),

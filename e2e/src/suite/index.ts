@@ -14,6 +14,7 @@ import { retriesSuite } from './retries.js';
 import { searchSuite } from './search.js';
 import { socialGraphSuite } from './social-graph.js';
 import type { SystemRef } from './system.js';
+import { tagsSuite } from './tags.js';
 
 export { accessLimitsEnv, type SystemRef, type SystemUnderTest, writesPerUserPerMinute } from './system.js';
 
@@ -34,6 +35,7 @@ export function apiSuite(system: SystemRef): void {
   feedSuite(system);
   notificationsSuite(system);
   searchSuite(system);
+  tagsSuite(system);
   retriesSuite(system);
   journeySuite(system);
   oddInputSuite(system);

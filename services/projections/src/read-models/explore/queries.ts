@@ -7,6 +7,7 @@ import {
   matchesFilter,
   type ReadModelStore,
 } from '../../store/document-store.js';
+import { visible } from '../authored.js';
 import { inBlockWith } from '../blocks/documents.js';
 import { followeesOf } from '../follows/documents.js';
 import { mutedBy } from '../mutes/documents.js';
@@ -109,6 +110,11 @@ function mayShow(candidate: Doc, excluded: ReadonlySet<string>, since: number): 
   );
 }
 
+/** What mayShow reads of a candidate: a first page reads a thousand of them, so not whole documents. */
+const candidateFields = [...Object.keys(explorablePosts(everyone)), 'authorId', 'at'];
+/** What isVisiblePost and the score read of a candidate's post. */
+const rankedFields = [...Object.keys(visible), 'at', 'likesCount', 'commentsCount'];
+
 /** The ids of the newest explorable posts the viewer may see, by exploreScore. */
 async function rank(
   documents: DocumentStore,
@@ -116,11 +122,19 @@ async function rank(
   since: number,
 ): Promise<string[]> {
   const candidates = (
-    await documents.page('explorable', explorablePosts(everyone), newestFirst, undefined, exploreCandidates)
+    await documents.page(
+      'explorable',
+      explorablePosts(everyone),
+      newestFirst,
+      undefined,
+      exploreCandidates,
+      candidateFields,
+    )
   ).filter((candidate) => mayShow(candidate, excluded, since));
   const posts = await documents.getMany(
     'posts',
     candidates.map((candidate) => candidate.id),
+    rankedFields,
   );
   return posts
     .filter(isVisiblePost)

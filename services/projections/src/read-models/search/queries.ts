@@ -49,13 +49,14 @@ export async function searchUsers(
   const ids = prefix === '' ? [] : await search.match('users', prefix, searchCandidates);
   if (ids.length === 0) return rankedPage([], request, userRank);
   const [users, hidden, follows] = await Promise.all([
-    documents.getMany('users', ids),
+    documents.getMany('users', ids, candidateFields),
     hiddenFrom(documents, viewerId),
     viewerId === undefined
       ? []
       : documents.getMany(
           'follows',
           ids.map((id) => followId(viewerId, id)),
+          ['following', 'followeeId'],
         ),
   ]);
   const followed = new Set(follows.filter((edge) => edge.following === true).map((edge) => edge.followeeId));
@@ -86,6 +87,16 @@ export async function searchUsers(
 }
 
 const userRank = ['number', 'number', 'number', 'string', 'string'] as const;
+
+/** What ranking a candidate and showing it read: up to a thousand candidates a search, so not whole profiles. */
+const candidateFields = [
+  'status',
+  'userNameKey',
+  'followersCount',
+  'userName',
+  'name',
+  'profilePic',
+] as const;
 
 /**
  * The tags whose name starts with `q` (normalized as tags are; a leading `#` is not part of it), most posts

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { messagesOf } from '../../../test/deliveries.js';
 import { HistoryBuilder } from '../../../test/history.js';
 import { expectSearchFinds } from '../../../test/search.js';
+import { expectSearchIndexOrder } from '../../../test/search-index.js';
 import { buildProjectionsApp, fixedReadModels } from '../../app.js';
 import { Projector } from '../../projection/projector.js';
+import { MemorySearchIndex } from '../../store/memory/search.js';
 import { createMemoryReadModelStore } from '../../store/memory.js';
 import { counters } from '../registry.js';
 import { accountTerms, foldForSearch } from './terms.js';
@@ -30,6 +32,12 @@ describe('search terms', () => {
       '2nd',
     ]);
     expect(accountTerms('ann', 'ann')).toEqual(['ann']);
+  });
+});
+
+describe('the memory search index', () => {
+  it("answers a prefix's entries in term order, then id order in code points, whatever order they were filed in", async () => {
+    await expectSearchIndexOrder(new MemorySearchIndex());
   });
 });
 

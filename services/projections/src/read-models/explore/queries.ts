@@ -110,34 +110,33 @@ function mayShow(candidate: Doc, excluded: ReadonlySet<string>, since: number): 
   );
 }
 
-/** What mayShow reads of a candidate: a first page reads a thousand of them, so not whole documents. */
-const candidateFields = [...Object.keys(explorablePosts(everyone)), 'authorId', 'at'];
-/** What isVisiblePost and the score read of a candidate's post. */
-const rankedFields = [...Object.keys(visible), 'at', 'likesCount', 'commentsCount'];
+/** What isVisiblePost, the author's check and the score read of a candidate's post. */
+const rankedFields = [...Object.keys(visible), 'authorId', 'at', 'likesCount', 'commentsCount'];
 
-/** The ids of the newest explorable posts the viewer may see, by exploreScore. */
+/**
+ * The ids of the newest explorable posts the viewer may see, by exploreScore. The candidates are the list's
+ * keys (creation time, post id), so none is read beyond its post: being in the list is what the list's filter
+ * says, and a post's author is its candidate's.
+ */
 async function rank(
   documents: DocumentStore,
   excluded: ReadonlySet<string>,
   since: number,
 ): Promise<string[]> {
-  const candidates = (
-    await documents.page(
-      'explorable',
-      explorablePosts(everyone),
-      newestFirst,
-      undefined,
-      exploreCandidates,
-      candidateFields,
-    )
-  ).filter((candidate) => mayShow(candidate, excluded, since));
+  const keys = await documents.pageKeys(
+    'explorable',
+    explorablePosts(everyone),
+    newestFirst,
+    undefined,
+    exploreCandidates,
+  );
   const posts = await documents.getMany(
     'posts',
-    candidates.map((candidate) => candidate.id),
+    keys.filter((key) => key.value >= since).map((key) => key.id),
     rankedFields,
   );
   return posts
-    .filter(isVisiblePost)
+    .filter((post) => isVisiblePost(post) && !excluded.has(post.authorId as string))
     .map((post) => {
       const at = post.at as number;
       const engagement =

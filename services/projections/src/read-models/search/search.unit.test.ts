@@ -121,6 +121,32 @@ describe('GET /api/v1/search/users', () => {
   });
 });
 
+describe('followedByMe in user search', () => {
+  it('is the same whether the viewer follows fewer accounts than are found or more', async () => {
+    const s = scenario();
+    const vera = s.h.register('vera');
+    const [ann, anna, bob, carl] = ['ann', 'anna', 'bob', 'carl'].map((userName) => s.h.register(userName));
+    for (const followee of [anna, bob, carl]) s.h.follow(vera, followee as string);
+    const auth = { authorization: `Bearer ${await tokens.mint(vera)}` };
+    const followed = async (q: string) =>
+      (await s.request('GET', `/api/v1/search/users?q=${q}`, auth))
+        .json()
+        .items.map((item: { id: string; followedByMe: boolean }) => [item.id, item.followedByMe]);
+    expect(await followed('ann'), 'two found, three followed').toEqual([
+      [ann, false],
+      [anna, true],
+    ]);
+    expect(await followed('anna'), 'one found, three followed').toEqual([[anna, true]]);
+    expect(await followed('carl')).toEqual([[carl, true]]);
+    s.h.unfollow(vera, bob as string);
+    s.h.unfollow(vera, carl as string);
+    expect(await followed('an'), 'two found, one followed').toEqual([
+      [anna, true],
+      [ann, false],
+    ]);
+  });
+});
+
 describe('GET /api/v1/search/tags', () => {
   it.each([
     ['missing', ''],

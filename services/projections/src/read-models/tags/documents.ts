@@ -21,9 +21,6 @@ export interface TaggedPost extends Doc {
 
 export const taggedId = (postId: string, position: number) => `${postId}_${position}`;
 
-/** The post a place id names: all before the last `_` (the position holds none). */
-export const postIdOf = (placeId: string) => placeId.slice(0, placeId.lastIndexOf('_'));
-
 /**
  * The posts a tag page shows and its postCount counts: live posts carrying the tag, of public accounts not
  * deleted. Blocks are the reader's own and are applied at read time (queries.ts).

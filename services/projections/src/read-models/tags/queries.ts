@@ -1,5 +1,5 @@
 import type { Page, Post, Tag } from '@gram/service-kit';
-import { NotFound, newestFirst, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
+import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import { inOrder, rankedPage } from '../../queries/ranked.js';
 import {
   type Doc,
@@ -7,10 +7,11 @@ import {
   matchesFilter,
   type ReadModelStore,
 } from '../../store/document-store.js';
+import { compareKeys } from '../../store/ordering.js';
 import { hiddenFrom } from '../blocks/rules.js';
 import { isVisiblePost } from '../posts/documents.js';
 import { postViews } from '../posts/queries.js';
-import { postIdOf, postsTagged } from './documents.js';
+import { postsTagged } from './documents.js';
 
 export type TagOrder = 'recent' | 'top';
 
@@ -55,7 +56,7 @@ export async function taggedPosts(
       nextCursor: nextCursor(raw, request),
     };
   }
-  const page = await rankedPage(store.snapshots, request, () => topPlaces(documents, name, count));
+  const page = await rankedPage(store.snapshots, request, () => topPlaces(documents, name));
   // Still on the tag now: a place taken off since the ranking was frozen (an edit, a deletion, a switch to
   // private) leaves.
   const places = inOrder(page.ids, await documents.getMany('tagged', page.ids)).filter((place) =>
@@ -64,23 +65,27 @@ export async function taggedPosts(
   return { items: await placedPostViews(store, places, hidden, viewerId), nextCursor: page.nextCursor };
 }
 
-/**
- * The places of the tag's posts (`count` of them), most likesCount + commentsCount first, then newest (then by
- * place id): the tag's list is already newest first, so a stable sort on engagement alone gives that order, and
- * its keys name the posts without reading the places.
- */
-async function topPlaces(documents: DocumentStore, name: string, count: number): Promise<string[]> {
-  const keys = await documents.pageKeys('tagged', postsTagged(name), newestFirst, undefined, count);
-  const postIds = keys.map((key) => postIdOf(key.id));
-  const engagement = new Map(
-    (await documents.getMany('posts', postIds, ['likesCount', 'commentsCount'])).map((post) => [
-      post.id,
-      ((post.likesCount as number | undefined) ?? 0) + ((post.commentsCount as number | undefined) ?? 0),
-    ]),
+/** The places of the tag's posts, most likesCount + commentsCount first, then newest (then by place id). */
+async function topPlaces(documents: DocumentStore, name: string): Promise<string[]> {
+  const places = await documents.findAll('tagged', postsTagged(name), ['postId', 'at']);
+  const posts = new Map(
+    (
+      await documents.getMany(
+        'posts',
+        places.map((place) => place.postId as string),
+        ['likesCount', 'commentsCount'],
+      )
+    ).map((post) => [post.id, post]),
   );
-  return keys
-    .map((key, i) => ({ id: key.id, engagement: engagement.get(postIds[i] as string) ?? 0 }))
-    .sort((a, b) => b.engagement - a.engagement)
+  const engagement = (place: Doc) => {
+    const post = posts.get(place.postId as string);
+    return (
+      ((post?.likesCount as number | undefined) ?? 0) + ((post?.commentsCount as number | undefined) ?? 0)
+    );
+  };
+  return places
+    .map((place) => ({ id: place.id, engagement: engagement(place), value: place.at as number }))
+    .sort((a, b) => b.engagement - a.engagement || -compareKeys(a, b))
     .map((place) => place.id);
 }
 

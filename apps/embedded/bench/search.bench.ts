@@ -33,7 +33,7 @@ import { report } from '../../../services/projections/bench/report.js';
 import { accountTerms } from '../../../services/projections/src/read-models/search/terms.js';
 import { MemorySearchIndex } from '../../../services/projections/src/store/memory/search.js';
 import { buildEmbeddedApp } from '../src/embedded-app.js';
-import { append, inChunks, type LoadFigures, load } from './driver.js';
+import { append, inChunks, type LoadFigures, load, profiled } from './driver.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
     accounts: { type: 'string', default: '100000' },
     posts: { type: 'string', default: '1000000' },
+    /** a directory: writes a CPU profile of the servers over each scenario's measured run there */
+    profile: { type: 'string' },
   },
 });
 const durationSeconds = Number(args.duration);
@@ -406,14 +408,22 @@ async function main() {
       { key: 'explore', name: 'explore', paths: ['/api/v1/explore'], p99: 30 },
     ];
     const figures: Record<string, LoadFigures> = {};
+    const cpuMsPerRequest: Record<string, number> = {};
     for (const scenario of scenarios) {
       const run = { kind: 'paths' as const, url, tokens, paths: scenario.paths, connections };
       await load({ ...run, durationSeconds: 2 });
-      figures[scenario.key] = await load({ ...run, durationSeconds });
+      // The CPU this process (the servers) spends per request: steadier than wall times on a shared machine.
+      const cpuBefore = process.cpuUsage();
+      figures[scenario.key] = await profiled(args.profile, scenario.key, () =>
+        load({ ...run, durationSeconds }),
+      );
+      const cpu = process.cpuUsage(cpuBefore);
       const f = figures[scenario.key] as LoadFigures;
+      cpuMsPerRequest[scenario.key] = (cpu.user + cpu.system) / 1_000 / Math.max(1, f.requests);
       console.log(
         `${scenario.name}: ${Math.round(f.reqPerSec)} req/s, p50 ${f.p50} ms, p99 ${f.p99} ms, non-2xx ${f.non2xx}, ` +
-          `errors ${f.errors}; load average ${loadavg()[0]?.toFixed(2)}`,
+          `errors ${f.errors}, ${cpuMsPerRequest[scenario.key]?.toFixed(3)} ms of CPU per request; ` +
+          `load average ${loadavg()[0]?.toFixed(2)}`,
       );
     }
     const ok = report('search', [
@@ -424,6 +434,11 @@ async function main() {
           { metric: `${s.name} p50, ms`, now: f.p50, better: 'lower' as const },
           { metric: `${s.name} p99, ms`, now: f.p99, better: 'lower' as const, target: s.p99 },
           { metric: `${s.name} non-2xx`, now: f.non2xx + f.errors, better: 'lower' as const, target: 0 },
+          {
+            metric: `${s.name} CPU per request, ms`,
+            now: cpuMsPerRequest[s.key] ?? 0,
+            better: 'lower' as const,
+          },
         ];
       }),
       { metric: 'rebuild, s', now: rebuildSeconds, better: 'lower' },

@@ -151,8 +151,11 @@ export interface DocumentStore {
    * reads one per event, and a copy each was a twelfth of its time), so a view is never written to or kept.
    */
   get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Readonly<Doc> | undefined>;
-  /** the documents that exist among `ids`, in no particular order */
-  getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]>;
+  /**
+   * the documents that exist among `ids`, in no particular order; with `fields`, each holding at least those
+   * fields (and `id`, `rev`): what a query ranking many candidates reads, to load whole only those it shows
+   */
+  getMany(collection: CollectionName, ids: readonly string[], fields?: readonly string[]): Promise<Doc[]>;
   findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined>;
   /**
    * every matching document (for handlers reconciling after a change: one author's posts, one user's edges);

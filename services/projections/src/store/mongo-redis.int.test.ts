@@ -12,6 +12,7 @@ import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
 import { expectSearchFinds } from '../../test/search.js';
+import { expectSearchIndexOrder } from '../../test/search-index.js';
 import { expectTagPages } from '../../test/tags.js';
 import { buildProjectionsApp, fixedReadModels } from '../app.js';
 import { Projector, type ProjectorOptions } from '../projection/projector.js';
@@ -256,6 +257,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
 
     it('serves explore from the Redis lists and a frozen ranking in Redis: the 30 days, hour and engagement, who is left out, paging while likes move', async () => {
       await expectExplore(await freshStore());
+    });
+
+    it("answers a prefix's search entries in term order, then id order in code points, as the memory index does", async () => {
+      await expectSearchIndexOrder((await freshStore()).search);
     });
 
     it('finds accounts and tags from the Redis search indexes: folded prefixes, ranking and paging, blocked, deleted and erased accounts left out, tags of live public posts', async () => {

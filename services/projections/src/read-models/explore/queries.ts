@@ -7,6 +7,7 @@ import {
   matchesFilter,
   type ReadModelStore,
 } from '../../store/document-store.js';
+import { visible } from '../authored.js';
 import { inBlockWith } from '../blocks/documents.js';
 import { followeesOf } from '../follows/documents.js';
 import { mutedBy } from '../mutes/documents.js';
@@ -109,21 +110,33 @@ function mayShow(candidate: Doc, excluded: ReadonlySet<string>, since: number): 
   );
 }
 
-/** The ids of the newest explorable posts the viewer may see, by exploreScore. */
+/** What isVisiblePost, the author's check and the score read of a candidate's post. */
+const rankedFields = [...Object.keys(visible), 'authorId', 'at', 'likesCount', 'commentsCount'];
+
+/**
+ * The ids of the newest explorable posts the viewer may see, by exploreScore. The candidates are the list's
+ * keys (creation time, post id), so none is read beyond its post: being in the list is what the list's filter
+ * says, and a post's author is its candidate's.
+ */
 async function rank(
   documents: DocumentStore,
   excluded: ReadonlySet<string>,
   since: number,
 ): Promise<string[]> {
-  const candidates = (
-    await documents.page('explorable', explorablePosts(everyone), newestFirst, undefined, exploreCandidates)
-  ).filter((candidate) => mayShow(candidate, excluded, since));
+  const keys = await documents.pageKeys(
+    'explorable',
+    explorablePosts(everyone),
+    newestFirst,
+    undefined,
+    exploreCandidates,
+  );
   const posts = await documents.getMany(
     'posts',
-    candidates.map((candidate) => candidate.id),
+    keys.filter((key) => key.value >= since).map((key) => key.id),
+    rankedFields,
   );
   return posts
-    .filter(isVisiblePost)
+    .filter((post) => isVisiblePost(post) && !excluded.has(post.authorId as string))
     .map((post) => {
       const at = post.at as number;
       const engagement =

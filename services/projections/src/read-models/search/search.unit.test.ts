@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { messagesOf } from '../../../test/deliveries.js';
 import { HistoryBuilder } from '../../../test/history.js';
 import { expectSearchFinds } from '../../../test/search.js';
+import { expectSearchIndexOrder } from '../../../test/search-index.js';
 import { buildProjectionsApp, fixedReadModels } from '../../app.js';
 import { Projector } from '../../projection/projector.js';
+import { MemorySearchIndex } from '../../store/memory/search.js';
 import { createMemoryReadModelStore } from '../../store/memory.js';
 import { counters } from '../registry.js';
 import { accountTerms, foldForSearch } from './terms.js';
@@ -30,6 +32,12 @@ describe('search terms', () => {
       '2nd',
     ]);
     expect(accountTerms('ann', 'ann')).toEqual(['ann']);
+  });
+});
+
+describe('the memory search index', () => {
+  it("answers a prefix's entries in term order, then id order in code points, whatever order they were filed in", async () => {
+    await expectSearchIndexOrder(new MemorySearchIndex());
   });
 });
 
@@ -110,6 +118,32 @@ describe('GET /api/v1/search/users', () => {
     expect(
       (await s.request('GET', '/api/v1/search/users?q=a', { authorization: 'Bearer nope' })).statusCode,
     ).toBe(401);
+  });
+});
+
+describe('followedByMe in user search', () => {
+  it('is the same whether the viewer follows fewer accounts than are found or more', async () => {
+    const s = scenario();
+    const vera = s.h.register('vera');
+    const [ann, anna, bob, carl] = ['ann', 'anna', 'bob', 'carl'].map((userName) => s.h.register(userName));
+    for (const followee of [anna, bob, carl]) s.h.follow(vera, followee as string);
+    const auth = { authorization: `Bearer ${await tokens.mint(vera)}` };
+    const followed = async (q: string) =>
+      (await s.request('GET', `/api/v1/search/users?q=${q}`, auth))
+        .json()
+        .items.map((item: { id: string; followedByMe: boolean }) => [item.id, item.followedByMe]);
+    expect(await followed('ann'), 'two found, three followed').toEqual([
+      [ann, false],
+      [anna, true],
+    ]);
+    expect(await followed('anna'), 'one found, three followed').toEqual([[anna, true]]);
+    expect(await followed('carl')).toEqual([[carl, true]]);
+    s.h.unfollow(vera, bob as string);
+    s.h.unfollow(vera, carl as string);
+    expect(await followed('an'), 'two found, one followed').toEqual([
+      [anna, true],
+      [ann, false],
+    ]);
   });
 });
 

@@ -73,6 +73,7 @@ async function topPlaces(documents: DocumentStore, name: string): Promise<string
       await documents.getMany(
         'posts',
         places.map((place) => place.postId as string),
+        ['likesCount', 'commentsCount'],
       )
     ).map((post) => [post.id, post]),
   );

@@ -50,12 +50,16 @@ export class MemoryDocumentStore implements DocumentStore {
     return fields || !doc ? doc : { ...doc };
   }
 
-  async getMany(collection: CollectionName, ids: readonly string[]): Promise<Doc[]> {
+  async getMany(
+    collection: CollectionName,
+    ids: readonly string[],
+    fields?: readonly string[],
+  ): Promise<Doc[]> {
     const docs = this.collection(collection).docs;
     const found: Doc[] = [];
     for (const id of ids) {
       const doc = docs.get(id);
-      if (doc) found.push({ ...doc });
+      if (doc) found.push(copyOf(doc, fields));
     }
     return found;
   }

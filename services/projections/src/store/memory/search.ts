@@ -27,9 +27,27 @@ function lowerBound(sorted: readonly string[], item: string): number {
   return low;
 }
 
+/** Puts `item` into `sorted` (code point order) unless it is there; answers whether it was added. */
+function insertSorted(sorted: string[], item: string): boolean {
+  const at = lowerBound(sorted, item);
+  if (sorted[at] === item) return false;
+  sorted.splice(at, 0, item);
+  return true;
+}
+
+/** Takes `item` out of `sorted` (code point order) if it is there. */
+function removeSorted(sorted: string[], item: string): void {
+  const at = lowerBound(sorted, item);
+  if (sorted[at] === item) sorted.splice(at, 1);
+}
+
 class MemoryIndex {
   readonly termsOf = new Map<string, Set<string>>();
-  readonly idsOf = new Map<string, Set<string>>();
+  /**
+   * term → its ids in code point order, as Redis orders the members `term\0id`: kept sorted as they are filed,
+   * so that a match reads them in order instead of sorting a popular term's ids on every search.
+   */
+  readonly idsOf = new Map<string, string[]>();
   /** the distinct terms, in code point order */
   readonly sorted: string[] = [];
   readonly erased = new Set<string>();
@@ -52,20 +70,20 @@ class MemoryIndex {
   private file(id: string, term: string): void {
     const ids = this.idsOf.get(term);
     if (ids) {
-      ids.add(id);
+      insertSorted(ids, id);
       return;
     }
-    this.idsOf.set(term, new Set([id]));
-    this.sorted.splice(lowerBound(this.sorted, term), 0, term);
+    this.idsOf.set(term, [id]);
+    insertSorted(this.sorted, term);
   }
 
   private unfile(id: string, term: string): void {
     const ids = this.idsOf.get(term);
     if (!ids) return;
-    ids.delete(id);
-    if (ids.size > 0) return;
+    removeSorted(ids, id);
+    if (ids.length > 0) return;
     this.idsOf.delete(term);
-    this.sorted.splice(lowerBound(this.sorted, term), 1);
+    removeSorted(this.sorted, term);
   }
 
   /** the distinct terms starting with `prefix`, in order */
@@ -97,9 +115,7 @@ export class MemorySearchIndex implements SearchIndex {
     const found = new Set<string>();
     let entries = 0;
     for (const term of this.indexes[index].startingWith(prefix)) {
-      // Within a term, ids in order, as Redis orders the members `term\0id`.
-      const ids = [...(this.indexes[index].idsOf.get(term) as Set<string>)].sort(compareCodePoints);
-      for (const id of ids) {
+      for (const id of this.indexes[index].idsOf.get(term) as string[]) {
         if (entries++ === limit) return [...found];
         found.add(id);
       }
@@ -111,7 +127,7 @@ export class MemorySearchIndex implements SearchIndex {
     const found: TermCount[] = [];
     for (const term of this.indexes[index].startingWith(prefix)) {
       if (found.length === limit) break;
-      found.push({ term, count: (this.indexes[index].idsOf.get(term) as Set<string>).size });
+      found.push({ term, count: (this.indexes[index].idsOf.get(term) as string[]).length });
     }
     return found;
   }

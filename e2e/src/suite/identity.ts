@@ -276,6 +276,8 @@ export function identitySuite(system: SystemRef): void {
       const user = await signUp(client);
       const victim = await signUp(client);
       const post = await createPost(client, victim);
+      // Read once with the post's consistency token: the reads below send bad tokens and answer before any wait.
+      expectStatus(await client.get(`/api/v1/posts/${post.id}`), 200);
       const { sub, sid } = claimsOf(user.accessToken);
       const keys = await system().signingKeys();
       const expired = await new AccessTokenIssuer(keys, 60).issue(

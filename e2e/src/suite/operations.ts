@@ -157,8 +157,16 @@ export function operationsSuite(system: SystemRef): void {
         json: { photo: 'https://img.example.com/ryw.jpg', caption: 'read your writes' },
       });
       expectStatus(created, 201);
-      const token = created.headers.get('x-consistency-token');
+      const token = created.headers.get('x-consistency-token') as string;
       expect(token).toBeTruthy();
+      // A token vouches for its own write only (the post and its like travel on different topics): the post's
+      // token first, then the like's.
+      const seen = await client.get<Post>(`/api/v1/posts/${created.body.id}`, {
+        token: user.accessToken,
+        headers: { 'x-consistency-token': token },
+      });
+      expectStatus(seen, 200);
+      expect(seen.headers.get('x-read-consistency')).toBe('applied');
       const liked = await client.put(`/api/v1/posts/${created.body.id}/like`, { token: user.accessToken });
       const likeToken = liked.headers.get('x-consistency-token') as string;
       const read = await client.get<Post>(`/api/v1/posts/${created.body.id}`, {

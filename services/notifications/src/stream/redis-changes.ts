@@ -18,7 +18,10 @@ export class RedisNotificationChanges implements NotificationChanges, ChangeFeed
   /** the SUBSCRIBE of each account listened to: every listener waits for it */
   private readonly subscribed = new Map<string, Promise<unknown>>();
 
-  /** `subscriber` is given over to this class: a connection in subscriber mode serves nothing else. */
+  /**
+   * `subscriber` is given over to this class: a connection in subscriber mode serves nothing else. Open it with
+   * `enableReadyCheck: false`: ioredis's ready check (INFO) would otherwise meet a SUBSCRIBE queued before it.
+   */
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber: Redis,

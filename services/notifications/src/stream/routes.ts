@@ -199,7 +199,10 @@ class NotificationStream {
     if (this.closed) return;
     if (change.type === 'notification') {
       this.pending.add(change.notificationId);
-      if (this.pending.size > maxPendingChanges) return this.drop('its changes pile up');
+      if (this.pending.size > maxPendingChanges) {
+        this.drop('its changes pile up');
+        return;
+      }
     } else {
       this.countPending = true;
     }
@@ -211,7 +214,10 @@ class NotificationStream {
     this.draining = true;
     try {
       while (!this.closed && (this.pending.size > 0 || this.countPending)) {
-        if (await this.queries.isDeletedAccount(this.accountId)) return this.end();
+        if (await this.queries.isDeletedAccount(this.accountId)) {
+          this.end();
+          return;
+        }
         const ids = [...this.pending];
         this.pending.clear();
         const views = await Promise.all(ids.map((id) => this.queries.one(this.accountId, id)));

@@ -231,6 +231,23 @@ describe('the notification stream (one instance, in-process changes)', () => {
   });
 });
 
+it('ends its open streams when the server closes, instead of waiting for them', async () => {
+  const issuer = await createTestTokenIssuer();
+  const changes = new InProcessNotificationChanges();
+  const server = await instance({
+    store: memoryNotificationStore(),
+    changes,
+    issuer,
+    stream: { feed: changes, tickets: memoryStreamTickets() },
+  });
+  const client = await openSse(server.url('/api/v1/notifications/stream'), {
+    authorization: `Bearer ${await issuer.mint('0190a4b4-0000-7000-8000-000000000001')}`,
+  });
+  await client.next('unread-count');
+  await server.app.close();
+  await client.ended;
+});
+
 const redisUrl = injectServer('redisUrl');
 
 describe.skipIf(redisUrl === undefined)('the notification stream across instances (Redis)', () => {

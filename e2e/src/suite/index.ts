@@ -5,6 +5,7 @@ import { feedSuite } from './feed.js';
 import { identitySuite } from './identity.js';
 import { journeySuite } from './journey.js';
 import { mediaSuite } from './media.js';
+import { notificationsStreamSuite } from './notifications-stream.js';
 import { oddInputSuite } from './odd-input.js';
 import { operationsSuite } from './operations.js';
 import { privacySuite } from './privacy.js';
@@ -32,6 +33,7 @@ export function apiSuite(system: SystemRef): void {
   mediaSuite(system);
   feedSuite(system);
   searchSuite(system);
+  notificationsStreamSuite(system);
   retriesSuite(system);
   journeySuite(system);
   oddInputSuite(system);

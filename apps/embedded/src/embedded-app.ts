@@ -19,7 +19,7 @@ import {
 } from '@gram/identity';
 import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } from '@gram/messaging';
-import { notificationsRoutes, startEmbeddedNotifications } from '@gram/notifications';
+import { memoryStreamTickets, notificationsRoutes, startEmbeddedNotifications } from '@gram/notifications';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -194,7 +194,10 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     bus: projections.bus,
     dataKeys,
   });
-  await app.register(notificationsRoutes, { queries: notifications.queries });
+  await app.register(notificationsRoutes, {
+    queries: notifications.queries,
+    stream: { feed: notifications.changes, tickets: memoryStreamTickets() },
+  });
   return app;
 }
 

@@ -3,7 +3,13 @@ import { openSqliteEventStore } from '@gram/event-store';
 import type { ServiceName, ServiceRoute } from '@gram/gateway';
 import { createIdentityContext, type ExportStorage, identityRoutes, KeyStore } from '@gram/identity';
 import { type MediaStorage, mediaRoutes } from '@gram/media';
-import { memoryNotificationStore, NotificationQueries, notificationsRoutes } from '@gram/notifications';
+import {
+  InProcessNotificationChanges,
+  memoryNotificationStore,
+  memoryStreamTickets,
+  NotificationQueries,
+  notificationsRoutes,
+} from '@gram/notifications';
 import { DataKeys, inMemoryDataKeys } from '@gram/personal-data';
 import { projectionsRoutes, ReadModelQueries } from '@gram/projections';
 import { AccountDirectory, authentication, createServiceApp, idempotency } from '@gram/service-kit';
@@ -90,7 +96,10 @@ export async function readServiceRoutes(): Promise<ServiceRoute[]> {
     );
     await owned('projections', (scope) => scope.register(projectionsRoutes, { queries }));
     await owned('notifications', (scope) =>
-      scope.register(notificationsRoutes, { queries: new NotificationQueries(memoryNotificationStore()) }),
+      scope.register(notificationsRoutes, {
+        queries: new NotificationQueries(memoryNotificationStore()),
+        stream: { feed: new InProcessNotificationChanges(), tickets: memoryStreamTickets() },
+      }),
     );
   } finally {
     await app.close();

@@ -6,6 +6,7 @@ import { identitySuite } from './identity.js';
 import { journeySuite } from './journey.js';
 import { mediaSuite } from './media.js';
 import { notificationsSuite } from './notifications.js';
+import { notificationsStreamSuite } from './notifications-stream.js';
 import { oddInputSuite } from './odd-input.js';
 import { operationsSuite } from './operations.js';
 import { privacySuite } from './privacy.js';
@@ -36,6 +37,7 @@ export function apiSuite(system: SystemRef): void {
   notificationsSuite(system);
   searchSuite(system);
   tagsSuite(system);
+  notificationsStreamSuite(system);
   retriesSuite(system);
   journeySuite(system);
   oddInputSuite(system);

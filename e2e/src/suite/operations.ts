@@ -50,6 +50,8 @@ export const apiRoutes = [
   'GET /explore',
   'GET /search/users',
   'GET /search/tags',
+  'POST /notifications/stream-tickets',
+  'GET /notifications/stream',
 ] as const;
 
 export function operationsSuite(system: SystemRef): void {

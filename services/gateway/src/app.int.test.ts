@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
+import { PassThrough } from 'node:stream';
 import { createServiceApp, internalCredentialHeader, newId, type ServiceApp } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -412,6 +413,51 @@ describe('the distributed gateway when a service fails', () => {
     } finally {
       await slow.close();
       await hanging.app.close();
+    }
+  });
+});
+
+describe('the distributed gateway and Server-Sent Events', () => {
+  it('streams GET /notifications/stream as the service writes it, and a stream quiet past the upstream timeout lives on', async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const notifications = await fakeService('notifications', (app) => {
+      app.get('/api/v1/notifications/stream', async (_request, reply) => {
+        const out = new PassThrough();
+        reply.type('text/event-stream').send(out);
+        out.write('event: unread-count\ndata: {"count":1}\n\n');
+        released.then(() => out.end('event: unread-count\ndata: {"count":2}\n\n'));
+        return reply;
+      });
+    });
+    const streaming = await buildGatewayApp({
+      internalSecret,
+      upstreams: { ...urlsOf(fakes), notifications: notifications.url },
+      upstreamTimeoutMs: 200,
+    });
+    try {
+      const address = await streaming.listen({ port: 0, host: '127.0.0.1' });
+      const res = await fetch(`${address}/api/v1/notifications/stream`, { headers: authorized() });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      // the first event arrives while the service still holds the response open: nothing is buffered
+      let text = '';
+      while (!text.includes('{"count":1}')) text += decoder.decode((await reader.read()).value);
+      // quiet for well past the upstream timeout (undici checks its timers about once a second), which would end
+      // any other forwarded call
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      release();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        text += decoder.decode(chunk.value);
+      }
+      expect(text).toContain('{"count":2}');
+    } finally {
+      await streaming.close();
+      await notifications.app.close();
     }
   });
 });

@@ -62,7 +62,14 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Servi
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   });
-  app.addHook('onClose', () => dispatcher.close());
+  // Server-Sent Events: a connection per open stream, unbounded; a service silent for 60 s (four keepalives) is gone.
+  const streamDispatcher = new Agent({
+    keepAliveTimeout: 30_000,
+    connect: { timeout: 3_000 },
+    headersTimeout: timeoutMs,
+    bodyTimeout: 60_000,
+  });
+  app.addHook('onClose', () => Promise.all([dispatcher.close(), streamDispatcher.close()]));
 
   const settings = { ...defaultRateLimits, ...options.rateLimits };
   const { redis, relayMetricsUrl } = options;
@@ -94,6 +101,6 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Servi
     ),
     introspect: identityIntrospection(upstreams.identity, dispatcher, credential),
   });
-  await forwardRoutes(app, { routes, upstreams, dispatcher, timeoutMs, credential });
+  await forwardRoutes(app, { routes, upstreams, dispatcher, streamDispatcher, timeoutMs, credential });
   return app;
 }

@@ -64,10 +64,12 @@ export const apiRoutes: readonly ApiRoute[] = [
   // Search
   { method: 'GET', url: '/api/v1/search/users', service: 'projections' },
   { method: 'GET', url: '/api/v1/search/tags', service: 'projections' },
-  // Notifications (the live stream and its tickets are to come)
+  // Notifications
   { method: 'GET', url: '/api/v1/notifications', service: 'notifications' },
   { method: 'GET', url: '/api/v1/notifications/unread-count', service: 'notifications' },
   { method: 'POST', url: '/api/v1/notifications/read', service: 'notifications' },
+  { method: 'POST', url: '/api/v1/notifications/stream-tickets', service: 'notifications' },
+  { method: 'GET', url: '/api/v1/notifications/stream', service: 'notifications' },
 ];
 
 /** `/api/v1/posts/:postId` → `/api/v1/posts/{postId}`, as OpenAPI writes a path. */

@@ -7,10 +7,13 @@ import {
 } from '@gram/service-kit';
 import type { NotificationQueries } from './read-model/queries.js';
 import { notificationsRoutes } from './routes.js';
+import type { NotificationStreamOptions } from './stream/routes.js';
 
 export interface NotificationsAppOptions {
   queries: NotificationQueries;
   verifier: AccessTokenVerifier;
+  /** the live stream: where it hears changes, where its tickets live */
+  stream: NotificationStreamOptions;
   logger?: ServiceAppOptions['logger'];
   /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
   internalSecret?: string;
@@ -20,7 +23,7 @@ export interface NotificationsAppOptions {
 export function buildNotificationsApp(options: NotificationsAppOptions): ServiceApp {
   const app = createServiceApp({
     name: 'notifications',
-    description: 'Notifications: grouped activity of each account, unread markers',
+    description: 'Notifications: grouped activity of each account, unread markers, the live stream',
     logger: options.logger ?? false,
     internalSecret: options.internalSecret,
   });
@@ -29,7 +32,7 @@ export function buildNotificationsApp(options: NotificationsAppOptions): Service
     // A deleted account's tokens answer 401 as soon as this read model knows of the deletion.
     isRevoked: (claims) => options.queries.isDeletedAccount(claims.userId),
   });
-  app.register(notificationsRoutes, { queries: options.queries });
+  app.register(notificationsRoutes, { queries: options.queries, stream: options.stream });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

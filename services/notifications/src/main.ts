@@ -7,6 +7,7 @@ import {
   jwksAccessTokenVerifier,
   prettyOnTerminal,
 } from '@gram/service-kit';
+import { Redis } from 'ioredis';
 import { MongoClient, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { buildNotificationsApp } from './app.js';
 import { InProcessNotificationChanges } from './changes.js';
@@ -14,13 +15,17 @@ import { notificationsConsumer } from './consumer.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { NotificationQueries } from './read-model/queries.js';
 import { mongoNotificationStore } from './store/mongo.js';
+import { RedisNotificationChanges } from './stream/redis-changes.js';
+import { memoryStreamTickets, redisStreamTickets } from './stream/tickets.js';
 
 // The notifications service of the distributed mode: a consumer of the event topics (KAFKA_BROKERS) as the group
 // NOTIFICATIONS_GROUP_ID (default `notifications`; its members share the partitions), keeping each account's
 // notifications in MongoDB (MONGO_URL, MONGO_DB default `gram`), and their HTTP API (PORT, default 4006).
 // JWKS_URL: identity's keys, to verify access tokens; IDENTITY_URL (default its origin): where the accounts'
 // data keys are asked for (names and texts travel encrypted). INTERNAL_SERVICE_SECRET (required, at least 32
-// bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info).
+// bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info). REDIS_URL: where the
+// instances of the service tell each other the changes their streams send (Pub/Sub) and keep stream tickets;
+// without it, one instance alone serves streams (changes and tickets in this process).
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
@@ -31,8 +36,17 @@ const dataKeys = new DataKeys(identityDataKeys(identityUrl, internalCredentialHe
 
 const mongo = await MongoClient.connect(mongoUrl);
 const store = await mongoNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'));
-// The live stream subscribes to these changes (this process's only, for now).
-const changes = new InProcessNotificationChanges();
+const redisUrl = process.env.REDIS_URL;
+const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+// A Redis command failing meanwhile fails its request (a ticket) or loses a change a resume recovers.
+redis?.on('error', () => {});
+const changes = redis
+  ? new RedisNotificationChanges(
+      redis,
+      redis.duplicate().on('error', () => {}),
+    )
+  : new InProcessNotificationChanges();
+const tickets = redis ? redisStreamTickets(redis) : memoryStreamTickets();
 const subscriber = new KafkaSubscriber({
   kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'notifications' }),
   // One shutdown path: closeOnSignals closes the app, whose onClose stops the consumer before MongoDB.
@@ -41,12 +55,15 @@ const subscriber = new KafkaSubscriber({
 const app = buildNotificationsApp({
   queries: new NotificationQueries(store, changes),
   verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  stream: { feed: changes, tickets },
   internalSecret,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
 });
 app.addHook('onClose', async () => {
   await subscriber.stop();
   await mongo.close();
+  if (changes instanceof RedisNotificationChanges) await changes.close();
+  await redis?.quit();
 });
 closeOnSignals(app);
 

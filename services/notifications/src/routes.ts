@@ -3,6 +3,7 @@ import { Id, Timestamp } from '@gram/events';
 import { caller, HttpProblem, problems, UserSummary } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import { type NotificationQueries, UnknownNotification } from './read-model/queries.js';
+import { type NotificationStreamOptions, notificationStreamRoutes } from './stream/routes.js';
 
 const Notification = Type.Object(
   {
@@ -51,13 +52,16 @@ const bearer: { [label: string]: string[] }[] = [{ bearer: [] }];
 
 export interface NotificationsRoutesOptions {
   queries: NotificationQueries;
+  stream: NotificationStreamOptions;
 }
 
-/** GET /notifications, GET /notifications/unread-count and POST /notifications/read of API.md. */
+/** Every route of API.md "Notifications" (the live stream's in stream/routes.ts). */
 export const notificationsRoutes: FastifyPluginAsyncTypebox<NotificationsRoutesOptions> = async (
   app,
-  { queries },
+  { queries, stream },
 ) => {
+  await app.register(notificationStreamRoutes, { ...stream, queries });
+
   app.get(
     '/api/v1/notifications',
     {

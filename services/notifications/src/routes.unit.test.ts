@@ -2,9 +2,11 @@ import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { History } from '../test/history.js';
 import { buildNotificationsApp } from './app.js';
+import { InProcessNotificationChanges } from './changes.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { NotificationQueries } from './read-model/queries.js';
 import { memoryNotificationStore } from './store/memory.js';
+import { memoryStreamTickets } from './stream/tickets.js';
 
 describe('the notifications routes', () => {
   const h = new History();
@@ -19,7 +21,11 @@ describe('the notifications routes', () => {
     const projector = new NotificationProjector(store);
     for (const event of h.events) await projector.apply(event);
     const issuer = await createTestTokenIssuer();
-    app = buildNotificationsApp({ queries: new NotificationQueries(store), verifier: issuer.verifier });
+    app = buildNotificationsApp({
+      queries: new NotificationQueries(store),
+      verifier: issuer.verifier,
+      stream: { feed: new InProcessNotificationChanges(), tickets: memoryStreamTickets() },
+    });
     token = (userId) => issuer.mint(userId);
   });
 

@@ -15,6 +15,14 @@ export interface ForwardingOptions {
   timeoutMs: number;
   /** the internal credential's header, which every service asks of every call */
   credential: InternalCredential;
+  /**
+   * The pool of the routes that answer `text/event-stream` (`GET /notifications/stream`): a connection of its own
+   * for each open stream, however many (each holds its connection as long as it is open, and would starve the
+   * other calls of a bounded pool), its own headers and body timeouts (the request's `timeoutMs` would end a
+   * stream after that long without a byte: the dispatcher's body timeout, longer than the stream's keepalives,
+   * ends only a stream whose service went silent).
+   */
+  streamDispatcher: Dispatcher;
 }
 
 /**
@@ -52,20 +60,31 @@ const unreachable = new Set([
  * reached answers 503, one that does not answer in time 504, one that fails otherwise 502.
  */
 export async function forwardRoutes(app: ServiceApp, options: ForwardingOptions): Promise<void> {
-  await app.register(replyFrom, {
-    undici: options.dispatcher,
-    disableRequestLogging: true,
+  const streaming = (route: ServiceRoute) =>
+    (route.schema as { produces?: string[] } | undefined)?.produces?.includes('text/event-stream') === true;
+  await app.register(forwardingScope, { ...options, routes: options.routes.filter((r) => !streaming(r)) });
+  await app.register(forwardingScope, {
+    ...options,
+    routes: options.routes.filter(streaming),
+    dispatcher: options.streamDispatcher,
+    stream: true,
   });
-  await app.register(async (streamed) => {
-    streamed.removeAllContentTypeParsers();
-    streamed.addContentTypeParser('*', (_request, payload, done) => done(null, detachable(payload)));
-    // reply-from closes the client's connection when the service answers before the body is all in; the
-    // body is drained instead (see detachable), so the connection can serve the next request.
-    streamed.addHook('onSend', async (_request, reply) => {
-      reply.removeHeader('connection');
-    });
-    for (const route of options.routes) streamed.route(forwarded(route, options));
+}
+
+/** One reply-from (one dispatcher) and the routes forwarded through it. */
+async function forwardingScope(
+  scope: ServiceApp,
+  options: ForwardingOptions & { dispatcher: Dispatcher; stream?: boolean },
+): Promise<void> {
+  await scope.register(replyFrom, { undici: options.dispatcher, disableRequestLogging: true });
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_request, payload, done) => done(null, detachable(payload)));
+  // reply-from closes the client's connection when the service answers before the body is all in; the
+  // body is drained instead (see detachable), so the connection can serve the next request.
+  scope.addHook('onSend', async (_request, reply) => {
+    reply.removeHeader('connection');
   });
+  for (const route of options.routes) scope.route(forwarded(route, options));
 }
 
 /**
@@ -89,7 +108,7 @@ function detachable(payload: Readable): Readable {
   return body;
 }
 
-function forwarded(route: ServiceRoute, options: ForwardingOptions): RouteOptions {
+function forwarded(route: ServiceRoute, options: ForwardingOptions & { stream?: boolean }): RouteOptions {
   const base = options.upstreams[route.service];
   return {
     method: route.method,
@@ -106,13 +125,14 @@ function forward(
   reply: FastifyReply,
   service: ServiceName,
   base: string,
-  { timeoutMs, credential }: ForwardingOptions,
+  { timeoutMs, credential, stream }: ForwardingOptions & { stream?: boolean },
 ): FastifyReply {
   // The path as the client sent it; reply-from appends the query string itself.
   const path = request.url.split('?')[0] as string;
   try {
     return reply.from(base + path, {
-      timeout: timeoutMs,
+      // the response is streamed through as it comes, never buffered; a stream's timeouts are its dispatcher's
+      ...(stream ? {} : { timeout: timeoutMs }),
       // A GET whose kept-alive connection the service had just closed is tried once more.
       retriesCount: 1,
       rewriteRequestHeaders: (_request, headers) => {

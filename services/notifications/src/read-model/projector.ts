@@ -210,6 +210,8 @@ export class NotificationProjector {
       await this.removeActor(doc.recipient, doc.key, userId);
     }
     await this.store.marks.update(userId, () => undefined);
+    // its open streams end (they look the account up on any change)
+    this.changes.publish(userId, { type: 'unread-count' });
   }
 
   // Posts and their mentions

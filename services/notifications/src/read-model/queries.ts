@@ -85,6 +85,41 @@ export class NotificationQueries {
     return count;
   }
 
+  /** One notification as the account sees it now: undefined when it is gone, not the account's, or not shown to it. */
+  async one(accountId: string, notificationId: string): Promise<NotificationView | undefined> {
+    const doc = await this.store.notifications.get(notificationId);
+    if (!doc || doc.recipient !== accountId) return undefined;
+    return this.view(doc, await this.viewer(accountId));
+  }
+
+  /**
+   * What a stream resumed after `after` missed: the notifications the account sees that come before it in the
+   * list (updated later, then by id), the newest `limit` of them, oldest first.
+   */
+  async updatedSince(
+    accountId: string,
+    after: NotificationPosition,
+    limit: number,
+  ): Promise<NotificationView[]> {
+    const viewer = await this.viewer(accountId);
+    const missed: NotificationView[] = [];
+    let position: NotificationPosition | undefined;
+    for (;;) {
+      const docs = await this.store.notifications.newestFirst(accountId, position, limit);
+      for (const doc of docs) {
+        const newer =
+          doc.updatedAt > after.updatedAt || (doc.updatedAt === after.updatedAt && doc._id > after.id);
+        if (!newer) return missed.reverse();
+        const view = await this.view(doc, viewer);
+        if (view) missed.push(view);
+        if (missed.length === limit) return missed.reverse();
+      }
+      if (docs.length < limit) return missed.reverse();
+      const last = docs[docs.length - 1] as NotificationDoc;
+      position = { updatedAt: last.updatedAt, id: last._id };
+    }
+  }
+
   /**
    * Marks read every notification updated at or before `upTo` (one of the account's), or every one when absent;
    * a marker never moves back. UnknownNotification for an id that is not one of the account's.

@@ -241,8 +241,8 @@ type OpenApiDocument = { paths?: Record<string, Record<string, { responses?: Ope
 
 /**
  * Every error of the API is RFC 9457 problem details sent as `application/problem+json` (the error
- * handler above); @fastify/swagger documents every response schema as `application/json`. This puts the
- * media type the errors are sent with on every 4xx and 5xx response of the document.
+ * handler above); @fastify/swagger documents every response schema as `application/json` (or as the route's
+ * `produces`). This puts the media type the errors are sent with on every 4xx and 5xx response of the document.
  */
 function documentProblemsAsProblemJson<T extends object>(document: T): T {
   const paths = (document as OpenApiDocument).paths ?? {};
@@ -250,9 +250,12 @@ function documentProblemsAsProblemJson<T extends object>(document: T): T {
     for (const operation of Object.values(operations)) {
       for (const [status, response] of Object.entries(operation?.responses ?? {})) {
         const content = response?.content;
-        if (!/^[45]/.test(status) || content === undefined || !('application/json' in content)) continue;
-        const { 'application/json': media, ...others } = content;
-        response.content = { 'application/problem+json': media, ...others };
+        if (!/^[45]/.test(status) || content === undefined || 'application/problem+json' in content) continue;
+        // A route that produces another media type (an event stream) has its errors documented under that type
+        // too: they are sent as problem details all the same.
+        const media = content['application/json'] ?? Object.values(content)[0];
+        if (media === undefined) continue;
+        response.content = { 'application/problem+json': media };
       }
     }
   }

@@ -239,6 +239,27 @@ describe('service app', () => {
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
+  it('documents the errors of a route producing another media type (an event stream) as application/problem+json too', async () => {
+    const { app } = await buildApp();
+    app.get(
+      '/stream',
+      {
+        schema: {
+          produces: ['text/event-stream'],
+          response: { 200: Type.String(), ...problems(401) },
+        },
+      },
+      async (_request, reply) => reply.type('text/event-stream').send(': hi\n\n'),
+    );
+    await app.ready();
+    const document = app.swagger() as unknown as {
+      paths: Record<string, Record<string, { responses: Record<string, { content: object }> }>>;
+    };
+    const responses = document.paths['/stream']?.get?.responses;
+    expect(Object.keys(responses?.['200']?.content ?? {})).toEqual(['text/event-stream']);
+    expect(Object.keys(responses?.['401']?.content ?? {})).toEqual(['application/problem+json']);
+  });
+
   it('documents 400, 413 and 415 on every route that takes a JSON body, since any body may be refused so', async () => {
     const { app } = await buildApp();
     await app.ready();

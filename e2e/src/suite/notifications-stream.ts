@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+// The SSE reader of the service's own stream tests: one reader of the wire format for both.
+import { openSse } from '../../../services/notifications/test/sse-client.js';
 import { ApiClient } from '../api/client.js';
 import { createPost, eventually, expectProblem, expectStatus, signUp } from '../api/fixtures.js';
-import { openSse } from '../api/sse.js';
 import type { SystemRef } from './system.js';
 
 export function notificationsStreamSuite(system: SystemRef): void {

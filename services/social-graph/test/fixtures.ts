@@ -100,3 +100,47 @@ export async function setPrivate(store: EventStore, userId: string, isPrivate: b
     { expectedRevision: 'stream_exists' },
   );
 }
+
+/** The next append to `streamId` waits until `meanwhile` has run. */
+export interface HeldAppend {
+  streamId: string;
+  meanwhile: () => Promise<unknown>;
+}
+
+/**
+ * The store, with the next append to one chosen stream held until something else has run first: an interleaving
+ * of two writes made to happen every time rather than now and then. `pending` says whether the hold is still
+ * waiting for its append.
+ */
+export function holdingAppends(store: EventStore): {
+  store: EventStore;
+  hold(next: HeldAppend): void;
+  readonly pending: boolean;
+} {
+  let held: HeldAppend | undefined;
+  const holding: EventStore = new Proxy(store, {
+    get(target, property) {
+      if (property === 'appendToStream') {
+        return async (...args: Parameters<EventStore['appendToStream']>) => {
+          const hold = held;
+          if (hold && args[0] === hold.streamId) {
+            held = undefined;
+            await hold.meanwhile();
+          }
+          return target.appendToStream(...args);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return {
+    store: holding,
+    hold(next) {
+      held = next;
+    },
+    get pending() {
+      return held !== undefined;
+    },
+  };
+}

@@ -1,9 +1,15 @@
-import type { EventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import { foldEvents } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followStream, openTempStore, registerUser, setPrivate, startService } from '../../test/fixtures.js';
+import {
+  followStream,
+  holdingAppends,
+  openTempStore,
+  registerUser,
+  setPrivate,
+  startService,
+} from '../../test/fixtures.js';
 import { buildSocialGraphApp } from '../app.js';
 import { type FollowEvent, followDecider } from '../follows/follow.js';
 
@@ -92,7 +98,7 @@ describe('a follow racing a block', () => {
  * chosen follow stream until the block route has answered.
  */
 describe('a follow appended after a whole block that its check did not see', () => {
-  let held: { streamId: string; meanwhile: () => Promise<unknown> } | undefined;
+  let appends: ReturnType<typeof holdingAppends>;
   let harness: Awaited<ReturnType<typeof openTempStore>>;
   let app: ReturnType<typeof buildSocialGraphApp>;
   let issuer: Awaited<ReturnType<typeof createTestTokenIssuer>>;
@@ -100,24 +106,9 @@ describe('a follow appended after a whole block that its check did not see', () 
   beforeAll(async () => {
     harness = await openTempStore();
     const store = harness.store;
-    const holding: EventStore = new Proxy(store, {
-      get(target, property) {
-        if (property === 'appendToStream') {
-          return async (...args: Parameters<EventStore['appendToStream']>) => {
-            const hold = held;
-            if (hold && args[0] === hold.streamId) {
-              held = undefined;
-              await hold.meanwhile();
-            }
-            return target.appendToStream(...args);
-          };
-        }
-        const value = Reflect.get(target, property, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    appends = holdingAppends(store);
     issuer = await createTestTokenIssuer();
-    app = buildSocialGraphApp({ store: holding, verifier: issuer.verifier });
+    app = buildSocialGraphApp({ store: appends.store, verifier: issuer.verifier });
     await app.ready();
   });
   afterAll(async () => {
@@ -147,13 +138,13 @@ describe('a follow appended after a whole block that its check did not see', () 
       const a = await user();
       const b = await user();
       if (isPrivate) await setPrivate(harness.store, a.id, true);
-      held = {
+      appends.hold({
         streamId: streamIds.follow(b.id, a.id),
         meanwhile: async () =>
           expect((await request('PUT', `/users/${b.id}/block`, a.auth)).statusCode).toBe(204),
-      };
+      });
       const res = await request('PUT', `/users/${a.id}/follow`, b.auth);
-      expect(held).toBeUndefined();
+      expect(appends.pending).toBe(false);
       expect(res.statusCode).toBe(404);
       const events = await followStream(harness.store, b.id, a.id);
       expect(events.map((e) => e.type)).toEqual([made, ended]);
@@ -164,10 +155,10 @@ describe('a follow appended after a whole block that its check did not see', () 
   it('the blocker following the account it blocks meanwhile: unfollowed, answered 403 blocked', async () => {
     const a = await user();
     const b = await user();
-    held = {
+    appends.hold({
       streamId: streamIds.follow(a.id, b.id),
       meanwhile: () => request('PUT', `/users/${b.id}/block`, a.auth),
-    };
+    });
     const res = await request('PUT', `/users/${b.id}/follow`, a.auth);
     expect(res.statusCode).toBe(403);
     expect(res.json()).toMatchObject({ code: 'blocked' });
@@ -182,10 +173,10 @@ describe('a follow appended after a whole block that its check did not see', () 
     const b = await user();
     await setPrivate(harness.store, a.id, true);
     expect((await request('PUT', `/users/${a.id}/follow`, b.auth)).statusCode).toBe(202);
-    held = {
+    appends.hold({
       streamId: streamIds.follow(b.id, a.id),
       meanwhile: () => request('PUT', `/users/${a.id}/block`, b.auth),
-    };
+    });
     const res = await request('PUT', `/users/me/follow-requests/${b.id}`, a.auth);
     expect(res.statusCode).toBe(404);
     expect((await followStream(harness.store, b.id, a.id)).map((e) => e.type)).toEqual([

@@ -1,9 +1,15 @@
-import type { EventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import { publicMessageOf } from '@gram/messaging';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteUser, followStream, openTempStore, registerUser, setPrivate } from '../../test/fixtures.js';
+import {
+  deleteUser,
+  followStream,
+  holdingAppends,
+  openTempStore,
+  registerUser,
+  setPrivate,
+} from '../../test/fixtures.js';
 import { buildSocialGraphApp } from '../app.js';
 import { socialGraphReactions } from '../reactions.js';
 
@@ -11,31 +17,16 @@ import { socialGraphReactions } from '../reactions.js';
  * A store that, once asked, holds the next append to one stream until `meanwhile` has run: the follow route has
  * read the followee's standing (private) and the switch to public lands before its append.
  */
-let held: { streamId: string; meanwhile: () => Promise<unknown> } | undefined;
+let appends: ReturnType<typeof holdingAppends>;
 let harness: Awaited<ReturnType<typeof openTempStore>>;
 let app: ReturnType<typeof buildSocialGraphApp>;
 let issuer: Awaited<ReturnType<typeof createTestTokenIssuer>>;
 
 beforeAll(async () => {
   harness = await openTempStore();
-  const holding: EventStore = new Proxy(harness.store, {
-    get(target, property) {
-      if (property === 'appendToStream') {
-        return async (...args: Parameters<EventStore['appendToStream']>) => {
-          const hold = held;
-          if (hold && args[0] === hold.streamId) {
-            held = undefined;
-            await hold.meanwhile();
-          }
-          return target.appendToStream(...args);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  appends = holdingAppends(harness.store);
   issuer = await createTestTokenIssuer();
-  app = buildSocialGraphApp({ store: holding, verifier: issuer.verifier });
+  app = buildSocialGraphApp({ store: appends.store, verifier: issuer.verifier });
   await app.ready();
 });
 afterAll(async () => {
@@ -115,16 +106,16 @@ describe('switching back to public', () => {
   it('a request decided while the account was private but appended after its switch (and after the reaction) is accepted by the follow itself: 204', async () => {
     const [owner, asker] = [await registerUser(harness.store), await registerUser(harness.store)];
     await setPrivate(harness.store, owner, true);
-    held = {
+    appends.hold({
       streamId: streamIds.follow(asker, owner),
       meanwhile: async () => {
         const message = await switchToPublic(owner);
         await socialGraphReactions({ store: harness.store }).handler(message);
       },
-    };
+    });
     const res = await request('PUT', `/users/${owner}/follow`, asker);
     expect(res.statusCode).toBe(204);
-    expect(held).toBeUndefined();
+    expect(appends.pending).toBe(false);
     expect(await typesOf(asker, owner)).toEqual(['FollowRequested', 'FollowRequestAccepted', 'UserFollowed']);
   });
 });

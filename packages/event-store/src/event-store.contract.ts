@@ -257,6 +257,31 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         ]);
       });
 
+      it('readStreams reads several streams at once, each whole and in revision order, in the order asked', async () => {
+        const [first, second, ghost] = [
+          uniqueStreamId('block'),
+          uniqueStreamId('block'),
+          uniqueStreamId('ghost'),
+        ];
+        await store.appendToStream(first, [newEvent(0), newEvent(1)], { expectedRevision: 'no_stream' });
+        await store.appendToStream(second, [newEvent(2)], { expectedRevision: 'no_stream' });
+        await store.appendToStream(first, [newEvent(3)], { expectedRevision: 1 });
+
+        const read = await store.readStreams([second, ghost, first, second]);
+        expect(read.map((events) => events.map((event) => (event.data as { n: number }).n))).toEqual([
+          [2],
+          [],
+          [0, 1, 3],
+          [2],
+        ]);
+        expect(read[2]?.map((event) => [event.streamId, event.revision])).toEqual([
+          [first, 0],
+          [first, 1],
+          [first, 2],
+        ]);
+        expect(await store.readStreams([])).toEqual([]);
+      });
+
       it('readStream of a stream that does not exist is empty', async () => {
         expect(await store.readStream(uniqueStreamId('ghost'))).toEqual([]);
       });

@@ -79,6 +79,11 @@ export interface EventStore {
   ): Promise<AppendResult>;
   /** the stream's events in order; an empty array when the stream does not exist */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Several whole streams at once, each as readStream reads it, in the order of `streamIds`: one statement on
+   * SQLite where a check reads a few small streams on every request (the block streams of a like's pairs).
+   */
+  readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /**
    * readAll without what a replay of the log never reads (each event's id, stream id and time), which a

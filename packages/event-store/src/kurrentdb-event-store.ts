@@ -197,6 +197,11 @@ export class KurrentDbEventStore implements EventStore {
     return recorded;
   }
 
+  /** KurrentDB has no read of several streams: they are read side by side. */
+  readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]> {
+    return Promise.all(streamIds.map((streamId) => this.readStream(streamId)));
+  }
+
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     if (maxCount <= 0) return [];

@@ -345,6 +345,7 @@ export class SqliteEventStore implements EventStore {
   /** caught-up subscriptions waiting for an append; each wakes and removes itself */
   private readonly appendWaiters = new Set<() => void>();
   private readonly subscriptions = new Set<SqliteSubscription>();
+  private readonly readStreamsStatements = new Map<number, Database.Statement<string[], EventRow>>();
   readonly pollIntervalMs: number;
   readonly subscriptionPageSize: number;
 
@@ -500,6 +501,32 @@ export class SqliteEventStore implements EventStore {
         ? this.statements.readStream.all(streamId, options.fromRevision ?? 0)
         : this.statements.readStreamUpTo.all(streamId, options.fromRevision ?? 0, options.maxCount);
     return rows.map(toRecordedEvent);
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]> {
+    this.assertOpen();
+    if (streamIds.length === 0) return [];
+    const read = new Map<string, RecordedEvent[]>(streamIds.map((streamId) => [streamId, []]));
+    for (const row of this.readStreamsStatement(read.size).all(...read.keys())) {
+      const event = toRecordedEvent(row);
+      read.get(event.streamId)?.push(event);
+    }
+    return streamIds.map((streamId) => read.get(streamId) as RecordedEvent[]);
+  }
+
+  /** The statement reading `count` distinct streams, prepared once per count (a like reads two or four). */
+  private readStreamsStatement(count: number): Database.Statement<string[], EventRow> {
+    let statement = this.readStreamsStatements.get(count);
+    if (!statement) {
+      statement = this.db
+        .prepare<string[], EventRow>(
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id IN (${Array(count).fill('?').join(', ')})
+           ORDER BY stream_id, revision`,
+        )
+        .raw(true);
+      this.readStreamsStatements.set(count, statement);
+    }
+    return statement;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

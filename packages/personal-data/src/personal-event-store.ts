@@ -143,6 +143,9 @@ export function personalDataEventStore(
     async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
       return decryptAll(await store.readStream(streamId, options));
     },
+    async readStreams(streamIds: readonly string[]): Promise<RecordedEvent[][]> {
+      return Promise.all((await store.readStreams(streamIds)).map(decryptAll));
+    },
     async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
       return decryptAll(await store.readAll(options));
     },

@@ -1,4 +1,4 @@
-import type { EventStore } from '@gram/event-store';
+import type { EventStore, RecordedEvent } from '@gram/event-store';
 import { fromStoredEvent, streamIds } from '@gram/events';
 import { HttpProblem, readAccountStanding } from '@gram/service-kit';
 import { commentNotFound } from './comments/comment.js';
@@ -35,8 +35,8 @@ export interface Block {
  * behind a block or a removal and let a write through.
  *
  * It runs on every like, so its reads go out together: the author's standing (usually an index probe for the
- * tail of a stream already folded, see readAccountStanding) and the two block streams of each pair (one index
- * probe each when there is no block, the common case). Only a private author's follower costs one more read.
+ * tail of a stream already folded, see readAccountStanding) and the two block streams of each pair, read in one
+ * readStreams (one statement on SQLite, an index probe per stream when there is no block, the common case). Only a private author's follower costs one more read.
  */
 export async function assertMayEngage(store: EventStore, engagement: Engagement): Promise<void> {
   const { userId, postAuthorId } = engagement;
@@ -115,15 +115,17 @@ async function blockBetween(store: EventStore, userId: string, others: string[])
     { blockerId: other, blockedId: userId },
     { blockerId: userId, blockedId: other },
   ]);
-  const standing = await Promise.all(pairs.map((pair) => blocks(store, pair)));
-  const found = pairs.filter((_, i) => standing[i]);
+  const streams = await store.readStreams(
+    pairs.map(({ blockerId, blockedId }) => streamIds.block(blockerId, blockedId)),
+  );
+  const found = pairs.filter((_, i) => blocks(streams[i] ?? []));
   return found.find((pair) => pair.blockedId === userId) ?? found[0];
 }
 
-/** Whether the pair's block stream stands blocked: its last UserBlocked or UserUnblocked. */
-async function blocks(store: EventStore, { blockerId, blockedId }: Block): Promise<boolean> {
+/** Whether a pair's block stream stands blocked: its last UserBlocked or UserUnblocked. */
+function blocks(stream: readonly RecordedEvent[]): boolean {
   let blocked = false;
-  for (const recorded of await store.readStream(streamIds.block(blockerId, blockedId))) {
+  for (const recorded of stream) {
     const type = fromStoredEvent(recorded)?.type;
     if (type === 'UserBlocked') blocked = true;
     else if (type === 'UserUnblocked') blocked = false;

@@ -163,6 +163,7 @@ function reportingRevocations(
       return result;
     },
     readStream: (streamId, options) => store.readStream(streamId, options),
+    readStreams: (streamIds) => store.readStreams(streamIds),
     readAll: (options) => store.readAll(options),
     readAllForReplay: (options) => store.readAllForReplay(options),
     readByActor: (actorId, options) => store.readByActor(actorId, options),

@@ -17,6 +17,7 @@ function counting(store: EventStore) {
       counter.reads++;
       return store.readStream(streamId, options);
     },
+    readStreams: (streamIds) => store.readStreams(streamIds),
     readAll: (options) => store.readAll(options),
     readAllForReplay: (options) => store.readAllForReplay(options),
     readByActor: (actorId, options) => store.readByActor(actorId, options),

@@ -1,4 +1,4 @@
-import { type EventStore, WrongExpectedRevisionError } from '@gram/event-store';
+import { type EventStore, type RecordedEvent, WrongExpectedRevisionError } from '@gram/event-store';
 import { type DomainEvent, fromStoredEvent, isPublicEvent, toStoredEvent } from '@gram/events';
 import { assertIfMatch, type IfMatch } from './conditional-writes.js';
 import { type Decider, type DomainError, foldEvents, isDomainError } from './domain.js';
@@ -36,19 +36,42 @@ export interface CommandResult<TState, TEvent extends DomainEvent = DomainEvent>
   publicRevision: number;
 }
 
-/** Read an aggregate's stream as domain events of today's schema, with its revision and last position. */
-export async function loadAggregate<TState, TEvent extends DomainEvent>(
-  store: EventStore,
-  streamId: string,
-  decider: Pick<Decider<unknown, TState, TEvent>, 'initialState' | 'evolve'>,
-): Promise<{
+/** An aggregate as its stream leaves it. */
+export interface LoadedAggregate<TState> {
   state: TState;
   revision: number;
   /** the revision of the stream's last public event, which the read side has seen (-1: none) */
   publicRevision: number;
   position: number;
-}> {
-  const recorded = await store.readStream(streamId);
+}
+
+type Folding<TState, TEvent extends DomainEvent> = Pick<
+  Decider<unknown, TState, TEvent>,
+  'initialState' | 'evolve'
+>;
+
+/** Read an aggregate's stream as domain events of today's schema, with its revision and last position. */
+export async function loadAggregate<TState, TEvent extends DomainEvent>(
+  store: EventStore,
+  streamId: string,
+  decider: Folding<TState, TEvent>,
+): Promise<LoadedAggregate<TState>> {
+  return foldAggregate(await store.readStream(streamId), decider);
+}
+
+/** loadAggregate for several streams of one decider, read at once (EventStore.readStreams). */
+export async function loadAggregates<TState, TEvent extends DomainEvent>(
+  store: EventStore,
+  streamIdsToRead: readonly string[],
+  decider: Folding<TState, TEvent>,
+): Promise<LoadedAggregate<TState>[]> {
+  return (await store.readStreams(streamIdsToRead)).map((recorded) => foldAggregate(recorded, decider));
+}
+
+function foldAggregate<TState, TEvent extends DomainEvent>(
+  recorded: readonly RecordedEvent[],
+  decider: Folding<TState, TEvent>,
+): LoadedAggregate<TState> {
   const events = recorded.flatMap((r) => {
     const event = fromStoredEvent(r);
     return event ? [event as TEvent] : [];

@@ -1,6 +1,6 @@
 import type { EventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
-import { type CommandResult, handleCommand, isDomainError, loadAggregate } from '@gram/service-kit';
+import { type CommandResult, handleCommand, isDomainError, loadAggregates } from '@gram/service-kit';
 import { type FollowEvent, type FollowState, followDecider, type PairBlocks } from '../follows/follow.js';
 import { blockDecider } from './block.js';
 
@@ -13,13 +13,14 @@ export async function readPairBlocks(
   followerId: string,
   followeeId: string,
 ): Promise<PairBlocks> {
-  const [byFollower, byFollowee] = await Promise.all([
-    loadAggregate(store, streamIds.block(followerId, followeeId), blockDecider),
-    loadAggregate(store, streamIds.block(followeeId, followerId), blockDecider),
-  ]);
+  const [byFollower, byFollowee] = await loadAggregates(
+    store,
+    [streamIds.block(followerId, followeeId), streamIds.block(followeeId, followerId)],
+    blockDecider,
+  );
   return {
-    byFollower: byFollower.state.status === 'blocked',
-    byFollowee: byFollowee.state.status === 'blocked',
+    byFollower: byFollower?.state.status === 'blocked',
+    byFollowee: byFollowee?.state.status === 'blocked',
   };
 }
 

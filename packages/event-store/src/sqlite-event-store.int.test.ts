@@ -219,6 +219,23 @@ describe('SQLite event store, beyond the contract', () => {
     await store.close();
   });
 
+  it('a subscription reads the log page by page of its page size, missing and repeating nothing', async () => {
+    const store = openSqliteEventStore({ path: freshPath(), subscriptionPageSize: 2 });
+    const streamId = uniqueStreamId('post');
+    const appended = await store.appendToStream(streamId, [0, 1, 2, 3, 4].map(newEvent), {
+      expectedRevision: 'no_stream',
+    });
+    const received = await collectUntil(
+      store.subscribeToAll(),
+      () => true,
+      (event) => event.position === appended.position,
+      10_000,
+    );
+    expect(received.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
+    expect(() => openSqliteEventStore({ path: freshPath(), subscriptionPageSize: 0 })).toThrow(RangeError);
+    await store.close();
+  });
+
   it('a failing append does not disturb the other appends committed in the same transaction', async () => {
     const store = openSqliteEventStore({ path: freshPath() });
     const existing = uniqueStreamId('post');

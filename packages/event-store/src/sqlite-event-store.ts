@@ -348,12 +348,24 @@ export class SqliteEventStore implements EventStore {
   private readonly readStreamsStatements = new Map<number, Database.Statement<string[], EventRow>>();
   readonly pollIntervalMs: number;
   readonly subscriptionPageSize: number;
+  private readonly subscriptionPage: Database.Statement<[number], EventRow>;
 
   constructor(options: SqliteEventStoreOptions) {
     this.db = openDatabase(options.path, options.busyTimeoutMs ?? 5_000);
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
     this.subscriptionPageSize = options.subscriptionPageSize ?? 1_000;
     this.statements = prepareStatements(this.db);
+    if (!Number.isSafeInteger(this.subscriptionPageSize) || this.subscriptionPageSize < 1)
+      throw new RangeError(
+        `subscriptionPageSize must be a positive integer; got ${this.subscriptionPageSize}`,
+      );
+    // The page size written into the statement, not bound: a bound LIMIT recompiles the statement at every run
+    // (see readStream), and subscriptions read a page after every append.
+    this.subscriptionPage = this.db
+      .prepare<[number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ${this.subscriptionPageSize}`,
+      )
+      .raw(true);
   }
 
   /**
@@ -555,9 +567,14 @@ export class SqliteEventStore implements EventStore {
       .map(toReplayedEvent);
   }
 
-  /** @internal shared by readAll and subscriptions; `maxCount` -1 means no limit (SQLite's LIMIT -1) */
+  /** @internal readAll's read; `maxCount` -1 means no limit (SQLite's LIMIT -1) */
   readAllSync(after: number, maxCount: number): RecordedEvent[] {
     return this.statements.readAll.all(after, maxCount).map(toRecordedEvent);
+  }
+
+  /** @internal a subscription's next page: up to subscriptionPageSize events after `after` */
+  readSubscriptionPageSync(after: number): RecordedEvent[] {
+    return this.subscriptionPage.all(after).map(toRecordedEvent);
   }
 
   async headPosition(): Promise<number> {
@@ -655,7 +672,7 @@ class SqliteSubscription implements Subscription {
   private async *events(): AsyncGenerator<RecordedEvent, void, undefined> {
     try {
       while (!this.closed && !this.store.isClosed) {
-        const page = this.store.readAllSync(this.after, this.store.subscriptionPageSize);
+        const page = this.store.readSubscriptionPageSync(this.after);
         if (page.length === 0) {
           // The empty read and the registration of the waiter run in the same synchronous turn, and an
           // in-process append commits in a turn of its own, so its wake-up cannot fall between the two.

@@ -36,6 +36,11 @@ const benches = {
     script: 'bench:search',
     what: 'finding people and posts (embedded, through the gateway): user search, tag pages and explore req/s, p50/p99 on 100,000 accounts and 1,000,000 posts; rebuild time and heap',
   },
+  notifications: {
+    dir: 'apps/embedded',
+    script: 'bench:notifications',
+    what: 'notifications (embedded, through the gateway): like-to-stream p50/p99 at 500 likes/s, 10,000 open streams (memory, latency), GET /notifications req/s, p99',
+  },
   gateway: {
     dir: 'apps/embedded',
     what: 'embedded gateway: feed/post reads, likes, post creation req/s, p50/p99, overhead vs the service',

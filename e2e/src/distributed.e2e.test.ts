@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { injectServer } from '@gram/test-servers/inject';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSse, type SseClient } from '../../services/notifications/test/sse-client.js';
 import {
   ApiClient,
   type Comment,
@@ -58,6 +59,8 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
         runDir,
         gatewayEnv: { WRITES_PER_USER_PER_MINUTE: String(writesPerUserPerMinute) },
         identityEnv: accessLimitsEnv,
+        // The gateway reaches the first; the stream test below reaches the second directly.
+        notificationsInstances: 2,
         servers: {
           kafkaBrokers: kafkaBrokers as string[],
           mongoUrl: mongoUrl as string,
@@ -169,6 +172,54 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
         expect(profile.body).toMatchObject({ name: user.name, userName: user.userName });
         const rebuilt = await client.get<Post>(`/api/v1/posts/${post.id}`);
         expect(rebuilt.body).toMatchObject({ caption, author: { name: user.name } });
+      });
+    });
+
+    describe('notifications on two instances (one consumer group, one Redis)', () => {
+      it('streams to a client of one instance the changes the other applied: they travel between instances by Redis Pub/Sub', async () => {
+        const client = new ApiClient(system.url);
+        const [author, liker] = [await signUp(client), await signUp(client)];
+        const post = await createPost(client, author);
+        const [replica] = system.notificationsReplicas;
+        if (!replica) throw new Error('the system was started with one notifications instance');
+        // A ticket issued by the gateway's instance opens a stream at the other: tickets are kept in Redis.
+        const issued = await client.post<{ ticket: string }>('/api/v1/notifications/stream-tickets', {
+          token: author.accessToken,
+        });
+        expectStatus(issued, 201);
+        const internal = { 'x-internal-service-secret': system.internalSecret };
+        const onReplica = await openSse(
+          `${replica.url}/api/v1/notifications/stream?ticket=${issued.body.ticket}`,
+          internal,
+        );
+        const onGateway = await openSse(`${system.url}/api/v1/notifications/stream`, {
+          authorization: `Bearer ${author.accessToken}`,
+        });
+        const countOf = async (sse: SseClient) => JSON.parse((await sse.next('unread-count')).data).count;
+        const untilCount = async (sse: SseClient, count: number) => {
+          while ((await countOf(sse)) !== count);
+        };
+        expect(onReplica.response.status).toBe(200);
+        await untilCount(onReplica, 0);
+        await untilCount(onGateway, 0);
+
+        // One member of the group applies the like, so one of the two streams hears it from the other instance.
+        expectStatus(await client.put(`/api/v1/posts/${post.id}/like`, { token: liker.accessToken }), 204);
+        for (const sse of [onReplica, onGateway]) {
+          expect(JSON.parse((await sse.next('notification')).data)).toMatchObject({
+            type: 'like',
+            post: { id: post.id },
+          });
+          await untilCount(sse, 1);
+        }
+        // The marker is moved by the gateway's instance alone: the other's stream hears the new count through Redis.
+        expectStatus(
+          await client.post('/api/v1/notifications/read', { token: author.accessToken, json: {} }),
+          204,
+        );
+        await untilCount(onReplica, 0);
+        onReplica.close();
+        onGateway.close();
       });
     });
 

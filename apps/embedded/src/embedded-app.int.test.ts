@@ -5,6 +5,7 @@ import { openSqliteEventStore } from '@gram/event-store';
 import { fromStoredEvent, streamIds, toStoredEvent } from '@gram/events';
 import { KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { openSqliteReadMarkings } from '@gram/notifications';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildEmbeddedApp } from './embedded-app.js';
@@ -18,13 +19,21 @@ async function start(dataDir: string) {
   const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
   const keys = await KeyStore.inDirectory(dataDir);
   const media = { storage: diskMediaStorage(join(dataDir, 'media')), publicUrl: 'http://localhost:8080' };
-  const app = await buildEmbeddedApp({ store, keys, dataKeys: personalDataKeysFromEnv({}, dataDir), media });
+  const readMarkings = openSqliteReadMarkings({ path: join(dataDir, 'notifications.sqlite') });
+  const app = await buildEmbeddedApp({
+    store,
+    keys,
+    dataKeys: personalDataKeysFromEnv({}, dataDir),
+    media,
+    readMarkings,
+  });
   return {
     app,
     store,
     close: async () => {
       await app.close();
       await store.close();
+      readMarkings.close();
     },
   };
 }
@@ -331,6 +340,63 @@ describe('embedded mode: every command service in one process', () => {
     } finally {
       await system.close();
     }
+  });
+
+  it('keeps notifications read across a restart: the read markers are kept under DATA_DIR', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gram-embedded-'));
+    dirs.push(dataDir);
+    let system = await start(dataDir);
+    const [alice, bob] = await Promise.all(
+      [5, 6].map(async (n) => {
+        const created = await system.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/signup',
+          payload: signup(n),
+        });
+        const login = await system.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          payload: { login: `user_${n}`, password: 'correct horse battery' },
+        });
+        return { id: created.json().user.id as string, token: login.json().accessToken as string };
+      }),
+    );
+    if (!alice || !bob) throw new Error('two accounts were not signed up');
+    const unread = () =>
+      system.app.inject({
+        method: 'GET',
+        url: '/api/v1/notifications/unread-count',
+        headers: { authorization: `Bearer ${alice.token}` },
+      });
+    const followed = await system.app.inject({
+      method: 'PUT',
+      url: `/api/v1/users/${alice.id}/follow`,
+      headers: { authorization: `Bearer ${bob.token}` },
+    });
+    expect(followed.statusCode).toBe(204);
+    await eventually(unread, (res) => expect(res.json()).toEqual({ count: 1 }));
+    const read = await system.app.inject({
+      method: 'POST',
+      url: '/api/v1/notifications/read',
+      headers: { authorization: `Bearer ${alice.token}` },
+      payload: {},
+    });
+    expect(read.statusCode).toBe(204);
+
+    await system.close();
+    system = await start(dataDir);
+
+    // The notifications are rebuilt from the log at start, and the marker with them.
+    const list = await system.app.inject({
+      method: 'GET',
+      url: '/api/v1/notifications',
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
+    expect(list.json().items.map((n: { type: string; read: boolean }) => [n.type, n.read])).toEqual([
+      ['follow', true],
+    ]);
+    expect((await unread()).json()).toEqual({ count: 0 });
+    await system.close();
   });
 
   it('publishes one OpenAPI document with the routes of every mounted service', async () => {

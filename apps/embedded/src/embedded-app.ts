@@ -19,7 +19,12 @@ import {
 } from '@gram/identity';
 import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } from '@gram/messaging';
-import { memoryStreamTickets, notificationsRoutes, startEmbeddedNotifications } from '@gram/notifications';
+import {
+  memoryStreamTickets,
+  notificationsRoutes,
+  type ReadMarkings,
+  startEmbeddedNotifications,
+} from '@gram/notifications';
 import { type DataKeyStore, DataKeys } from '@gram/personal-data';
 import {
   type EmbeddedProjections,
@@ -76,6 +81,11 @@ export interface EmbeddedAppOptions {
    * restart resumes them; in this process's memory without it (a restart then starts them at the log's head).
    */
   reactionsCheckpoint?: ReactionCheckpoint;
+  /**
+   * Where the notifications' read markers are kept (`notifications.sqlite` under DATA_DIR in main.ts), so a restart,
+   * which rebuilds the notifications from the log, finds them read as they were; in memory without it.
+   */
+  readMarkings?: ReadMarkings;
 }
 
 /**
@@ -193,6 +203,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     events: options.store,
     bus: projections.bus,
     dataKeys,
+    ...(options.readMarkings ? { readMarkings: options.readMarkings } : {}),
   });
   await app.register(notificationsRoutes, {
     queries: notifications.queries,

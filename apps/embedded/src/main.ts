@@ -4,14 +4,15 @@ import { rateLimitsFromEnv, trustProxyFromEnv } from '@gram/gateway';
 import { accessLimitsFromEnv, diskExportStorage, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
 import { fileReactionCheckpoint } from '@gram/messaging';
+import { openSqliteReadMarkings } from '@gram/notifications';
 import { personalDataKeysFromEnv } from '@gram/personal-data';
 import { openSqliteIdempotencyStore, prettyOnTerminal } from '@gram/service-kit';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildEmbeddedApp } from './embedded-app.js';
 
 // The embedded mode: the whole system in this process, its durable state under DATA_DIR (the SQLite
-// event store, identity's signing key, the answers to requests sent with an Idempotency-Key). Nothing
-// else to install or start.
+// event store, identity's signing key, the answers to requests sent with an Idempotency-Key, the notifications'
+// read markers). Nothing else to install or start.
 // PORT (8080), HOST, MEDIA_PUBLIC_URL, EXPORTS_PUBLIC_URL (the origin of export download links: MEDIA_PUBLIC_URL's
 // unless given), DEFAULT_PROFILE_PIC, LOG_LEVEL; the limits, counted in memory: the
 // gateway's WRITES_PER_USER_PER_MINUTE (services/gateway/src/main.ts) and identity's LOGIN_FAILURES_PER_LOGIN,
@@ -26,6 +27,7 @@ const keys = await KeyStore.forEnvironment(dataDir);
 // Contact data and password hashes are stored encrypted under each account's key, kept in keys.sqlite.
 const dataKeys = personalDataKeysFromEnv(process.env, dataDir);
 const idempotency = openSqliteIdempotencyStore({ path: join(dataDir, 'idempotency.sqlite') });
+const readMarkings = openSqliteReadMarkings({ path: join(dataDir, 'notifications.sqlite') });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'gram_' });
 const app = await buildEmbeddedApp({
@@ -35,6 +37,7 @@ const app = await buildEmbeddedApp({
   registry,
   idempotency,
   reactionsCheckpoint: fileReactionCheckpoint(join(dataDir, 'reactions.checkpoint')),
+  readMarkings,
   rateLimits: rateLimitsFromEnv(process.env),
   accessLimits: accessLimitsFromEnv(process.env),
   media: {
@@ -56,6 +59,7 @@ const app = await buildEmbeddedApp({
 const shutdown = async () => {
   await app.close();
   await Promise.all([store.close(), idempotency.close()]);
+  readMarkings.close();
 };
 process.once('SIGINT', shutdown);
 process.once('SIGTERM', shutdown);

@@ -48,6 +48,13 @@ export interface StartDistributedOptions {
    * Default: a fresh random one per start.
    */
   internalSecret?: string;
+  /**
+   * How many instances of notifications to run (default 1). The gateway reaches the first (it takes one
+   * NOTIFICATIONS_URL); the others are reached directly (`notificationsReplicas`). All of them are one Kafka
+   * consumer group sharing the partitions and one Redis, through whose Pub/Sub each instance tells the others the
+   * changes it applied, so a stream open on any instance hears them.
+   */
+  notificationsInstances?: number;
 }
 
 export const distributedServiceNames = [
@@ -71,6 +78,8 @@ export interface DistributedSystem {
   readonly services: Readonly<Record<DistributedServiceName, ServiceProcess>>;
   /** the address each HTTP service listens on (the relay's is its metrics listener) */
   readonly urls: Readonly<Record<DistributedServiceName, string>>;
+  /** the instances of notifications beside the gateway's (`notificationsInstances`), each reached directly */
+  readonly notificationsReplicas: readonly { readonly url: string; readonly process: ServiceProcess }[];
   /** INTERNAL_SERVICE_SECRET, which every service asks of every call (see service-kit's internal-credential.ts) */
   readonly internalSecret: string;
   /** identity's signing key, as it was handed to identity in IDENTITY_SIGNING_KEY */
@@ -240,6 +249,21 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     ]),
   ) as Record<DistributedServiceName, ServiceProcess>;
 
+  const notificationsReplicas: { url: string; process: ServiceProcess }[] = [];
+  for (let n = 2; n <= (options.notificationsInstances ?? 1); n++) {
+    const port = await freePort(host);
+    notificationsReplicas.push({
+      url: `http://${host}:${port}`,
+      process: new ServiceProcess({
+        name: `notifications-${n}`,
+        entry: 'services/notifications/src/main.ts',
+        env: { ...env.notifications, PORT: String(port) },
+        logFile: logPath(runDir, `notifications-${n}`),
+        healthUrls: [`http://${host}:${port}/health`],
+      }),
+    });
+  }
+
   const system: DistributedSystem = {
     mode: 'distributed',
     url: urls.gateway,
@@ -247,14 +271,16 @@ export async function startDistributed(options: StartDistributedOptions): Promis
     runId,
     services,
     urls,
+    notificationsReplicas,
     internalSecret,
     signingKeys: () =>
       KeyStore.fromEnvironment({ IDENTITY_SIGNING_KEY: signingJwk, IDENTITY_SIGNING_KID: signingKid }),
     async stop() {
       await services.gateway.stop();
-      await stopAll(
-        distributedServiceNames.filter((name) => name !== 'gateway').map((name) => services[name]),
-      );
+      await stopAll([
+        ...distributedServiceNames.filter((name) => name !== 'gateway').map((name) => services[name]),
+        ...notificationsReplicas.map((replica) => replica.process),
+      ]);
     },
   };
 
@@ -273,6 +299,8 @@ export async function startDistributed(options: StartDistributedOptions): Promis
         services[name].start(),
       ),
     );
+    // The other instances join a running one, as a scaled-out service's do: it made the collections and indexes.
+    await Promise.all(notificationsReplicas.map((replica) => replica.process.start()));
     await services.gateway.start();
   } catch (error) {
     await system.stop();

@@ -4,8 +4,9 @@ import type { DataKeys } from '@gram/personal-data';
 import { InProcessNotificationChanges } from './changes.js';
 import { notificationsConsumer } from './consumer.js';
 import { NotificationProjector } from './read-model/projector.js';
-import { NotificationQueries } from './read-model/queries.js';
+import { moveReadMarker, NotificationQueries } from './read-model/queries.js';
 import { memoryNotificationStore } from './store/memory.js';
+import type { ReadMarking, ReadMarkings } from './store/read-markings.js';
 
 export interface EmbeddedNotifications {
   queries: NotificationQueries;
@@ -18,13 +19,15 @@ export interface EmbeddedNotifications {
  * The bus keeps no history, so the group subscribes first and the log is read after: whatever the bus delivers
  * meanwhile is also in the log or after it, and the projector, order-tolerant and idempotent, takes both.
  *
- * Read markers are no events: they live in this memory and are lost on restart (every notification reads as
- * unread again) until they are recorded somewhere that lasts.
+ * Read markers are no events: each move is recorded in `readMarkings` (`notifications.sqlite` under DATA_DIR) with
+ * the log's head at that moment, and the rebuild moves the marker again at that place in the log, so follows
+ * group as they did (see read-markings.ts). Without `readMarkings` they live in this memory only.
  */
 export async function startEmbeddedNotifications(options: {
   events: EventStore;
   bus: Subscriber;
   dataKeys?: DataKeys;
+  readMarkings?: ReadMarkings;
 }): Promise<EmbeddedNotifications> {
   const store = memoryNotificationStore();
   const changes = new InProcessNotificationChanges();
@@ -33,15 +36,32 @@ export async function startEmbeddedNotifications(options: {
     projector,
     ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),
   });
+  const markings = options.readMarkings?.all() ?? [];
+  let marked = 0;
+  /** the markings made before the event at `position` was appended */
+  const markBefore = async (position: number) => {
+    for (; marked < markings.length; marked++) {
+      const marking = markings[marked] as ReadMarking;
+      if (marking.afterPosition >= position) return;
+      await moveReadMarker(store, marking.accountId, marking.readUpTo);
+    }
+  };
   await options.bus.subscribe(consumer);
   for (let after = 0; ; ) {
     const page = await options.events.readAll({ after, maxCount: 5_000 });
     if (page.length === 0) break;
     for (const event of page) {
+      await markBefore(event.position);
       const published = publicMessageOf(event);
       if (published && consumer.topics.includes(published.topic)) await consumer.handler(published.message);
     }
     after = (page[page.length - 1] as RecordedEvent).position;
   }
-  return { queries: new NotificationQueries(store, changes), changes };
+  await markBefore(Number.POSITIVE_INFINITY);
+  const readMarkings = options.readMarkings;
+  const log = readMarkings && {
+    record: async (accountId: string, readUpTo: string) =>
+      readMarkings.record({ accountId, readUpTo, afterPosition: await options.events.headPosition() }),
+  };
+  return { queries: new NotificationQueries(store, changes, undefined, log), changes };
 }

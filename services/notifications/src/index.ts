@@ -12,6 +12,7 @@ export { type NotificationsRoutesOptions, notificationsRoutes } from './routes.j
 export { memoryNotificationStore } from './store/memory.js';
 export { mongoNotificationStore } from './store/mongo.js';
 export type { NotificationStore } from './store/port.js';
+export { openSqliteReadMarkings, type ReadMarking, type ReadMarkings } from './store/read-markings.js';
 export type { ChangeFeed } from './stream/feed.js';
 export { RedisNotificationChanges } from './stream/redis-changes.js';
 export { type NotificationStreamOptions, notificationStreamRoutes } from './stream/routes.js';

@@ -309,7 +309,7 @@ export function notificationRules(fresh: () => Promise<NotificationStore>): void
     expect(second.nextCursor).toBeNull();
   });
 
-  it('converges to the same notifications with every event twice, streams shuffled', async () => {
+  it('converges to the same notifications and unread counts with every event twice, streams shuffled', async () => {
     const h = new History();
     const users = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) => h.register(name)) as string[];
     const [a, b, c, d, e] = users as [string, string, string, string, string];
@@ -335,16 +335,30 @@ export function notificationRules(fresh: () => Promise<NotificationStore>): void
     h.block(b, c);
     h.unfollow(d, a);
     h.deleteUser(c);
-    const once = await project(await fresh(), h.events);
+    // Ann read hers up to the first like: her later notifications are unread, her earlier ones read.
+    const firstLike = h.events.find((event) => event.type === 'PostLiked') as History['events'][number];
+    const readUpTo = (firstLike.data as { likedAt: string }).likedAt;
+    const projectMarked = async (events: History['events']) => {
+      const store = await fresh();
+      await store.marks.update(a, () => ({ _id: a, readUpTo }));
+      return project(store, events);
+    };
+    const once = await projectMarked(h.events);
     const expected = await Promise.all(users.map((user) => once.list(user)));
+    const unread = (items: NotificationView[]) => items.filter((n) => !n.read).length;
     for (const seed of [1, 2, 3]) {
-      const shuffled = await project(await fresh(), twiceShuffled(h.events, seed));
+      const shuffled = await projectMarked(twiceShuffled(h.events, seed));
       const seen = await Promise.all(users.map((user) => shuffled.list(user)));
       // Follow notifications are named after the follow that started them: compare them without their ids.
       const withoutFollowIds = (lists: NotificationView[][]) =>
         lists.map((items) => items.map((n) => (n.type === 'follow' ? { ...n, id: 'follow' } : n)));
       expect(withoutFollowIds(seen), `seed ${seed}`).toEqual(withoutFollowIds(expected));
+      // No count is stored: the unread count is the unread notifications shown, counted when asked.
+      const counts = await Promise.all(users.map((user) => shuffled.queries.unreadCount(user)));
+      expect(counts, `seed ${seed}`).toEqual(seen.map(unread));
     }
     expect(expected.flat().length).toBeGreaterThan(5);
+    expect(expected.map(unread)[0]).toBeGreaterThan(0);
+    expect(expected[0]?.some((n) => n.read)).toBe(true);
   });
 }

@@ -28,6 +28,28 @@ interface Viewer {
 
 const shownActors = 3;
 
+/**
+ * Where a read marker that moved is also recorded, to outlive the process: the embedded mode's, whose store is in
+ * memory. Recorded before `POST /notifications/read` answers.
+ */
+export interface ReadMarkerLog {
+  record(accountId: string, readUpTo: string): Promise<void>;
+}
+
+/** Moves the account's read marker up to `mark`, never back; whether it moved. */
+export async function moveReadMarker(
+  store: NotificationStore,
+  accountId: string,
+  mark: string,
+): Promise<boolean> {
+  const { changed } = await store.marks.update(accountId, (current) =>
+    current?.readUpTo !== undefined && current.readUpTo >= mark
+      ? current
+      : { ...(current ?? { _id: accountId }), readUpTo: mark },
+  );
+  return changed;
+}
+
 export class UnknownNotification extends Error {
   override readonly name = 'UnknownNotification';
 }
@@ -43,6 +65,7 @@ export class NotificationQueries {
     private readonly store: NotificationStore,
     private readonly changes: NotificationChanges = { publish() {} },
     private readonly now: () => Date = () => new Date(),
+    private readonly readMarkers?: ReadMarkerLog,
   ) {}
 
   async isDeletedAccount(accountId: string): Promise<boolean> {
@@ -137,12 +160,9 @@ export class NotificationQueries {
       // Now, or the newest notification's time if a clock ahead of ours stamped it later.
       mark = newest && newest.updatedAt > now ? newest.updatedAt : now;
     }
-    const { changed } = await this.store.marks.update(accountId, (current) =>
-      current?.readUpTo !== undefined && current.readUpTo >= mark
-        ? current
-        : { ...(current ?? { _id: accountId }), readUpTo: mark },
-    );
-    if (changed) this.changes.publish(accountId, { type: 'unread-count' });
+    if (!(await moveReadMarker(this.store, accountId, mark))) return;
+    await this.readMarkers?.record(accountId, mark);
+    this.changes.publish(accountId, { type: 'unread-count' });
   }
 
   private async viewer(accountId: string): Promise<Viewer> {

@@ -104,15 +104,18 @@ function stripped<T>(doc: Document): T {
 export async function mongoNotificationStore(db: Db, prefix = 'notifications'): Promise<NotificationStore> {
   const collection = (name: string) => db.collection(`${prefix}_${name}`);
   const notifications = collection('notifications');
-  // The lists' and the take-backs' lookups (MongoDB uses them; FerretDB 1.x scans, see README).
-  await notifications.createIndexes([
-    { key: { recipient: 1, updatedAt: -1, _id: -1 } },
-    { key: { actorIds: 1 } },
-    { key: { postId: 1 } },
-    { key: { postAuthorId: 1 } },
-    { key: { commentId: 1 } },
-    { key: { replyId: 1 } },
-  ]);
+  // The lists' and the take-backs' lookups (MongoDB uses them; FerretDB 1.x scans, see README). One at a time:
+  // FerretDB 1.x drops the connection on a `createIndexes` of several indexes that already exist, which every
+  // start after the first (a restart, a second instance) sends.
+  const keys: Record<string, 1 | -1>[] = [
+    { recipient: 1, updatedAt: -1, _id: -1 },
+    { actorIds: 1 },
+    { postId: 1 },
+    { postAuthorId: 1 },
+    { commentId: 1 },
+    { replyId: 1 },
+  ];
+  for (const key of keys) await notifications.createIndex(key);
   await collection('replies').createIndex({ commentId: 1 });
   await collection('edges').createIndex({ from: 1 });
   await collection('edges').createIndex({ to: 1 });

@@ -1,0 +1,275 @@
+/**
+ * Benchmark of notifications in the embedded mode, through the gateway over real HTTP:
+ *
+ *   pnpm bench notifications [--save-baseline] [--rate 500] [--duration 20] [--streams 10000] [--authors 100]
+ *                            [--reads-duration 10] [--connections 16]
+ *
+ * 1. Like to stream: likes sent at a steady `rate` for `duration` seconds, each of a post of its own, by
+ *    `authors` authors whose streams are open; the time from a like's request to its `notification` event on
+ *    the author's stream, p50 and p99.
+ * 2. `streams` open streams held by this one process, one per account (the authors' among them): the memory
+ *    they take (resident and heap, garbage collected before each reading), and the like-to-stream latency of
+ *    step 1 again while they are open.
+ * 3. `GET /notifications` as the authors in turn (each with a page of likes to show), autocannon as in the other
+ *    benchmarks: reads/s and p99.
+ *
+ * The server (the embedded app, every service behind the gateway's edge) runs in this process; the stream
+ * clients and the likes in a forked one (notification-clients.ts), autocannon in another (load.ts), so that
+ * neither shares the server's event loop or counts in its memory. The log is seeded through the SQLite store
+ * (accounts with a live session each, the posts to like), then the read models and the notifications are
+ * rebuilt from it as at any start. Figures are printed beside the saved baseline
+ * (services/projections/bench/notifications.baseline.json); --save-baseline records this run there.
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openSqliteEventStore } from '@gram/event-store';
+import { streamIds } from '@gram/events';
+import { AccessTokenIssuer, KeyStore } from '@gram/identity';
+import { diskMediaStorage } from '@gram/media';
+import { inMemoryDataKeys } from '@gram/personal-data';
+import { newId, type ServiceApp } from '@gram/service-kit';
+import { percentile, report } from '../../../services/projections/bench/report.js';
+import { buildEmbeddedApp } from '../src/embedded-app.js';
+import { append, inChunks, load } from './driver.js';
+import type { ClientAnswer, ClientCommand } from './notification-clients.js';
+
+const { values: args } = parseArgs({
+  options: {
+    'save-baseline': { type: 'boolean', default: false },
+    /** likes per second, steady */
+    rate: { type: 'string', default: '500' },
+    /** seconds of likes, in each of the two latency runs */
+    duration: { type: 'string', default: '20' },
+    /** streams held open in step 2, one per account */
+    streams: { type: 'string', default: '10000' },
+    /** the accounts whose posts are liked, their streams open in both latency runs */
+    authors: { type: 'string', default: '100' },
+    'reads-duration': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '16' },
+  },
+});
+const rate = Number(args.rate);
+const durationSeconds = Number(args.duration);
+const authorCount = Number(args.authors);
+const streamCount = Math.max(Number(args.streams), authorCount + 1);
+const readsDurationSeconds = Number(args['reads-duration']);
+const connections = Number(args.connections);
+const likesPerRun = Math.round(rate * durationSeconds);
+const warmupLikes = Math.min(likesPerRun, rate * 2);
+/** how long the events of a run's last likes may take before they count as lost */
+const graceMs = 10_000;
+
+interface Seeded {
+  /** one per account; the authors' first */
+  tokens: string[];
+  /** the likes of each run: a post of its own each, liked by an account that is not its author */
+  runs: { postId: string; token: string }[][];
+}
+
+async function seed(store: ReturnType<typeof openSqliteEventStore>, keys: KeyStore): Promise<Seeded> {
+  const at = (offsetMs: number) => new Date(Date.now() - 86_400_000 + offsetMs).toISOString();
+  const userIds = Array.from({ length: streamCount }, () => newId());
+  await inChunks(userIds, 500, (userId) =>
+    append(store, streamIds.user(userId), {
+      type: 'UserRegistered',
+      data: {
+        userId,
+        userName: `u${userId.replaceAll('-', '').slice(-20)}`,
+        name: 'Bench User',
+        bio: '',
+        profilePic: 'https://img.example/default.png',
+        registeredAt: at(0),
+      },
+    }),
+  );
+  // A live session per account, as a login leaves it: the gateway's token check reads it.
+  const issuer = new AccessTokenIssuer(keys, 3600);
+  const sessions = userIds.map((userId) => ({ userId, sessionId: newId() }));
+  await inChunks(sessions, 500, ({ userId, sessionId }) =>
+    append(store, streamIds.session(sessionId), {
+      type: 'SessionStarted',
+      data: {
+        sessionId,
+        userId,
+        refreshTokenHash: 'bench',
+        startedAt: at(1),
+        expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    }),
+  );
+  const tokens = await Promise.all(sessions.map((session) => issuer.issue(session, new Date())));
+  const likeCount = warmupLikes + 2 * likesPerRun;
+  const posts = Array.from({ length: likeCount }, (_, i) => ({
+    postId: newId(),
+    authorId: userIds[i % authorCount] as string,
+    createdAt: at(1000 + i),
+  }));
+  await inChunks(posts, 1000, ({ postId, authorId, createdAt }) =>
+    append(store, streamIds.post(postId), {
+      type: 'PostCreated',
+      data: { postId, authorId, photo: 'https://img.example/p.jpg', caption: 'bench', createdAt },
+    }),
+  );
+  const likers = tokens.slice(authorCount);
+  const likes = posts.map(({ postId }, i) => ({ postId, token: likers[i % likers.length] as string }));
+  return {
+    tokens,
+    runs: [
+      likes.slice(0, warmupLikes),
+      likes.slice(warmupLikes, warmupLikes + likesPerRun),
+      likes.slice(warmupLikes + likesPerRun),
+    ],
+  };
+}
+
+/** The forked clients: one command at a time, each answered once. */
+function clients() {
+  const child = fork(new URL('./notification-clients.ts', import.meta.url));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    send<K extends ClientAnswer['kind']>(
+      command: ClientCommand,
+    ): Promise<Extract<ClientAnswer, { kind: K }>> {
+      return new Promise((resolve, reject) => {
+        const onExit = (code: number | null) => reject(new Error(`the stream clients exited with ${code}`));
+        child.once('exit', onExit);
+        child.once('message', (answer) => {
+          child.off('exit', onExit);
+          resolve(answer as Extract<ClientAnswer, { kind: K }>);
+        });
+        child.send(command);
+      });
+    },
+    async stop() {
+      child.kill();
+      await exited;
+    },
+  };
+}
+
+/** Resident and heap bytes of this process (the server), after a full garbage collection when exposed. */
+function memory(): { rss: number; heap: number } {
+  globalThis.gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heap: heapUsed };
+}
+
+const mib = (bytes: number) => bytes / 1024 / 1024;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'gram-notifications-bench-'));
+  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const keys = await KeyStore.generate();
+  const apps: ServiceApp[] = [];
+  const streamClients = clients();
+  try {
+    console.log(
+      `seeding ${streamCount} accounts with sessions, ${warmupLikes + 2 * likesPerRun} posts of ` +
+        `${authorCount} authors into ${dir}`,
+    );
+    const seeded = await seed(store, keys);
+    const unlimited = 1_000_000_000;
+    const started = performance.now();
+    const app = await buildEmbeddedApp({
+      store,
+      keys,
+      dataKeys: inMemoryDataKeys(),
+      media: { storage: diskMediaStorage(join(dir, 'media')), publicUrl: 'http://localhost:8080' },
+      rateLimits: { writesPerUserPerMinute: unlimited },
+    });
+    apps.push(app);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    console.log(
+      `embedded app rebuilt from the log and listening in ${Math.round(performance.now() - started)} ms`,
+    );
+
+    const authorTokens = seeded.tokens.slice(0, authorCount);
+    const concurrency = 100;
+    const opened = await streamClients.send<'opened'>({
+      kind: 'open',
+      url,
+      tokens: authorTokens,
+      concurrency,
+    });
+    const [warmup, firstRun, secondRun] = seeded.runs as [
+      ClientCommandLikes,
+      ClientCommandLikes,
+      ClientCommandLikes,
+    ];
+    const likeRun = async (name: string, likes: ClientCommandLikes) => {
+      const answer = await streamClients.send<'liked'>({ kind: 'likes', url, likes, rate, graceMs });
+      const p50 = percentile(answer.latenciesMs, 50);
+      const p99 = percentile(answer.latenciesMs, 99);
+      console.log(
+        `${name}: ${answer.sent} likes at ${Math.round(answer.likesPerSec)}/s, ${answer.heard} heard on the streams, ` +
+          `${answer.failed} failed; like to stream p50 ${p50?.toFixed(1)} ms, p99 ${p99?.toFixed(1)} ms; ` +
+          `load average ${loadavg()[0]?.toFixed(2)}`,
+      );
+      return { ...answer, p50: p50 ?? 0, p99: p99 ?? 0, lost: answer.sent - answer.heard - answer.failed };
+    };
+    await likeRun('warm-up', warmup);
+    const few = await likeRun(`${opened.open} streams open`, firstRun);
+
+    const before = memory();
+    const all = await streamClients.send<'opened'>({
+      kind: 'open',
+      url,
+      tokens: seeded.tokens.slice(authorCount),
+      concurrency,
+    });
+    const held = memory();
+    const perStream = (bytes: number) => bytes / Math.max(1, all.open - opened.open) / 1024;
+    console.log(
+      `${all.open} streams open (${all.failed} refused): server resident ${mib(held.rss).toFixed(0)} MiB ` +
+        `(+${perStream(held.rss - before.rss).toFixed(1)} KiB per stream), heap ${mib(held.heap).toFixed(0)} MiB ` +
+        `(+${perStream(held.heap - before.heap).toFixed(1)} KiB per stream)`,
+    );
+    const many = await likeRun(`${all.open} streams open`, secondRun);
+    await streamClients.send<'closed'>({ kind: 'close' });
+
+    const reads = { kind: 'paths' as const, url, tokens: authorTokens, paths: ['/api/v1/notifications'] };
+    await load({ ...reads, connections, durationSeconds: 2 });
+    const read = await load({ ...reads, connections, durationSeconds: readsDurationSeconds });
+    console.log(
+      `GET /notifications: ${Math.round(read.reqPerSec)} req/s, p50 ${read.p50} ms, p99 ${read.p99} ms, ` +
+        `non-2xx ${read.non2xx}, errors ${read.errors}`,
+    );
+
+    console.log(`\n${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+    const ok = report('notifications', [
+      { metric: "like to stream p50, ms (the authors' streams)", now: few.p50, better: 'lower' },
+      { metric: "like to stream p99, ms (the authors' streams)", now: few.p99, better: 'lower' },
+      { metric: 'likes/s sent', now: few.likesPerSec, better: 'higher', target: rate * 0.95 },
+      { metric: 'open streams', now: all.open, better: 'higher', target: streamCount },
+      { metric: 'server resident with them, MiB', now: mib(held.rss), better: 'lower' },
+      { metric: 'resident per stream, KiB', now: perStream(held.rss - before.rss), better: 'lower' },
+      { metric: 'heap per stream, KiB', now: perStream(held.heap - before.heap), better: 'lower' },
+      { metric: 'like to stream p50, ms (every stream open)', now: many.p50, better: 'lower' },
+      { metric: 'like to stream p99, ms (every stream open)', now: many.p99, better: 'lower' },
+      {
+        metric: 'likes lost or failed',
+        now: few.lost + few.failed + many.lost + many.failed,
+        better: 'lower',
+        target: 0,
+      },
+      { metric: 'GET /notifications req/s', now: read.reqPerSec, better: 'higher' },
+      { metric: 'GET /notifications p99, ms', now: read.p99, better: 'lower' },
+      { metric: 'GET /notifications non-2xx', now: read.non2xx + read.errors, better: 'lower', target: 0 },
+    ]);
+    process.exitCode = ok ? 0 : 1;
+  } finally {
+    await streamClients.stop();
+    for (const app of apps) await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type ClientCommandLikes = Extract<ClientCommand, { kind: 'likes' }>['likes'];
+
+await main();

@@ -1,9 +1,10 @@
 /**
- * Benchmark of notifications in the embedded mode, through the gateway over real HTTP:
+ * Benchmark of notifications, through the gateway over real HTTP, in the embedded mode and in the distributed one:
  *
- *   pnpm bench notifications [--save-baseline] [--rate 500] [--duration 20] [--streams 10000] [--authors 100]
- *                            [--reads-duration 10] [--connections 16]
+ *   pnpm bench notifications [--save-baseline] [--mode both|embedded|distributed] [--rate 500] [--duration 20]
+ *                            [--streams 10000] [--authors 100] [--reads-duration 10] [--connections 16]
  *
+ * The embedded mode (`--mode embedded`, or first in `both`):
  * 1. Like to stream: likes sent at a steady `rate` for `duration` seconds, each of a post of its own, by
  *    `authors` authors whose streams are open; the time from a like's request to its `notification` event on
  *    the author's stream, p50 and p99.
@@ -17,22 +18,36 @@
  * clients and the likes in a forked one (notification-clients.ts), autocannon in another (load.ts), so that
  * neither shares the server's event loop or counts in its memory. The log is seeded through the SQLite store
  * (accounts with a live session each, the posts to like), then the read models and the notifications are
- * rebuilt from it as at any start. Figures are printed beside the saved baseline
- * (services/projections/bench/notifications.baseline.json); --save-baseline records this run there.
+ * rebuilt from it as at any start.
+ *
+ * The distributed mode (`--mode distributed`, or second in `both`): the whole system as the e2e harness starts it
+ * (each service its own process, on Kafka, Redis and FerretDB from @gram/test-servers). `authors` authors and as
+ * many likers sign up through the gateway, the authors' posts are made through it, and once the notifications
+ * service has applied all of that (its consumer group has committed the topics' ends), step 1 above is measured
+ * through the gateway: the authors' streams open on the notifications service behind it, the likes answered by
+ * content, published by the relay, applied by notifications and sent down the streams.
+ *
+ * Figures are printed beside the saved baselines (services/projections/bench/notifications.baseline.json,
+ * notifications-distributed.baseline.json); --save-baseline records this run's there.
  */
 import { fork } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { startDistributed } from '@gram/e2e';
 import { openSqliteEventStore } from '@gram/event-store';
 import { streamIds } from '@gram/events';
 import { AccessTokenIssuer, KeyStore } from '@gram/identity';
 import { diskMediaStorage } from '@gram/media';
+import { createKafka, silentLogger } from '@gram/messaging';
 import { inMemoryDataKeys } from '@gram/personal-data';
 import { newId, type ServiceApp } from '@gram/service-kit';
-import { percentile, report } from '../../../services/projections/bench/report.js';
+import { startTestServers } from '@gram/test-servers';
+import { type Metric, percentile, report } from '../../../services/projections/bench/report.js';
 import { buildEmbeddedApp } from '../src/embedded-app.js';
 import { append, inChunks, load } from './driver.js';
 import type { ClientAnswer, ClientCommand } from './notification-clients.js';
@@ -40,6 +55,8 @@ import type { ClientAnswer, ClientCommand } from './notification-clients.js';
 const { values: args } = parseArgs({
   options: {
     'save-baseline': { type: 'boolean', default: false },
+    /** embedded, distributed, or both in turn */
+    mode: { type: 'string', default: 'both' },
     /** likes per second, steady */
     rate: { type: 'string', default: '500' },
     /** seconds of likes, in each of the two latency runs */
@@ -52,6 +69,10 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '16' },
   },
 });
+const modes = { both: ['embedded', 'distributed'], embedded: ['embedded'], distributed: ['distributed'] };
+const mode = args.mode as keyof typeof modes;
+if (!Object.hasOwn(modes, mode))
+  throw new Error(`--mode ${mode}: choose among ${Object.keys(modes).join(', ')}`);
 const rate = Number(args.rate);
 const durationSeconds = Number(args.duration);
 const authorCount = Number(args.authors);
@@ -151,6 +172,22 @@ function clients() {
   };
 }
 
+type StreamClients = ReturnType<typeof clients>;
+type Likes = Extract<ClientCommand, { kind: 'likes' }>['likes'];
+
+/** Sends `likes` at the steady rate through the gateway at `url`, timing each to its author's stream. */
+async function likeRun(streamClients: StreamClients, url: string, name: string, likes: Likes) {
+  const answer = await streamClients.send<'liked'>({ kind: 'likes', url, likes, rate, graceMs });
+  const p50 = percentile(answer.latenciesMs, 50);
+  const p99 = percentile(answer.latenciesMs, 99);
+  console.log(
+    `${name}: ${answer.sent} likes at ${Math.round(answer.likesPerSec)}/s, ${answer.heard} heard on the streams, ` +
+      `${answer.failed} failed; like to stream p50 ${p50?.toFixed(1)} ms, p99 ${p99?.toFixed(1)} ms; ` +
+      `load average ${loadavg()[0]?.toFixed(2)}`,
+  );
+  return { ...answer, p50: p50 ?? 0, p99: p99 ?? 0, lost: answer.sent - answer.heard - answer.failed };
+}
+
 /** Resident and heap bytes of this process (the server), after a full garbage collection when exposed. */
 function memory(): { rss: number; heap: number } {
   globalThis.gc?.();
@@ -159,8 +196,11 @@ function memory(): { rss: number; heap: number } {
 }
 
 const mib = (bytes: number) => bytes / 1024 / 1024;
+/** how many streams the clients open at a time */
+const openConcurrency = 100;
 
-async function main() {
+/** The embedded mode; answers the figures. */
+async function embedded(): Promise<Metric[]> {
   const dir = mkdtempSync(join(tmpdir(), 'gram-notifications-bench-'));
   const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
   const keys = await KeyStore.generate();
@@ -189,38 +229,22 @@ async function main() {
     );
 
     const authorTokens = seeded.tokens.slice(0, authorCount);
-    const concurrency = 100;
     const opened = await streamClients.send<'opened'>({
       kind: 'open',
       url,
       tokens: authorTokens,
-      concurrency,
+      concurrency: openConcurrency,
     });
-    const [warmup, firstRun, secondRun] = seeded.runs as [
-      ClientCommandLikes,
-      ClientCommandLikes,
-      ClientCommandLikes,
-    ];
-    const likeRun = async (name: string, likes: ClientCommandLikes) => {
-      const answer = await streamClients.send<'liked'>({ kind: 'likes', url, likes, rate, graceMs });
-      const p50 = percentile(answer.latenciesMs, 50);
-      const p99 = percentile(answer.latenciesMs, 99);
-      console.log(
-        `${name}: ${answer.sent} likes at ${Math.round(answer.likesPerSec)}/s, ${answer.heard} heard on the streams, ` +
-          `${answer.failed} failed; like to stream p50 ${p50?.toFixed(1)} ms, p99 ${p99?.toFixed(1)} ms; ` +
-          `load average ${loadavg()[0]?.toFixed(2)}`,
-      );
-      return { ...answer, p50: p50 ?? 0, p99: p99 ?? 0, lost: answer.sent - answer.heard - answer.failed };
-    };
-    await likeRun('warm-up', warmup);
-    const few = await likeRun(`${opened.open} streams open`, firstRun);
+    const [warmup, firstRun, secondRun] = seeded.runs as [Likes, Likes, Likes];
+    await likeRun(streamClients, url, 'warm-up', warmup);
+    const few = await likeRun(streamClients, url, `${opened.open} streams open`, firstRun);
 
     const before = memory();
     const all = await streamClients.send<'opened'>({
       kind: 'open',
       url,
       tokens: seeded.tokens.slice(authorCount),
-      concurrency,
+      concurrency: openConcurrency,
     });
     const held = memory();
     const perStream = (bytes: number) => bytes / Math.max(1, all.open - opened.open) / 1024;
@@ -229,7 +253,7 @@ async function main() {
         `(+${perStream(held.rss - before.rss).toFixed(1)} KiB per stream), heap ${mib(held.heap).toFixed(0)} MiB ` +
         `(+${perStream(held.heap - before.heap).toFixed(1)} KiB per stream)`,
     );
-    const many = await likeRun(`${all.open} streams open`, secondRun);
+    const many = await likeRun(streamClients, url, `${all.open} streams open`, secondRun);
     await streamClients.send<'closed'>({ kind: 'close' });
 
     const reads = { kind: 'paths' as const, url, tokens: authorTokens, paths: ['/api/v1/notifications'] };
@@ -240,8 +264,7 @@ async function main() {
         `non-2xx ${read.non2xx}, errors ${read.errors}`,
     );
 
-    console.log(`\n${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-    const ok = report('notifications', [
+    return [
       { metric: "like to stream p50, ms (the authors' streams)", now: few.p50, better: 'lower' },
       { metric: "like to stream p99, ms (the authors' streams)", now: few.p99, better: 'lower' },
       { metric: 'likes/s sent', now: few.likesPerSec, better: 'higher', target: rate * 0.95 },
@@ -260,8 +283,7 @@ async function main() {
       { metric: 'GET /notifications req/s', now: read.reqPerSec, better: 'higher' },
       { metric: 'GET /notifications p99, ms', now: read.p99, better: 'lower' },
       { metric: 'GET /notifications non-2xx', now: read.non2xx + read.errors, better: 'lower', target: 0 },
-    ]);
-    process.exitCode = ok ? 0 : 1;
+    ];
   } finally {
     await streamClients.stop();
     for (const app of apps) await app.close();
@@ -270,6 +292,194 @@ async function main() {
   }
 }
 
-type ClientCommandLikes = Extract<ClientCommand, { kind: 'likes' }>['likes'];
+/** A POST through the gateway: its body and consistency token; throws with the problem when it is not 2xx. */
+async function post(
+  url: string,
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ body: Record<string, unknown>; consistencyToken: string | null }> {
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  const answer = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(answer)}`);
+  return { body: answer, consistencyToken: res.headers.get('x-consistency-token') };
+}
 
-await main();
+/**
+ * The distributed mode's accounts and posts, made through the gateway as clients make them (its log is the
+ * services' own, not seeded beside them): `authors` authors, as many likers, and a post of the authors' for each
+ * like of the warm-up and the measured run. Resolves once the read side has the last post (so the relay has
+ * published everything before it).
+ */
+async function setUpThroughGateway(url: string): Promise<{ authorTokens: string[]; runs: [Likes, Likes] }> {
+  const tag = randomBytes(3).toString('hex');
+  const phone = String(randomInt(10_000_000, 99_999_999));
+  const password = 'correct horse battery staple';
+  const tokens: string[] = [];
+  await inChunks(
+    Array.from({ length: 2 * authorCount }, (_, i) => i),
+    10,
+    async (i) => {
+      const n = String(i).padStart(5, '0');
+      const userName = `bench${tag}_${n}`;
+      await post(url, '/api/v1/auth/signup', {
+        name: `Bench ${n}`,
+        userName,
+        email: `bench${tag}.${n}@example.com`,
+        phoneNo: `+49${phone}${n}`,
+        password,
+      });
+      tokens[i] = (await post(url, '/api/v1/auth/login', { login: userName, password })).body
+        .accessToken as string;
+    },
+  );
+  const postIds: string[] = [];
+  await inChunks(
+    Array.from({ length: warmupLikes + likesPerRun }, (_, i) => i),
+    50,
+    async (i) => {
+      const made = await post(
+        url,
+        '/api/v1/posts',
+        { photo: `https://img.example.com/${tag}/${i}.jpg`, caption: 'bench' },
+        tokens[i % authorCount],
+      );
+      postIds[i] = made.body.id as string;
+    },
+  );
+  // One more post, appended after every other: once the read side has it, the relay has published them all.
+  const { body, consistencyToken } = await post(
+    url,
+    '/api/v1/posts',
+    { photo: `https://img.example.com/${tag}/last.jpg`, caption: 'bench' },
+    tokens[0],
+  );
+  const id = body.id as string;
+  for (const deadline = Date.now() + 120_000; ; await sleep(100)) {
+    const res = await fetch(`${url}/api/v1/posts/${id}`, {
+      headers: { 'x-consistency-token': consistencyToken ?? '' },
+    });
+    await res.arrayBuffer();
+    if (res.headers.get('x-read-consistency') === 'applied') break;
+    if (Date.now() > deadline) throw new Error('the read side did not apply the setup within 120 s');
+  }
+  const likers = tokens.slice(authorCount);
+  const likes = postIds.map((postId, i) => ({ postId, token: likers[i % likers.length] as string }));
+  return {
+    authorTokens: tokens.slice(0, authorCount),
+    runs: [likes.slice(0, warmupLikes), likes.slice(warmupLikes)],
+  };
+}
+
+/**
+ * Waits until the consumer group `groupId` has committed every partition's current end of the topics it reads:
+ * what was published so far is applied. The relay writes in transactions, so a partition's last record is a
+ * commit marker, one past its last event: committed >= end - 1 covers it.
+ */
+async function groupCaughtUp(brokers: string[], groupId: string, capMs: number): Promise<void> {
+  const admin = createKafka({ brokers, clientId: 'notifications-bench', logger: silentLogger }).admin();
+  await admin.connect();
+  try {
+    const ends = new Map<string, Map<number, number>>();
+    for (const { topic } of await admin.fetchOffsets({ groupId })) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      ends.set(topic, new Map(offsets.map(({ partition, high }) => [partition, Number(high)])));
+    }
+    for (const deadline = Date.now() + capMs; ; await sleep(250)) {
+      const committed = await admin.fetchOffsets({ groupId, topics: [...ends.keys()] });
+      const done = committed.every(({ topic, partitions }) =>
+        partitions.every(
+          ({ partition, offset }) => Number(offset) >= (ends.get(topic)?.get(partition) ?? 0) - 1,
+        ),
+      );
+      if (done) return;
+      if (Date.now() > deadline) throw new Error(`${groupId} has not caught up within ${capMs} ms`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The distributed mode; answers the figures. */
+async function distributed(): Promise<Metric[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'gram-notifications-bench-distributed-'));
+  const servers = await startTestServers(['kafka', 'mongo', 'redis'], { strict: true });
+  const streamClients = clients();
+  try {
+    console.log(`\n${servers.summary}`);
+    const brokers = (servers.env.KAFKA_BROKERS as string).split(',');
+    const started = performance.now();
+    const system = await startDistributed({
+      servers: {
+        kafkaBrokers: brokers,
+        mongoUrl: servers.env.MONGO_URL as string,
+        redisUrl: servers.env.REDIS_URL as string,
+      },
+      runDir: dir,
+      gatewayEnv: { WRITES_PER_USER_PER_MINUTE: '1000000000' },
+      identityEnv: { SIGNUPS_PER_IP: '1000000000' },
+    });
+    try {
+      const url = system.url;
+      console.log(
+        `distributed system started in ${Math.round(performance.now() - started)} ms; gateway ${url}`,
+      );
+      console.log(
+        `signing up ${2 * authorCount} accounts, making ${warmupLikes + likesPerRun} posts of ${authorCount} ` +
+          'authors through the gateway',
+      );
+      const { authorTokens, runs } = await setUpThroughGateway(url);
+      // A like applied before its post would notify nobody: the measured likes find everything in place.
+      await groupCaughtUp(brokers, `notifications-${system.runId}`, 120_000);
+      const opened = await streamClients.send<'opened'>({
+        kind: 'open',
+        url,
+        tokens: authorTokens,
+        concurrency: openConcurrency,
+      });
+      console.log(`${opened.open} streams open through the gateway (${opened.failed} refused)`);
+      const [warmup, measured] = runs;
+      await likeRun(streamClients, url, 'distributed warm-up', warmup);
+      const run = await likeRun(streamClients, url, `distributed, ${opened.open} streams open`, measured);
+      await streamClients.send<'closed'>({ kind: 'close' });
+      return [
+        { metric: 'distributed like to stream p50, ms', now: run.p50, better: 'lower' },
+        { metric: 'distributed like to stream p99, ms', now: run.p99, better: 'lower', target: 250 },
+        { metric: 'distributed likes/s sent', now: run.likesPerSec, better: 'higher', target: rate * 0.95 },
+        { metric: 'distributed likes sent', now: run.sent, better: 'higher' },
+        {
+          metric: 'distributed likes lost or failed',
+          now: run.lost + run.failed,
+          better: 'lower',
+          target: 0,
+        },
+      ];
+    } finally {
+      await system.stop();
+    }
+  } finally {
+    await streamClients.stop();
+    await servers.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+let ok = true;
+const figures: { name: string; metrics: Metric[] }[] = [];
+for (const which of modes[mode]) {
+  if (which === 'embedded') figures.push({ name: 'notifications', metrics: await embedded() });
+  else figures.push({ name: 'notifications-distributed', metrics: await distributed() });
+}
+console.log(`\n${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
+for (const { name, metrics } of figures) {
+  console.log(`\n${name}`);
+  ok = report(name, metrics) && ok;
+}
+process.exitCode = ok ? 0 : 1;

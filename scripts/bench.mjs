@@ -39,7 +39,7 @@ const benches = {
   notifications: {
     dir: 'apps/embedded',
     script: 'bench:notifications',
-    what: 'notifications (embedded, through the gateway): like-to-stream p50/p99 at 500 likes/s, 10,000 open streams (memory, latency), GET /notifications req/s, p99',
+    what: 'notifications (embedded, through the gateway): like-to-stream p50/p99 at 500 likes/s, 10,000 open streams (memory, latency), GET /notifications req/s, p99; then like-to-stream p50/p99 through the distributed system (--mode embedded|distributed for one)',
   },
   gateway: {
     dir: 'apps/embedded',

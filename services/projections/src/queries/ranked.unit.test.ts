@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { community, expectTopPagingOnce } from '../../test/ranked.js';
+import { counters } from '../read-models/registry.js';
+import type { CollectionName, DocumentStore, ReadModelStore } from '../store/document-store.js';
+import { createMemoryReadModelStore } from '../store/memory.js';
+import { ReadModelQueries } from './read-model-queries.js';
+
+/** `store` with its documents' reads counted: how many documents each collection was asked for. */
+function counting(store: ReadModelStore) {
+  const read = new Map<CollectionName, number>();
+  const add = (collection: CollectionName, n: number) =>
+    read.set(collection, (read.get(collection) ?? 0) + n);
+  const documents = new Proxy(store.documents, {
+    get(target, property: keyof DocumentStore) {
+      const value = target[property];
+      if (typeof value !== 'function') return value;
+      return async (collection: CollectionName, ...args: unknown[]) => {
+        const answer = await (value as (...a: unknown[]) => Promise<unknown>).call(
+          target,
+          collection,
+          ...args,
+        );
+        add(collection, Array.isArray(answer) ? answer.length : 1);
+        return answer;
+      };
+    },
+  });
+  return { store: { ...store, documents }, read };
+}
+
+describe('ranked pages', () => {
+  it("a tag's top page and explore's first page read their own page's documents from a maintained ranking, however many posts are ranked", async () => {
+    const { store, viewer } = await community(400, createMemoryReadModelStore({ counters }));
+    const { store: counted, read } = counting(store);
+    const queries = new ReadModelQueries(() => counted, { now: () => Date.UTC(2025, 0, 2) });
+
+    const top = await queries.taggedPosts('big', 'top', { limit: 5 }, viewer);
+    expect(top.items).toHaveLength(5);
+    expect(read.get('tagged') ?? 0).toBeLessThan(20);
+    expect(read.get('posts') ?? 0).toBeLessThan(20);
+
+    read.clear();
+    const explored = await queries.explore({ limit: 5 });
+    expect(explored.items).toHaveLength(5);
+    expect(read.get('explorable') ?? 0).toBeLessThan(20);
+    expect(read.get('posts') ?? 0).toBeLessThan(20);
+  });
+
+  it('paging a tag top past the frozen block shows every post once while likes and unlikes reorder the ranking', async () => {
+    await expectTopPagingOnce(createMemoryReadModelStore({ counters }));
+  });
+});

@@ -60,6 +60,10 @@ function expectSameReadModels(actual: MemoryReadModelStore, expected: MemoryRead
   expect(Object.keys(wantSearch.tags.filed).length).toBeGreaterThan(30);
   expect(wantSearch.users.erased.length).toBeGreaterThan(0);
   expect(gotSearch).toEqual(wantSearch);
+  // User search's rankings, kept from the terms and the followers counts: the same accounts in the same order.
+  const wantRanks = expected.search.dumpRanks();
+  expect(Object.keys(wantRanks).length).toBeGreaterThan(30);
+  expect(actual.search.dumpRanks()).toEqual(wantRanks);
   // The rankings (a tag's top posts, explore), kept from the counts and places: the same entries, in the same order.
   const wantRankings = rankingsOf(expected.rankings.dump());
   expect(Object.keys(wantRankings).length).toBeGreaterThan(5);

@@ -1,32 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { counting } from '../../test/counting.js';
 import { community, expectTopPagingOnce } from '../../test/ranked.js';
 import { counters } from '../read-models/registry.js';
-import type { CollectionName, DocumentStore, ReadModelStore } from '../store/document-store.js';
 import { createMemoryReadModelStore } from '../store/memory.js';
 import { ReadModelQueries } from './read-model-queries.js';
-
-/** `store` with its documents' reads counted: how many documents each collection was asked for. */
-function counting(store: ReadModelStore) {
-  const read = new Map<CollectionName, number>();
-  const add = (collection: CollectionName, n: number) =>
-    read.set(collection, (read.get(collection) ?? 0) + n);
-  const documents = new Proxy(store.documents, {
-    get(target, property: keyof DocumentStore) {
-      const value = target[property];
-      if (typeof value !== 'function') return value;
-      return async (collection: CollectionName, ...args: unknown[]) => {
-        const answer = await (value as (...a: unknown[]) => Promise<unknown>).call(
-          target,
-          collection,
-          ...args,
-        );
-        add(collection, Array.isArray(answer) ? answer.length : 1);
-        return answer;
-      };
-    },
-  });
-  return { store: { ...store, documents }, read };
-}
 
 describe('ranked pages', () => {
   it("a tag's top page and explore's first page read their own page's documents from a maintained ranking, however many posts are ranked", async () => {

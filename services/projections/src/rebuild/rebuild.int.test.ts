@@ -293,6 +293,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect({ users: await rebuilt.search.dump('users'), tags: await rebuilt.search.dump('tags') }).toEqual(
         search,
       );
+      expect(await rebuilt.search.dumpRanks()).toEqual(folded.search.dumpRanks());
       const rankings = rankingsOf(folded.rankings.dump());
       expect(rankings['explore:everyone']?.length).toBeGreaterThan(5);
       expect(rankingsOf(await rebuilt.rankings.dump())).toEqual(rankings);

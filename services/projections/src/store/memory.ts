@@ -58,7 +58,12 @@ export function createMemoryReadModelStore(options: {
   return {
     documents,
     feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),
-    search: new MemorySearchIndex(),
+    search: new MemorySearchIndex((id) => {
+      const user = documents.peek('users', id);
+      return typeof user?.userNameKey === 'string'
+        ? { followers: (user.followersCount as number | undefined) ?? 0, userNameKey: user.userNameKey }
+        : undefined;
+    }),
     liked: new LikedPostsFromEdges(documents),
     snapshots: new MemoryRankingSnapshots(),
     rankings: new MemoryPostRankings(documents, options.rankings ?? registeredRankings),

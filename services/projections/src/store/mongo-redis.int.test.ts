@@ -203,6 +203,9 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         expect({ users: await store.search.dump('users'), tags: await store.search.dump('tags') }).toEqual(
           search,
         );
+        const ranks = memory.search.dumpRanks();
+        expect(Object.keys(ranks).length).toBeGreaterThan(10);
+        expect(await store.search.dumpRanks()).toEqual(ranks);
         const rankings = rankingsOf(memory.rankings.dump());
         expect(Object.keys(rankings).length).toBeGreaterThan(3);
         expect(rankingsOf(await store.rankings.dump())).toEqual(rankings);

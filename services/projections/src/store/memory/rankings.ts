@@ -7,6 +7,7 @@ import {
   type RankingName,
   type RankingsDump,
 } from '../rankings.js';
+import { BTree } from './b-tree.js';
 import type { MemoryDocumentStore } from './documents.js';
 
 /** Ascending (score, at, post id): a ranking reads it backwards, best first, as Redis's ZREVRANGE does. */
@@ -16,27 +17,16 @@ function compareEntries(a: RankedPost, b: RankedPost): number {
   return a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0;
 }
 
-/** The first index of `entries` whose entry is not below `entry`. */
-function lowerBound(entries: readonly RankedPost[], entry: RankedPost): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (compareEntries(entries[mid] as RankedPost, entry) < 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
 /**
- * The rankings of the embedded mode: a sorted array per ranking, and where each post stands in them (so that a
+ * The rankings of the embedded mode: a B+ tree per ranking (a sorted array would move every entry after a
+ * like's place, and a popular tag or explore holds most posts), and where each post stands in them (so that a
  * refresh takes it out of a tag its edit took off). A refresh reads the documents and writes its entries in
  * one synchronous step, which is what makes it atomic here (see PostRankings). Entries hold the documents' own
  * id strings: a ranking costs an entry object per post it holds, no string.
  */
 export class MemoryPostRankings implements PostRankings {
   /** `<name>:<key>` → entries, ascending */
-  private readonly rankings = new Map<string, RankedPost[]>();
+  private readonly rankings = new Map<string, BTree<RankedPost, undefined>>();
   /** post id → `<name>:<key>` → its entry there */
   private readonly placed = new Map<string, Map<string, RankedPost>>();
 
@@ -86,25 +76,29 @@ export class MemoryPostRankings implements PostRankings {
   private insert(name: string, entry: RankedPost): void {
     let entries = this.rankings.get(name);
     if (!entries) {
-      entries = [];
+      entries = new BTree(undefined, compareEntries);
       this.rankings.set(name, entries);
     }
-    entries.splice(lowerBound(entries, entry), 0, entry);
+    entries.set(entry, undefined);
   }
 
   private remove(name: string, entry: RankedPost): void {
     const entries = this.rankings.get(name);
     if (!entries) return;
-    const at = lowerBound(entries, entry);
-    if (entries[at] === entry) entries.splice(at, 1);
-    if (entries.length === 0) this.rankings.delete(name);
+    entries.delete(entry);
+    if (entries.size === 0) this.rankings.delete(name);
   }
 
   async range(name: RankingName, key: string, offset: number, limit: number): Promise<RankedPost[]> {
-    const entries = this.rankings.get(`${name}:${key}`) ?? [];
     const found: RankedPost[] = [];
-    for (let i = entries.length - 1 - offset; i >= 0 && found.length < limit; i--)
-      found.push(entries[i] as RankedPost);
+    const entries = this.rankings.get(`${name}:${key}`);
+    if (!entries || limit <= 0) return found;
+    let skipped = 0;
+    for (const [entry] of entries.entriesReversed(undefined, [])) {
+      if (skipped++ < offset) continue;
+      found.push(entry);
+      if (found.length === limit) break;
+    }
     return found;
   }
 
@@ -114,7 +108,7 @@ export class MemoryPostRankings implements PostRankings {
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([name, entries]) => [
           name,
-          [...entries].reverse().map((entry): [string, number] => [entry.postId, entry.score]),
+          [...entries.keys()].reverse().map((entry): [string, number] => [entry.postId, entry.score]),
         ]),
     );
   }

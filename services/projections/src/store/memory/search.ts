@@ -1,4 +1,13 @@
-import type { SearchIndex, SearchIndexDump, SearchIndexName, TermCount } from '../search-index.js';
+import {
+  type AccountRank,
+  compareAccountRanks,
+  rankedPrefixLength,
+  type SearchIndex,
+  type SearchIndexDump,
+  type SearchIndexName,
+  type TermCount,
+} from '../search-index.js';
+import { BTree } from './b-tree.js';
 
 /**
  * Code point order, which is Redis's byte order of the same strings in UTF-8: JavaScript's `<` compares UTF-16
@@ -96,19 +105,109 @@ class MemoryIndex {
   }
 }
 
-/** The search indexes of the embedded mode, in this process's memory: every call is atomic, being synchronous. */
+/** The prefixes of `terms` an account is ranked under: each of up to rankedPrefixLength code points. */
+function rankedPrefixes(terms: Iterable<string>): Set<string> {
+  const prefixes = new Set<string>();
+  for (const term of terms) {
+    let end = 0;
+    let points = 0;
+    for (const char of term) {
+      if (points++ === rankedPrefixLength) break;
+      end += char.length;
+      prefixes.add(term.slice(0, end));
+    }
+  }
+  return prefixes;
+}
+
+/** What user search ranks an account by, from its document as it now stands (undefined: no such account). */
+export type AccountStanding = (id: string) => { followers: number; userNameKey: string } | undefined;
+
+/**
+ * The search indexes of the embedded mode, in this process's memory: every call is atomic, being synchronous.
+ * User search's rankings are a B+ tree per prefix (a short prefix holds a large share of the accounts, which
+ * a sorted array would move on every follow) of one rank object per account, shared by its prefixes, read from
+ * `standing` (the documents) as rankAccount runs.
+ */
 export class MemorySearchIndex implements SearchIndex {
   private readonly indexes: Record<SearchIndexName, MemoryIndex> = {
     users: new MemoryIndex(),
     tags: new MemoryIndex(),
   };
+  /** prefix → the ranks of the accounts under it, in ranking order */
+  private readonly ranked = new Map<string, BTree<AccountRank, undefined>>();
+  /** account → its rank and the prefixes it is ranked under */
+  private readonly rankOf = new Map<string, { rank: AccountRank; prefixes: Set<string> }>();
+
+  constructor(private readonly standing: AccountStanding = () => undefined) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
     this.indexes[index].put(id, terms);
+    if (index === 'users') this.rank(id);
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.indexes[index].erase(id);
+    for (const id of ids) {
+      this.indexes[index].erase(id);
+      if (index === 'users') this.rank(id);
+    }
+  }
+
+  async rankAccount(id: string): Promise<void> {
+    this.rank(id);
+  }
+
+  private rank(id: string): void {
+    const terms = this.indexes.users.termsOf.get(id);
+    const standing = terms && this.standing(id);
+    const had = this.rankOf.get(id);
+    const rank = standing && { id, followers: standing.followers, userNameKey: standing.userNameKey };
+    const prefixes = rank ? rankedPrefixes(terms as Set<string>) : new Set<string>();
+    if (had && rank && compareAccountRanks(had.rank, rank) === 0 && sameSet(had.prefixes, prefixes)) return;
+    for (const prefix of had?.prefixes ?? []) {
+      const ranks = this.ranked.get(prefix) as BTree<AccountRank, undefined>;
+      ranks.delete((had as { rank: AccountRank }).rank);
+      if (ranks.size === 0) this.ranked.delete(prefix);
+    }
+    if (!rank || prefixes.size === 0) {
+      this.rankOf.delete(id);
+      return;
+    }
+    for (const prefix of prefixes) {
+      let ranks = this.ranked.get(prefix);
+      if (!ranks) {
+        ranks = new BTree(undefined, compareAccountRanks);
+        this.ranked.set(prefix, ranks);
+      }
+      ranks.set(rank, undefined);
+    }
+    this.rankOf.set(id, { rank, prefixes });
+  }
+
+  async rankedAccounts(
+    prefix: string,
+    after: AccountRank | undefined,
+    limit: number,
+  ): Promise<AccountRank[]> {
+    const found: AccountRank[] = [];
+    const ranks = this.ranked.get(prefix);
+    if (!ranks || limit <= 0) return found;
+    for (const rank of ranks.keys(after)) {
+      if (after && compareAccountRanks(rank, after) === 0) continue;
+      found.push(rank);
+      if (found.length === limit) break;
+    }
+    return found;
+  }
+
+  async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
+    const found: AccountRank[] = [];
+    for (const id of ids) {
+      const rank = this.rankOf.get(id)?.rank;
+      const terms = this.indexes.users.termsOf.get(id);
+      if (rank && terms && [...terms].some((term) => term.startsWith(prefix))) found.push(rank);
+    }
+    return found;
   }
 
   async match(index: SearchIndexName, prefix: string, limit: number): Promise<string[]> {
@@ -136,6 +235,15 @@ export class MemorySearchIndex implements SearchIndex {
     return [...(this.indexes[index].termsOf.get(id) ?? [])];
   }
 
+  /** Every prefix's ranking: prefix → its accounts' ids in ranking order (tests compare two indexes by it). */
+  dumpRanks(): Record<string, string[]> {
+    return Object.fromEntries(
+      [...this.ranked.entries()]
+        .sort(([a], [b]) => compareCodePoints(a, b))
+        .map(([prefix, ranks]) => [prefix, [...ranks.keys()].map((rank) => rank.id)]),
+    );
+  }
+
   /** What each index holds, in a stable order (tests compare two of them; the rebuild exports it). */
   dump(): Record<SearchIndexName, SearchIndexDump> {
     const dumpOf = (index: MemoryIndex): SearchIndexDump => ({
@@ -148,4 +256,10 @@ export class MemorySearchIndex implements SearchIndex {
     });
     return { users: dumpOf(this.indexes.users), tags: dumpOf(this.indexes.tags) };
   }
+}
+
+function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const item of a) if (!b.has(item)) return false;
+  return true;
 }

@@ -136,44 +136,56 @@ export class MemorySearchIndex implements SearchIndex {
   };
   /** prefix → the ranks of the accounts under it, in ranking order */
   private readonly ranked = new Map<string, BTree<AccountRank, undefined>>();
-  /** account → its rank and the prefixes it is ranked under */
-  private readonly rankOf = new Map<string, { rank: AccountRank; prefixes: Set<string> }>();
+  /**
+   * account → its rank. Not the prefixes it is ranked under: those are its terms' (a set per account of its
+   * own prefixes tripled the index's memory), and every write of its terms ranks it again at once, from the
+   * terms it had before.
+   */
+  private readonly rankOf = new Map<string, AccountRank>();
 
   constructor(private readonly standing: AccountStanding = () => undefined) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
+    const before = this.indexes.users.termsOf.get(id);
     this.indexes[index].put(id, terms);
-    if (index === 'users') this.rank(id);
+    if (index === 'users') this.rank(id, before);
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
     for (const id of ids) {
+      const before = this.indexes.users.termsOf.get(id);
       this.indexes[index].erase(id);
-      if (index === 'users') this.rank(id);
+      if (index === 'users') this.rank(id, before);
     }
   }
 
   async rankAccount(id: string): Promise<void> {
-    this.rank(id);
+    this.rank(id, this.indexes.users.termsOf.get(id));
   }
 
-  private rank(id: string): void {
+  /**
+   * Ranks the account by its terms and standing now, taking it out from under the prefixes of `before`, the
+   * terms it was ranked by (an id's set of terms is replaced, never changed, by a put: the same set is the
+   * same terms).
+   */
+  private rank(id: string, before: ReadonlySet<string> | undefined): void {
     const terms = this.indexes.users.termsOf.get(id);
     const standing = terms && this.standing(id);
     const had = this.rankOf.get(id);
     const rank = standing && { id, followers: standing.followers, userNameKey: standing.userNameKey };
-    const prefixes = rank ? rankedPrefixes(terms as Set<string>) : new Set<string>();
-    if (had && rank && compareAccountRanks(had.rank, rank) === 0 && sameSet(had.prefixes, prefixes)) return;
-    for (const prefix of had?.prefixes ?? []) {
-      const ranks = this.ranked.get(prefix) as BTree<AccountRank, undefined>;
-      ranks.delete((had as { rank: AccountRank }).rank);
-      if (ranks.size === 0) this.ranked.delete(prefix);
+    if (had && rank && compareAccountRanks(had, rank) === 0 && before === terms) return;
+    if (had) {
+      for (const prefix of rankedPrefixes(before ?? [])) {
+        const ranks = this.ranked.get(prefix);
+        ranks?.delete(had);
+        if (ranks?.size === 0) this.ranked.delete(prefix);
+      }
     }
-    if (!rank || prefixes.size === 0) {
+    if (!rank || !terms) {
       this.rankOf.delete(id);
       return;
     }
-    for (const prefix of prefixes) {
+    for (const prefix of rankedPrefixes(terms)) {
       let ranks = this.ranked.get(prefix);
       if (!ranks) {
         ranks = new BTree(undefined, compareAccountRanks);
@@ -181,7 +193,7 @@ export class MemorySearchIndex implements SearchIndex {
       }
       ranks.set(rank, undefined);
     }
-    this.rankOf.set(id, { rank, prefixes });
+    this.rankOf.set(id, rank);
   }
 
   async rankedAccounts(
@@ -203,7 +215,7 @@ export class MemorySearchIndex implements SearchIndex {
   async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
     const found: AccountRank[] = [];
     for (const id of ids) {
-      const rank = this.rankOf.get(id)?.rank;
+      const rank = this.rankOf.get(id);
       const terms = this.indexes.users.termsOf.get(id);
       if (rank && terms && [...terms].some((term) => term.startsWith(prefix))) found.push(rank);
     }
@@ -256,10 +268,4 @@ export class MemorySearchIndex implements SearchIndex {
     });
     return { users: dumpOf(this.indexes.users), tags: dumpOf(this.indexes.tags) };
   }
-}
-
-function sameSet(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
-  if (a.size !== b.size) return false;
-  for (const item of a) if (!b.has(item)) return false;
-  return true;
 }

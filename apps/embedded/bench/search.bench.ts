@@ -349,6 +349,7 @@ async function userIndexMbPer100k(accounts: Community['accounts']): Promise<numb
   const index = new MemorySearchIndex((id) => standing.get(id));
   for (const { userId, userName, name } of accounts)
     await index.put('users', userId, accountTerms(userName, name));
+  index.settle();
   gc();
   const held = heapMb() - before;
   // Keep the index alive until it is measured.

@@ -107,6 +107,9 @@ export async function rebuildInMemory(
     onProgress: options.onProgress,
     ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),
   });
+  // The rankings noted on the way, ranked once each, now rather than on the first read.
+  store.rankings.settle();
+  store.search.settle();
   return { store, position };
 }
 

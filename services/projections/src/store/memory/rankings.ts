@@ -20,9 +20,14 @@ function compareEntries(a: RankedPost, b: RankedPost): number {
 /**
  * The rankings of the embedded mode: a B+ tree per ranking (a sorted array would move every entry after a
  * like's place, and a popular tag or explore holds most posts), and where each post stands in them (so that a
- * refresh takes it out of a tag its edit took off). A refresh reads the documents and writes its entries in
- * one synchronous step, which is what makes it atomic here (see PostRankings). Entries hold the documents' own
- * id strings: a ranking costs an entry object per post it holds, no string.
+ * refresh takes it out of a tag its edit took off). Entries hold the documents' own id strings: a ranking costs
+ * an entry object per post it holds, no string.
+ *
+ * A refresh only notes the post; the posts noted are ranked from the documents when the rankings are next read
+ * (or `settle` is called), each in one synchronous step, which is what makes it atomic here (see
+ * PostRankings): as they are then, which is as the last refresh would have found them or later. So a rebuild,
+ * which refreshes a post on its creation and on every like, ranks each post once (settled at its end), and a
+ * live like costs a note until explore or a tag's top page is read.
  */
 export class MemoryPostRankings implements PostRankings {
   /** `<name>:<key>` → entries, ascending */
@@ -35,7 +40,20 @@ export class MemoryPostRankings implements PostRankings {
     private readonly definitions: readonly Ranking[],
   ) {}
 
+  /** posts refreshed since the rankings were last settled */
+  private readonly noted = new Set<string>();
+
   async refresh(postId: string): Promise<void> {
+    this.noted.add(postId);
+  }
+
+  /** Ranks every post refreshed since the last time from the documents as they are. */
+  settle(): void {
+    for (const postId of this.noted) this.rank(postId);
+    this.noted.clear();
+  }
+
+  private rank(postId: string): void {
     const post = this.documents.peek('posts', postId);
     const engagement =
       ((post?.likesCount as number | undefined) ?? 0) + ((post?.commentsCount as number | undefined) ?? 0);
@@ -90,6 +108,7 @@ export class MemoryPostRankings implements PostRankings {
   }
 
   async range(name: RankingName, key: string, offset: number, limit: number): Promise<RankedPost[]> {
+    this.settle();
     const found: RankedPost[] = [];
     const entries = this.rankings.get(`${name}:${key}`);
     if (!entries || limit <= 0) return found;
@@ -103,6 +122,7 @@ export class MemoryPostRankings implements PostRankings {
   }
 
   dump(): RankingsDump {
+    this.settle();
     return Object.fromEntries(
       [...this.rankings.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))

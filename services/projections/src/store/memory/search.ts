@@ -137,47 +137,53 @@ export class MemorySearchIndex implements SearchIndex {
   /** prefix → the ranks of the accounts under it, in ranking order */
   private readonly ranked = new Map<string, BTree<AccountRank, undefined>>();
   /**
-   * account → its rank. Not the prefixes it is ranked under: those are its terms' (a set per account of its
-   * own prefixes tripled the index's memory), and every write of its terms ranks it again at once, from the
-   * terms it had before.
+   * account → its rank and the set of terms it was ranked by (the index's own: a put replaces an id's set,
+   * never changes it), whose prefixes it is under. Not a set of its prefixes: one per account tripled the
+   * index's memory.
    */
-  private readonly rankOf = new Map<string, AccountRank>();
+  private readonly rankOf = new Map<string, { rank: AccountRank; terms: ReadonlySet<string> }>();
+  /**
+   * Accounts whose terms or standing may have moved since they were ranked: ranked when user search is next
+   * read (or `settle` is called), each in one synchronous step from its terms and document as they are then,
+   * which is what makes rankAccount atomic here. A rebuild then ranks each account once, at its end, rather than
+   * on its registration and again on every follow.
+   */
+  private readonly noted = new Set<string>();
 
   constructor(private readonly standing: AccountStanding = () => undefined) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
-    const before = this.indexes.users.termsOf.get(id);
     this.indexes[index].put(id, terms);
-    if (index === 'users') this.rank(id, before);
+    if (index === 'users') this.noted.add(id);
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
     for (const id of ids) {
-      const before = this.indexes.users.termsOf.get(id);
       this.indexes[index].erase(id);
-      if (index === 'users') this.rank(id, before);
+      if (index === 'users') this.noted.add(id);
     }
   }
 
   async rankAccount(id: string): Promise<void> {
-    this.rank(id, this.indexes.users.termsOf.get(id));
+    this.noted.add(id);
   }
 
-  /**
-   * Ranks the account by its terms and standing now, taking it out from under the prefixes of `before`, the
-   * terms it was ranked by (an id's set of terms is replaced, never changed, by a put: the same set is the
-   * same terms).
-   */
-  private rank(id: string, before: ReadonlySet<string> | undefined): void {
+  /** Ranks every account noted since the last time, from its terms and document as they are. */
+  settle(): void {
+    for (const id of this.noted) this.rank(id);
+    this.noted.clear();
+  }
+
+  private rank(id: string): void {
     const terms = this.indexes.users.termsOf.get(id);
     const standing = terms && this.standing(id);
     const had = this.rankOf.get(id);
     const rank = standing && { id, followers: standing.followers, userNameKey: standing.userNameKey };
-    if (had && rank && compareAccountRanks(had, rank) === 0 && before === terms) return;
+    if (had && rank && compareAccountRanks(had.rank, rank) === 0 && had.terms === terms) return;
     if (had) {
-      for (const prefix of rankedPrefixes(before ?? [])) {
+      for (const prefix of rankedPrefixes(had.terms)) {
         const ranks = this.ranked.get(prefix);
-        ranks?.delete(had);
+        ranks?.delete(had.rank);
         if (ranks?.size === 0) this.ranked.delete(prefix);
       }
     }
@@ -193,7 +199,7 @@ export class MemorySearchIndex implements SearchIndex {
       }
       ranks.set(rank, undefined);
     }
-    this.rankOf.set(id, rank);
+    this.rankOf.set(id, { rank, terms });
   }
 
   async rankedAccounts(
@@ -201,6 +207,7 @@ export class MemorySearchIndex implements SearchIndex {
     after: AccountRank | undefined,
     limit: number,
   ): Promise<AccountRank[]> {
+    this.settle();
     const found: AccountRank[] = [];
     const ranks = this.ranked.get(prefix);
     if (!ranks || limit <= 0) return found;
@@ -213,9 +220,10 @@ export class MemorySearchIndex implements SearchIndex {
   }
 
   async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
+    this.settle();
     const found: AccountRank[] = [];
     for (const id of ids) {
-      const rank = this.rankOf.get(id);
+      const rank = this.rankOf.get(id)?.rank;
       const terms = this.indexes.users.termsOf.get(id);
       if (rank && terms && [...terms].some((term) => term.startsWith(prefix))) found.push(rank);
     }
@@ -249,6 +257,7 @@ export class MemorySearchIndex implements SearchIndex {
 
   /** Every prefix's ranking: prefix → its accounts' ids in ranking order (tests compare two indexes by it). */
   dumpRanks(): Record<string, string[]> {
+    this.settle();
     return Object.fromEntries(
       [...this.ranked.entries()]
         .sort(([a], [b]) => compareCodePoints(a, b))

@@ -17,6 +17,18 @@ function compareEntries(a: RankedPost, b: RankedPost): number {
   return a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0;
 }
 
+/** One ranking: its name (`<name>:<key>`) and its entries. */
+interface Ranked {
+  readonly name: string;
+  readonly entries: BTree<RankedPost, undefined>;
+}
+
+/** A post's entry in a ranking. */
+interface Placed {
+  readonly ranking: Ranked;
+  readonly entry: RankedPost;
+}
+
 /**
  * The rankings of the embedded mode: a B+ tree per ranking (a sorted array would move every entry after a
  * like's place, and a popular tag or explore holds most posts), and where each post stands in them (so that a
@@ -30,10 +42,10 @@ function compareEntries(a: RankedPost, b: RankedPost): number {
  * live like costs a note until explore or a tag's top page is read.
  */
 export class MemoryPostRankings implements PostRankings {
-  /** `<name>:<key>` → entries, ascending */
-  private readonly rankings = new Map<string, BTree<RankedPost, undefined>>();
-  /** post id → `<name>:<key>` → its entry there */
-  private readonly placed = new Map<string, Map<string, RankedPost>>();
+  /** `<name>:<key>` → its entries, ascending */
+  private readonly rankings = new Map<string, Ranked>();
+  /** post id → its entries and the rankings they are in (an array: a post is in a few) */
+  private readonly placed = new Map<string, Placed[]>();
 
   constructor(
     private readonly documents: MemoryDocumentStore,
@@ -75,42 +87,34 @@ export class MemoryPostRankings implements PostRankings {
         });
       }
     }
-    const placed = new Map<string, RankedPost>();
-    for (const [name, entry] of this.placed.get(postId) ?? []) {
-      const now = wanted.get(name);
-      if (now && compareEntries(now, entry) === 0 && now.authorId === entry.authorId) {
-        placed.set(name, entry);
-        wanted.delete(name);
-      } else this.remove(name, entry);
+    const placed: Placed[] = [];
+    for (const had of this.placed.get(postId) ?? []) {
+      const now = wanted.get(had.ranking.name);
+      if (now && compareEntries(now, had.entry) === 0 && now.authorId === had.entry.authorId) {
+        placed.push(had);
+        wanted.delete(had.ranking.name);
+        continue;
+      }
+      had.ranking.entries.delete(had.entry);
+      if (had.ranking.entries.size === 0) this.rankings.delete(had.ranking.name);
     }
     for (const [name, entry] of wanted) {
-      this.insert(name, entry);
-      placed.set(name, entry);
+      let ranking = this.rankings.get(name);
+      if (!ranking) {
+        ranking = { name, entries: new BTree(undefined, compareEntries) };
+        this.rankings.set(name, ranking);
+      }
+      ranking.entries.set(entry, undefined);
+      placed.push({ ranking, entry });
     }
-    if (placed.size === 0) this.placed.delete(postId);
+    if (placed.length === 0) this.placed.delete(postId);
     else this.placed.set(postId, placed);
-  }
-
-  private insert(name: string, entry: RankedPost): void {
-    let entries = this.rankings.get(name);
-    if (!entries) {
-      entries = new BTree(undefined, compareEntries);
-      this.rankings.set(name, entries);
-    }
-    entries.set(entry, undefined);
-  }
-
-  private remove(name: string, entry: RankedPost): void {
-    const entries = this.rankings.get(name);
-    if (!entries) return;
-    entries.delete(entry);
-    if (entries.size === 0) this.rankings.delete(name);
   }
 
   async range(name: RankingName, key: string, offset: number, limit: number): Promise<RankedPost[]> {
     this.settle();
     const found: RankedPost[] = [];
-    const entries = this.rankings.get(`${name}:${key}`);
+    const entries = this.rankings.get(`${name}:${key}`)?.entries;
     if (!entries || limit <= 0) return found;
     let skipped = 0;
     for (const [entry] of entries.entriesReversed(undefined, [])) {
@@ -126,7 +130,7 @@ export class MemoryPostRankings implements PostRankings {
     return Object.fromEntries(
       [...this.rankings.entries()]
         .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([name, entries]) => [
+        .map(([name, { entries }]) => [
           name,
           [...entries.keys()].reverse().map((entry): [string, number] => [entry.postId, entry.score]),
         ]),

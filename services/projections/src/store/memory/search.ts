@@ -225,7 +225,7 @@ export class MemorySearchIndex implements SearchIndex {
     for (const id of ids) {
       const rank = this.rankOf.get(id)?.rank;
       const terms = this.indexes.users.termsOf.get(id);
-      if (rank && terms && [...terms].some((term) => term.startsWith(prefix))) found.push(rank);
+      if (rank && terms && startsSome(terms, prefix)) found.push(rank);
     }
     return found;
   }
@@ -277,4 +277,9 @@ export class MemorySearchIndex implements SearchIndex {
     });
     return { users: dumpOf(this.indexes.users), tags: dumpOf(this.indexes.tags) };
   }
+}
+
+function startsSome(terms: Iterable<string>, prefix: string): boolean {
+  for (const term of terms) if (term.startsWith(prefix)) return true;
+  return false;
 }

@@ -46,11 +46,7 @@ export async function rankedPage(
     };
   }
   const { value: offset, id: snapshotId } = position;
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new HttpProblem(400, 'the cursor is malformed', {
-      errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
-    });
-  }
+  if (!Number.isSafeInteger(offset) || offset < 0) throw malformed();
   const pageFrom = (ids: readonly string[]) => ({
     ids: ids.slice(0, request.limit),
     nextCursor:
@@ -60,11 +56,18 @@ export async function rankedPage(
     const slice = expiredUnless(await snapshots.slice(snapshotId, offset, request.limit + 1));
     if (slice.length > request.limit) return pageFrom(slice);
     const frozen = expiredUnless(await snapshots.slice(snapshotId, 0, Number.MAX_SAFE_INTEGER));
+    if (offset > frozen.length) throw malformed();
     const next = await take(new Set(frozen), block);
     // Extended only if nobody extended it since it was read; else read again what the other request froze.
     if (await snapshots.extend(snapshotId, frozen.length, next))
       return pageFrom([...frozen.slice(offset), ...next]);
   }
+}
+
+function malformed(): HttpProblem {
+  return new HttpProblem(400, 'the cursor is malformed', {
+    errors: [{ field: 'cursor', message: 'is not a cursor this API issued' }],
+  });
 }
 
 function expiredUnless(ids: string[] | undefined): string[] {

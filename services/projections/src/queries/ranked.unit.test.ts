@@ -26,4 +26,15 @@ describe('ranked pages', () => {
   it('paging a tag top past the frozen block shows every post once while likes and unlikes reorder the ranking', async () => {
     await expectTopPagingOnce(createMemoryReadModelStore({ counters }));
   });
+
+  it('answers 400 for a cursor whose offset is past what its ranking froze', async () => {
+    const { store } = await community(30, createMemoryReadModelStore({ counters }));
+    const queries = new ReadModelQueries(() => store);
+    const first = await queries.taggedPosts('big', 'top', { limit: 5 });
+    const [, snapshotId] = JSON.parse(Buffer.from(first.nextCursor ?? '', 'base64url').toString('utf8'));
+    const forged = Buffer.from(JSON.stringify([500, snapshotId])).toString('base64url');
+    await expect(queries.taggedPosts('big', 'top', { limit: 5, cursor: forged })).rejects.toMatchObject({
+      status: 400,
+    });
+  });
 });

@@ -20,13 +20,12 @@ function compareEntries(a: RankedPost, b: RankedPost): number {
 /** One ranking: its name (`<name>:<key>`) and its entries. */
 interface Ranked {
   readonly name: string;
-  readonly entries: BTree<RankedPost, undefined>;
+  readonly entries: BTree<Placed, undefined>;
 }
 
-/** A post's entry in a ranking. */
-interface Placed {
+/** A post's entry in a ranking, naming the ranking (one object per entry: there are a few per post). */
+interface Placed extends RankedPost {
   readonly ranking: Ranked;
-  readonly entry: RankedPost;
 }
 
 /**
@@ -69,7 +68,7 @@ export class MemoryPostRankings implements PostRankings {
     const post = this.documents.peek('posts', postId);
     const engagement =
       ((post?.likesCount as number | undefined) ?? 0) + ((post?.commentsCount as number | undefined) ?? 0);
-    const wanted = new Map<string, RankedPost>();
+    const wanted = new Map<string, Omit<Placed, 'ranking'>>();
     for (const ranking of this.definitions) {
       const members =
         ranking.post === 'id'
@@ -90,22 +89,23 @@ export class MemoryPostRankings implements PostRankings {
     const placed: Placed[] = [];
     for (const had of this.placed.get(postId) ?? []) {
       const now = wanted.get(had.ranking.name);
-      if (now && compareEntries(now, had.entry) === 0 && now.authorId === had.entry.authorId) {
+      if (now && compareEntries(now, had) === 0 && now.authorId === had.authorId) {
         placed.push(had);
         wanted.delete(had.ranking.name);
         continue;
       }
-      had.ranking.entries.delete(had.entry);
+      had.ranking.entries.delete(had);
       if (had.ranking.entries.size === 0) this.rankings.delete(had.ranking.name);
     }
-    for (const [name, entry] of wanted) {
+    for (const [name, fields] of wanted) {
       let ranking = this.rankings.get(name);
       if (!ranking) {
-        ranking = { name, entries: new BTree(undefined, compareEntries) };
+        ranking = { name, entries: new BTree<Placed, undefined>(undefined, compareEntries) };
         this.rankings.set(name, ranking);
       }
+      const entry: Placed = { ...fields, ranking };
       ranking.entries.set(entry, undefined);
-      placed.push({ ranking, entry });
+      placed.push(entry);
     }
     if (placed.length === 0) this.placed.delete(postId);
     else this.placed.set(postId, placed);

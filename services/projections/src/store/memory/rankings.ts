@@ -1,4 +1,4 @@
-import { matchesFilter } from '../document-store.js';
+import type { Doc } from '../document-store.js';
 import {
   exploreScore,
   type PostRankings,
@@ -15,6 +15,12 @@ function compareEntries(a: RankedPost, b: RankedPost): number {
   if (a.score !== b.score) return a.score < b.score ? -1 : 1;
   if (a.at !== b.at) return a.at < b.at ? -1 : 1;
   return a.postId < b.postId ? -1 : a.postId > b.postId ? 1 : 0;
+}
+
+/** Whether `doc` has every field of `membership` (a ranking's filter but its key) at its value. */
+function isMember(doc: Readonly<Doc>, membership: readonly [string, unknown][]): boolean {
+  for (const [field, value] of membership) if (doc[field] !== value) return false;
+  return true;
 }
 
 /** One ranking: its name (`<name>:<key>`) and its entries. */
@@ -46,10 +52,18 @@ export class MemoryPostRankings implements PostRankings {
   /** post id → its entries and the rankings they are in (an array: a post is in a few) */
   private readonly placed = new Map<string, Placed[]>();
 
+  /** each ranking with its filter's fields but the key, read once rather than built for every document */
+  private readonly definitions: readonly (Ranking & { membership: [string, unknown][] })[];
+
   constructor(
     private readonly documents: MemoryDocumentStore,
-    private readonly definitions: readonly Ranking[],
-  ) {}
+    definitions: readonly Ranking[],
+  ) {
+    this.definitions = definitions.map((ranking) => ({
+      ...ranking,
+      membership: Object.entries(ranking.filter('')).filter(([field]) => field !== ranking.keyField),
+    }));
+  }
 
   /** posts refreshed since the rankings were last settled */
   private readonly noted = new Set<string>();
@@ -76,7 +90,7 @@ export class MemoryPostRankings implements PostRankings {
           : this.documents.matching(ranking.collection, { [ranking.post]: postId });
       for (const doc of members) {
         const key = doc?.[ranking.keyField];
-        if (!doc || typeof key !== 'string' || !matchesFilter(doc, ranking.filter(key))) continue;
+        if (!doc || typeof key !== 'string' || !isMember(doc, ranking.membership)) continue;
         const at = doc.at as number;
         wanted.set(`${ranking.name}:${key}`, {
           postId,

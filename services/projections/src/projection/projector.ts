@@ -69,6 +69,7 @@ export class Projector {
       documents: store.documents,
       feeds: store.feeds,
       search: store.search,
+      rankings: store.rankings,
       hotAuthorThreshold: options.hotAuthorThreshold ?? defaultHotAuthorThreshold,
       feedCap: options.feedCap ?? defaultFeedCap,
     };

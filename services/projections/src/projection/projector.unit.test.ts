@@ -8,6 +8,7 @@ import { expectExplore } from '../../test/explore.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
+import { rankingsOf } from '../../test/rankings.js';
 import { expectTagPages } from '../../test/tags.js';
 import { ReadModelQueries } from '../queries/read-model-queries.js';
 import { counters, ignoredEvents, readModels } from '../read-models/registry.js';
@@ -38,7 +39,10 @@ async function project(messages: ReturnType<typeof messagesOf>, options: Project
   return store;
 }
 
-/** The documents of every registered read model are the same in both stores, and there are some of each. */
+/**
+ * The documents of every registered read model are the same in both stores, and there are some of each; so are
+ * the search indexes and the rankings.
+ */
 function expectSameReadModels(actual: MemoryReadModelStore, expected: MemoryReadModelStore) {
   const [got, want] = [
     withoutZeroCounts(actual.documents.dump()),
@@ -56,6 +60,15 @@ function expectSameReadModels(actual: MemoryReadModelStore, expected: MemoryRead
   expect(Object.keys(wantSearch.tags.filed).length).toBeGreaterThan(30);
   expect(wantSearch.users.erased.length).toBeGreaterThan(0);
   expect(gotSearch).toEqual(wantSearch);
+  // User search's rankings, kept from the terms and the followers counts: the same accounts in the same order.
+  const wantRanks = expected.search.dumpRanks();
+  expect(Object.keys(wantRanks).length).toBeGreaterThan(30);
+  expect(actual.search.dumpRanks()).toEqual(wantRanks);
+  // The rankings (a tag's top posts, explore), kept from the counts and places: the same entries, in the same order.
+  const wantRankings = rankingsOf(expected.rankings.dump());
+  expect(Object.keys(wantRankings).length).toBeGreaterThan(5);
+  expect(wantRankings['explore:everyone']?.length).toBeGreaterThan(30);
+  expect(rankingsOf(actual.rankings.dump())).toEqual(wantRankings);
 }
 
 /** Every account's first feed page as the query API answers it, hot authors merged in. */

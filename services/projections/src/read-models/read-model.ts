@@ -7,6 +7,7 @@ import type {
   FeedStore,
   SortedList,
 } from '../store/document-store.js';
+import type { PostRankings, Ranking } from '../store/rankings.js';
 import type { SearchIndex } from '../store/search-index.js';
 
 export type { Counter, SortedList } from '../store/document-store.js';
@@ -16,6 +17,7 @@ export interface ProjectionContext {
   readonly documents: DocumentStore;
   readonly feeds: FeedStore;
   readonly search: SearchIndex;
+  readonly rankings: PostRankings;
   /** authors with more followers than this are not fanned out on write; feeds merge their posts at read time */
   readonly hotAuthorThreshold: number;
   /** entries per home feed (the feed store's cap): how many recent posts a follow pulls in */
@@ -65,6 +67,8 @@ export interface ReadModel<T extends EventType = EventType> {
    * answers each with one range read.
    */
   readonly lists?: readonly SortedList[];
+  /** the rankings of posts its documents are the members of (see store/rankings.ts) */
+  readonly rankings?: readonly Ranking[];
   readonly log: LogFold;
 }
 

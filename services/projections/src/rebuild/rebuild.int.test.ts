@@ -8,6 +8,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withoutZeroCounts } from '../../test/counts.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
+import { rankingsOf } from '../../test/rankings.js';
 import { buildProjectionsApp } from '../app.js';
 import { Projector } from '../projection/projector.js';
 import { subscribeProjections } from '../runtime/workers.js';
@@ -251,7 +252,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       }
     }, 60_000);
 
-    it('exports the documents, feeds, merged authors and search indexes of the fold as they are, hot accounts included', async () => {
+    it('exports the documents, feeds, merged authors, search indexes and rankings of the fold as they are, hot accounts included', async () => {
       const events = openSqliteEventStore({ path: ':memory:' });
       const history = {
         users: 12,
@@ -292,6 +293,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect({ users: await rebuilt.search.dump('users'), tags: await rebuilt.search.dump('tags') }).toEqual(
         search,
       );
+      expect(await rebuilt.search.dumpRanks()).toEqual(folded.search.dumpRanks());
+      const rankings = rankingsOf(folded.rankings.dump());
+      expect(rankings['explore:everyone']?.length).toBeGreaterThan(5);
+      expect(rankingsOf(await rebuilt.rankings.dump())).toEqual(rankings);
       await rebuilt.drop();
       await events.close();
     });

@@ -12,6 +12,8 @@ import { hotCollections, isHot } from '../store/redis/hot-copies.js';
 import { execOrThrow } from '../store/redis/pipeline.js';
 import type { SearchIndexDump, SearchIndexName } from '../store/search-index.js';
 
+type Pipeline = ReturnType<MongoRedisReadModelStore['redis']['pipeline']>;
+
 /** The event store's global log after `after`, page by page. */
 export async function* readLog(
   store: EventStore,
@@ -105,6 +107,9 @@ export async function rebuildInMemory(
     onProgress: options.onProgress,
     ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),
   });
+  // The rankings noted on the way, ranked once each, now rather than on the first read.
+  store.rankings.settle();
+  store.search.settle();
   return { store, position };
 }
 
@@ -112,7 +117,8 @@ export async function rebuildInMemory(
  * Writes a memory generation into an empty MongoDB/Redis generation, in two lanes side by side:
  * - the largest collection: its documents, then its indexes;
  * - the other collections in turn, documents then indexes, and then Redis: the feeds, the merged authors and
- *   the hot copies (users, posts, what each user likes) and the search indexes, in pipelines of a few thousand commands.
+ *   the hot copies (users, posts, what each user likes) and the search indexes, then the rankings derived from
+ *   them, in pipelines of a few thousand commands.
  * Documents go in by unordered bulk inserts of 5,000 in `_id` order, and each collection is indexed once
  * complete (an index built in one pass costs less than one kept by every insert).
  * Two lanes, rather than every collection and Redis at once: FerretDB on SQLite takes one write at a time, so
@@ -185,6 +191,21 @@ export async function exportGeneration(
       await target.search.erase(index, erased);
     }
   };
+  // The rankings are derived from what is written above (counts, places, hot copies, search terms): each post
+  // and each account ranked from them.
+  const writeRankings = async () => {
+    for (const [name, queue] of [
+      ['posts', (pipeline: Pipeline, id: string) => target.rankings.queueRefresh(pipeline, id)],
+      ['users', (pipeline: Pipeline, id: string) => target.search.queueRankAccount(pipeline, id)],
+    ] as const) {
+      const docs = source.documents.stored(name);
+      for (let i = 0; i < docs.length; i += 5_000) {
+        const pipeline = target.redis.pipeline();
+        for (const doc of docs.slice(i, i + 5_000)) queue(pipeline, doc.id);
+        await execOrThrow(pipeline);
+      }
+    }
+  };
   // The edges live in Redis alone (redisOnly): they are written with the counted states.
   const [largest, ...others] = collections
     .filter((name) => !redisOnly.has(name))
@@ -201,6 +222,7 @@ export async function exportGeneration(
       for (const name of others) await insertDocuments(name);
       await target.documents.ensureIndexes(others);
       await Promise.all([writeFeeds(), writeHotCopies(), writeSearch()]);
+      await writeRankings();
     })(),
   ]);
   await target.checkpoint.advance(await source.checkpoint.position());

@@ -1,3 +1,4 @@
+import type { PostRankings } from './rankings.js';
 import type { SearchIndex } from './search-index.js';
 
 /**
@@ -258,17 +259,21 @@ export interface LikedPosts {
 }
 
 /**
- * Rankings frozen for paging: a ranking whose scores move while a client pages through it (explore, a tag's top
- * posts) is computed once, on its first page, and kept here in its order under a new id; the cursor of every
- * later page names the snapshot and an offset into it, so no page repeats or skips a post of the first ranking
- * however the scores move meanwhile. Kept a while (rankingSnapshotTtlSeconds) and then forgotten: a client that
- * comes back later starts again from the first page.
+ * The rankings a client has paged through, frozen (see queries/ranked.ts): each snapshot holds, in order, the
+ * ids a paging has been given or is about to be, under an id its cursors name. Kept a while
+ * (rankingSnapshotTtlSeconds) and then forgotten: a client that comes back later starts again from the first
+ * page.
  */
 export interface RankingSnapshots {
   /** keeps `ids` (at least one) in this order, under a new id */
   save(ids: readonly string[]): Promise<string>;
   /** the ids at [offset, offset + limit) of the snapshot, or undefined when it is forgotten (or never was) */
   slice(snapshotId: string, offset: number, limit: number): Promise<string[] | undefined>;
+  /**
+   * Appends `ids` to the snapshot if it holds exactly `length` ids, in one step; answers whether it did (not
+   * when another request extended it first, or it is forgotten).
+   */
+  extend(snapshotId: string, length: number, ids: readonly string[]): Promise<boolean>;
 }
 
 /** How long a frozen ranking is kept: ample for a client paging through it, short enough to stay small. */
@@ -289,5 +294,6 @@ export interface ReadModelStore {
   /** answered from the like edges as written through `documents` (never written on its own) */
   readonly liked: LikedPosts;
   readonly snapshots: RankingSnapshots;
+  readonly rankings: PostRankings;
   readonly checkpoint: CheckpointStore;
 }

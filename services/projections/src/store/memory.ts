@@ -1,3 +1,4 @@
+import { rankings as registeredRankings } from '../read-models/registry.js';
 import {
   type CheckpointStore,
   type Counter,
@@ -9,8 +10,10 @@ import {
 import { likeId } from './keys.js';
 import { MemoryDocumentStore } from './memory/documents.js';
 import { MemoryFeedStore } from './memory/feeds.js';
+import { MemoryPostRankings } from './memory/rankings.js';
 import { MemorySearchIndex } from './memory/search.js';
 import { MemoryRankingSnapshots } from './memory/snapshots.js';
+import type { Ranking } from './rankings.js';
 
 /** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
 class LikedPostsFromEdges implements LikedPosts {
@@ -39,20 +42,31 @@ export interface MemoryReadModelStore extends ReadModelStore {
   readonly documents: MemoryDocumentStore;
   readonly feeds: MemoryFeedStore;
   readonly search: MemorySearchIndex;
+  readonly rankings: MemoryPostRankings;
 }
 
-/** A fresh in-memory generation keeping `counters` (the read models': registry.ts `counters`). */
+/**
+ * A fresh in-memory generation keeping `counters` (the read models': registry.ts `counters`) and `rankings`
+ * (the registered ones unless told otherwise).
+ */
 export function createMemoryReadModelStore(options: {
   counters: readonly Counter[];
+  rankings?: readonly Ranking[];
   feedCap?: number;
 }): MemoryReadModelStore {
   const documents = new MemoryDocumentStore(options.counters);
   return {
     documents,
     feeds: new MemoryFeedStore(options.feedCap ?? defaultFeedCap),
-    search: new MemorySearchIndex(),
+    search: new MemorySearchIndex((id) => {
+      const user = documents.peek('users', id);
+      return typeof user?.userNameKey === 'string'
+        ? { followers: (user.followersCount as number | undefined) ?? 0, userNameKey: user.userNameKey }
+        : undefined;
+    }),
     liked: new LikedPostsFromEdges(documents),
     snapshots: new MemoryRankingSnapshots(),
+    rankings: new MemoryPostRankings(documents, options.rankings ?? registeredRankings),
     checkpoint: new MemoryCheckpoint(),
   };
 }

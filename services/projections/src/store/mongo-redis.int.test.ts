@@ -11,6 +11,8 @@ import { expectExplore } from '../../test/explore.js';
 import { expectUnfollowRefillsFullFeed } from '../../test/feed-refill.js';
 import { generateHistory, HistoryBuilder } from '../../test/history.js';
 import { expectMutesKeepFeeds } from '../../test/mutes.js';
+import { expectTopPagingOnce } from '../../test/ranked.js';
+import { rankingsOf } from '../../test/rankings.js';
 import { expectSearchFinds } from '../../test/search.js';
 import { expectSearchIndexOrder } from '../../test/search-index.js';
 import { expectTagPages } from '../../test/tags.js';
@@ -165,7 +167,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         { hotAuthorThreshold: 3 },
       ],
     ] as const)(
-      'every event delivered twice and shuffled builds the same documents, Redis copies, lists, merged authors and feeds as the memory adapter in one clean pass (%s)',
+      'every event delivered twice and shuffled builds the same documents, Redis copies, lists, rankings, merged authors and feeds as the memory adapter in one clean pass (%s)',
       async (_, options: ProjectorOptions) => {
         const memory = createMemoryReadModelStore({ counters });
         const reference = new Projector(memory, options);
@@ -201,6 +203,12 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         expect({ users: await store.search.dump('users'), tags: await store.search.dump('tags') }).toEqual(
           search,
         );
+        const ranks = memory.search.dumpRanks();
+        expect(Object.keys(ranks).length).toBeGreaterThan(10);
+        expect(await store.search.dumpRanks()).toEqual(ranks);
+        const rankings = rankingsOf(memory.rankings.dump());
+        expect(Object.keys(rankings).length).toBeGreaterThan(3);
+        expect(rankingsOf(await store.rankings.dump())).toEqual(rankings);
         expect(await store.checkpoint.position()).toBe(
           history.length > 0 ? Math.max(...messagesOf(history).map((m) => m.position)) : 0,
         );
@@ -257,6 +265,10 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
 
     it('serves explore from the Redis lists and a frozen ranking in Redis: the 30 days, hour and engagement, who is left out, paging while likes move', async () => {
       await expectExplore(await freshStore());
+    });
+
+    it('pages a tag top from the Redis ranking past the frozen block, every post once while likes reorder it', async () => {
+      await expectTopPagingOnce(await freshStore());
     });
 
     it("answers a prefix's search entries in term order, then id order in code points, as the memory index does", async () => {

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Collection, Db, Document } from 'mongodb';
+import { rankings as registeredRankings } from '../read-models/registry.js';
 import {
   type CollectionName,
   type Counter,
@@ -18,10 +19,12 @@ import {
 } from './document-store.js';
 import { MongoCheckpoint } from './mongo/checkpoint.js';
 import { MongoDocumentStore } from './mongo/documents.js';
+import type { Ranking } from './rankings.js';
 import { RedisFeedStore } from './redis/feeds.js';
 import { isHot, RedisHotCopies } from './redis/hot-copies.js';
 import { RedisIndexes } from './redis/indexes.js';
 import { execOrThrow } from './redis/pipeline.js';
+import { RedisPostRankings } from './redis/rankings.js';
 import { RedisSearchIndex } from './redis/search.js';
 import { RedisRankingSnapshots } from './redis/snapshots.js';
 
@@ -298,6 +301,7 @@ export interface MongoRedisReadModelStore extends ReadModelStore {
   readonly documents: MongoRedisDocumentStore;
   readonly feeds: RedisFeedStore;
   readonly search: RedisSearchIndex;
+  readonly rankings: RedisPostRankings;
   /** drops every collection and key of this generation */
   drop(): Promise<void>;
 }
@@ -309,6 +313,8 @@ export function mongoRedisReadModelStore(options: {
   /** the read models' counts and lists (registry.ts `counters`, `lists`) */
   counters: readonly Counter[];
   lists: readonly SortedList[];
+  /** the read models' rankings (registry.ts `rankings`, unless told otherwise) */
+  rankings?: readonly Ranking[];
   feedCap?: number;
 }): MongoRedisReadModelStore {
   const prefix = `g${options.generation}:`;
@@ -326,6 +332,12 @@ export function mongoRedisReadModelStore(options: {
     search: new RedisSearchIndex(options.redis, prefix),
     liked,
     snapshots: new RedisRankingSnapshots(options.redis, prefix),
+    rankings: new RedisPostRankings(
+      options.redis,
+      prefix,
+      options.rankings ?? registeredRankings,
+      options.lists,
+    ),
     checkpoint: new MongoCheckpoint(mongo.collection('checkpoints')),
     async drop() {
       await mongo.drop();

@@ -10,6 +10,41 @@
  */
 export type SearchIndexName = 'users' | 'tags';
 
+/**
+ * Where an account stands in user search's ranking: most followers first, then by userNameKey, then by id.
+ * `followers` and `userNameKey` are its document's as the index last ranked it (see rankAccount).
+ */
+export interface AccountRank {
+  readonly id: string;
+  readonly followers: number;
+  readonly userNameKey: string;
+}
+
+/** AccountRanks in ranking order. */
+export function compareAccountRanks(a: AccountRank, b: AccountRank): number {
+  if (a.followers !== b.followers) return b.followers - a.followers;
+  if (a.userNameKey !== b.userNameKey) return a.userNameKey < b.userNameKey ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The prefixes, up to this many code points, under which the index ranks accounts: a search by one of them is a
+ * range read of its ranking. Longer ones match few accounts (a prefix that long nearly names one), which
+ * are ranked from their ranks as the index holds them, without their documents.
+ */
+export const rankedPrefixLength = 6;
+
+/** The first `rankedPrefixLength` code points of `text`. */
+export function rankedPrefixOf(text: string): string {
+  let end = 0;
+  let points = 0;
+  for (const char of text) {
+    if (points++ === rankedPrefixLength) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
 /** A term with the number of ids filed under it. */
 export interface TermCount {
   readonly term: string;
@@ -30,6 +65,21 @@ export interface SearchIndex {
   terms(index: SearchIndexName, prefix: string, limit: number): Promise<TermCount[]>;
   /** The terms `id` is filed under, in no particular order (verify, tests). */
   termsOf(index: SearchIndexName, id: string): Promise<string[]>;
+  /**
+   * Ranks the account in user search under every prefix (up to rankedPrefixLength code points) of the terms it
+   * is filed under, by its document's followersCount and userNameKey, all as they stand now, in one atomic
+   * step: the ranking is derived, so the last call after the last write of any of them (every handler moving
+   * them calls it after its write; `put` and `erase` of an account call it themselves) leaves it right,
+   * whatever the order of the events. An account filed under no term is ranked nowhere.
+   */
+  rankAccount(id: string): Promise<void>;
+  /**
+   * Up to `limit` accounts ranked under `prefix` (of at most rankedPrefixLength code points), best first,
+   * strictly after `after` when given: a keyset page of the prefix's ranking.
+   */
+  rankedAccounts(prefix: string, after: AccountRank | undefined, limit: number): Promise<AccountRank[]>;
+  /** The ranks of those of `ids` filed under a term starting with `prefix`, in no particular order. */
+  accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]>;
 }
 
 /** Everything an index holds: id → its terms (each sorted), and the erased ids (sorted). */

@@ -6,11 +6,12 @@ import { type ExplorablePost, everyone, explorableBy, explorablePosts } from './
 /**
  * Explore's candidates: one document per post (collection `explorable`), in the list `explorablePosts` (newest
  * first) while the post is live and its author public and not deleted; a switch to private takes the author's
- * posts out, a switch back puts them in. The ranking, the 30 days, and what each reader leaves out (its own
+ * posts out, a switch back puts them in. The list's posts are ranked by exploreScore (`explore`), which the
+ * read model `rankings` keeps as the counts move; the 30 days, and what each reader leaves out (its own
  * posts, those of accounts it follows, mutes or is in a block with) are the query's (queries.ts).
  *
- * No counters: the ranking reads the posts' likesCount and commentsCount, which engagement keeps and verify
- * recounts.
+ * No counters: the ranking's scores are the posts' likesCount and commentsCount, which engagement keeps and
+ * verify recounts.
  */
 export const explore = defineReadModel({
   name: 'explore',
@@ -44,6 +45,16 @@ export const explore = defineReadModel({
     },
   },
   counters: [],
+  rankings: [
+    {
+      name: 'explore',
+      collection: 'explorable',
+      keyField: 'scope',
+      filter: explorablePosts,
+      post: 'id',
+      score: 'explore',
+    },
+  ],
   lists: [
     { name: 'explorablePosts', collection: 'explorable', key: 'scope', filter: explorablePosts },
     { name: 'explorableBy', collection: 'explorable', key: 'authorId', filter: explorableBy },

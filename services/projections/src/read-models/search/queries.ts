@@ -1,17 +1,23 @@
 import { normalizeHashtag, type Page, type Tag, type UserSummary } from '@gram/service-kit';
 import { compareRanks, decodeRankCursor, encodeRankCursor, type Rank } from '../../queries/cursor.js';
 import type { PageRequest } from '../../queries/paging.js';
+import { inOrder } from '../../queries/ranked.js';
 import type { DocumentStore, ReadModelStore } from '../../store/document-store.js';
-import { followId } from '../../store/keys.js';
+import {
+  type AccountRank,
+  compareAccountRanks,
+  rankedPrefixOf,
+  type SearchIndex,
+} from '../../store/search-index.js';
 import { hiddenFrom } from '../blocks/rules.js';
 import { followeesOf } from '../follows/documents.js';
-import { isLiveUser, type UserDocument } from '../profiles/documents.js';
+import { isLiveUser } from '../profiles/documents.js';
 import { foldForSearch } from './terms.js';
 
 /**
- * How many index entries a search ranks at most: a short prefix of a large index (`a`) matches more than a
- * page can rank at once, and the entries read come in term order, not in the order of the answer. Past it,
- * the results are the best of the first entries, not of all.
+ * How many index entries a search by a prefix longer than the index ranks (rankedPrefixLength) reads at most,
+ * and how many tags a tag search ranks: the entries read come in term order, not in the order of the answer,
+ * so past it the results are the best of the first entries, not of all.
  */
 export const searchCandidates = 1_000;
 
@@ -39,6 +45,12 @@ function rankedPage<T>(
  * then most followers first, then by userName. Private accounts are found (their profile is public); deleted
  * ones are not, nor those in a block with the viewer. The rank is the cursor, so a page boundary stays where
  * it was while accounts are added or removed before it.
+ *
+ * Each group is read apart, so that no search reads more than its page's documents: the exact match (one
+ * account by its userNameKey) and the viewer's followees that match (their ranks, from the index) are few; the
+ * rest is the prefix's ranking in the index (SearchIndex.rankAccount), read in order from the cursor on,
+ * skipping those two groups and the accounts in a block with the viewer. A prefix longer than the index ranks
+ * (rankedPrefixLength) matches few accounts: the first `searchCandidates` of them are ranked from the index.
  */
 export async function searchUsers(
   { documents, search }: ReadModelStore,
@@ -47,71 +59,106 @@ export async function searchUsers(
   viewerId: string | undefined,
 ): Promise<Page<UserSummary>> {
   const prefix = foldForSearch(q);
-  const ids = prefix === '' ? [] : await search.match('users', prefix, searchCandidates);
-  if (ids.length === 0) return rankedPage([], request, userRank);
-  const [users, hidden, followed] = await Promise.all([
-    documents.getMany('users', ids, candidateFields),
+  const after = decodeRankCursor(request.cursor, userRank);
+  if (prefix === '') return { items: [], nextCursor: null };
+  const [exact, followed, hidden] = await Promise.all([
+    exactMatch(documents, search, prefix),
+    viewerId === undefined ? [] : followedMatches(documents, search, viewerId, prefix),
     hiddenFrom(documents, viewerId),
-    viewerId === undefined ? new Set<string>() : followedAmong(documents, viewerId, ids),
   ]);
-  const found = (users.filter(isLiveUser) as UserDocument[]).filter((user) => !hidden.has(user.id));
-  return rankedPage(
-    found.map((user) => {
-      const followedByMe = followed.has(user.id);
-      return {
-        rank: [
-          user.userNameKey === prefix ? 0 : 1,
-          followedByMe ? 0 : 1,
-          -(user.followersCount ?? 0),
-          user.userNameKey,
-          user.id,
-        ],
-        item: {
-          id: user.id,
-          userName: user.userName,
-          name: user.name,
-          profilePic: user.profilePic,
-          ...(viewerId === undefined ? {} : { followedByMe }),
-        },
-      };
-    }),
-    request,
-    userRank,
+  const followedIds = new Set(followed.map((rank) => rank.id));
+  /** Groups: 0 the exact match, 1 the followed, 2 the others (the rank is the cursor, as API.md orders). */
+  const rankOf = (rank: AccountRank, group: 0 | 1 | 2): Rank => [
+    group === 0 ? 0 : 1,
+    followedIds.has(rank.id) ? 0 : 1,
+    -rank.followers,
+    rank.userNameKey,
+    rank.id,
+  ];
+  const first = new Set([...exact, ...followed].map((rank) => rank.id));
+  const wanted = request.limit + 1;
+  const ranked: { rank: Rank; id: string }[] = [];
+  const take = (ranks: readonly AccountRank[], group: 0 | 1 | 2) => {
+    for (const account of ranks) {
+      if (ranked.length === wanted) return;
+      if (hidden.has(account.id) || (group === 2 && first.has(account.id))) continue;
+      const rank = rankOf(account, group);
+      if (after === undefined || compareRanks(rank, after) > 0) ranked.push({ rank, id: account.id });
+    }
+  };
+  take(exact, 0);
+  take(
+    [...followed]
+      .filter((account) => !exact.some((other) => other.id === account.id))
+      .sort(compareAccountRanks),
+    1,
   );
+  if (ranked.length < wanted) {
+    // Past the first two groups: from the cursor's place in the ranking when it is in the third group.
+    const from: AccountRank | undefined =
+      after && after[0] === 1 && after[1] === 1
+        ? { followers: -(after[2] as number), userNameKey: after[3] as string, id: after[4] as string }
+        : undefined;
+    if (rankedPrefixOf(prefix) === prefix) {
+      for (let cursor = from; ranked.length < wanted; ) {
+        const ranks = await search.rankedAccounts(prefix, cursor, wanted + first.size + 8);
+        take(ranks, 2);
+        if (ranks.length < wanted + first.size + 8) break;
+        cursor = ranks[ranks.length - 1];
+      }
+    } else {
+      const ids = await search.match('users', prefix, searchCandidates);
+      const ranks = (await search.accountRanks(ids, prefix)).sort(compareAccountRanks);
+      take(from ? ranks.filter((rank) => compareAccountRanks(rank, from) > 0) : ranks, 2);
+    }
+  }
+  const page = ranked.slice(0, request.limit);
+  const users = inOrder(
+    page.map(({ id }) => id),
+    await documents.getMany(
+      'users',
+      page.map(({ id }) => id),
+      shownFields,
+    ),
+  ).filter(isLiveUser);
+  const last = page[page.length - 1];
+  return {
+    items: users.map((user) => ({
+      id: user.id,
+      userName: user.userName as string,
+      name: user.name as string,
+      profilePic: user.profilePic as string,
+      ...(viewerId === undefined ? {} : { followedByMe: followedIds.has(user.id) }),
+    })),
+    nextCursor: ranked.length > request.limit && last ? encodeRankCursor(last.rank) : null,
+  };
 }
 
 const userRank = ['number', 'number', 'number', 'string', 'string'] as const;
 
-/**
- * Which of `ids` (live accounts) the viewer follows, by the cheaper of two reads of the same edges: its
- * followees, one list, when it follows no more accounts than there are candidates (the common case); else the
- * edge from it to each candidate.
- */
-async function followedAmong(
+/** The account whose userName is `prefix`, as the index ranks it, if it is found by it (live, not erased). */
+async function exactMatch(
   documents: DocumentStore,
-  viewerId: string,
-  ids: readonly string[],
-): Promise<ReadonlySet<string>> {
-  const viewer = await documents.get('users', viewerId, ['followingCount']);
-  if (((viewer?.followingCount as number | undefined) ?? 0) <= ids.length)
-    return new Set((await documents.values('follows', followeesOf(viewerId), 'followeeId')) as string[]);
-  const edges = await documents.getMany(
-    'follows',
-    ids.map((id) => followId(viewerId, id)),
-    ['following', 'followeeId'],
-  );
-  return new Set(edges.filter((edge) => edge.following === true).map((edge) => edge.followeeId as string));
+  search: SearchIndex,
+  prefix: string,
+): Promise<AccountRank[]> {
+  const user = await documents.findOne('users', { userNameKey: prefix });
+  return user ? search.accountRanks([user.id], prefix) : [];
 }
 
-/** What ranking a candidate and showing it read: up to a thousand candidates a search, so not whole profiles. */
-const candidateFields = [
-  'status',
-  'userNameKey',
-  'followersCount',
-  'userName',
-  'name',
-  'profilePic',
-] as const;
+/** The accounts the viewer follows that `prefix` finds, as the index ranks them. */
+async function followedMatches(
+  documents: DocumentStore,
+  search: SearchIndex,
+  viewerId: string,
+  prefix: string,
+): Promise<AccountRank[]> {
+  const followees = (await documents.values('follows', followeesOf(viewerId), 'followeeId')) as string[];
+  return search.accountRanks(followees, prefix);
+}
+
+/** What showing an account reads: only the page's accounts are read. */
+const shownFields = ['status', 'userName', 'name', 'profilePic'] as const;
 
 /**
  * The tags whose name starts with `q` (normalized as tags are; a leading `#` is not part of it), most posts

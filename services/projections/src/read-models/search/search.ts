@@ -1,3 +1,4 @@
+import { edgesFrom } from '../follows/documents.js';
 import { postsBy } from '../posts/documents.js';
 import { defineReadModel, type ProjectionContext } from '../read-model.js';
 import { accountTermsNow, postTagsNow } from './documents.js';
@@ -27,13 +28,30 @@ async function reconcilePostsOf(context: ProjectionContext, authorId: string): P
  * event, or events of different streams in either order, end at the same index. An account's deletion, here
  * or earlier through identity's eraser (erasure.ts), leaves a tombstone that no later write of it passes.
  *
+ * User search also ranks each account under the prefixes of its terms by its followersCount and userName
+ * (SearchIndex.rankAccount), re-ranked after every write of its terms and every follow edge's write that
+ * moves its followersCount, from the documents as they then stand, so that the ranking converges as they do.
+ *
  * No counters: a tag's postCount is the number of posts its index files under it, moved in the same atomic
  * step as the post's tags; verify compares the whole index with one folded from the log (recount.ts).
  */
 export const search = defineReadModel({
   name: 'search',
   documents: [],
-  canHandle: ['UserRegistered', 'ProfileUpdated', 'UserDeleted', 'PostCreated', 'PostEdited', 'PostDeleted'],
+  canHandle: [
+    'UserRegistered',
+    'ProfileUpdated',
+    'UserDeleted',
+    'PostCreated',
+    'PostEdited',
+    'PostDeleted',
+    'UserFollowed',
+    'UserUnfollowed',
+    'FollowRequested',
+    'FollowRequestAccepted',
+    'FollowRequestDeclined',
+    'FollowRequestWithdrawn',
+  ],
   handlers: {
     async UserRegistered({ userId }, context) {
       await reconcileAccount(context, userId);
@@ -47,7 +65,17 @@ export const search = defineReadModel({
     async UserDeleted({ userId }, context) {
       await context.search.erase('users', [userId]);
       await reconcilePostsOf(context, userId);
+      // The accounts it followed lost a follower (follows applied the deletion before).
+      for (const followeeId of await context.documents.values('follows', edgesFrom(userId), 'followeeId'))
+        await context.search.rankAccount(followeeId as string);
     },
+    // A follow edge's write moves the followee's followersCount: its rank in user search follows.
+    UserFollowed: ({ followeeId }, { search }) => search.rankAccount(followeeId),
+    UserUnfollowed: ({ followeeId }, { search }) => search.rankAccount(followeeId),
+    FollowRequested: ({ followeeId }, { search }) => search.rankAccount(followeeId),
+    FollowRequestAccepted: ({ followeeId }, { search }) => search.rankAccount(followeeId),
+    FollowRequestDeclined: ({ followeeId }, { search }) => search.rankAccount(followeeId),
+    FollowRequestWithdrawn: ({ followeeId }, { search }) => search.rankAccount(followeeId),
     PostCreated: ({ postId }, context) => reconcilePost(context, postId),
     PostEdited: ({ postId }, context) => reconcilePost(context, postId),
     PostDeleted: ({ postId }, context) => reconcilePost(context, postId),

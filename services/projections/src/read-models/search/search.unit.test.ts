@@ -1,12 +1,14 @@
 import { internalCredentialHeaders } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { describe, expect, it } from 'vitest';
+import { counting } from '../../../test/counting.js';
 import { messagesOf } from '../../../test/deliveries.js';
 import { HistoryBuilder } from '../../../test/history.js';
 import { expectSearchFinds } from '../../../test/search.js';
 import { expectSearchIndexOrder } from '../../../test/search-index.js';
 import { buildProjectionsApp, fixedReadModels } from '../../app.js';
 import { Projector } from '../../projection/projector.js';
+import { ReadModelQueries } from '../../queries/read-model-queries.js';
 import { MemorySearchIndex } from '../../store/memory/search.js';
 import { createMemoryReadModelStore } from '../../store/memory.js';
 import { counters } from '../registry.js';
@@ -213,5 +215,27 @@ describe('DELETE /internal/v1/users/:userId/search', () => {
   it('answers 400 for a malformed id', async () => {
     const s = scenario({ internal: true });
     expect((await s.request('DELETE', '/internal/v1/users/nope/search')).statusCode).toBe(400);
+  });
+});
+
+describe('user search', () => {
+  it('reads the documents of its page only, however many accounts its prefix finds', async () => {
+    const h = new HistoryBuilder();
+    const viewer = h.register('viewer');
+    const ids = Array.from({ length: 300 }, (_, i) => h.register(`jo${i}`, `Jo Number${i}`));
+    for (const id of ids.slice(0, 40)) h.follow(viewer, id);
+    const store = createMemoryReadModelStore({ counters });
+    const projector = new Projector(store);
+    for (const message of messagesOf(h.events)) await projector.handle(message);
+    const { store: counted, read } = counting(store);
+    const queries = new ReadModelQueries(() => counted);
+
+    const page = await queries.searchUsers('jo', { limit: 10 }, viewer);
+    expect(page.items).toHaveLength(10);
+    expect(read.get('users') ?? 0).toBeLessThanOrEqual(12);
+    read.clear();
+    const next = await queries.searchUsers('jo', { limit: 10, cursor: page.nextCursor ?? '' }, viewer);
+    expect(next.items).toHaveLength(10);
+    expect(read.get('users') ?? 0).toBeLessThanOrEqual(12);
   });
 });

@@ -1,13 +1,7 @@
 import type { Page, Post, Tag } from '@gram/service-kit';
 import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
-import { inOrder, rankedPage } from '../../queries/ranked.js';
-import {
-  type Doc,
-  type DocumentStore,
-  matchesFilter,
-  type ReadModelStore,
-} from '../../store/document-store.js';
-import { compareKeys } from '../../store/ordering.js';
+import { inOrder, rankedPage, takeRanked } from '../../queries/ranked.js';
+import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
 import { hiddenFrom } from '../blocks/rules.js';
 import { isVisiblePost } from '../posts/documents.js';
 import { postViews } from '../posts/queries.js';
@@ -35,9 +29,9 @@ export async function tag(documents: DocumentStore, name: string): Promise<Tag> 
  * hold fewer than `limit` posts and still have a next one).
  * - `recent`, newest first: a keyset page of the tag's list by (creation time, place id), keys that never
  *   change, so a post added or removed while a client pages moves no boundary.
- * - `top`, most likesCount + commentsCount first, then newest: a ranking of the tag's whole list, frozen on
- *   the first page (rankedPage), since its scores move while a client pages. Known cost: the first page reads
- *   every post of the tag (each later page reads its own slice only).
+ * - `top`, most likesCount + commentsCount first, then newest: the tag's ranking, which the handlers keep as
+ *   the counts move (store/rankings.ts), frozen a block at a time while a client pages (rankedPage), since its
+ *   scores move meanwhile. A page reads a range of the ranking and its own posts, whatever the tag's size.
  */
 export async function taggedPosts(
   store: ReadModelStore,
@@ -51,54 +45,46 @@ export async function taggedPosts(
   if (count === 0) throw new NotFound(`no post carries #${name}`);
   if (order === 'recent') {
     const raw = await rawPage(documents, 'tagged', postsTagged(name), request);
+    const postIds = raw.slice(0, request.limit).map((place) => place.postId as string);
     return {
-      items: await placedPostViews(store, raw.slice(0, request.limit), hidden, viewerId),
+      items: await shownPostViews(store, postIds, hidden, viewerId),
       nextCursor: nextCursor(raw, request),
     };
   }
-  const page = await rankedPage(store.snapshots, request, () => topPlaces(documents, name));
-  // Still on the tag now: a place taken off since the ranking was frozen (an edit, a deletion, a switch to
-  // private) leaves.
-  const places = inOrder(page.ids, await documents.getMany('tagged', page.ids)).filter((place) =>
-    matchesFilter(place, postsTagged(name)),
+  const page = await rankedPage(store.snapshots, request, (shown, size) =>
+    takeRanked(store.rankings, 'tagTop', name, shown, size),
   );
-  return { items: await placedPostViews(store, places, hidden, viewerId), nextCursor: page.nextCursor };
-}
-
-/** The places of the tag's posts, most likesCount + commentsCount first, then newest (then by place id). */
-async function topPlaces(documents: DocumentStore, name: string): Promise<string[]> {
-  const places = await documents.findAll('tagged', postsTagged(name), ['postId', 'at']);
-  const posts = new Map(
-    (
-      await documents.getMany(
-        'posts',
-        places.map((place) => place.postId as string),
-        ['likesCount', 'commentsCount'],
-      )
-    ).map((post) => [post.id, post]),
+  // Still on the tag now: a post whose caption lost the tag since its block was frozen, or whose author turned
+  // private, leaves (a deleted one leaves in shownPostViews).
+  const posts = inOrder(page.ids, await documents.getMany('posts', page.ids));
+  const authors = await documents.getMany(
+    'users',
+    [...new Set(posts.map((post) => post.authorId as string))],
+    ['isPrivate'],
   );
-  const engagement = (place: Doc) => {
-    const post = posts.get(place.postId as string);
-    return (
-      ((post?.likesCount as number | undefined) ?? 0) + ((post?.commentsCount as number | undefined) ?? 0)
-    );
+  const privateAuthors = new Set(authors.filter((user) => user.isPrivate === true).map((user) => user.id));
+  const onTag = posts.filter(
+    (post) =>
+      (post.hashtags as string[] | undefined)?.includes(name) && !privateAuthors.has(post.authorId as string),
+  );
+  return {
+    items: await postViews(store, visibleTo(onTag, hidden), viewerId, hidden),
+    nextCursor: page.nextCursor,
   };
-  return places
-    .map((place) => ({ id: place.id, engagement: engagement(place), value: place.at as number }))
-    .sort((a, b) => b.engagement - a.engagement || -compareKeys(a, b))
-    .map((place) => place.id);
 }
 
-/** The views of the posts `places` name, in their order: shown posts only, none by an account in `hidden`. */
-async function placedPostViews(
+/** The posts shown to a reader: live ones, none by an account in `hidden`. */
+function visibleTo(posts: readonly Doc[], hidden: ReadonlySet<string>): Doc[] {
+  return posts.filter((post) => isVisiblePost(post) && !hidden.has(post.authorId as string));
+}
+
+/** The views of the posts of `postIds`, in their order: shown posts only, none by an account in `hidden`. */
+async function shownPostViews(
   store: ReadModelStore,
-  places: readonly Doc[],
+  postIds: readonly string[],
   hidden: ReadonlySet<string>,
   viewerId: string | undefined,
 ): Promise<Post[]> {
-  const postIds = places.map((place) => place.postId as string);
-  const posts = inOrder(postIds, await store.documents.getMany('posts', postIds)).filter(
-    (post) => isVisiblePost(post) && !hidden.has(post.authorId as string),
-  );
-  return postViews(store, posts, viewerId, hidden);
+  const posts = inOrder(postIds, await store.documents.getMany('posts', postIds));
+  return postViews(store, visibleTo(posts, hidden), viewerId, hidden);
 }

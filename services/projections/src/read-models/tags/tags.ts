@@ -47,8 +47,8 @@ async function placePost(
  * Tag pages: one place per hashtag of a post (collection `tagged`), in the lists `postsTagged` (a tag's page,
  * newest first, and its postCount: the list's size) while the post is live, carries the tag and its author is
  * public and not deleted. A switch to private takes the author's posts out of every tag, a switch back puts them
- * in again. The top order and blocks are the queries' (queries.ts): engagement moves too often to be a list's
- * sort key, and blocks are the reader's.
+ * in again. The top order is a ranking of the list's posts by engagement (`tagTop`), which the read model
+ * `rankings` keeps as the counts move; blocks are the reader's, applied by the queries (queries.ts).
  *
  * No counters: postCount is the size of the list the page reads, moved by the same atomic write as each place
  * (see RedisIndexes), so the count and the page cannot disagree; the idempotency property test compares the
@@ -87,6 +87,16 @@ export const tags = defineReadModel({
     },
   },
   counters: [],
+  rankings: [
+    {
+      name: 'tagTop',
+      collection: 'tagged',
+      keyField: 'tag',
+      filter: postsTagged,
+      post: 'postId',
+      score: 'engagement',
+    },
+  ],
   lists: [
     { name: 'postsTagged', collection: 'tagged', key: 'tag', filter: postsTagged },
     { name: 'placesOf', collection: 'tagged', key: 'postId', filter: placesOf },

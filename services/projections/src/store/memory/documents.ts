@@ -178,6 +178,19 @@ export class MemoryDocumentStore implements DocumentStore {
     target.write(id, { [counter.field]: count + delta }, undefined, doc);
   }
 
+  /**
+   * The document as stored, read in the caller's synchronous step (the rankings' refresh reads and writes in
+   * one): read it, never change it.
+   */
+  peek(collection: CollectionName, id: string): Readonly<Doc> | undefined {
+    return this.collection(collection).docs.get(id);
+  }
+
+  /** The documents matching `filter` as stored, in the caller's synchronous step (see peek). */
+  matching(collection: CollectionName, filter: Filter): Iterable<Readonly<Doc>> {
+    return this.collection(collection).find(filter);
+  }
+
   /** how many documents `collection` holds */
   sizeOf(collection: CollectionName): number {
     return this.collection(collection).docs.size;

@@ -1,4 +1,13 @@
-import type { SearchIndex, SearchIndexDump, SearchIndexName, TermCount } from '../search-index.js';
+import {
+  type AccountRank,
+  compareAccountRanks,
+  rankedPrefixLength,
+  type SearchIndex,
+  type SearchIndexDump,
+  type SearchIndexName,
+  type TermCount,
+} from '../search-index.js';
+import { BTree } from './b-tree.js';
 
 /**
  * Code point order, which is Redis's byte order of the same strings in UTF-8: JavaScript's `<` compares UTF-16
@@ -96,19 +105,129 @@ class MemoryIndex {
   }
 }
 
-/** The search indexes of the embedded mode, in this process's memory: every call is atomic, being synchronous. */
+/** The prefixes of `terms` an account is ranked under: each of up to rankedPrefixLength code points. */
+function rankedPrefixes(terms: Iterable<string>): Set<string> {
+  const prefixes = new Set<string>();
+  for (const term of terms) {
+    let end = 0;
+    let points = 0;
+    for (const char of term) {
+      if (points++ === rankedPrefixLength) break;
+      end += char.length;
+      prefixes.add(term.slice(0, end));
+    }
+  }
+  return prefixes;
+}
+
+/** What user search ranks an account by, from its document as it now stands (undefined: no such account). */
+export type AccountStanding = (id: string) => { followers: number; userNameKey: string } | undefined;
+
+/**
+ * The search indexes of the embedded mode, in this process's memory: every call is atomic, being synchronous.
+ * User search's rankings are a B+ tree per prefix (a short prefix holds a large share of the accounts, which
+ * a sorted array would move on every follow) of one rank object per account, shared by its prefixes, read from
+ * `standing` (the documents) as rankAccount runs.
+ */
 export class MemorySearchIndex implements SearchIndex {
   private readonly indexes: Record<SearchIndexName, MemoryIndex> = {
     users: new MemoryIndex(),
     tags: new MemoryIndex(),
   };
+  /** prefix → the ranks of the accounts under it, in ranking order */
+  private readonly ranked = new Map<string, BTree<AccountRank, undefined>>();
+  /**
+   * account → its rank and the set of terms it was ranked by (the index's own: a put replaces an id's set,
+   * never changes it), whose prefixes it is under. Not a set of its prefixes: one per account tripled the
+   * index's memory.
+   */
+  private readonly rankOf = new Map<string, { rank: AccountRank; terms: ReadonlySet<string> }>();
+  /**
+   * Accounts whose terms or standing may have moved since they were ranked: ranked when user search is next
+   * read (or `settle` is called), each in one synchronous step from its terms and document as they are then,
+   * which is what makes rankAccount atomic here. A rebuild then ranks each account once, at its end, rather than
+   * on its registration and again on every follow.
+   */
+  private readonly noted = new Set<string>();
+
+  constructor(private readonly standing: AccountStanding = () => undefined) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
     this.indexes[index].put(id, terms);
+    if (index === 'users') this.noted.add(id);
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.indexes[index].erase(id);
+    for (const id of ids) {
+      this.indexes[index].erase(id);
+      if (index === 'users') this.noted.add(id);
+    }
+  }
+
+  async rankAccount(id: string): Promise<void> {
+    this.noted.add(id);
+  }
+
+  /** Ranks every account noted since the last time, from its terms and document as they are. */
+  settle(): void {
+    for (const id of this.noted) this.rank(id);
+    this.noted.clear();
+  }
+
+  private rank(id: string): void {
+    const terms = this.indexes.users.termsOf.get(id);
+    const standing = terms && this.standing(id);
+    const had = this.rankOf.get(id);
+    const rank = standing && { id, followers: standing.followers, userNameKey: standing.userNameKey };
+    if (had && rank && compareAccountRanks(had.rank, rank) === 0 && had.terms === terms) return;
+    if (had) {
+      for (const prefix of rankedPrefixes(had.terms)) {
+        const ranks = this.ranked.get(prefix);
+        ranks?.delete(had.rank);
+        if (ranks?.size === 0) this.ranked.delete(prefix);
+      }
+    }
+    if (!rank || !terms) {
+      this.rankOf.delete(id);
+      return;
+    }
+    for (const prefix of rankedPrefixes(terms)) {
+      let ranks = this.ranked.get(prefix);
+      if (!ranks) {
+        ranks = new BTree(undefined, compareAccountRanks);
+        this.ranked.set(prefix, ranks);
+      }
+      ranks.set(rank, undefined);
+    }
+    this.rankOf.set(id, { rank, terms });
+  }
+
+  async rankedAccounts(
+    prefix: string,
+    after: AccountRank | undefined,
+    limit: number,
+  ): Promise<AccountRank[]> {
+    this.settle();
+    const found: AccountRank[] = [];
+    const ranks = this.ranked.get(prefix);
+    if (!ranks || limit <= 0) return found;
+    for (const rank of ranks.keys(after)) {
+      if (after && compareAccountRanks(rank, after) === 0) continue;
+      found.push(rank);
+      if (found.length === limit) break;
+    }
+    return found;
+  }
+
+  async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
+    this.settle();
+    const found: AccountRank[] = [];
+    for (const id of ids) {
+      const rank = this.rankOf.get(id)?.rank;
+      const terms = this.indexes.users.termsOf.get(id);
+      if (rank && terms && startsSome(terms, prefix)) found.push(rank);
+    }
+    return found;
   }
 
   async match(index: SearchIndexName, prefix: string, limit: number): Promise<string[]> {
@@ -136,6 +255,16 @@ export class MemorySearchIndex implements SearchIndex {
     return [...(this.indexes[index].termsOf.get(id) ?? [])];
   }
 
+  /** Every prefix's ranking: prefix → its accounts' ids in ranking order (tests compare two indexes by it). */
+  dumpRanks(): Record<string, string[]> {
+    this.settle();
+    return Object.fromEntries(
+      [...this.ranked.entries()]
+        .sort(([a], [b]) => compareCodePoints(a, b))
+        .map(([prefix, ranks]) => [prefix, [...ranks.keys()].map((rank) => rank.id)]),
+    );
+  }
+
   /** What each index holds, in a stable order (tests compare two of them; the rebuild exports it). */
   dump(): Record<SearchIndexName, SearchIndexDump> {
     const dumpOf = (index: MemoryIndex): SearchIndexDump => ({
@@ -148,4 +277,9 @@ export class MemorySearchIndex implements SearchIndex {
     });
     return { users: dumpOf(this.indexes.users), tags: dumpOf(this.indexes.tags) };
   }
+}
+
+function startsSome(terms: Iterable<string>, prefix: string): boolean {
+  for (const term of terms) if (term.startsWith(prefix)) return true;
+  return false;
 }

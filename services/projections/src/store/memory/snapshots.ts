@@ -7,7 +7,7 @@ import { type RankingSnapshots, rankingSnapshotTtlSeconds } from '../document-st
  * recently read first past `max`, so that clients starting many pagings cannot grow the process without bound.
  */
 export class MemoryRankingSnapshots implements RankingSnapshots {
-  private readonly kept: LRUCache<string, readonly string[]>;
+  private readonly kept: LRUCache<string, string[]>;
 
   constructor(max = 1_000) {
     this.kept = new LRUCache({ max, ttl: rankingSnapshotTtlSeconds * 1_000 });
@@ -21,5 +21,12 @@ export class MemoryRankingSnapshots implements RankingSnapshots {
 
   async slice(snapshotId: string, offset: number, limit: number): Promise<string[] | undefined> {
     return this.kept.get(snapshotId)?.slice(offset, offset + limit);
+  }
+
+  async extend(snapshotId: string, length: number, ids: readonly string[]): Promise<boolean> {
+    const kept = this.kept.get(snapshotId);
+    if (kept?.length !== length) return false;
+    kept.push(...ids);
+    return true;
   }
 }

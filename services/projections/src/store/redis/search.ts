@@ -1,5 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { SearchIndex, SearchIndexDump, SearchIndexName, TermCount } from '../search-index.js';
+import {
+  type AccountRank,
+  rankedPrefixLength,
+  type SearchIndex,
+  type SearchIndexDump,
+  type SearchIndexName,
+  type TermCount,
+} from '../search-index.js';
 import { execOrThrow } from './pipeline.js';
 import { RedisScript } from './scripts.js';
 
@@ -56,6 +63,82 @@ return 1
   1,
 );
 
+/**
+ * An account's rank in user search, set from its terms and its hot copy (followersCount, userNameKey) as they
+ * stand, in one step (see SearchIndex.rankAccount). Keys, under the users index's prefix `p`:
+ * - `p:rank:<prefix>`, a lexicographic sorted set (score 0) of members `<10 digits: 9999999999 - followers>
+ *   <userNameKey>\0<id>`, so that its order is the ranking's and a page after a rank is one ZRANGEBYLEX;
+ * - `p:rankOf:<id>`, the account's member, and `p:rankedUnder:<id>`, the set of its prefixes: what the next
+ *   ranking of it takes away.
+ * Prefixes are cut at UTF-8 code point boundaries (a byte that is not 10xxxxxx starts one), up to ARGV[4]
+ * code points, as the memory index cuts them.
+ * ARGV[1] the users index's prefix; ARGV[2] the prefix of the account hot copies; ARGV[3] the id; ARGV[4] the
+ * number of code points ranked.
+ */
+const rankAccountScript = new RedisScript(
+  'gramSearchRankAccount',
+  `
+local p = ARGV[1]
+local id = ARGV[3]
+local most = tonumber(ARGV[4])
+local terms = redis.call('SMEMBERS', p .. ':terms:' .. id)
+local user = redis.call('HMGET', ARGV[2] .. id, 'followersCount', 'userNameKey')
+local member = false
+local wanted = {}
+if #terms > 0 and user[2] then
+  local key = cjson.decode(user[2])
+  if type(key) == 'string' then
+    member = string.format('%010.0f', 9999999999 - (tonumber(user[1]) or 0)) .. key .. '\\0' .. id
+    for _, term in ipairs(terms) do
+      local points = 0
+      for i = 1, #term do
+        local next = term:byte(i + 1)
+        if not next or next < 128 or next >= 192 then
+          wanted[term:sub(1, i)] = true
+          points = points + 1
+          if points == most then break end
+        end
+      end
+    end
+  end
+end
+local own = p .. ':rankOf:' .. id
+local under = p .. ':rankedUnder:' .. id
+local had = redis.call('GET', own)
+for _, prefix in ipairs(redis.call('SMEMBERS', under)) do
+  if not wanted[prefix] or had ~= member then
+    redis.call('ZREM', p .. ':rank:' .. prefix, had)
+    redis.call('SREM', under, prefix)
+  end
+end
+if not member then
+  redis.call('DEL', own)
+  return 1
+end
+redis.call('SET', own, member)
+for prefix in pairs(wanted) do
+  redis.call('ZADD', p .. ':rank:' .. prefix, 0, member)
+  redis.call('SADD', under, prefix)
+end
+return 1
+`,
+  0,
+);
+
+/** The member of `rank` in a prefix's ranking (see rankAccountScript). */
+function memberOf(rank: AccountRank): string {
+  return `${String(9_999_999_999 - rank.followers).padStart(10, '0')}${rank.userNameKey}\0${rank.id}`;
+}
+
+function rankOf(member: string): AccountRank {
+  const at = member.lastIndexOf('\0');
+  return {
+    id: member.slice(at + 1),
+    followers: 9_999_999_999 - Number(member.slice(0, 10)),
+    userNameKey: member.slice(10, at),
+  };
+}
+
 /** The upper bound of a BYLEX range of every member starting with `prefix`: 0xFF is in no UTF-8 string. */
 function rangeOf(prefix: string): [Buffer, Buffer] {
   const min = Buffer.from(`[${prefix}`, 'utf8');
@@ -69,6 +152,65 @@ export class RedisSearchIndex implements SearchIndex {
     private readonly prefix: string,
   ) {
     setTermsScript.defineOn(redis);
+    rankAccountScript.defineOn(redis);
+  }
+
+  /** Queues the ranking of the account `id` (the rebuild's export ranks every account once its copies are in). */
+  queueRankAccount(pipeline: Pipeline, id: string): void {
+    rankAccountScript.queue(pipeline, this.keyOf('users'), `${this.prefix}users:`, id, rankedPrefixLength);
+  }
+
+  async rankAccount(id: string): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    this.queueRankAccount(pipeline, id);
+    await execOrThrow(pipeline);
+  }
+
+  async rankedAccounts(
+    prefix: string,
+    after: AccountRank | undefined,
+    limit: number,
+  ): Promise<AccountRank[]> {
+    const members = await this.redis.zrangebylexBuffer(
+      `${this.keyOf('users')}:rank:${prefix}`,
+      after ? Buffer.from(`(${memberOf(after)}`, 'utf8') : '-',
+      '+',
+      'LIMIT',
+      0,
+      limit,
+    );
+    return members.map((member) => rankOf(member.toString('utf8')));
+  }
+
+  async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) {
+      pipeline.smembers(`${this.keyOf('users')}:terms:${id}`);
+      pipeline.get(`${this.keyOf('users')}:rankOf:${id}`);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const found: AccountRank[] = [];
+    for (let i = 0; i + 1 < replies.length; i += 2) {
+      const [termsError, terms] = replies[i] as [Error | null, string[]];
+      const [memberError, member] = replies[i + 1] as [Error | null, string | null];
+      if (termsError ?? memberError) throw termsError ?? memberError;
+      if (member !== null && terms.some((term) => term.startsWith(prefix))) found.push(rankOf(member));
+    }
+    return found;
+  }
+
+  /** Every prefix's ranking, as MemorySearchIndex.dumpRanks answers it (tests). */
+  async dumpRanks(): Promise<Record<string, string[]>> {
+    const start = `${this.keyOf('users')}:rank:`;
+    const keys = await this.redis.keys(`${start}*`);
+    const byCodePoint = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const dump: Record<string, string[]> = {};
+    for (const key of keys.sort(byCodePoint)) {
+      const members = await this.redis.zrange(key, 0, -1);
+      if (members.length > 0) dump[key.slice(start.length)] = members.map((member) => rankOf(member).id);
+    }
+    return dump;
   }
 
   private keyOf(index: SearchIndexName): string {
@@ -87,13 +229,17 @@ export class RedisSearchIndex implements SearchIndex {
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
     const pipeline = this.redis.pipeline();
     this.queuePut(pipeline, index, id, terms);
+    if (index === 'users') this.queueRankAccount(pipeline, id);
     await execOrThrow(pipeline);
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const id of ids) this.queueErase(pipeline, index, id);
+    for (const id of ids) {
+      this.queueErase(pipeline, index, id);
+      if (index === 'users') this.queueRankAccount(pipeline, id);
+    }
     await execOrThrow(pipeline);
   }
 

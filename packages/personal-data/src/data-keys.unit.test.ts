@@ -124,6 +124,25 @@ describe('data keys of a worker', () => {
     expect(await keys.get('a')).toEqual({ state: 'destroyed' });
   });
 
+  it('kept answers, without asking the store, a key it holds, a destroyed one, and nothing for the rest', async () => {
+    const store = fakeStore();
+    const clock = manualClock();
+    const key = store.live('a');
+    store.destroyed('b');
+    store.live('c');
+    const keys = new DataKeys(store.lookup, { liveKeyTtlMs: 1_000, clock: clock.now });
+    expect(keys.kept('a')).toBeUndefined();
+    await keys.get('a');
+    await keys.get('b');
+    expect(keys.kept('a')).toEqual({ state: 'live', key });
+    expect(keys.kept('b')).toEqual({ state: 'destroyed' });
+    expect(keys.kept('c')).toBeUndefined();
+    clock.advance(1_001);
+    expect(keys.kept('a')).toBeUndefined();
+    expect(keys.kept('b')).toEqual({ state: 'destroyed' });
+    expect([store.asked('a'), store.asked('b'), store.asked('c')]).toEqual([1, 1, 0]);
+  });
+
   it('keeps at most maxLiveKeys live keys, forgetting the least recently used first', async () => {
     const store = fakeStore();
     for (const accountId of ['a', 'b', 'c']) store.live(accountId);

@@ -23,6 +23,7 @@ export { generateMasterKey, LocalMasterKey, type MasterKey } from './master-key.
 export {
   decryptPersonalFields,
   forgotten,
+  hasEncryptedFields,
   type PersonalDataKeys,
   personalDataEventStore,
   readOnlyKeys,

@@ -7,9 +7,15 @@ import { personalFields } from '@gram/events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreBytes } from '../test/files.js';
-import { KeyStoreUnavailable } from './data-key-store.js';
+import { AccountKeyDestroyed, KeyStoreUnavailable } from './data-key-store.js';
+import { DataKeys } from './data-keys.js';
 import { generateMasterKey, LocalMasterKey } from './master-key.js';
-import { forgotten, personalDataEventStore } from './personal-event-store.js';
+import {
+  forgotten,
+  type PersonalDataKeys,
+  personalDataEventStore,
+  readOnlyKeys,
+} from './personal-event-store.js';
 import { RedisDataKeyStore } from './redis-data-key-store.js';
 import { SqliteDataKeyStore } from './sqlite-data-key-store.js';
 
@@ -126,5 +132,69 @@ describe('an event store keeping personal fields encrypted under their account k
     closers.push(() => redis.disconnect());
     const down = personalDataEventStore(raw, new RedisDataKeyStore({ redis, masterKey }), personalFields);
     await expect(down.readStream(`user-${userId}`)).rejects.toBeInstanceOf(KeyStoreUnavailable);
+  });
+
+  it('asks for the key of each account once per append, however many of its events carry personal fields', async () => {
+    const { raw, keys } = open();
+    const asked = { create: 0, get: 0 };
+    const counting: PersonalDataKeys = {
+      create: (accountId) => {
+        asked.create++;
+        return keys.create(accountId);
+      },
+      get: (accountId) => {
+        asked.get++;
+        return keys.get(accountId);
+      },
+    };
+    const store = personalDataEventStore(raw, counting, personalFields);
+    const userId = randomUUID();
+    await store.appendToStream(
+      `user-${userId}`,
+      [
+        { type: 'AccountCredentialsSet', data: credentials(userId) },
+        { type: 'AccountCredentialsSet', data: credentials(userId) },
+        { type: 'UserDeleted', data: { userId, deletedAt: '2026-12-06T10:00:00.000Z' } },
+      ],
+      { expectedRevision: 'any' },
+    );
+    expect(asked).toEqual({ create: 1, get: 0 });
+    await store.readStream(`user-${userId}`);
+    expect(asked).toEqual({ create: 1, get: 1 });
+  });
+
+  it('writes and reads with a key kept in memory without asking the key store, and a destroyed one refuses the write', async () => {
+    const { raw, keys } = open();
+    const [live, gone] = [randomUUID(), randomUUID()];
+    for (const userId of [live, gone]) {
+      await personalDataEventStore(raw, keys, personalFields).appendToStream(
+        `user-${userId}`,
+        [{ type: 'AccountCredentialsSet', data: credentials(userId) }],
+        { expectedRevision: 'any' },
+      );
+    }
+    await keys.destroy(gone);
+    let asked = 0;
+    const dataKeys = new DataKeys((accountId) => {
+      asked++;
+      return keys.get(accountId);
+    });
+    const store = personalDataEventStore(raw, readOnlyKeys(dataKeys), personalFields);
+    await store.readStream(`user-${live}`);
+    await store.readStream(`user-${gone}`);
+    expect(asked).toBe(2);
+
+    const data = credentials(live);
+    await store.appendToStream(`user-${live}`, [{ type: 'AccountCredentialsSet', data }], {
+      expectedRevision: 'any',
+    });
+    expect((await store.readStream(`user-${live}`))[1]?.data).toEqual(data);
+    expect((await store.readStream(`user-${gone}`))[0]?.data).toMatchObject({ email: forgotten });
+    await expect(
+      store.appendToStream(`user-${gone}`, [{ type: 'AccountCredentialsSet', data: credentials(gone) }], {
+        expectedRevision: 'any',
+      }),
+    ).rejects.toBeInstanceOf(AccountKeyDestroyed);
+    expect(asked).toBe(2);
   });
 });

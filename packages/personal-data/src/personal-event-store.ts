@@ -35,6 +35,63 @@ export const forgotten = '';
 
 type Payload = Record<string, unknown>;
 
+/** The personal fields of an event's payload and the account they belong to, when it has any to encrypt or decrypt. */
+interface Owned {
+  spec: PersonalFields;
+  accountId: string;
+  data: Payload;
+}
+
+function ownerOf(
+  type: string,
+  data: unknown,
+  personal: Readonly<Record<string, PersonalFields>>,
+): Owned | undefined {
+  const spec = personal[type];
+  if (!spec || typeof data !== 'object' || data === null) return undefined;
+  const accountId = (data as Payload)[spec.owner];
+  if (typeof accountId !== 'string') throw new Error(`${type} names no account in its field ${spec.owner}`);
+  return { spec, accountId, data: data as Payload };
+}
+
+/** The owner of the event's encrypted personal fields; undefined when it has none (no personal field, or plaintext). */
+function encryptedOwnerOf(
+  type: string,
+  data: unknown,
+  personal: Readonly<Record<string, PersonalFields>>,
+): Owned | undefined {
+  const spec = personal[type];
+  if (!spec || typeof data !== 'object' || data === null) return undefined;
+  for (const field of spec.fields) {
+    const value = (data as Payload)[field];
+    if (typeof value === 'string' && isEncryptedField(value)) return ownerOf(type, data, personal);
+  }
+  return undefined;
+}
+
+/** Whether the payload `data` of an event of `type` has a personal field to decrypt (decryptPersonalFields). */
+export function hasEncryptedFields(
+  type: string,
+  data: unknown,
+  personal: Readonly<Record<string, PersonalFields>>,
+): boolean {
+  return encryptedOwnerOf(type, data, personal) !== undefined;
+}
+
+/** The payload with its encrypted personal fields read with the owner's key state: a copy, the source untouched. */
+function decryptedPayload(type: string, { spec, accountId, data }: Owned, key: DataKeyState): Payload {
+  const decrypted: Payload = { ...data };
+  for (const field of spec.fields) {
+    const value = data[field];
+    if (typeof value !== 'string' || !isEncryptedField(value)) continue;
+    decrypted[field] =
+      key.state === 'destroyed'
+        ? forgotten
+        : decryptField(key.key, { accountId, eventType: type, field }, value);
+  }
+  return decrypted;
+}
+
 /**
  * The payload `data` of an event of `type` with its personal fields decrypted (the same object when it has
  * none to decrypt): `forgotten` where the owner's key is destroyed; a plaintext value (written before
@@ -47,29 +104,19 @@ export async function decryptPersonalFields(
   personal: Readonly<Record<string, PersonalFields>>,
   keyOf: (accountId: string) => Promise<DataKeyState>,
 ): Promise<unknown> {
-  const spec = personal[type];
-  if (!spec || typeof data !== 'object' || data === null) return data;
-  const source = data as Payload;
-  const encrypted = spec.fields.filter((field) => {
-    const value = source[field];
-    return typeof value === 'string' && isEncryptedField(value);
-  });
-  if (encrypted.length === 0) return data;
-  const accountId = source[spec.owner];
-  if (typeof accountId !== 'string') throw new Error(`${type} names no account in its field ${spec.owner}`);
-  const key = await keyOf(accountId);
-  const decrypted: Payload = { ...source };
-  for (const field of encrypted) {
-    decrypted[field] =
-      key.state === 'destroyed'
-        ? forgotten
-        : decryptField(key.key, { accountId, eventType: type, field }, source[field] as string);
-  }
-  return decrypted;
+  const owned = encryptedOwnerOf(type, data, personal);
+  if (!owned) return data;
+  return decryptedPayload(type, owned, await keyOf(owned.accountId));
 }
 
-/** What the store needs of keys: a live key to encrypt with (`create`), any key's state to decrypt with. */
-export type PersonalDataKeys = Pick<DataKeyStore, 'create' | 'get'>;
+/**
+ * What the store needs of keys: a live key to encrypt with (`create`), any key's state to decrypt with, and
+ * optionally (`kept`) the state known without asking, which spares the reads and writes of accounts whose keys
+ * are held in memory a promise per event (DataKeys.kept).
+ */
+export type PersonalDataKeys = Pick<DataKeyStore, 'create' | 'get'> & {
+  kept?(accountId: string): DataKeyState | undefined;
+};
 
 /**
  * The keys of a service that writes personal fields of accounts it does not own (content: captions, comments),
@@ -84,6 +131,7 @@ export function readOnlyKeys(dataKeys: DataKeys): PersonalDataKeys {
       return state.key;
     },
     get: (accountId) => dataKeys.get(accountId),
+    kept: (accountId) => dataKeys.kept(accountId),
   };
 }
 
@@ -92,44 +140,76 @@ export function personalDataEventStore(
   keys: PersonalDataKeys,
   personal: Readonly<Record<string, PersonalFields>>,
 ): EventStore {
-  const ownerOf = (type: string, data: unknown): { spec: PersonalFields; accountId: string } | undefined => {
-    const spec = personal[type];
-    if (!spec || typeof data !== 'object' || data === null) return undefined;
-    const accountId = (data as Payload)[spec.owner];
-    if (typeof accountId !== 'string') throw new Error(`${type} names no account in its field ${spec.owner}`);
-    return { spec, accountId };
-  };
-
-  async function encrypt(event: NewEvent): Promise<NewEvent> {
-    const owned = ownerOf(event.type, event.data);
-    if (!owned) return event;
-    const key = await keys.create(owned.accountId);
-    const data: Payload = { ...(event.data as Payload) };
-    for (const field of owned.spec.fields) {
-      const value = data[field];
-      if (typeof value !== 'string') continue;
-      data[field] = encryptField(key, { accountId: owned.accountId, eventType: event.type, field }, value);
+  /**
+   * The events with their personal fields encrypted, each account's key asked once per append, and not at all
+   * when kept in memory (then no promise is made). A destroyed key refuses the write, as `create` does.
+   */
+  async function encryptAll(events: readonly NewEvent[]): Promise<readonly NewEvent[]> {
+    const owners = events.map((event) => ownerOf(event.type, event.data, personal));
+    const keyOf = new Map<string, Buffer>();
+    const missing = new Set<string>();
+    for (const owned of owners) {
+      if (!owned || keyOf.has(owned.accountId)) continue;
+      const kept = keys.kept?.(owned.accountId);
+      if (kept?.state === 'destroyed') throw new AccountKeyDestroyed(owned.accountId);
+      if (kept) keyOf.set(owned.accountId, kept.key);
+      else missing.add(owned.accountId);
     }
-    return { ...event, data };
+    if (missing.size > 0) {
+      await Promise.all(
+        [...missing].map(async (accountId) => keyOf.set(accountId, await keys.create(accountId))),
+      );
+    }
+    return events.map((event, i) => {
+      const owned = owners[i];
+      if (!owned) return event;
+      const key = keyOf.get(owned.accountId) as Buffer;
+      const data: Payload = { ...owned.data };
+      for (const field of owned.spec.fields) {
+        const value = data[field];
+        if (typeof value !== 'string') continue;
+        data[field] = encryptField(key, { accountId: owned.accountId, eventType: event.type, field }, value);
+      }
+      return { ...event, data };
+    });
   }
 
-  /** Decrypts the events of one read, fetching each account's key once. */
-  async function decryptAll<E extends Pick<RecordedEvent, 'type' | 'data'>>(events: E[]): Promise<E[]> {
-    const states = new Map<string, Promise<DataKeyState>>();
-    const keyOf = (accountId: string) => {
-      let state = states.get(accountId);
-      if (!state) {
-        state = keys.get(accountId);
-        states.set(accountId, state);
-      }
-      return state;
-    };
+  /**
+   * Decrypts the events of one read, each account's key asked once. A read with nothing encrypted (most of a
+   * service's reads: a stream's tail, a stream without personal fields) answers the store's events as they are,
+   * and one whose keys are all kept in memory makes no promise.
+   */
+  function decryptAll<E extends Pick<RecordedEvent, 'type' | 'data'>>(events: E[]): E[] | Promise<E[]> {
+    let owners: (Owned | undefined)[] | undefined;
+    for (const [i, event] of events.entries()) {
+      const owned = encryptedOwnerOf(event.type, event.data, personal);
+      if (!owned) continue;
+      owners ??= new Array(events.length);
+      owners[i] = owned;
+    }
+    if (!owners) return events;
+    const found = owners;
+    const states = new Map<string, DataKeyState>();
+    const missing = new Set<string>();
+    for (const owned of found) {
+      if (!owned || states.has(owned.accountId)) continue;
+      const kept = keys.kept?.(owned.accountId);
+      if (kept) states.set(owned.accountId, kept);
+      else missing.add(owned.accountId);
+    }
+    const decrypted = () =>
+      events.map((event, i) => {
+        const owned = found[i];
+        if (!owned) return event;
+        return {
+          ...event,
+          data: decryptedPayload(event.type, owned, states.get(owned.accountId) as DataKeyState),
+        };
+      });
+    if (missing.size === 0) return decrypted();
     return Promise.all(
-      events.map(async (event) => {
-        const data = await decryptPersonalFields(event.type, event.data, personal, keyOf);
-        return data === event.data ? event : { ...event, data };
-      }),
-    );
+      [...missing].map(async (accountId) => states.set(accountId, await keys.get(accountId))),
+    ).then(decrypted);
   }
 
   return {
@@ -138,7 +218,7 @@ export function personalDataEventStore(
       events: readonly NewEvent[],
       options: { expectedRevision: ExpectedRevision },
     ): Promise<AppendResult> {
-      return store.appendToStream(streamId, await Promise.all(events.map(encrypt)), options);
+      return store.appendToStream(streamId, await encryptAll(events), options);
     },
     async readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
       return decryptAll(await store.readStream(streamId, options));

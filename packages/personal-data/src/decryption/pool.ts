@@ -4,32 +4,26 @@ import type { DataKeyState } from '../data-key-store.js';
 import { FieldDecryptionFailed, isEncryptedField } from '../field-cipher.js';
 import { forgotten } from '../personal-event-store.js';
 
-/** One encrypted field to decrypt: `key` indexes the keys sent with it. */
-interface FieldJob {
-  key: number;
-  accountId: string;
-  eventType: string;
-  field: string;
-  value: string;
-}
-
 /**
- * The jobs as they cross to the thread: parallel arrays of strings and numbers, cheaper to copy than as many
- * small objects (the structured clone writes each object's property names again). `contexts` holds each distinct
- * (account, event type, field) once; `job` says, for each value, its context and its key.
+ * The fields of a page as they cross to the thread: parallel arrays of strings and numbers, cheaper to copy than
+ * as many small objects (the structured clone writes each object's property names again). Each account (and its
+ * 32-byte key) and each (event type, field) is sent once: a field names them by index, and its context (account,
+ * event type, field) is put together on the thread.
  */
 interface Batch {
   keys: Uint8Array[];
-  contexts: string[];
+  accounts: string[];
+  /** `eventType\nfield` */
+  places: string[];
   values: string[];
-  contextOf: Uint32Array;
   keyOf: Uint32Array;
+  placeOf: Uint32Array;
 }
 
 interface Answer {
   id: number;
   plaintexts?: string[];
-  /** the index of the job that could not be decrypted */
+  /** the index of the field that could not be decrypted */
   failed?: number;
 }
 
@@ -68,57 +62,95 @@ export class FieldDecryptionWorker {
     personal: Readonly<Record<string, PersonalFields>>,
     keyOf: (accountId: string) => Promise<DataKeyState>,
   ): Promise<E[]> {
-    const found: { event: number; field: string; accountId: string; value: string }[] = [];
-    for (const [index, event] of events.entries()) {
+    // One pass over the page: the encrypted fields, each with its event, its account's index and its place.
+    const eventOf: number[] = [];
+    const fieldOf: string[] = [];
+    const values: string[] = [];
+    const accountOf: number[] = [];
+    const placeOf: number[] = [];
+    const accounts: string[] = [];
+    const accountIndex = new Map<string, number>();
+    const places: string[] = [];
+    /** where each event type's fields start in `places`: a field's place is that plus its index in the spec */
+    const placesOf = new Map<string, number>();
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index] as E;
       const spec = personal[event.type];
       if (!spec || typeof event.data !== 'object' || event.data === null) continue;
       const data = event.data as Payload;
-      for (const field of spec.fields) {
+      for (let f = 0; f < spec.fields.length; f++) {
+        const field = spec.fields[f] as string;
         const value = data[field];
         if (typeof value !== 'string' || !isEncryptedField(value)) continue;
         const accountId = data[spec.owner];
         if (typeof accountId !== 'string')
           throw new Error(`${event.type} names no account in its field ${spec.owner}`);
-        found.push({ event: index, field, accountId, value });
+        let account = accountIndex.get(accountId);
+        if (account === undefined) {
+          account = accounts.push(accountId) - 1;
+          accountIndex.set(accountId, account);
+        }
+        let first = placesOf.get(event.type);
+        if (first === undefined) {
+          first = places.length;
+          for (const name of spec.fields) places.push(`${event.type}\n${name}`);
+          placesOf.set(event.type, first);
+        }
+        const placeAt = first + f;
+        eventOf.push(index);
+        fieldOf.push(field);
+        values.push(value);
+        accountOf.push(account);
+        placeOf.push(placeAt);
       }
     }
-    if (found.length === 0) return [...events];
-    const accounts = [...new Set(found.map((f) => f.accountId))];
-    const states = new Map(await Promise.all(accounts.map(async (a) => [a, await keyOf(a)] as const)));
-    const keys: Buffer[] = [];
-    const keyIndex = new Map<string, number>();
-    const jobs: FieldJob[] = [];
-    const jobOf: number[] = [];
-    for (const [i, { event, field, accountId, value }] of found.entries()) {
-      const state = states.get(accountId) as DataKeyState;
-      if (state.state === 'destroyed') continue;
-      let key = keyIndex.get(accountId);
-      if (key === undefined) {
-        key = keys.push(state.key) - 1;
-        keyIndex.set(accountId, key);
+    if (values.length === 0) return [...events];
+    const states = await Promise.all(accounts.map(keyOf));
+    // Only the fields of live keys cross; a destroyed key's read as forgotten here.
+    const live = states.map((state) => state.state === 'live');
+    const sentKeys: Buffer[] = [];
+    const sentAccounts: string[] = [];
+    const sentIndex = new Int32Array(accounts.length).fill(-1);
+    const sent: number[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const account = accountOf[i] as number;
+      if (!live[account]) continue;
+      if (sentIndex[account] === -1) {
+        sentIndex[account] = sentKeys.push((states[account] as { key: Buffer }).key) - 1;
+        sentAccounts.push(accounts[account] as string);
       }
-      jobs.push({ key, accountId, eventType: (events[event] as E).type, field, value });
-      jobOf.push(i);
+      sent.push(i);
     }
-    const answer = jobs.length === 0 ? { id: -1, plaintexts: [] } : await this.#send(keys, jobs);
-    if (answer.failed !== undefined) {
-      const job = jobs[answer.failed] as FieldJob;
-      throw new FieldDecryptionFailed({
-        accountId: job.accountId,
-        eventType: job.eventType,
-        field: job.field,
-      });
-    }
-    const plaintextOf = new Map<number, string>();
-    for (const [j, plaintext] of (answer.plaintexts as string[]).entries()) {
-      plaintextOf.set(jobOf[j] as number, plaintext);
+    const plaintexts: (string | undefined)[] = new Array(values.length);
+    if (sent.length > 0) {
+      const batch: Batch = {
+        keys: sentKeys.map((key) => new Uint8Array(key)),
+        accounts: sentAccounts,
+        places,
+        values: sent.map((i) => values[i] as string),
+        keyOf: Uint32Array.from(sent, (i) => sentIndex[accountOf[i] as number] as number),
+        placeOf: Uint32Array.from(sent, (i) => placeOf[i] as number),
+      };
+      const answer = await this.#send(batch);
+      if (answer.failed !== undefined) {
+        const i = sent[answer.failed] as number;
+        const [eventType = '', field = ''] = (places[placeOf[i] as number] as string).split('\n');
+        throw new FieldDecryptionFailed({
+          accountId: accounts[accountOf[i] as number] as string,
+          eventType,
+          field,
+        });
+      }
+      const answered = answer.plaintexts as string[];
+      for (let j = 0; j < sent.length; j++) plaintexts[sent[j] as number] = answered[j];
     }
     const decrypted = [...events];
-    for (const [i, { event, field }] of found.entries()) {
-      const current = decrypted[event] as E;
-      const data = current === events[event] ? { ...(current.data as Payload) } : (current.data as Payload);
-      data[field] = plaintextOf.get(i) ?? forgotten;
-      decrypted[event] = { ...current, data };
+    for (let i = 0; i < values.length; i++) {
+      const index = eventOf[i] as number;
+      const current = decrypted[index] as E;
+      const data = current === events[index] ? { ...(current.data as Payload) } : (current.data as Payload);
+      data[fieldOf[i] as string] = plaintexts[i] ?? forgotten;
+      if (current === events[index]) decrypted[index] = { ...current, data };
     }
     return decrypted;
   }
@@ -128,33 +160,14 @@ export class FieldDecryptionWorker {
     await this.#worker.terminate();
   }
 
-  #send(keys: readonly Buffer[], jobs: readonly FieldJob[]): Promise<Answer> {
+  #send(batch: Batch): Promise<Answer> {
     if (this.#failed) return Promise.reject(this.#failed);
-    const contexts: string[] = [];
-    const contextIndex = new Map<string, number>();
-    const batch: Batch = {
-      keys: keys.map((key) => new Uint8Array(key)),
-      contexts,
-      values: jobs.map((job) => job.value),
-      contextOf: new Uint32Array(jobs.length),
-      keyOf: new Uint32Array(jobs.length),
-    };
-    for (const [i, job] of jobs.entries()) {
-      const context = `${job.accountId}\n${job.eventType}\n${job.field}`;
-      let index = contextIndex.get(context);
-      if (index === undefined) {
-        index = contexts.push(context) - 1;
-        contextIndex.set(context, index);
-      }
-      batch.contextOf[i] = index;
-      batch.keyOf[i] = job.key;
-    }
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ id, batch }, [
-        batch.contextOf.buffer as ArrayBuffer,
         batch.keyOf.buffer as ArrayBuffer,
+        batch.placeOf.buffer as ArrayBuffer,
       ]);
     });
   }

@@ -9,18 +9,24 @@ register();
 const { decryptField } = await import('../field-cipher.ts');
 
 parentPort.on('message', ({ id, batch }) => {
-  const { keys, contexts, values, contextOf, keyOf } = batch;
-  const fieldContexts = contexts.map((context) => {
-    const [accountId, eventType, field] = context.split('\n');
-    return { accountId, eventType, field };
-  });
+  const { keys, accounts, places, values, keyOf, placeOf } = batch;
   const keyBuffers = keys.map((key) => Buffer.from(key.buffer, key.byteOffset, key.byteLength));
+  const split = places.map((place) => place.split('\n'));
+  // One context object per (account, place) met, not per field.
+  const contexts = new Map();
   const plaintexts = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
+    const contextKey = keyOf[i] * places.length + placeOf[i];
+    let context = contexts.get(contextKey);
+    if (context === undefined) {
+      const [eventType, field] = split[placeOf[i]];
+      context = { accountId: accounts[keyOf[i]], eventType, field };
+      contexts.set(contextKey, context);
+    }
     try {
-      plaintexts[i] = decryptField(keyBuffers[keyOf[i]], fieldContexts[contextOf[i]], values[i]);
+      plaintexts[i] = decryptField(keyBuffers[keyOf[i]], context, values[i]);
     } catch {
-      // The job names the field: the caller raises FieldDecryptionFailed with it.
+      // The index names the field: the caller raises FieldDecryptionFailed with it.
       parentPort.postMessage({ id, failed: i });
       return;
     }

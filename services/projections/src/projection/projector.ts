@@ -1,6 +1,11 @@
 import { personalFields } from '@gram/events';
 import type { EventMessage } from '@gram/messaging';
-import { type DataKeyState, type DataKeys, decryptPersonalFields } from '@gram/personal-data';
+import {
+  type DataKeyState,
+  type DataKeys,
+  decryptPersonalFields,
+  hasEncryptedFields,
+} from '@gram/personal-data';
 import pLimit from 'p-limit';
 import type { ProjectionContext } from '../read-models/read-model.js';
 import { readModels } from '../read-models/registry.js';
@@ -126,11 +131,11 @@ export class Projector {
       const handlers = this.handlers.get(event.type);
       if (handlers === undefined) continue;
       // A ProjectedEvent of a handled type carries that type's payload at the catalogue's version, its personal
-      // fields encrypted (or plaintext, written before encryption existed): the handlers read them decrypted.
-      const data =
-        event.type in personalFields
-          ? await decryptPersonalFields(event.type, event.data, personalFields, this.keyOf)
-          : event.data;
+      // fields encrypted (or plaintext, written before encryption existed, or decrypted already by a rebuild's
+      // thread): the handlers read them decrypted. Checked in line: an await per event costs a rebuild's fold.
+      const data = hasEncryptedFields(event.type, event.data, personalFields)
+        ? await decryptPersonalFields(event.type, event.data, personalFields, this.keyOf)
+        : event.data;
       for (const handler of handlers) await handler(data, context, event.streamRevision);
       // A key kept for a deleted account is dropped at once (its destruction came before this event).
       if (event.type === 'UserDeleted') this.dataKeys?.forget((data as { userId: string }).userId);

@@ -38,6 +38,32 @@ describe.skipIf(mongoUrl === undefined)('notifications on MongoDB (FerretDB)', (
     expect(others).toEqual(['opened', 'opened']);
   });
 
+  it('lands every one of many changes of one document made at once (compare-and-set)', async () => {
+    const prefix = `n${Math.floor(Math.random() * 1e9)}`;
+    prefixes.push(prefix);
+    const store = await mongoNotificationStore(client.db('notifications_test'), prefix);
+    const recipient = 'author';
+    const fans = Array.from({ length: 20 }, (_, i) => `fan${i}`);
+    await Promise.all(
+      fans.map((fan) =>
+        store.notifications.update('like-1', (current) => {
+          const actors = { ...current?.actors, [fan]: '2025-01-01T00:00:00.000Z' };
+          return {
+            _id: 'like-1',
+            recipient,
+            key: 'like:1',
+            type: 'like',
+            actors,
+            actorIds: Object.keys(actors).sort(),
+            createdAt: '2025-01-01T00:00:00.000Z',
+            updatedAt: '2025-01-01T00:00:00.000Z',
+          };
+        }),
+      ),
+    );
+    expect((await store.notifications.get('like-1'))?.actorIds).toEqual([...fans].sort());
+  });
+
   notificationRules(async () => {
     const prefix = `n${Math.floor(Math.random() * 1e9)}`;
     prefixes.push(prefix);

@@ -25,7 +25,9 @@ import { memoryStreamTickets, redisStreamTickets } from './stream/tickets.js';
 // data keys are asked for (names and texts travel encrypted). INTERNAL_SERVICE_SECRET (required, at least 32
 // bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info). REDIS_URL: where the
 // instances of the service tell each other the changes their streams send (Pub/Sub) and keep stream tickets;
-// without it, one instance alone serves streams (changes and tickets in this process).
+// without it, one instance alone serves streams (changes and tickets in this process). The consumer applies a Kafka
+// batch at a time, its streams side by side (NOTIFICATIONS_CONCURRENCY, default 32), several partitions at once
+// (PARTITIONS_CONCURRENTLY, default 3).
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
@@ -51,6 +53,7 @@ const subscriber = new KafkaSubscriber({
   kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'notifications' }),
   // One shutdown path: closeOnSignals closes the app, whose onClose stops the consumer before MongoDB.
   shutdownSignals: [],
+  partitionsConsumedConcurrently: Number(process.env.PARTITIONS_CONCURRENTLY ?? 3),
 });
 const app = buildNotificationsApp({
   queries: new NotificationQueries(store, changes),
@@ -72,6 +75,7 @@ await subscriber.subscribe(
     projector: new NotificationProjector(store, changes),
     dataKeys,
     groupId: process.env.NOTIFICATIONS_GROUP_ID || 'notifications',
+    concurrency: Number(process.env.NOTIFICATIONS_CONCURRENCY ?? 32),
     // MongoDB unreachable: the partition waits for it rather than dead-lettering.
     isTransient: (error) => error instanceof MongoNetworkError || error instanceof MongoServerSelectionError,
   }),

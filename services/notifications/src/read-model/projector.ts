@@ -312,11 +312,11 @@ export class NotificationProjector {
     const recipient = after?.postAuthorId;
     if (!after || recipient === undefined) return;
     const key = keys.like(after.to);
-    if (
+    // The post and the two accounts are read together: one round trip's wait instead of two.
+    const notifies =
       after.state === 'on' &&
-      (await this.postIsLive(after.to)) &&
-      (await this.notifies(after.from, recipient))
-    ) {
+      (await Promise.all([this.postIsLive(after.to), this.notifies(after.from, recipient)])).every(Boolean);
+    if (notifies) {
       await this.addActor(
         recipient,
         key,

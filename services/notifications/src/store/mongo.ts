@@ -18,23 +18,36 @@ interface Versioned {
 const duplicateKey = 11000;
 
 /**
+ * What the server behind the connection does well. FerretDB 1.x hands SQLite's index only a filter that is `_id`
+ * alone (internal/backends/sqlite/collection.go, `params.Filter.Len() == 1`): `{ _id, _v }` and `{ _id: { $in } }`
+ * read every document of the collection, and a write's filter is matched in FerretDB's process, then the write
+ * made by `_id` alone, so two writes guarded by the same version both match (measured: of 10 replaces sent at
+ * once, 2 or 3). MongoDB serves both filters from the index and applies the guard atomically.
+ */
+export interface MongoServer {
+  /** FerretDB 1.x: every read and write on the live path by `_id` alone */
+  ferretDb: boolean;
+}
+
+/**
  * Documents in a MongoDB collection. `update` is a compare-and-set on a version field (`_v`): read, change,
  * replace where the version is still the one read, else read again. It needs no transactions, positional or array
- * operators (FerretDB 1.x has none): each document is replaced whole, by `_id`, the one lookup FerretDB serves from
- * an index.
+ * operators (FerretDB 1.x has none): each document is replaced whole, by `_id`.
  *
- * FerretDB 1.x does not apply a write's filter and the write atomically: it reads the documents matching `_id`,
- * filters the rest (`_v`) in its own process, then writes by `_id` alone, so two replaces guarded by the same
- * version both match (measured: of 10 sent at once, 2 or 3 matched) and one change is lost. MongoDB's guard is
- * atomic. So this process also runs one update of a document at a time: the updates of the consumer's streams
- * side by side, and the queries' (read markers), are exact on either server. Across processes (two instances of
- * the service writing one notification) only MongoDB's guard holds.
+ * This process also runs one update of a document at a time (the consumer's streams side by side, the queries'
+ * read markers), so the updates made here are exact on either server, and on FerretDB the write is guarded by
+ * `_id` alone, which its index serves (its version guard would read the whole collection and still not be atomic,
+ * see MongoServer). Across processes (two instances of the service writing one notification) the version guard
+ * keeps the updates exact on MongoDB only.
  */
 class MongoDocuments<T extends { _id: string }> implements Documents<T> {
   /** the tail of the updates of each document under way in this process */
   private readonly updating = new Map<string, Promise<unknown>>();
 
-  constructor(protected readonly collection: Collection<Document>) {}
+  constructor(
+    protected readonly collection: Collection<Document>,
+    protected readonly server: MongoServer,
+  ) {}
 
   async get(id: string): Promise<T | undefined> {
     const doc = await this.collection.findOne({ _id: id as never });
@@ -43,6 +56,10 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
 
   async getMany(ids: readonly string[]): Promise<T[]> {
     if (ids.length === 0) return [];
+    if (this.server.ferretDb) {
+      const docs = await Promise.all(ids.map((id) => this.get(id)));
+      return docs.filter((doc) => doc !== undefined);
+    }
     const docs = await this.collection.find({ _id: { $in: [...ids] as never[] } }).toArray();
     return docs.map((doc) => stripped<T>(doc));
   }
@@ -81,7 +98,7 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
           throw error;
         }
       }
-      const guard = { _id: id as never, _v: version };
+      const guard = this.server.ferretDb ? { _id: id as never } : { _id: id as never, _v: version };
       if (after === undefined) {
         const { deletedCount } = await this.collection.deleteOne(guard);
         if (deletedCount === 1) return { before, after, changed: true };
@@ -129,6 +146,9 @@ function stripped<T>(doc: Document): T {
 
 /** The collections of the notifications read model, named `<prefix>_<kind>`. */
 export async function mongoNotificationStore(db: Db, prefix = 'notifications'): Promise<NotificationStore> {
+  const server: MongoServer = {
+    ferretDb: 'ferretdbFeatures' in (await db.admin().command({ buildInfo: 1 })),
+  };
   const collection = (name: string) => db.collection(`${prefix}_${name}`);
   const notifications = collection('notifications');
   // The lists' and the take-backs' lookups (MongoDB uses them; FerretDB 1.x scans, see README). One at a time:
@@ -147,12 +167,12 @@ export async function mongoNotificationStore(db: Db, prefix = 'notifications'): 
   await collection('edges').createIndex({ from: 1 });
   await collection('edges').createIndex({ to: 1 });
   return {
-    accounts: new MongoDocuments(collection('accounts')),
-    posts: new MongoDocuments(collection('posts')),
-    comments: new MongoDocuments(collection('comments')),
-    replies: new MongoDocuments(collection('replies')),
-    edges: new MongoDocuments(collection('edges')),
-    marks: new MongoDocuments(collection('marks')),
-    notifications: new MongoNotifications(notifications),
+    accounts: new MongoDocuments(collection('accounts'), server),
+    posts: new MongoDocuments(collection('posts'), server),
+    comments: new MongoDocuments(collection('comments'), server),
+    replies: new MongoDocuments(collection('replies'), server),
+    edges: new MongoDocuments(collection('edges'), server),
+    marks: new MongoDocuments(collection('marks'), server),
+    notifications: new MongoNotifications(notifications, server),
   };
 }

@@ -294,7 +294,7 @@ export class NotificationProjector {
     rev: number,
     like: { postId: string; userId: string; postAuthorId?: string; state: 'on' | 'off'; at: string },
   ): Promise<void> {
-    const { after } = await this.store.edges.update(streamId, (current) =>
+    const { after } = await this.store.likes.update(streamId, (current) =>
       isNew(current, rev)
         ? {
             _id: streamId,

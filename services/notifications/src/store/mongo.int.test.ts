@@ -2,7 +2,8 @@ import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { notificationRules } from '../../test/rules.js';
+import { History } from '../../test/history.js';
+import { notificationRules, project } from '../../test/rules.js';
 import { mongoNotificationStore } from './mongo.js';
 
 const mongoUrl = injectServer('mongoUrl');
@@ -84,6 +85,22 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         ),
       );
       expect([...((await store.posts.get('post-1'))?.mentions ?? [])].sort()).toEqual([...fans].sort());
+    });
+
+    it('counts a notification whose index write a crash lost once its event is delivered again', async () => {
+      const prefix = `n${Math.floor(Math.random() * 1e9)}`;
+      prefixes.push(prefix);
+      const store = await mongoNotificationStore(client.db('notifications_test'), redis, prefix);
+      const h = new History();
+      const [author, fan] = [h.register('author'), h.register('fan')] as [string, string];
+      h.like(h.post(author), author, fan);
+      const { queries } = await project(store, h.events);
+      expect(await queries.unreadCount(author)).toBe(1);
+      // The crash: the notification written, its place in the recipient's index not.
+      await redis.del(`notifications_test:${prefix}:by-update-time:${author}`);
+      expect(await queries.unreadCount(author)).toBe(0);
+      await project(store, h.events.slice(-1));
+      expect(await queries.unreadCount(author)).toBe(1);
     });
 
     notificationRules(async () => {

@@ -67,10 +67,13 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
   }
 
   async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
+    const apply = async () => {
+      const result = await this.compareAndSet(id, change);
+      await this.updated(result);
+      return result;
+    };
     const previous = this.updating.get(id);
-    const run = previous
-      ? previous.then(() => this.compareAndSet(id, change))
-      : this.compareAndSet(id, change);
+    const run = previous ? previous.then(apply) : apply();
     const tail = run.catch(() => {});
     this.updating.set(id, tail);
     try {
@@ -79,6 +82,9 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
       if (this.updating.get(id) === tail) this.updating.delete(id);
     }
   }
+
+  /** After each update, changed or not, before the next update of the document in this process. */
+  protected async updated(_result: Updated<T>): Promise<void> {}
 
   private async compareAndSet(
     id: string,
@@ -117,7 +123,29 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
   }
 }
 
+/**
+ * The notifications, and each recipient's ids by update time in a Redis sorted set (score: `updatedAt` in ms),
+ * from which the unread count reads those updated after the read marker by id: FerretDB would read the whole
+ * collection for it, and the live stream asks it at every change. The set is written after the document, changed
+ * or not, so the redelivery of an event that a crash interrupted between the two puts it right. A deletion the
+ * crash left in the set (the redelivery no longer knows whose it was) only costs a read of nothing.
+ */
 class MongoNotifications extends MongoDocuments<NotificationDoc> implements NotificationDocuments {
+  constructor(
+    collection: Collection<Document>,
+    server: MongoServer,
+    private readonly redis: Redis,
+    private readonly byUpdateTime: string,
+  ) {
+    super(collection, server);
+  }
+
+  protected override async updated({ before, after }: Updated<NotificationDoc>): Promise<void> {
+    if (after)
+      await this.redis.zadd(this.byUpdateTime + after.recipient, Date.parse(after.updatedAt), after._id);
+    else if (before) await this.redis.zrem(this.byUpdateTime + before.recipient, before._id);
+  }
+
   async newestFirst(
     recipient: string,
     after: NotificationPosition | undefined,
@@ -135,9 +163,13 @@ class MongoNotifications extends MongoDocuments<NotificationDoc> implements Noti
   }
 
   async updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]> {
-    const filter: Document = since === undefined ? { recipient } : { recipient, updatedAt: { $gt: since } };
-    const docs = await this.collection.find(filter).toArray();
-    return docs.map((doc) => stripped<NotificationDoc>(doc));
+    // From the millisecond of `since` on, then exactly on the documents as stored.
+    const from = since === undefined ? '-inf' : String(Math.floor(Date.parse(since)));
+    const ids = await this.redis.zrangebyscore(this.byUpdateTime + recipient, from, '+inf');
+    const docs = await this.getMany(ids);
+    return docs.filter(
+      (doc) => doc.recipient === recipient && (since === undefined || doc.updatedAt > since),
+    );
   }
 }
 
@@ -187,6 +219,6 @@ export async function mongoNotificationStore(
     likes: new RedisDocuments(redis, keyed('likes')),
     edges: new MongoDocuments(collection('edges'), server),
     marks: new MongoDocuments(collection('marks'), server),
-    notifications: new MongoNotifications(notifications, server),
+    notifications: new MongoNotifications(notifications, server, redis, keyed('by-update-time')),
   };
 }

@@ -1,7 +1,7 @@
 import type { EventMessage } from '@gram/messaging';
 import { expect, it } from 'vitest';
 import { notificationsConsumer } from '../src/consumer.js';
-import { NotificationProjector } from '../src/read-model/projector.js';
+import { type NotificationEvent, NotificationProjector } from '../src/read-model/projector.js';
 import { NotificationQueries, type NotificationView } from '../src/read-model/queries.js';
 import type { NotificationStore } from '../src/store/port.js';
 import { History, twiceShuffled } from './history.js';
@@ -159,6 +159,66 @@ export function notificationRules(fresh: () => Promise<NotificationStore>): void
     const { list } = await project(await fresh(), [...replies, ...others]);
     expect((await list(b)).map((n) => [n.type, n.comment?.id])).toEqual([['reply', toBob]]);
     expect((await list(a)).filter((n) => n.type === 'reply')).toHaveLength(2);
+  });
+
+  it('leaves no notification of a reply whose comment is deleted while the reply is applied (another partition)', async () => {
+    const h = new History();
+    const [a, b, c] = ['ann', 'bob', 'cat'].map((name) => h.register(name)) as [string, string, string];
+    const post = h.post(a);
+    const comment = h.comment(post, a, b);
+    h.reply(comment, post, a, c);
+    h.deleteComment(comment, post, b);
+    const [reply, deletion] = h.events.slice(-2) as [NotificationEvent, NotificationEvent];
+    const store = await fresh();
+    const projector = new NotificationProjector(store);
+    // The reply reads its comment as live, then the deletion is applied in full before the reply writes.
+    const comments = store.comments;
+    store.comments = Object.assign(Object.create(comments), {
+      get: async (id: string) => {
+        const read = await comments.get(id);
+        if (store.comments !== comments) {
+          store.comments = comments;
+          await projector.apply(deletion);
+        }
+        return read;
+      },
+    });
+    const { list } = await project(store, h.events.slice(0, -2));
+    await projector.apply(reply);
+    expect(await list(a)).toEqual([]);
+    expect(await list(b)).toEqual([]);
+  });
+
+  it('leaves no notification of a reply deleted while its comment reconciles it (another partition)', async () => {
+    const h = new History();
+    const [a, b, c] = ['ann', 'bob', 'cat'].map((name) => h.register(name)) as [string, string, string];
+    const post = h.post(a);
+    const comment = h.comment(post, a, b);
+    const reply = h.reply(comment, post, a, c);
+    h.deleteReply(reply, comment, post, c);
+    const [commentAdded, replyAdded, deletion] = h.events.slice(-3) as [
+      NotificationEvent,
+      NotificationEvent,
+      NotificationEvent,
+    ];
+    const store = await fresh();
+    const projector = new NotificationProjector(store);
+    // The comment finds its reply as live, then the reply's deletion is applied in full before the comment writes.
+    const replies = store.replies;
+    store.replies = Object.assign(Object.create(replies), {
+      find: async (field: string, value: string) => {
+        const found = await replies.find(field, value);
+        if (store.replies !== replies) {
+          store.replies = replies;
+          await projector.apply(deletion);
+        }
+        return found;
+      },
+    });
+    const { list } = await project(store, [...h.events.slice(0, -3), replyAdded]);
+    await projector.apply(commentAdded);
+    expect((await list(a)).map((n) => n.type)).toEqual(['comment']);
+    expect(await list(b)).toEqual([]);
   });
 
   it('tells a mentioned account, unless the post is one it may not read', async () => {

@@ -441,6 +441,16 @@ export class NotificationProjector {
         reply.at,
       );
     }
+    // The deletion of the reply or of its comment, applied meanwhile from another partition, may have looked for
+    // these notifications before they were written. Each side writes its own document, then reads the other's, so
+    // one of them sees the other: here, the deletion written since the reads above.
+    const [replyNow, commentNow] = await Promise.all([
+      this.store.replies.get(reply._id),
+      this.store.comments.get(reply.commentId),
+    ]);
+    if (replyNow?.deleted || commentNow?.deleted) {
+      for (const doc of await this.store.notifications.find('replyId', reply._id)) await this.remove(doc._id);
+    }
   }
 
   // Follows and follow requests

@@ -87,20 +87,27 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect([...((await store.posts.get('post-1'))?.mentions ?? [])].sort()).toEqual([...fans].sort());
     });
 
-    it('counts a notification whose index write a crash lost once its event is delivered again', async () => {
+    it('reads a notification whose copy and index writes a crash lost once its event is delivered again', async () => {
       const prefix = `n${Math.floor(Math.random() * 1e9)}`;
       prefixes.push(prefix);
       const store = await mongoNotificationStore(client.db('notifications_test'), redis, prefix);
       const h = new History();
       const [author, fan] = [h.register('author'), h.register('fan')] as [string, string];
       h.like(h.post(author), author, fan);
-      const { queries } = await project(store, h.events);
+      const { queries, list } = await project(store, h.events);
+      const [liked] = await list(author);
+      const id = liked?.id as string;
       expect(await queries.unreadCount(author)).toBe(1);
-      // The crash: the notification written, its place in the recipient's index not.
-      await redis.del(`notifications_test:${prefix}:by-update-time:${author}`);
+      // The crash: the notification written in MongoDB, its copy and its place in the recipient's index not.
+      await redis.del(
+        `notifications_test:${prefix}:by-update-time:${author}`,
+        `notifications_test:${prefix}:notifications:${id}`,
+      );
       expect(await queries.unreadCount(author)).toBe(0);
+      expect(await queries.one(author, id)).toBeUndefined();
       await project(store, h.events.slice(-1));
       expect(await queries.unreadCount(author)).toBe(1);
+      expect(await queries.one(author, id)).toEqual(liked);
     });
 
     notificationRules(async () => {

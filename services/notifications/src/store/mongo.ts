@@ -69,7 +69,7 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
   async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
     const apply = async () => {
       const result = await this.compareAndSet(id, change);
-      await this.updated(result);
+      await this.updated(id, result);
       return result;
     };
     const previous = this.updating.get(id);
@@ -84,7 +84,7 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
   }
 
   /** After each update, changed or not, before the next update of the document in this process. */
-  protected async updated(_result: Updated<T>): Promise<void> {}
+  protected async updated(_id: string, _result: Updated<T>): Promise<void> {}
 
   private async compareAndSet(
     id: string,
@@ -124,26 +124,45 @@ class MongoDocuments<T extends { _id: string }> implements Documents<T> {
 }
 
 /**
- * The notifications, and each recipient's ids by update time in a Redis sorted set (score: `updatedAt` in ms),
- * from which the unread count reads those updated after the read marker by id: FerretDB would read the whole
- * collection for it, and the live stream asks it at every change. The set is written after the document, changed
- * or not, so the redelivery of an event that a crash interrupted between the two puts it right. A deletion the
- * crash left in the set (the redelivery no longer knows whose it was) only costs a read of nothing.
+ * The notifications in MongoDB, where they are changed (compare-and-set) and found by field, and two things in Redis
+ * that the live stream reads at every change it sends: a copy of each notification, read by id (`get`, `getMany`),
+ * and each recipient's ids by update time, a sorted set (score: `updatedAt` in ms), from which the unread count
+ * takes those updated after the read marker. FerretDB would read every notification for that filter, and the
+ * unread notifications one round trip each. Both are written after the document, changed or not, so the
+ * redelivery of an event that a crash interrupted between the writes puts them right. An id a crash left in a
+ * recipient's set (the redelivery of a removal no longer knows whose it was) only costs a read of nothing.
  */
 class MongoNotifications extends MongoDocuments<NotificationDoc> implements NotificationDocuments {
   constructor(
     collection: Collection<Document>,
     server: MongoServer,
     private readonly redis: Redis,
-    private readonly byUpdateTime: string,
+    private readonly keys: { copy: string; byUpdateTime: string },
   ) {
     super(collection, server);
   }
 
-  protected override async updated({ before, after }: Updated<NotificationDoc>): Promise<void> {
-    if (after)
-      await this.redis.zadd(this.byUpdateTime + after.recipient, Date.parse(after.updatedAt), after._id);
-    else if (before) await this.redis.zrem(this.byUpdateTime + before.recipient, before._id);
+  protected override async updated(id: string, { before, after }: Updated<NotificationDoc>): Promise<void> {
+    const write = this.redis.multi();
+    if (after) {
+      write.set(this.keys.copy + id, JSON.stringify(after));
+      write.zadd(this.keys.byUpdateTime + after.recipient, Date.parse(after.updatedAt), id);
+    } else {
+      write.del(this.keys.copy + id);
+      if (before) write.zrem(this.keys.byUpdateTime + before.recipient, id);
+    }
+    await write.exec();
+  }
+
+  override async get(id: string): Promise<NotificationDoc | undefined> {
+    const copy = await this.redis.get(this.keys.copy + id);
+    return copy === null ? undefined : (JSON.parse(copy) as NotificationDoc);
+  }
+
+  override async getMany(ids: readonly string[]): Promise<NotificationDoc[]> {
+    if (ids.length === 0) return [];
+    const copies = await this.redis.mget(ids.map((id) => this.keys.copy + id));
+    return copies.flatMap((copy) => (copy === null ? [] : [JSON.parse(copy) as NotificationDoc]));
   }
 
   async newestFirst(
@@ -163,9 +182,9 @@ class MongoNotifications extends MongoDocuments<NotificationDoc> implements Noti
   }
 
   async updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]> {
-    // From the millisecond of `since` on, then exactly on the documents as stored.
+    // From the millisecond of `since` on, then exactly on the copies as stored.
     const from = since === undefined ? '-inf' : String(Math.floor(Date.parse(since)));
-    const ids = await this.redis.zrangebyscore(this.byUpdateTime + recipient, from, '+inf');
+    const ids = await this.redis.zrangebyscore(this.keys.byUpdateTime + recipient, from, '+inf');
     const docs = await this.getMany(ids);
     return docs.filter(
       (doc) => doc.recipient === recipient && (since === undefined || doc.updatedAt > since),
@@ -219,6 +238,9 @@ export async function mongoNotificationStore(
     likes: new RedisDocuments(redis, keyed('likes')),
     edges: new MongoDocuments(collection('edges'), server),
     marks: new MongoDocuments(collection('marks'), server),
-    notifications: new MongoNotifications(notifications, server, redis, keyed('by-update-time')),
+    notifications: new MongoNotifications(notifications, server, redis, {
+      copy: keyed('notifications'),
+      byUpdateTime: keyed('by-update-time'),
+    }),
   };
 }

@@ -10,47 +10,53 @@ import {
 import { Redis } from 'ioredis';
 import { MongoClient, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import { buildNotificationsApp } from './app.js';
-import { InProcessNotificationChanges } from './changes.js';
 import { notificationsConsumer } from './consumer.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { NotificationQueries } from './read-model/queries.js';
 import { mongoNotificationStore } from './store/mongo.js';
 import { RedisNotificationChanges } from './stream/redis-changes.js';
-import { memoryStreamTickets, redisStreamTickets } from './stream/tickets.js';
+import { redisStreamTickets } from './stream/tickets.js';
 
 // The notifications service of the distributed mode: a consumer of the event topics (KAFKA_BROKERS) as the group
 // NOTIFICATIONS_GROUP_ID (default `notifications`; its members share the partitions), keeping each account's
-// notifications in MongoDB (MONGO_URL, MONGO_DB default `gram`), and their HTTP API (PORT, default 4006).
+// notifications in MongoDB (MONGO_URL, MONGO_DB default `gram`) and Redis (REDIS_URL: the documents a like reads
+// and writes besides its notification, see store/mongo.ts), and their HTTP API (PORT, default 4006).
 // JWKS_URL: identity's keys, to verify access tokens; IDENTITY_URL (default its origin): where the accounts'
 // data keys are asked for (names and texts travel encrypted). INTERNAL_SERVICE_SECRET (required, at least 32
-// bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info). REDIS_URL: where the
-// instances of the service tell each other the changes their streams send (Pub/Sub) and keep stream tickets;
-// without it, one instance alone serves streams (changes and tickets in this process).
+// bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info). Redis is also where the
+// instances of the service tell each other the changes their streams send (Pub/Sub) and keep stream tickets.
+// The consumer applies a Kafka
+// batch at a time, its streams side by side (NOTIFICATIONS_CONCURRENCY, default 32), several partitions at once
+// (PARTITIONS_CONCURRENTLY, default 3).
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
 const mongoUrl = process.env.MONGO_URL;
 if (!mongoUrl) throw new Error('MONGO_URL is not set');
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) throw new Error('REDIS_URL is not set');
 const identityUrl = process.env.IDENTITY_URL || new URL(jwksUrl).origin;
 const dataKeys = new DataKeys(identityDataKeys(identityUrl, internalCredentialHeaders(internalSecret)));
 
 const mongo = await MongoClient.connect(mongoUrl);
-const store = await mongoNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'));
-const redisUrl = process.env.REDIS_URL;
-const redis = redisUrl ? new Redis(redisUrl, { maxRetriesPerRequest: 1 }) : undefined;
+// The read model's connection: a command waits through a reconnection (its event is retried meanwhile, see
+// isTransient below); the streams' own fail fast, their losses being recovered by a resume.
+const storeRedis = new Redis(redisUrl);
+storeRedis.on('error', () => {});
+const store = await mongoNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'), storeRedis);
+const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
 // A Redis command failing meanwhile fails its request (a ticket) or loses a change a resume recovers.
-redis?.on('error', () => {});
-const changes = redis
-  ? new RedisNotificationChanges(
-      redis,
-      redis.duplicate().on('error', () => {}),
-    )
-  : new InProcessNotificationChanges();
-const tickets = redis ? redisStreamTickets(redis) : memoryStreamTickets();
+redis.on('error', () => {});
+const changes = new RedisNotificationChanges(
+  redis,
+  redis.duplicate().on('error', () => {}),
+);
+const tickets = redisStreamTickets(redis);
 const subscriber = new KafkaSubscriber({
   kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'notifications' }),
   // One shutdown path: closeOnSignals closes the app, whose onClose stops the consumer before MongoDB.
   shutdownSignals: [],
+  partitionsConsumedConcurrently: Number(process.env.PARTITIONS_CONCURRENTLY ?? 3),
 });
 const app = buildNotificationsApp({
   queries: new NotificationQueries(store, changes),
@@ -62,8 +68,9 @@ const app = buildNotificationsApp({
 app.addHook('onClose', async () => {
   await subscriber.stop();
   await mongo.close();
-  if (changes instanceof RedisNotificationChanges) await changes.close();
-  await redis?.quit();
+  await storeRedis.quit();
+  await changes.close();
+  await redis.quit();
 });
 closeOnSignals(app);
 
@@ -72,8 +79,14 @@ await subscriber.subscribe(
     projector: new NotificationProjector(store, changes),
     dataKeys,
     groupId: process.env.NOTIFICATIONS_GROUP_ID || 'notifications',
-    // MongoDB unreachable: the partition waits for it rather than dead-lettering.
-    isTransient: (error) => error instanceof MongoNetworkError || error instanceof MongoServerSelectionError,
+    concurrency: Number(process.env.NOTIFICATIONS_CONCURRENCY ?? 32),
+    // MongoDB or Redis unreachable: the partition waits for them rather than dead-lettering. (ioredis: a command
+    // that waited through its reconnection attempts, or one sent on a closed connection.)
+    isTransient: (error) =>
+      error instanceof MongoNetworkError ||
+      error instanceof MongoServerSelectionError ||
+      (error instanceof Error &&
+        (error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.')),
   }),
 );
 await app.listen({ port: Number(process.env.PORT ?? 4006), host: process.env.HOST ?? '0.0.0.0' });

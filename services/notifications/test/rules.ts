@@ -1,5 +1,7 @@
+import type { EventMessage } from '@gram/messaging';
 import { expect, it } from 'vitest';
-import { NotificationProjector } from '../src/read-model/projector.js';
+import { notificationsConsumer } from '../src/consumer.js';
+import { type NotificationEvent, NotificationProjector } from '../src/read-model/projector.js';
 import { NotificationQueries, type NotificationView } from '../src/read-model/queries.js';
 import type { NotificationStore } from '../src/store/port.js';
 import { History, twiceShuffled } from './history.js';
@@ -13,6 +15,32 @@ export async function project(
   const projector = new NotificationProjector(store);
   for (const event of events) await projector.apply(event);
   const queries = new NotificationQueries(store, undefined, () => now);
+  return {
+    queries,
+    list: async (accountId: string) => (await queries.page(accountId, { limit: 100 })).items,
+  };
+}
+
+/**
+ * Applies a history as the Kafka consumer does with a batch handler: runs of `runSize` messages, each run's streams
+ * side by side. Answers what each account sees.
+ */
+export async function projectInRuns(store: NotificationStore, events: History['events'], runSize: number) {
+  const consumer = notificationsConsumer({
+    projector: new NotificationProjector(store),
+    concurrency: runSize,
+  });
+  const messages: EventMessage[] = events.map((event, i) => ({
+    ...event,
+    id: `${event.streamId}@${event.streamRevision}`,
+    version: 1,
+    position: i + 1,
+    time: '2025-01-01T00:00:00.000Z',
+  }));
+  const applyRun = consumer.batchHandler as NonNullable<typeof consumer.batchHandler>;
+  for (let start = 0; start < messages.length; start += runSize)
+    await applyRun(messages.slice(start, start + runSize));
+  const queries = new NotificationQueries(store, undefined, () => new Date('2026-01-01'));
   return {
     queries,
     list: async (accountId: string) => (await queries.page(accountId, { limit: 100 })).items,
@@ -131,6 +159,66 @@ export function notificationRules(fresh: () => Promise<NotificationStore>): void
     const { list } = await project(await fresh(), [...replies, ...others]);
     expect((await list(b)).map((n) => [n.type, n.comment?.id])).toEqual([['reply', toBob]]);
     expect((await list(a)).filter((n) => n.type === 'reply')).toHaveLength(2);
+  });
+
+  it('leaves no notification of a reply whose comment is deleted while the reply is applied (another partition)', async () => {
+    const h = new History();
+    const [a, b, c] = ['ann', 'bob', 'cat'].map((name) => h.register(name)) as [string, string, string];
+    const post = h.post(a);
+    const comment = h.comment(post, a, b);
+    h.reply(comment, post, a, c);
+    h.deleteComment(comment, post, b);
+    const [reply, deletion] = h.events.slice(-2) as [NotificationEvent, NotificationEvent];
+    const store = await fresh();
+    const projector = new NotificationProjector(store);
+    // The reply reads its comment as live, then the deletion is applied in full before the reply writes.
+    const comments = store.comments;
+    store.comments = Object.assign(Object.create(comments), {
+      get: async (id: string) => {
+        const read = await comments.get(id);
+        if (store.comments !== comments) {
+          store.comments = comments;
+          await projector.apply(deletion);
+        }
+        return read;
+      },
+    });
+    const { list } = await project(store, h.events.slice(0, -2));
+    await projector.apply(reply);
+    expect(await list(a)).toEqual([]);
+    expect(await list(b)).toEqual([]);
+  });
+
+  it('leaves no notification of a reply deleted while its comment reconciles it (another partition)', async () => {
+    const h = new History();
+    const [a, b, c] = ['ann', 'bob', 'cat'].map((name) => h.register(name)) as [string, string, string];
+    const post = h.post(a);
+    const comment = h.comment(post, a, b);
+    const reply = h.reply(comment, post, a, c);
+    h.deleteReply(reply, comment, post, c);
+    const [commentAdded, replyAdded, deletion] = h.events.slice(-3) as [
+      NotificationEvent,
+      NotificationEvent,
+      NotificationEvent,
+    ];
+    const store = await fresh();
+    const projector = new NotificationProjector(store);
+    // The comment finds its reply as live, then the reply's deletion is applied in full before the comment writes.
+    const replies = store.replies;
+    store.replies = Object.assign(Object.create(replies), {
+      find: async (field: string, value: string) => {
+        const found = await replies.find(field, value);
+        if (store.replies !== replies) {
+          store.replies = replies;
+          await projector.apply(deletion);
+        }
+        return found;
+      },
+    });
+    const { list } = await project(store, [...h.events.slice(0, -3), replyAdded]);
+    await projector.apply(commentAdded);
+    expect((await list(a)).map((n) => n.type)).toEqual(['comment']);
+    expect(await list(b)).toEqual([]);
   });
 
   it('tells a mentioned account, unless the post is one it may not read', async () => {
@@ -310,48 +398,13 @@ export function notificationRules(fresh: () => Promise<NotificationStore>): void
   });
 
   it('converges to the same notifications and unread counts with every event twice, streams shuffled', async () => {
-    const h = new History();
-    const users = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) => h.register(name)) as string[];
-    const [a, b, c, d, e] = users as [string, string, string, string, string];
-    h.goPrivate(e);
-    const p1 = h.post(a, [b, e]);
-    const p2 = h.post(e, [a, c]);
-    h.follow(c, a);
-    h.follow(d, a);
-    h.requestFollow(a, e);
-    h.acceptRequest(e, a);
-    h.requestFollow(b, e);
-    h.like(p1, a, b);
-    h.like(p1, a, c);
-    h.unlike(p1, c);
-    h.like(p1, a, d);
-    h.like(p2, e, a);
-    const c1 = h.comment(p1, a, b, [c]);
-    const r1 = h.reply(c1, p1, a, c, [d]);
-    h.reply(c1, p1, a, d);
-    h.deleteReply(r1, c1, p1, c);
-    h.comment(p2, e, a, [b]);
-    h.mute(a, d);
-    h.block(b, c);
-    h.unfollow(d, a);
-    h.deleteUser(c);
-    // Ann read hers up to the first like: her later notifications are unread, her earlier ones read.
-    const firstLike = h.events.find((event) => event.type === 'PostLiked') as History['events'][number];
-    const readUpTo = (firstLike.data as { likedAt: string }).likedAt;
-    const projectMarked = async (events: History['events']) => {
-      const store = await fresh();
-      await store.marks.update(a, () => ({ _id: a, readUpTo }));
-      return project(store, events);
-    };
+    const { h, users, projectMarked } = mixedHistory(fresh);
     const once = await projectMarked(h.events);
     const expected = await Promise.all(users.map((user) => once.list(user)));
     const unread = (items: NotificationView[]) => items.filter((n) => !n.read).length;
     for (const seed of [1, 2, 3]) {
       const shuffled = await projectMarked(twiceShuffled(h.events, seed));
       const seen = await Promise.all(users.map((user) => shuffled.list(user)));
-      // Follow notifications are named after the follow that started them: compare them without their ids.
-      const withoutFollowIds = (lists: NotificationView[][]) =>
-        lists.map((items) => items.map((n) => (n.type === 'follow' ? { ...n, id: 'follow' } : n)));
       expect(withoutFollowIds(seen), `seed ${seed}`).toEqual(withoutFollowIds(expected));
       // No count is stored: the unread count is the unread notifications shown, counted when asked.
       const counts = await Promise.all(users.map((user) => shuffled.queries.unreadCount(user)));
@@ -361,4 +414,71 @@ export function notificationRules(fresh: () => Promise<NotificationStore>): void
     expect(expected.map(unread)[0]).toBeGreaterThan(0);
     expect(expected[0]?.some((n) => n.read)).toBe(true);
   });
+
+  it("gives the same notifications when a run's streams are applied side by side, every event twice, shuffled", async () => {
+    const { h, users, projectMarked, prepare } = mixedHistory(fresh);
+    const once = await projectMarked(h.events);
+    const expected = await Promise.all(users.map((user) => once.list(user)));
+    for (const [seed, runSize] of [
+      [1, 7],
+      [2, 1_000],
+      [3, 1_000],
+    ] as const) {
+      const inRuns = await projectInRuns(await prepare(), twiceShuffled(h.events, seed), runSize);
+      const seen = await Promise.all(users.map((user) => inRuns.list(user)));
+      expect(withoutFollowIds(seen), `seed ${seed}, runs of ${runSize}`).toEqual(withoutFollowIds(expected));
+      const counts = await Promise.all(users.map((user) => inRuns.queries.unreadCount(user)));
+      expect(counts, `seed ${seed}, runs of ${runSize}`).toEqual(
+        seen.map((items) => items.filter((n) => !n.read).length),
+      );
+    }
+  });
+}
+
+/** Follow notifications are named after the follow that started them: compare them without their ids. */
+const withoutFollowIds = (lists: NotificationView[][]) =>
+  lists.map((items) => items.map((n) => (n.type === 'follow' ? { ...n, id: 'follow' } : n)));
+
+/**
+ * A history touching every rule (mentions, likes and unlikes, many likes of one post, comments, replies, follows
+ * and requests, mutes, blocks, a deleted account), its accounts, and a fresh store where the first account read hers up to the first
+ * like: her later notifications are unread, her earlier ones read.
+ */
+function mixedHistory(fresh: () => Promise<NotificationStore>) {
+  const h = new History();
+  const users = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) => h.register(name)) as string[];
+  const [a, b, c, d, e] = users as [string, string, string, string, string];
+  h.goPrivate(e);
+  const p1 = h.post(a, [b, e]);
+  const p2 = h.post(e, [a, c]);
+  h.follow(c, a);
+  h.follow(d, a);
+  h.requestFollow(a, e);
+  h.acceptRequest(e, a);
+  h.requestFollow(b, e);
+  h.like(p1, a, b);
+  h.like(p1, a, c);
+  h.unlike(p1, c);
+  h.like(p1, a, d);
+  h.like(p2, e, a);
+  // Likes of one post by many: streams of their own writing one notification, side by side in a run.
+  for (let i = 0; i < 8; i++) h.like(p1, a, h.register(`fan${i}`));
+  const c1 = h.comment(p1, a, b, [c]);
+  const r1 = h.reply(c1, p1, a, c, [d]);
+  h.reply(c1, p1, a, d);
+  h.deleteReply(r1, c1, p1, c);
+  h.comment(p2, e, a, [b]);
+  h.mute(a, d);
+  h.block(b, c);
+  h.unfollow(d, a);
+  h.deleteUser(c);
+  const firstLike = h.events.find((event) => event.type === 'PostLiked') as History['events'][number];
+  const readUpTo = (firstLike.data as { likedAt: string }).likedAt;
+  const prepare = async () => {
+    const store = await fresh();
+    await store.marks.update(a, () => ({ _id: a, readUpTo }));
+    return store;
+  };
+  const projectMarked = async (events: History['events']) => project(await prepare(), events);
+  return { h, users, projectMarked, prepare };
 }

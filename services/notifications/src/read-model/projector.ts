@@ -294,7 +294,7 @@ export class NotificationProjector {
     rev: number,
     like: { postId: string; userId: string; postAuthorId?: string; state: 'on' | 'off'; at: string },
   ): Promise<void> {
-    const { after } = await this.store.edges.update(streamId, (current) =>
+    const { after } = await this.store.likes.update(streamId, (current) =>
       isNew(current, rev)
         ? {
             _id: streamId,
@@ -312,11 +312,11 @@ export class NotificationProjector {
     const recipient = after?.postAuthorId;
     if (!after || recipient === undefined) return;
     const key = keys.like(after.to);
-    if (
+    // The post and the two accounts are read together: one round trip's wait instead of two.
+    const notifies =
       after.state === 'on' &&
-      (await this.postIsLive(after.to)) &&
-      (await this.notifies(after.from, recipient))
-    ) {
+      (await Promise.all([this.postIsLive(after.to), this.notifies(after.from, recipient)])).every(Boolean);
+    if (notifies) {
       await this.addActor(
         recipient,
         key,
@@ -440,6 +440,16 @@ export class NotificationProjector {
         reply.authorId,
         reply.at,
       );
+    }
+    // The deletion of the reply or of its comment, applied meanwhile from another partition, may have looked for
+    // these notifications before they were written. Each side writes its own document, then reads the other's, so
+    // one of them sees the other: here, the deletion written since the reads above.
+    const [replyNow, commentNow] = await Promise.all([
+      this.store.replies.get(reply._id),
+      this.store.comments.get(reply.commentId),
+    ]);
+    if (replyNow?.deleted || commentNow?.deleted) {
+      for (const doc of await this.store.notifications.find('replyId', reply._id)) await this.remove(doc._id);
     }
   }
 

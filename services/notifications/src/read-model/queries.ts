@@ -101,18 +101,25 @@ export class NotificationQueries {
   /** The unread notifications the viewer sees, counted from what is stored: it cannot drift. */
   async unreadCount(accountId: string): Promise<number> {
     const viewer = await this.viewer(accountId);
-    let count = 0;
-    for (const doc of await this.store.notifications.updatedAfter(accountId, viewer.readUpTo)) {
-      if (await this.view(doc, viewer)) count++;
-    }
-    return count;
+    const unread = await this.store.notifications.updatedAfter(accountId, viewer.readUpTo);
+    // Side by side: the live stream asks at every change, and an account may have many unread.
+    const views = await Promise.all(unread.map((doc) => this.view(doc, viewer)));
+    return views.filter((view) => view !== undefined).length;
   }
 
   /** One notification as the account sees it now: undefined when it is gone, not the account's, or not shown to it. */
   async one(accountId: string, notificationId: string): Promise<NotificationView | undefined> {
-    const doc = await this.store.notifications.get(notificationId);
-    if (!doc || doc.recipient !== accountId) return undefined;
-    return this.view(doc, await this.viewer(accountId));
+    const [view] = await this.several(accountId, [notificationId]);
+    return view;
+  }
+
+  /** The notifications of `ids` the account sees now (those gone, not its own or not shown to it left out). */
+  async several(accountId: string, ids: readonly string[]): Promise<NotificationView[]> {
+    const [docs, viewer] = await Promise.all([this.store.notifications.getMany(ids), this.viewer(accountId)]);
+    const views = await Promise.all(
+      docs.filter((doc) => doc.recipient === accountId).map((doc) => this.view(doc, viewer)),
+    );
+    return views.filter((view) => view !== undefined);
   }
 
   /**

@@ -79,6 +79,7 @@ export function memoryNotificationStore(): NotificationStore {
     posts: new MemoryDocuments(),
     comments: new MemoryDocuments(),
     replies: new MemoryDocuments(),
+    likes: new MemoryDocuments(),
     edges: new MemoryDocuments(),
     marks: new MemoryDocuments(),
     notifications: new MemoryNotifications(),

@@ -16,15 +16,19 @@ export interface Updated<T> {
 }
 
 /**
- * One kind of document. `update` applies a pure change to the document as stored, atomically: an adapter that
- * other writers share retries the change on the document as it then is (compare-and-set), so two events of
- * different streams writing the same document (two follows of one account, say) both land. A change that
- * returns an equal document writes nothing.
+ * One kind of document, read and written by `_id` alone (a key-value store serves it). `update` applies a pure
+ * change to the document as stored, atomically: an adapter that other writers share retries the change on the
+ * document as it then is (compare-and-set), so two events of different streams writing the same document (two
+ * follows of one account, say) both land. A change that returns an equal document writes nothing.
  */
-export interface Documents<T extends { _id: string }> {
+export interface KeyedDocuments<T extends { _id: string }> {
   get(id: string): Promise<T | undefined>;
   getMany(ids: readonly string[]): Promise<T[]>;
   update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>>;
+}
+
+/** One kind of document, also found by the value of a field. */
+export interface Documents<T extends { _id: string }> extends KeyedDocuments<T> {
   /** the documents whose `field` equals `value` (or, for an array field, holds it) */
   find(field: string, value: string): Promise<T[]>;
 }
@@ -46,12 +50,19 @@ export interface NotificationDocuments extends Documents<NotificationDoc> {
   updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]>;
 }
 
-/** The read model's port: what notifications need kept, not what a database offers. */
+/**
+ * The read model's port: what notifications need kept, not what a database offers. The documents a like reads or
+ * writes (its edge, the post, the two accounts) are keyed ones: read by id alone, they can be kept where a like
+ * costs least.
+ */
 export interface NotificationStore {
-  accounts: Documents<AccountDoc>;
-  posts: Documents<PostDoc>;
+  accounts: KeyedDocuments<AccountDoc>;
+  posts: KeyedDocuments<PostDoc>;
   comments: Documents<CommentDoc>;
   replies: Documents<ReplyDoc>;
+  /** the like streams' edges: by far the most edges, never looked up by account */
+  likes: KeyedDocuments<EdgeDoc>;
+  /** the follow, mute and block streams' edges */
   edges: Documents<EdgeDoc>;
   marks: Documents<MarkDoc>;
   notifications: NotificationDocuments;

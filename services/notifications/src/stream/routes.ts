@@ -220,8 +220,8 @@ class NotificationStream {
         }
         const ids = [...this.pending];
         this.pending.clear();
-        const views = await Promise.all(ids.map((id) => this.queries.one(this.accountId, id)));
-        for (const view of views.filter((v) => v !== undefined).sort(inListOrder)) this.send(view);
+        const views = await this.queries.several(this.accountId, ids);
+        for (const view of views.sort(inListOrder)) this.send(view);
         if (this.countPending) {
           this.countPending = false;
           const count = await this.queries.unreadCount(this.accountId);

@@ -164,38 +164,52 @@ export class MemoryPostRankings implements PostRankings {
   }
 
   /**
-   * Every ranking built anew: each post that has a member document of some ranking (no other has an entry
-   * anywhere) placed as `rank` would place it now, its entries gathered per ranking, sorted and loaded into
-   * the ranking's tree at once. A ranking is the set of its posts' entries, in an order their comparison alone
-   * decides, so this is the state ranking each post in turn would leave, which is the live refreshes' state:
-   * each post's last refresh came after the last write of what it reads (PostRankings), and read it as it
-   * is now.
+   * Every ranking built anew from its member documents: each member (a document of the ranking's collection
+   * matching its filter) gives its post the entry `wantedOf` would give it there, computed the same way from
+   * the same fields; a post's entries are gathered per ranking, sorted and loaded into the ranking's tree at
+   * once. A ranking is the set of its posts' entries, in an order their comparison alone decides, so this is
+   * the state ranking each post in turn would leave, which is the live refreshes' state: each post's last
+   * refresh came after the last write of what it reads (PostRankings), and read it as it is now. Straight
+   * from the documents, without a map of each post's wanted entries: one object per entry, no more.
    */
   private build(): void {
     this.rankings.clear();
     this.placed.clear();
     this.noted.clear();
-    const postIds = new Set<string>();
-    for (const ranking of this.definitions)
-      for (const doc of this.documents.stored(ranking.collection)) {
-        const postId = ranking.post === 'id' ? doc.id : doc[ranking.post];
-        if (typeof postId === 'string') postIds.add(postId);
-      }
     const gathered = new Map<Ranked, Placed[]>();
-    for (const postId of postIds) {
-      const placed: Placed[] = [];
-      for (const [name, fields] of this.wantedOf(postId)) {
-        let ranking = this.rankings.get(name);
+    for (const definition of this.definitions) {
+      /** this definition's rankings by key, so that a ranking's name is built once */
+      const byKey = new Map<string, Ranked>();
+      for (const doc of this.documents.stored(definition.collection)) {
+        const key = doc[definition.keyField];
+        const postId = definition.post === 'id' ? doc.id : doc[definition.post];
+        if (typeof key !== 'string' || typeof postId !== 'string' || !isMember(doc, definition.membership))
+          continue;
+        let ranking = byKey.get(key);
         if (!ranking) {
+          const name = `${definition.name}:${key}`;
           ranking = { name, entries: new BTree<Placed, undefined>(undefined, compareEntries) };
+          byKey.set(key, ranking);
           this.rankings.set(name, ranking);
           gathered.set(ranking, []);
         }
-        const entry: Placed = { ...fields, ranking };
+        const placed = this.placed.get(postId);
+        // A post has one entry in a ranking, as wantedOf keeps one per name (members of one post in one
+        // ranking, a tag's place twice, would be of the same post's time and author anyway).
+        if (placed?.some((entry) => entry.ranking === ranking)) continue;
+        const engagement = this.engagementOf(postId);
+        const at = doc.at as number;
+        const entry: Placed = {
+          postId,
+          authorId: doc.authorId as string,
+          at,
+          score: definition.score === 'engagement' ? engagement : exploreScore(at, engagement),
+          ranking,
+        };
         (gathered.get(ranking) as Placed[]).push(entry);
-        placed.push(entry);
+        if (placed) placed.push(entry);
+        else this.placed.set(postId, [entry]);
       }
-      if (placed.length > 0) this.placed.set(postId, placed);
     }
     for (const [ranking, entries] of gathered)
       ranking.entries = treeOfSorted(entries.sort(compareEntries), compareEntries);

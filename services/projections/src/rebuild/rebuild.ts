@@ -103,7 +103,7 @@ export async function rebuildInMemory(
   // Ranked once each at the end, from the documents as the fold leaves them, rather than note by note.
   store.rankings.rankAllAtSettle();
   store.search.rankAllAtSettle();
-  const projector = new Projector(store, options);
+  const projector = new Projector(store, { ...options, rebuild: true });
   const position = await replay(events, projector, {
     onProgress: options.onProgress,
     ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),

@@ -24,6 +24,12 @@ export interface ProjectorOptions {
    * encrypted field cannot be read, and its event fails (to be retried) rather than being applied unread.
    */
   dataKeys?: DataKeys;
+  /**
+   * A rebuild's fold (rebuildInMemory), into a store that builds the rankings whole at its end: the handlers
+   * of the read models that keep nothing else (builtWholeOnRebuild) are not run, which spares a call and an
+   * await per like.
+   */
+  rebuild?: boolean;
 }
 
 export const defaultHotAuthorThreshold = 10_000;
@@ -64,6 +70,7 @@ export class Projector {
     this.concurrency = options.concurrency ?? 32;
     this.dataKeys = options.dataKeys;
     for (const model of readModels) {
+      if (options.rebuild && model.builtWholeOnRebuild) continue;
       for (const type of model.canHandle) {
         const handlers = this.handlers.get(type) ?? [];
         handlers.push(model.handlers[type] as AnyHandler);

@@ -69,6 +69,11 @@ export interface ReadModel<T extends EventType = EventType> {
   readonly lists?: readonly SortedList[];
   /** the rankings of posts its documents are the members of (see store/rankings.ts) */
   readonly rankings?: readonly Ranking[];
+  /**
+   * Whether its handlers keep nothing but what a rebuild's store builds whole at the end of its fold (the
+   * rankings: rebuildInMemory): a rebuild's projector does not run them (ProjectorOptions.rebuild).
+   */
+  readonly builtWholeOnRebuild?: boolean;
   readonly log: LogFold;
 }
 

@@ -21,6 +21,31 @@ const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : 1);
 
+/**
+ * Every key of the rankings of posts and of user search under `prefix`, with all it holds (sorted sets with
+ * their scores as Redis keeps them, hashes, sets sorted, strings).
+ */
+async function rankingKeys(redis: Redis, prefix: string): Promise<Record<string, unknown>> {
+  const keys = [
+    ...(await redis.keys(`${prefix}rank:*`)),
+    ...(await redis.keys(`${prefix}ranked:*`)),
+    ...(await redis.keys(`${prefix}search:users:rank*`)),
+  ].sort();
+  const found: Record<string, unknown> = {};
+  for (const key of keys) {
+    const type = await redis.type(key);
+    found[key] =
+      type === 'zset'
+        ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+        : type === 'hash'
+          ? await redis.hgetall(key)
+          : type === 'set'
+            ? (await redis.smembers(key)).sort()
+            : await redis.get(key);
+  }
+  return found;
+}
+
 /** Appends recorded events to the event store, each to its own stream. */
 async function appendEvents(events: EventStore, recorded: readonly RecordedEvent[]): Promise<void> {
   for (const e of recorded) {
@@ -297,6 +322,40 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       const rankings = rankingsOf(folded.rankings.dump());
       expect(rankings['explore:everyone']?.length).toBeGreaterThan(5);
       expect(rankingsOf(await rebuilt.rankings.dump())).toEqual(rankings);
+      await rebuilt.drop();
+      await events.close();
+    });
+
+    it('loads the rankings of posts and accounts as refreshing each post and ranking each account would set them, to the bit', async () => {
+      const events = openSqliteEventStore({ path: ':memory:' });
+      const history = generateHistory({
+        users: 12,
+        follows: 60,
+        posts: 40,
+        likes: 80,
+        comments: 30,
+        deletedUsers: 2,
+        hashtags: true,
+        search: true,
+        seed: 5,
+      });
+      await appendEvents(events, history);
+      const generations = new Generations(client.db(`rebuild_ranks_${Date.now()}`), redis);
+      const { generation } = await rebuildGeneration({ events, generations, graceMs: 0 });
+      const rebuilt = generations.store(generation);
+      const loaded = await rankingKeys(redis, `g${generation}:`);
+      expect(Object.keys(loaded).filter((key) => key.includes(':rank:tagTop:')).length).toBeGreaterThan(3);
+      expect(Object.keys(loaded).filter((key) => key.includes(':rankedUnder:')).length).toBeGreaterThan(5);
+      // The live scripts, run again on every post and account, find nothing to change.
+      const postIds = history.flatMap((e) =>
+        e.type === 'PostCreated' ? [(e.data as { postId: string }).postId] : [],
+      );
+      const userIds = history.flatMap((e) =>
+        e.type === 'UserRegistered' ? [(e.data as { userId: string }).userId] : [],
+      );
+      for (const postId of postIds) await rebuilt.rankings.refresh(postId);
+      for (const userId of userIds) await rebuilt.search.rankAccount(userId);
+      expect(await rankingKeys(redis, `g${generation}:`)).toEqual(loaded);
       await rebuilt.drop();
       await events.close();
     });

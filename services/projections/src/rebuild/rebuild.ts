@@ -12,8 +12,6 @@ import { hotCollections, isHot } from '../store/redis/hot-copies.js';
 import { execOrThrow } from '../store/redis/pipeline.js';
 import type { SearchIndexDump, SearchIndexName } from '../store/search-index.js';
 
-type Pipeline = ReturnType<MongoRedisReadModelStore['redis']['pipeline']>;
-
 /** The event store's global log after `after`, page by page. */
 export async function* readLog(
   store: EventStore,
@@ -102,12 +100,15 @@ export async function rebuildInMemory(
   options: ProjectorOptions & { onProgress?: (done: number) => void } = {},
 ): Promise<{ store: MemoryReadModelStore; position: number }> {
   const store = createMemoryReadModelStore({ counters, feedCap: options.feedCap });
-  const projector = new Projector(store, options);
+  // Ranked once each at the end, from the documents as the fold leaves them, rather than note by note.
+  store.rankings.rankAllAtSettle();
+  store.search.rankAllAtSettle();
+  const projector = new Projector(store, { ...options, rebuild: true });
   const position = await replay(events, projector, {
     onProgress: options.onProgress,
     ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),
   });
-  // The rankings noted on the way, ranked once each, now rather than on the first read.
+  // The rankings built whole, now rather than on the first read.
   store.rankings.settle();
   store.search.settle();
   return { store, position };
@@ -117,8 +118,8 @@ export async function rebuildInMemory(
  * Writes a memory generation into an empty MongoDB/Redis generation, in two lanes side by side:
  * - the largest collection: its documents, then its indexes;
  * - the other collections in turn, documents then indexes, and then Redis: the feeds, the merged authors and
- *   the hot copies (users, posts, what each user likes) and the search indexes, then the rankings derived from
- *   them, in pipelines of a few thousand commands.
+ *   the hot copies (users, posts, what each user likes), the search indexes and the rankings, in pipelines of
+ *   a few thousand commands.
  * Documents go in by unordered bulk inserts of 5,000 in `_id` order, and each collection is indexed once
  * complete (an index built in one pass costs less than one kept by every insert).
  * Two lanes, rather than every collection and Redis at once: FerretDB on SQLite takes one write at a time, so
@@ -191,19 +192,21 @@ export async function exportGeneration(
       await target.search.erase(index, erased);
     }
   };
-  // The rankings are derived from what is written above (counts, places, hot copies, search terms): each post
-  // and each account ranked from them.
+  // The rankings as the fold ranked them, loaded whole: the same entries a ranking of each post and account
+  // from what is written beside them would set (see queueLoad, queueLoadRanks), without reading any of it back.
   const writeRankings = async () => {
-    for (const [name, queue] of [
-      ['posts', (pipeline: Pipeline, id: string) => target.rankings.queueRefresh(pipeline, id)],
-      ['users', (pipeline: Pipeline, id: string) => target.search.queueRankAccount(pipeline, id)],
-    ] as const) {
-      const docs = source.documents.stored(name);
-      for (let i = 0; i < docs.length; i += 5_000) {
-        const pipeline = target.redis.pipeline();
-        for (const doc of docs.slice(i, i + 5_000)) queue(pipeline, doc.id);
-        await execOrThrow(pipeline);
-      }
+    const entries = [...source.rankings.entries()];
+    for (let i = 0; i < entries.length; i += 10_000) {
+      const pipeline = target.redis.pipeline();
+      for (let j = i; j < Math.min(i + 10_000, entries.length); j += 500)
+        target.rankings.queueLoad(pipeline, entries.slice(j, Math.min(j + 500, i + 10_000)));
+      await execOrThrow(pipeline);
+    }
+    const accounts = [...source.search.accountsRanked()];
+    for (let i = 0; i < accounts.length; i += 2_000) {
+      const pipeline = target.redis.pipeline();
+      target.search.queueLoadRanks(pipeline, accounts.slice(i, i + 2_000));
+      await execOrThrow(pipeline);
     }
   };
   // The edges live in Redis alone (redisOnly): they are written with the counted states.
@@ -221,8 +224,7 @@ export async function exportGeneration(
     (async () => {
       for (const name of others) await insertDocuments(name);
       await target.documents.ensureIndexes(others);
-      await Promise.all([writeFeeds(), writeHotCopies(), writeSearch()]);
-      await writeRankings();
+      await Promise.all([writeFeeds(), writeHotCopies(), writeSearch(), writeRankings()]);
     })(),
   ]);
   await target.checkpoint.advance(await source.checkpoint.position());

@@ -46,6 +46,15 @@ export interface PostRankings {
   range(name: RankingName, key: string, offset: number, limit: number): Promise<RankedPost[]>;
 }
 
+/** A post's entry in a ranking (`<name>:<key>`), with its post's engagement, which its score is computed from. */
+export interface RankingEntry {
+  readonly ranking: string;
+  readonly postId: string;
+  readonly authorId: string;
+  readonly at: number;
+  readonly engagement: number;
+}
+
 /** What every ranking holds, best first: `<name>:<key>` → [post id, score] (tests compare two stores by it). */
 export type RankingsDump = Record<string, [string, number][]>;
 

@@ -20,6 +20,12 @@ export interface AccountRank {
   readonly userNameKey: string;
 }
 
+/** An account's rank in user search and the prefixes it is ranked under. */
+export interface RankedAccount {
+  readonly rank: AccountRank;
+  readonly prefixes: ReadonlySet<string>;
+}
+
 /** AccountRanks in ranking order. */
 export function compareAccountRanks(a: AccountRank, b: AccountRank): number {
   if (a.followers !== b.followers) return b.followers - a.followers;

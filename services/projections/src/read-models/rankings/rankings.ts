@@ -54,6 +54,8 @@ export const rankings = defineReadModel({
     },
   },
   counters: [],
+  // A rebuild's fold ranks every post once at its end instead, from the documents as it leaves them.
+  builtWholeOnRebuild: true,
   log: {
     // No counts of its own (see above).
     fold() {},

@@ -4,10 +4,11 @@ import {
   type PostRankings,
   type RankedPost,
   type Ranking,
+  type RankingEntry,
   type RankingName,
   type RankingsDump,
 } from '../rankings.js';
-import { BTree } from './b-tree.js';
+import { BTree, treeOfSorted } from './b-tree.js';
 import type { MemoryDocumentStore } from './documents.js';
 
 /** Ascending (score, at, post id): a ranking reads it backwards, best first, as Redis's ZREVRANGE does. */
@@ -23,16 +24,19 @@ function isMember(doc: Readonly<Doc>, membership: readonly [string, unknown][]):
   return true;
 }
 
-/** One ranking: its name (`<name>:<key>`) and its entries. */
+/** One ranking: its name (`<name>:<key>`) and its entries (replaced whole when the rankings are built). */
 interface Ranked {
   readonly name: string;
-  readonly entries: BTree<Placed, undefined>;
+  entries: BTree<Placed, undefined>;
 }
 
 /** A post's entry in a ranking, naming the ranking (one object per entry: there are a few per post). */
 interface Placed extends RankedPost {
   readonly ranking: Ranked;
 }
+
+/** What a post's entry in a ranking is to be, the ranking named (see wantedOf). */
+type Wanted = Omit<Placed, 'ranking'>;
 
 /**
  * The rankings of the embedded mode: a B+ tree per ranking (a sorted array would move every entry after a
@@ -42,9 +46,11 @@ interface Placed extends RankedPost {
  *
  * A refresh only notes the post; the posts noted are ranked from the documents when the rankings are next read
  * (or `settle` is called), each in one synchronous step, which is what makes it atomic here (see
- * PostRankings): as they are then, which is as the last refresh would have found them or later. So a rebuild,
- * which refreshes a post on its creation and on every like, ranks each post once (settled at its end), and a
- * live like costs a note until explore or a tag's top page is read.
+ * PostRankings): as they are then, which is as the last refresh would have found them or later. So a live like
+ * costs a note until explore or a tag's top page is read.
+ *
+ * A rebuild goes further (`rankAllAtSettle`): its refreshes note nothing, and its settle builds every ranking
+ * whole from the documents, each tree loaded from its sorted entries.
  */
 export class MemoryPostRankings implements PostRankings {
   /** `<name>:<key>` → its entries, ascending */
@@ -67,22 +73,41 @@ export class MemoryPostRankings implements PostRankings {
 
   /** posts refreshed since the rankings were last settled */
   private readonly noted = new Set<string>();
+  /** whether the next settle builds every ranking whole (see rankAllAtSettle) */
+  private wholesale = false;
 
   async refresh(postId: string): Promise<void> {
-    this.noted.add(postId);
+    if (!this.wholesale) this.noted.add(postId);
   }
 
-  /** Ranks every post refreshed since the last time from the documents as they are. */
+  /**
+   * From now on refreshes note nothing, and the next settle builds every ranking whole from the documents
+   * (a rebuild's fold, which refreshes posts on every like, calls it first): the same rankings as ranking each
+   * post refreshed (see build), without a note per event or an insert per entry.
+   */
+  rankAllAtSettle(): void {
+    this.wholesale = true;
+    this.noted.clear();
+  }
+
+  /** Ranks every post refreshed since the last time (every post, after rankAllAtSettle) from the documents. */
   settle(): void {
+    if (this.wholesale) {
+      this.build();
+      this.wholesale = false;
+      return;
+    }
     for (const postId of this.noted) this.rank(postId);
     this.noted.clear();
   }
 
-  private rank(postId: string): void {
-    const post = this.documents.peek('posts', postId);
-    const engagement =
-      ((post?.likesCount as number | undefined) ?? 0) + ((post?.commentsCount as number | undefined) ?? 0);
-    const wanted = new Map<string, Omit<Placed, 'ranking'>>();
+  /**
+   * A post's entries as the documents now say: `<name>:<key>` → the entry, one per ranking whose member
+   * documents of the post say it belongs there (PostRankings.refresh).
+   */
+  private wantedOf(postId: string): Map<string, Wanted> {
+    const engagement = this.engagementOf(postId);
+    const wanted = new Map<string, Wanted>();
     for (const ranking of this.definitions) {
       const members =
         ranking.post === 'id'
@@ -100,6 +125,19 @@ export class MemoryPostRankings implements PostRankings {
         });
       }
     }
+    return wanted;
+  }
+
+  /** A post's likes and comments as its document counts them now: what its scores are computed from. */
+  private engagementOf(postId: string): number {
+    const post = this.documents.peek('posts', postId);
+    return (
+      ((post?.likesCount as number | undefined) ?? 0) + ((post?.commentsCount as number | undefined) ?? 0)
+    );
+  }
+
+  private rank(postId: string): void {
+    const wanted = this.wantedOf(postId);
     const placed: Placed[] = [];
     for (const had of this.placed.get(postId) ?? []) {
       const now = wanted.get(had.ranking.name);
@@ -125,6 +163,58 @@ export class MemoryPostRankings implements PostRankings {
     else this.placed.set(postId, placed);
   }
 
+  /**
+   * Every ranking built anew from its member documents: each member (a document of the ranking's collection
+   * matching its filter) gives its post the entry `wantedOf` would give it there, computed the same way from
+   * the same fields; a post's entries are gathered per ranking, sorted and loaded into the ranking's tree at
+   * once. A ranking is the set of its posts' entries, in an order their comparison alone decides, so this is
+   * the state ranking each post in turn would leave, which is the live refreshes' state: each post's last
+   * refresh came after the last write of what it reads (PostRankings), and read it as it is now. Straight
+   * from the documents, without a map of each post's wanted entries: one object per entry, no more.
+   */
+  private build(): void {
+    this.rankings.clear();
+    this.placed.clear();
+    this.noted.clear();
+    const gathered = new Map<Ranked, Placed[]>();
+    for (const definition of this.definitions) {
+      /** this definition's rankings by key, so that a ranking's name is built once */
+      const byKey = new Map<string, Ranked>();
+      for (const doc of this.documents.stored(definition.collection)) {
+        const key = doc[definition.keyField];
+        const postId = definition.post === 'id' ? doc.id : doc[definition.post];
+        if (typeof key !== 'string' || typeof postId !== 'string' || !isMember(doc, definition.membership))
+          continue;
+        let ranking = byKey.get(key);
+        if (!ranking) {
+          const name = `${definition.name}:${key}`;
+          ranking = { name, entries: new BTree<Placed, undefined>(undefined, compareEntries) };
+          byKey.set(key, ranking);
+          this.rankings.set(name, ranking);
+          gathered.set(ranking, []);
+        }
+        const placed = this.placed.get(postId);
+        // A post has one entry in a ranking, as wantedOf keeps one per name (members of one post in one
+        // ranking, a tag's place twice, would be of the same post's time and author anyway).
+        if (placed?.some((entry) => entry.ranking === ranking)) continue;
+        const engagement = this.engagementOf(postId);
+        const at = doc.at as number;
+        const entry: Placed = {
+          postId,
+          authorId: doc.authorId as string,
+          at,
+          score: definition.score === 'engagement' ? engagement : exploreScore(at, engagement),
+          ranking,
+        };
+        (gathered.get(ranking) as Placed[]).push(entry);
+        if (placed) placed.push(entry);
+        else this.placed.set(postId, [entry]);
+      }
+    }
+    for (const [ranking, entries] of gathered)
+      ranking.entries = treeOfSorted(entries.sort(compareEntries), compareEntries);
+  }
+
   async range(name: RankingName, key: string, offset: number, limit: number): Promise<RankedPost[]> {
     this.settle();
     const found: RankedPost[] = [];
@@ -137,6 +227,19 @@ export class MemoryPostRankings implements PostRankings {
       if (found.length === limit) break;
     }
     return found;
+  }
+
+  /**
+   * Every entry of every ranking, with its post's engagement, settled first: what the rebuild's export loads
+   * (RedisPostRankings.queueLoad).
+   */
+  *entries(): Generator<RankingEntry> {
+    this.settle();
+    for (const [postId, placed] of this.placed) {
+      const engagement = this.engagementOf(postId);
+      for (const { ranking, authorId, at } of placed)
+        yield { ranking: ranking.name, postId, authorId, at, engagement };
+    }
   }
 
   dump(): RankingsDump {

@@ -1,13 +1,14 @@
 import {
   type AccountRank,
   compareAccountRanks,
+  type RankedAccount,
   rankedPrefixLength,
   type SearchIndex,
   type SearchIndexDump,
   type SearchIndexName,
   type TermCount,
 } from '../search-index.js';
-import { BTree } from './b-tree.js';
+import { BTree, treeOfSorted } from './b-tree.js';
 
 /**
  * Code point order, which is Redis's byte order of the same strings in UTF-8: JavaScript's `<` compares UTF-16
@@ -149,29 +150,75 @@ export class MemorySearchIndex implements SearchIndex {
    * on its registration and again on every follow.
    */
   private readonly noted = new Set<string>();
+  /** whether the next settle ranks every account whole (see rankAllAtSettle) */
+  private wholesale = false;
 
   constructor(private readonly standing: AccountStanding = () => undefined) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
     this.indexes[index].put(id, terms);
-    if (index === 'users') this.noted.add(id);
+    if (index === 'users' && !this.wholesale) this.noted.add(id);
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
     for (const id of ids) {
       this.indexes[index].erase(id);
-      if (index === 'users') this.noted.add(id);
+      if (index === 'users' && !this.wholesale) this.noted.add(id);
     }
   }
 
   async rankAccount(id: string): Promise<void> {
-    this.noted.add(id);
+    if (!this.wholesale) this.noted.add(id);
   }
 
-  /** Ranks every account noted since the last time, from its terms and document as they are. */
+  /**
+   * From now on nothing is noted, and the next settle ranks every account whole from its terms and document
+   * (a rebuild's fold, which ranks an account again on every follow, calls it first; see build).
+   */
+  rankAllAtSettle(): void {
+    this.wholesale = true;
+    this.noted.clear();
+  }
+
+  /**
+   * Ranks every account noted since the last time (every account, after rankAllAtSettle), from its terms and
+   * document as they are.
+   */
   settle(): void {
+    if (this.wholesale) {
+      this.build();
+      this.wholesale = false;
+      return;
+    }
     for (const id of this.noted) this.rank(id);
     this.noted.clear();
+  }
+
+  /**
+   * Every prefix's ranking built anew: each account filed under some term (no other is ranked) given the rank
+   * `rank` would give it now, gathered per prefix, sorted and loaded into the prefix's tree at once. A prefix's
+   * ranking is the set of its accounts' ranks, in an order their comparison alone decides, so this is the
+   * state ranking each account in turn would leave, which is the live calls' state (see
+   * SearchIndex.rankAccount: each account's last one read its terms and document as they are now).
+   */
+  private build(): void {
+    this.ranked.clear();
+    this.rankOf.clear();
+    this.noted.clear();
+    const gathered = new Map<string, AccountRank[]>();
+    for (const [id, terms] of this.indexes.users.termsOf) {
+      const standing = this.standing(id);
+      if (!standing) continue;
+      const rank = { id, followers: standing.followers, userNameKey: standing.userNameKey };
+      for (const prefix of rankedPrefixes(terms)) {
+        const ranks = gathered.get(prefix);
+        if (ranks) ranks.push(rank);
+        else gathered.set(prefix, [rank]);
+      }
+      this.rankOf.set(id, { rank, terms });
+    }
+    for (const [prefix, ranks] of gathered)
+      this.ranked.set(prefix, treeOfSorted(ranks.sort(compareAccountRanks), compareAccountRanks));
   }
 
   private rank(id: string): void {
@@ -253,6 +300,15 @@ export class MemorySearchIndex implements SearchIndex {
 
   async termsOf(index: SearchIndexName, id: string): Promise<string[]> {
     return [...(this.indexes[index].termsOf.get(id) ?? [])];
+  }
+
+  /**
+   * Every account ranked, with the prefixes it is ranked under, settled first: what the rebuild's export loads
+   * (RedisSearchIndex.queueLoadRanks).
+   */
+  *accountsRanked(): Generator<RankedAccount> {
+    this.settle();
+    for (const { rank, terms } of this.rankOf.values()) yield { rank, prefixes: rankedPrefixes(terms) };
   }
 
   /** Every prefix's ranking: prefix → its accounts' ids in ranking order (tests compare two indexes by it). */

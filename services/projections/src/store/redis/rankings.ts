@@ -1,10 +1,31 @@
 import type { Redis } from 'ioredis';
 import { type CollectionName, listFor, type SortedList } from '../document-store.js';
-import type { PostRankings, RankedPost, Ranking, RankingName, RankingsDump } from '../rankings.js';
+import type {
+  PostRankings,
+  RankedPost,
+  Ranking,
+  RankingEntry,
+  RankingName,
+  RankingsDump,
+} from '../rankings.js';
 import { execOrThrow } from './pipeline.js';
 import { RedisScript } from './scripts.js';
 
 type Pipeline = ReturnType<Redis['pipeline']>;
+
+/**
+ * A post's entry in a ranking, in Lua: its score, by the ranking's `score` (`kind`) from the post's engagement,
+ * and its member (see refreshScript). Both scripts setting entries share it, so that they set the same ones.
+ */
+const entryLua = `
+local function entryOf(kind, engagement, at, postId, authorId)
+  local score = engagement
+  if kind == 'explore' then
+    score = math.floor(at / 3600000) + math.log(1 + engagement) / math.log(2)
+  end
+  return string.format('%.17g', score), string.format('%015.0f', at) .. ':' .. postId .. ':' .. authorId
+end
+`;
 
 /**
  * A post's entries in every ranking, set from what Redis holds of it now, in one step (a Lua script runs alone):
@@ -21,7 +42,7 @@ type Pipeline = ReturnType<Redis['pipeline']>;
  */
 const refreshScript = new RedisScript(
   'gramRankingsRefresh',
-  `
+  `${entryLua}
 local p = ARGV[1]
 local postId = ARGV[2]
 local counts = redis.call('HMGET', p .. 'posts:' .. postId, 'likesCount', 'commentsCount')
@@ -42,14 +63,7 @@ for _, ranking in ipairs(cjson.decode(ARGV[3])) do
         end
       end
       if member then
-        local score = engagement
-        if ranking.score == 'explore' then
-          score = math.floor(doc.at / 3600000) + math.log(1 + engagement) / math.log(2)
-        end
-        wanted[ranking.name .. ':' .. key] = {
-          string.format('%.17g', score),
-          string.format('%015.0f', doc.at) .. ':' .. postId .. ':' .. doc.authorId,
-        }
+        wanted[ranking.name .. ':' .. key] = { entryOf(ranking.score, engagement, doc.at, postId, doc.authorId) }
       end
     end
   end
@@ -71,6 +85,26 @@ return 1`,
   0,
 );
 
+/**
+ * Entries set in bulk, into rankings holding none of their posts yet (the rebuild's export), as refreshScript
+ * would set them: the same scores and members (entryOf), each in its ranking and its post's `p:ranked:` hash.
+ * ARGV[1] the prefix; then six per entry: the post id, `<name>:<key>`, the ranking's score, the post's
+ * engagement, its `at`, its author id.
+ */
+const loadScript = new RedisScript(
+  'gramRankingsLoad',
+  `${entryLua}
+local p = ARGV[1]
+for i = 2, #ARGV, 6 do
+  local postId = ARGV[i]
+  local score, member = entryOf(ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), postId, ARGV[i + 5])
+  redis.call('ZADD', p .. 'rank:' .. ARGV[i + 1], score, member)
+  redis.call('HSET', p .. 'ranked:' .. postId, ARGV[i + 1], member)
+end
+return 1`,
+  0,
+);
+
 /** The entry a member of `p:rank:...` stands for (see refreshScript). */
 function entryOf(member: string, score: string): RankedPost {
   const [at, postId, authorId] = member.split(':') as [string, string, string];
@@ -80,6 +114,8 @@ function entryOf(member: string, score: string): RankedPost {
 /** The rankings of the distributed read models, sorted sets under the generation's prefix (see the script). */
 export class RedisPostRankings implements PostRankings {
   private readonly described: string;
+  /** each ranking's name → how it is scored */
+  private readonly scores: ReadonlyMap<string, Ranking['score']>;
 
   constructor(
     private readonly redis: Redis,
@@ -88,6 +124,8 @@ export class RedisPostRankings implements PostRankings {
     lists: readonly SortedList[],
   ) {
     refreshScript.defineOn(redis);
+    loadScript.defineOn(redis);
+    this.scores = new Map(rankings.map((ranking) => [ranking.name, ranking.score]));
     const statesOf = (collection: CollectionName) => `${prefix}counted:${collection}`;
     this.described = JSON.stringify(
       rankings.map((ranking) => {
@@ -110,15 +148,27 @@ export class RedisPostRankings implements PostRankings {
     );
   }
 
-  /** Queues the refresh of `postId` (the rebuild's export refreshes every post in a few pipelines). */
-  queueRefresh(pipeline: Pipeline, postId: string): void {
-    refreshScript.queue(pipeline, this.prefix, postId, this.described);
-  }
-
   async refresh(postId: string): Promise<void> {
     const pipeline = this.redis.pipeline();
-    this.queueRefresh(pipeline, postId);
+    refreshScript.queue(pipeline, this.prefix, postId, this.described);
     await execOrThrow(pipeline);
+  }
+
+  /**
+   * Queues the load of `entries` (the rebuild's export, into an empty generation: a few hundred entries a
+   * call, rather than a refresh of each post that reads its documents back). When the documents in Redis
+   * are those the entries were ranked from (MemoryPostRankings.entries), this sets what refreshing each of
+   * their posts would: the same members and scores, computed by the same Lua (entryOf), and for each post the
+   * same `p:ranked:` hash, its entries being all a refresh would want.
+   */
+  queueLoad(pipeline: Pipeline, entries: readonly RankingEntry[]): void {
+    const args: (string | number)[] = [this.prefix];
+    for (const { ranking, postId, authorId, at, engagement } of entries) {
+      const score = this.scores.get(ranking.slice(0, ranking.indexOf(':')));
+      if (!score) throw new Error(`no ranking named by ${ranking}`);
+      args.push(postId, ranking, score, engagement, at, authorId);
+    }
+    if (entries.length > 0) loadScript.queue(pipeline, ...args);
   }
 
   async range(name: RankingName, key: string, offset: number, limit: number): Promise<RankedPost[]> {

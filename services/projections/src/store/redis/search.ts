@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   type AccountRank,
+  type RankedAccount,
   rankedPrefixLength,
   type SearchIndex,
   type SearchIndexDump,
@@ -155,8 +156,7 @@ export class RedisSearchIndex implements SearchIndex {
     rankAccountScript.defineOn(redis);
   }
 
-  /** Queues the ranking of the account `id` (the rebuild's export ranks every account once its copies are in). */
-  queueRankAccount(pipeline: Pipeline, id: string): void {
+  private queueRankAccount(pipeline: Pipeline, id: string): void {
     rankAccountScript.queue(pipeline, this.keyOf('users'), `${this.prefix}users:`, id, rankedPrefixLength);
   }
 
@@ -164,6 +164,29 @@ export class RedisSearchIndex implements SearchIndex {
     const pipeline = this.redis.pipeline();
     this.queueRankAccount(pipeline, id);
     await execOrThrow(pipeline);
+  }
+
+  /**
+   * Queues the ranks of `accounts` into an index ranking none of them yet (the rebuild's export: a command per
+   * account and per prefix, rather than a script per account reading its terms and copy back). When the terms
+   * and copies in Redis are those they were ranked from (MemorySearchIndex.accountsRanked), this sets what
+   * rankAccountScript would for each: the same member (memberOf writes the script's) under the same prefixes,
+   * its `rankOf:` and its `rankedUnder:`.
+   */
+  queueLoadRanks(pipeline: Pipeline, accounts: readonly RankedAccount[]): void {
+    const p = this.keyOf('users');
+    const byPrefix = new Map<string, string[]>();
+    for (const { rank, prefixes } of accounts) {
+      const member = memberOf(rank);
+      pipeline.set(`${p}:rankOf:${rank.id}`, member);
+      if (prefixes.size > 0) pipeline.sadd(`${p}:rankedUnder:${rank.id}`, ...prefixes);
+      for (const prefix of prefixes) {
+        const members = byPrefix.get(prefix);
+        if (members) members.push('0', member);
+        else byPrefix.set(prefix, ['0', member]);
+      }
+    }
+    for (const [prefix, members] of byPrefix) pipeline.zadd(`${p}:rank:${prefix}`, ...members);
   }
 
   async rankedAccounts(

@@ -222,9 +222,13 @@ describe('SQLite event store, beyond the contract', () => {
   it('a subscription reads the log page by page of its page size, missing and repeating nothing', async () => {
     const store = openSqliteEventStore({ path: freshPath(), subscriptionPageSize: 2 });
     const streamId = uniqueStreamId('post');
-    const appended = await store.appendToStream(streamId, [0, 1, 2, 3, 4].map((n) => newEvent(n)), {
-      expectedRevision: 'no_stream',
-    });
+    const appended = await store.appendToStream(
+      streamId,
+      [0, 1, 2, 3, 4].map((n) => newEvent(n)),
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
     const received = await collectUntil(
       store.subscribeToAll(),
       () => true,

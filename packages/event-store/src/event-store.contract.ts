@@ -282,6 +282,20 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         expect(await store.readStreams([])).toEqual([]);
       });
 
+      it('readStreams reads a hundred streams in one call, every one whole', async () => {
+        const ids = Array.from({ length: 100 }, () => uniqueStreamId('many'));
+        const written = ids.filter((_, i) => i % 3 === 0);
+        for (const [i, id] of written.entries()) {
+          await store.appendToStream(id, [newEvent(i), newEvent(i + 1000)], {
+            expectedRevision: 'no_stream',
+          });
+        }
+        const read = await store.readStreams(ids);
+        expect(read.map((events) => events.map((event) => (event.data as { n: number }).n))).toEqual(
+          ids.map((_, i) => (i % 3 === 0 ? [i / 3, i / 3 + 1000] : [])),
+        );
+      });
+
       it('readStream of a stream that does not exist is empty', async () => {
         expect(await store.readStream(uniqueStreamId('ghost'))).toEqual([]);
       });

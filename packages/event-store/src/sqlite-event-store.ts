@@ -196,6 +196,9 @@ function migrate(db: Database.Database): void {
   }
 }
 
+/** Streams per statement of readStreams: well under SQLite's limit of 500 terms in one compound SELECT. */
+const MAX_STREAMS_PER_READ = 64;
+
 function toRecordedEvent([
   position,
   id,
@@ -519,21 +522,29 @@ export class SqliteEventStore implements EventStore {
     this.assertOpen();
     if (streamIds.length === 0) return [];
     const read = new Map<string, RecordedEvent[]>(streamIds.map((streamId) => [streamId, []]));
-    for (const row of this.readStreamsStatement(read.size).all(...read.keys())) {
-      const event = toRecordedEvent(row);
-      read.get(event.streamId)?.push(event);
+    const distinct = [...read.keys()];
+    for (let from = 0; from < distinct.length; from += MAX_STREAMS_PER_READ) {
+      const some = distinct.slice(from, from + MAX_STREAMS_PER_READ);
+      for (const row of this.readStreamsStatement(some.length).all(...some)) {
+        const event = toRecordedEvent(row);
+        read.get(event.streamId)?.push(event);
+      }
     }
     return streamIds.map((streamId) => read.get(streamId) as RecordedEvent[]);
   }
 
-  /** The statement reading `count` distinct streams, prepared once per count (a like reads two or four). */
+  /**
+   * The statement reading `count` distinct streams, prepared once per count (a like reads two or four): one
+   * index search per stream, merged in (stream, revision) order. Measured a third cheaper than one search with
+   * `stream_id IN (...)`: 3.5 against 4.6 us for two empty streams, the common case of a like's block check.
+   */
   private readStreamsStatement(count: number): Database.Statement<string[], EventRow> {
     let statement = this.readStreamsStatements.get(count);
     if (!statement) {
+      const one = `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ?`;
       statement = this.db
         .prepare<string[], EventRow>(
-          `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id IN (${Array(count).fill('?').join(', ')})
-           ORDER BY stream_id, revision`,
+          `${Array(count).fill(one).join(' UNION ALL ')} ORDER BY stream_id, revision`,
         )
         .raw(true);
       this.readStreamsStatements.set(count, statement);

@@ -1,6 +1,6 @@
 import type { EventStore } from '@gram/event-store';
-import { fromStoredEvent, streamIds } from '@gram/events';
 import { LRUCache } from 'lru-cache';
+import { readAccountStanding } from './account-standing.js';
 
 export type AccountStatus = 'none' | 'active' | 'deleted';
 
@@ -9,7 +9,9 @@ export type AccountStatus = 'none' | 'active' | 'deleted';
  * Content and social-graph use it for cross-service checks (follow a user that exists, refuse
  * the tokens of a deleted account): the event store is the write side's truth, where a read
  * model could lag behind a deletion. A deletion is final, so it is remembered; a live account
- * is re-read every time because it may be deleted at any moment, by any process.
+ * is re-read every time because it may be deleted at any moment, by any process: only the tail of its
+ * stream after what was folded last (readAccountStanding), which for a live account is one index lookup
+ * that finds nothing. Every write asks this of its caller and of the accounts it touches.
  *
  * With `cacheActive` a live account is remembered too. Only for a process through which every
  * deletion of the store is appended and reported with `markDeleted` before its write answers
@@ -31,12 +33,7 @@ export class AccountDirectory {
   async status(userId: string): Promise<AccountStatus> {
     if (this.#deleted.has(userId)) return 'deleted';
     if (this.#active.has(userId)) return 'active';
-    let status: AccountStatus = 'none';
-    for (const recorded of await this.store.readStream(streamIds.user(userId))) {
-      const event = fromStoredEvent(recorded);
-      if (event?.type === 'UserRegistered') status = 'active';
-      else if (event?.type === 'UserDeleted') status = 'deleted';
-    }
+    const { status } = await readAccountStanding(this.store, userId);
     if (status === 'deleted') this.#deleted.set(userId, true);
     else if (status === 'active' && this.#cacheActive) this.#active.set(userId, true);
     return status;

@@ -95,6 +95,9 @@ const maxAttempts = 5;
  * With `ifMatch` (a conditional write, see conditional-writes.ts), the stream as loaded must still be at
  * the client's ETag, or the answer is 412 and nothing is appended; the append's expected revision is the
  * revision that check was made on, so a write in between is caught by the retry's check.
+ * With `newStream` (the stream's id was made for this command, like a new post's), the first attempt decides on
+ * the initial state and appends expecting no stream, without reading it: an id just made cannot name a stream
+ * yet. Should it exist after all, that append is refused and the retry reads it like any other.
  */
 export async function handleCommand<TCommand, TState, TEvent extends DomainEvent, TError extends DomainError>(
   store: EventStore,
@@ -102,10 +105,13 @@ export async function handleCommand<TCommand, TState, TEvent extends DomainEvent
   decider: Decider<TCommand, TState, TEvent, TError>,
   command: TCommand,
   context: CommandContext = {},
-  conditions: { ifMatch?: IfMatch } = {},
+  conditions: { ifMatch?: IfMatch; newStream?: boolean } = {},
 ): Promise<CommandResult<TState, TEvent> | TError> {
   for (let attempt = 1; ; attempt++) {
-    const { state, revision, publicRevision, position } = await loadAggregate(store, streamId, decider);
+    const { state, revision, publicRevision, position } =
+      attempt === 1 && conditions.newStream
+        ? { state: decider.initialState(), revision: -1, publicRevision: -1, position: 0 }
+        : await loadAggregate(store, streamId, decider);
     const decision = decider.decide(command, state);
     // A refusal (not found, not the author) is the answer whatever the condition (RFC 9110 §13.2.1);
     // an edit that changes nothing still answers 412 to a client whose view is stale.

@@ -67,6 +67,26 @@ describe('handleCommand', () => {
     expect(result).toMatchObject({ events: [liked, liked], streamRevision: 2, state: { likes: 3 } });
   });
 
+  it('decides a command on a new stream without reading it, and reads it when the stream exists after all', async () => {
+    const inner = openSqliteEventStore({ path: ':memory:' });
+    let reads = 0;
+    const store: EventStore = Object.create(inner, {
+      readStream: {
+        value: (...args: Parameters<EventStore['readStream']>) => {
+          reads++;
+          return inner.readStream(...args);
+        },
+      },
+    });
+    const fresh = await handleCommand(store, streamId, tallyDecider, like(2), {}, { newStream: true });
+    expect(fresh).toMatchObject({ events: [liked, liked], streamRevision: 1, state: { likes: 2 } });
+    expect(reads).toBe(0);
+    // The same id again: the append expecting no stream is refused, and the retry decides on what is there.
+    const again = await handleCommand(store, streamId, tallyDecider, like(3), {}, { newStream: true });
+    expect(again).toMatchObject({ events: [liked, liked], streamRevision: 3, state: { likes: 4 } });
+    expect(reads).toBe(1);
+  });
+
   it('hands back the domain error when the decider says no, and appends nothing', async () => {
     const store = openSqliteEventStore({ path: ':memory:' });
     const result = await handleCommand(store, streamId, tallyDecider, like(-1));

@@ -59,6 +59,8 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
             data: { commentId, postId, authorId: userId, text: written, createdAt: now(), post },
           },
           commandContext(request, userId),
+          // The id was just made: there is no stream to read yet.
+          { newStream: true },
         ),
       );
       const [added] = result.events;

@@ -64,6 +64,8 @@ export const postRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
             },
           },
           commandContext(request, userId),
+          // The id was just made: there is no stream to read yet.
+          { newStream: true },
         ),
       );
       const author = await activeUserSummary(store, userId);

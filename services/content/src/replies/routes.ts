@@ -66,6 +66,8 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
             },
           },
           commandContext(request, userId),
+          // The id was just made: there is no stream to read yet.
+          { newStream: true },
         ),
       );
       const [added] = result.events;

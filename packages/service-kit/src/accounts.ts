@@ -1,6 +1,6 @@
 import type { EventStore } from '@gram/event-store';
 import { LRUCache } from 'lru-cache';
-import { readAccountStanding } from './account-standing.js';
+import { type AccountStanding, readAccountStanding } from './account-standing.js';
 
 export type AccountStatus = 'none' | 'active' | 'deleted';
 
@@ -33,10 +33,19 @@ export class AccountDirectory {
   async status(userId: string): Promise<AccountStatus> {
     if (this.#deleted.has(userId)) return 'deleted';
     if (this.#active.has(userId)) return 'active';
-    const { status } = await readAccountStanding(this.store, userId);
-    if (status === 'deleted') this.#deleted.set(userId, true);
-    else if (status === 'active' && this.#cacheActive) this.#active.set(userId, true);
-    return status;
+    return (await this.standing(userId)).status;
+  }
+
+  /**
+   * The account's status and whether it is private, for a write that needs both (engaging with a post). Privacy
+   * can change at any moment, so only a deletion is answered from memory: the tail of the stream is read.
+   */
+  async standing(userId: string): Promise<AccountStanding> {
+    if (this.#deleted.has(userId)) return { status: 'deleted', isPrivate: false };
+    const standing = await readAccountStanding(this.store, userId);
+    if (standing.status === 'deleted') this.#deleted.set(userId, true);
+    else if (standing.status === 'active' && this.#cacheActive) this.#active.set(userId, true);
+    return standing;
   }
 
   /** The account's UserDeleted was just appended (durably): from now on it reads as deleted. */

@@ -1,6 +1,6 @@
 import type { EventStore, RecordedEvent } from '@gram/event-store';
 import { fromStoredEvent, streamIds } from '@gram/events';
-import { HttpProblem, readAccountStanding } from '@gram/service-kit';
+import { HttpProblem } from '@gram/service-kit';
 import { commentNotFound } from './comments/comment.js';
 import { problemOf } from './http-errors.js';
 import { postNotFound } from './posts/post.js';
@@ -13,6 +13,8 @@ import { postNotFound } from './posts/post.js';
 export interface Engagement {
   userId: string;
   postAuthorId: string;
+  /** read with the post's visibility (ContentVisibility), from the author's stream */
+  postAuthorIsPrivate: boolean;
   commentAuthorId?: string;
   target: 'post' | 'comment';
 }
@@ -34,19 +36,16 @@ export interface Block {
  * pending request is not a follow, and a follower the author removed no longer follows). A read model could lag
  * behind a block or a removal and let a write through.
  *
- * It runs on every like, so its reads go out together: the author's standing (usually an index probe for the
- * tail of a stream already folded, see readAccountStanding) and the two block streams of each pair, read in one
- * readStreams (one statement on SQLite, an index probe per stream when there is no block, the common case). Only a private author's follower costs one more read.
+ * It runs on every like, so it reads little: the author's privacy came with the post's visibility (one read of
+ * the author's stream for both), and the two block streams of each pair are read in one readStreams (one
+ * statement on SQLite, an index probe per stream when there is no block, the common case). Only a private
+ * author's follower costs one more read.
  */
 export async function assertMayEngage(store: EventStore, engagement: Engagement): Promise<void> {
   const { userId, postAuthorId } = engagement;
-  const ownPost = postAuthorId === userId;
-  const [block, standing] = await Promise.all([
-    blockBetween(store, userId, ownersOf(engagement)),
-    ownPost ? undefined : readAccountStanding(store, postAuthorId),
-  ]);
+  const block = await blockBetween(store, userId, ownersOf(engagement));
   if (block) throw blockProblem(block, engagement);
-  if (!standing?.isPrivate) return;
+  if (postAuthorId === userId || !engagement.postAuthorIsPrivate) return;
   if (await follows(store, userId, postAuthorId)) return;
   throw new HttpProblem(
     403,

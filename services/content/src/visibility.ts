@@ -44,11 +44,14 @@ export class ContentVisibility {
     this.#comments = new FoldedStreams(store, commentDecider);
   }
 
-  /** Whether the API shows the post: live in `post-<postId>`, and its author's account not deleted. */
+  /**
+   * Whether the API shows the post: live in `post-<postId>`, and its author's account not deleted; with whether
+   * that account is private, from the same read of its stream (the writes that engage with the post need it).
+   */
   async post(postId: string): Promise<PostVisibility> {
     const state = await this.#posts.load(streamIds.post(postId));
     if (state.status !== 'live') return { visible: false };
-    return postVisibility(state, await this.accounts.status(state.authorId));
+    return postVisibility(state, await this.accounts.standing(state.authorId));
   }
 
   /** Whether the API shows the comment: live in `comment-<commentId>`, its author's account not deleted, its post visible. */

@@ -149,7 +149,7 @@ export const commentDecider: Decider<CommentCommand, CommentState, CommentEvent,
  * it (a reply is refused between the comment's author and an account in a block with it).
  */
 export type CommentVisibility =
-  | { visible: true; postId: string; postAuthorId: string; authorId: string }
+  | { visible: true; postId: string; postAuthorId: string; postAuthorIsPrivate: boolean; authorId: string }
   | { visible: false };
 
 export function commentVisibility(
@@ -158,5 +158,11 @@ export function commentVisibility(
   post: PostVisibility,
 ): CommentVisibility {
   if (state.status !== 'live' || authorStatus !== 'active' || !post.visible) return { visible: false };
-  return { visible: true, postId: state.postId, postAuthorId: state.postAuthorId, authorId: state.authorId };
+  return {
+    visible: true,
+    postId: state.postId,
+    postAuthorId: state.postAuthorId,
+    postAuthorIsPrivate: post.authorIsPrivate,
+    authorId: state.authorId,
+  };
 }

@@ -1,5 +1,6 @@
 import { deciderSpec } from '@gram/service-kit/decider-spec';
 import { describe, expect, it } from 'vitest';
+import type { PostVisibility } from '../posts/post.js';
 import { text } from '../texts/written-texts.testing.js';
 import { type CommentEvent, commentDecider, commentVisibility } from './comment.js';
 
@@ -20,7 +21,7 @@ const deletedBy = (actorId: string): CommentEvent => ({
   type: 'CommentDeleted',
   data: { commentId, postId, deletedBy: actorId, deletedAt: t2 },
 });
-const add = (post: { visible: true; authorId: string } | { visible: false }) => ({
+const add = (post: PostVisibility) => ({
   type: 'AddComment' as const,
   data: { commentId, postId, authorId, text: text('nice'), createdAt: t1, post },
 });
@@ -32,7 +33,7 @@ const remove = (actorId: string, hidden = false) => ({
 describe('AddComment', () => {
   it("records CommentAdded with the post's author under a visible post", () => {
     spec()
-      .when(add({ visible: true, authorId: postAuthorId }))
+      .when(add({ visible: true, authorId: postAuthorId, authorIsPrivate: false }))
       .thenRecords(added);
   });
 
@@ -44,14 +45,14 @@ describe('AddComment', () => {
 
   it('refuses an id that is already taken', () => {
     spec(added)
-      .when(add({ visible: true, authorId: postAuthorId }))
+      .when(add({ visible: true, authorId: postAuthorId, authorIsPrivate: false }))
       .thenFailsWith('CommentAlreadyExists');
   });
 });
 
 describe('mentions of a comment', () => {
   const ada = '01900000-0000-7000-8000-0000000000ad';
-  const visible = { visible: true as const, authorId: postAuthorId };
+  const visible = { visible: true as const, authorId: postAuthorId, authorIsPrivate: false };
   const addText = (written: ReturnType<typeof text>, post: Parameters<typeof add>[0] = visible) => ({
     type: 'AddComment' as const,
     data: { ...add(post).data, text: written },
@@ -107,13 +108,14 @@ describe('DeleteComment', () => {
 
 describe('commentVisibility', () => {
   const live = commentDecider.evolve(commentDecider.initialState(), added);
-  const visiblePost = { visible: true as const, authorId: postAuthorId };
+  const visiblePost = { visible: true as const, authorId: postAuthorId, authorIsPrivate: true };
 
   it('shows a live comment of an active account under a visible post, with where it lives', () => {
     expect(commentVisibility(live, 'active', visiblePost)).toEqual({
       visible: true,
       postId,
       postAuthorId,
+      postAuthorIsPrivate: true,
       authorId,
     });
   });

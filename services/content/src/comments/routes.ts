@@ -45,7 +45,7 @@ export const commentRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (a
       const commentId = newId();
       const post = await visibility.post(postId);
       const engagement: Engagement | undefined = post.visible
-        ? { userId, postAuthorId: post.authorId, target: 'post' }
+        ? { userId, postAuthorId: post.authorId, postAuthorIsPrivate: post.authorIsPrivate, target: 'post' }
         : undefined;
       if (engagement) await assertMayEngage(store, engagement);
       const written = await readText(mentions, request.body.text);

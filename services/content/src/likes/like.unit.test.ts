@@ -10,7 +10,7 @@ const userId = '01900000-0000-7000-8000-0000000000b2';
 const t1 = '2025-01-01T10:00:00.000Z';
 const t2 = '2025-01-01T11:00:00.000Z';
 const t3 = '2025-01-01T12:00:00.000Z';
-const visible: PostVisibility = { visible: true, authorId: postAuthorId };
+const visible: PostVisibility = { visible: true, authorId: postAuthorId, authorIsPrivate: false };
 const gone: PostVisibility = { visible: false };
 
 const liked = (likedAt: string): LikeEvent => ({

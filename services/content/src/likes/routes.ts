@@ -29,7 +29,7 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       const { postId } = request.params;
       const post = await visibility.post(postId);
       const engagement: Engagement | undefined = post.visible
-        ? { userId, postAuthorId: post.authorId, target: 'post' }
+        ? { userId, postAuthorId: post.authorId, postAuthorIsPrivate: post.authorIsPrivate, target: 'post' }
         : undefined;
       if (engagement) await assertMayEngage(store, engagement);
       const result = orProblem(
@@ -73,7 +73,14 @@ export const likeRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app,
       const { userId } = caller(request);
       const { postId } = request.params;
       const post = await visibility.post(postId);
-      if (post.visible) await assertNoBlock(store, { userId, postAuthorId: post.authorId, target: 'post' });
+      if (post.visible) {
+        await assertNoBlock(store, {
+          userId,
+          postAuthorId: post.authorId,
+          postAuthorIsPrivate: post.authorIsPrivate,
+          target: 'post',
+        });
+      }
       const result = orProblem(
         await handleCommand(
           store,

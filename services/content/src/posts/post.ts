@@ -1,5 +1,11 @@
 import type { EventOfType } from '@gram/events';
-import { type AccountStatus, assertNever, type Decider, DomainError, isDomainError } from '@gram/service-kit';
+import {
+  type AccountStanding,
+  assertNever,
+  type Decider,
+  DomainError,
+  isDomainError,
+} from '@gram/service-kit';
 import { recordedCaptionMentions, type TextErrorCode, type WrittenCaption } from '../texts/written-text.js';
 
 /** The life of a photo post, in its own stream `post-<postId>`. */
@@ -124,11 +130,14 @@ const notPostAuthor = (what: 'edit' | 'delete') =>
 /**
  * What the other aggregates of content need to know of a post before they attach something to
  * it: whether the API can see it (a live post of an account that still exists: an account's
- * deletion takes its posts out of every read) and who wrote it.
+ * deletion takes its posts out of every read), who wrote it, and whether its author is private (only
+ * approved followers may engage with a private account's posts).
  */
-export type PostVisibility = { visible: true; authorId: string } | { visible: false };
+export type PostVisibility =
+  | { visible: true; authorId: string; authorIsPrivate: boolean }
+  | { visible: false };
 
-export function postVisibility(state: PostState, authorStatus: AccountStatus): PostVisibility {
-  if (state.status !== 'live' || authorStatus !== 'active') return { visible: false };
-  return { visible: true, authorId: state.authorId };
+export function postVisibility(state: PostState, author: AccountStanding): PostVisibility {
+  if (state.status !== 'live' || author.status !== 'active') return { visible: false };
+  return { visible: true, authorId: state.authorId, authorIsPrivate: author.isPrivate };
 }

@@ -258,14 +258,21 @@ describe('the state after an edit', () => {
 describe('postVisibility', () => {
   const live = postDecider.evolve(postDecider.initialState(), created);
 
-  it('shows a live post of an active account with its author', () => {
-    expect(postVisibility(live, 'active')).toEqual({ visible: true, authorId });
+  const active = { status: 'active' as const, isPrivate: false };
+
+  it('shows a live post of an active account with its author, and whether the author is private', () => {
+    expect(postVisibility(live, active)).toEqual({ visible: true, authorId, authorIsPrivate: false });
+    expect(postVisibility(live, { status: 'active', isPrivate: true })).toEqual({
+      visible: true,
+      authorId,
+      authorIsPrivate: true,
+    });
   });
 
   it('hides a missing post, a deleted post and the post of a deleted account', () => {
-    expect(postVisibility(postDecider.initialState(), 'active')).toEqual({ visible: false });
-    expect(postVisibility(postDecider.evolve(live, deleted), 'active')).toEqual({ visible: false });
-    expect(postVisibility(live, 'deleted')).toEqual({ visible: false });
+    expect(postVisibility(postDecider.initialState(), active)).toEqual({ visible: false });
+    expect(postVisibility(postDecider.evolve(live, deleted), active)).toEqual({ visible: false });
+    expect(postVisibility(live, { status: 'deleted', isPrivate: false })).toEqual({ visible: false });
   });
 });
 

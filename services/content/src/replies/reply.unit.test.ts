@@ -35,7 +35,9 @@ const remove = (actorId: string, hidden = false) => ({
 describe('AddReply', () => {
   it("records ReplyAdded with the comment's post and the post's author under a visible comment", () => {
     spec()
-      .when(add({ visible: true, postId, postAuthorId, authorId: commentAuthorId }))
+      .when(
+        add({ visible: true, postId, postAuthorId, postAuthorIsPrivate: false, authorId: commentAuthorId }),
+      )
       .thenRecords(added);
   });
 
@@ -47,7 +49,9 @@ describe('AddReply', () => {
 
   it('refuses an id that is already taken', () => {
     spec(added)
-      .when(add({ visible: true, postId, postAuthorId, authorId: commentAuthorId }))
+      .when(
+        add({ visible: true, postId, postAuthorId, postAuthorIsPrivate: false, authorId: commentAuthorId }),
+      )
       .thenFailsWith('ReplyAlreadyExists');
   });
 });
@@ -55,7 +59,13 @@ describe('AddReply', () => {
 describe('mentions of a reply', () => {
   const ada = '01900000-0000-7000-8000-0000000000ad';
   const grace = '01900000-0000-7000-8000-0000000000ce';
-  const visible: CommentVisibility = { visible: true, postId, postAuthorId, authorId: commentAuthorId };
+  const visible: CommentVisibility = {
+    visible: true,
+    postId,
+    postAuthorId,
+    postAuthorIsPrivate: false,
+    authorId: commentAuthorId,
+  };
   const addText = (written: ReturnType<typeof text>) => ({
     type: 'AddReply' as const,
     data: { ...add(visible).data, text: written },

@@ -45,7 +45,13 @@ export const replyRoutes: FastifyPluginAsyncTypebox<ContentContext> = async (app
       const replyId = newId();
       const comment = await visibility.comment(commentId);
       const engagement: Engagement | undefined = comment.visible
-        ? { userId, postAuthorId: comment.postAuthorId, commentAuthorId: comment.authorId, target: 'comment' }
+        ? {
+            userId,
+            postAuthorId: comment.postAuthorId,
+            postAuthorIsPrivate: comment.postAuthorIsPrivate,
+            commentAuthorId: comment.authorId,
+            target: 'comment',
+          }
         : undefined;
       if (engagement) await assertMayEngage(store, engagement);
       const written = await readText(mentions, request.body.text);

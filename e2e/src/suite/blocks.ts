@@ -9,6 +9,7 @@ import {
   type UserSummary,
 } from '../api/client.js';
 import {
+  allPages,
   createPost,
   eventually,
   expectProblem,
@@ -260,6 +261,50 @@ export function blocksSuite(system: SystemRef): void {
         token: a.accessToken,
       });
       expect(requests.body.items).toEqual([]);
+    });
+
+    it('neither side of a block finds the other in user search, on a tag page or in explore; a third account finds both', async () => {
+      const client = api();
+      const [a, b, c] = [
+        await signUp(client, 'blocker'),
+        await signUp(client, 'blocked'),
+        await signUp(client),
+      ];
+      const tag = `blk${a.userName.replace(/[^a-z0-9]/gi, '')}`.toLowerCase();
+      const postOf = new Map<string, string>();
+      for (const user of [a, b])
+        postOf.set(user.id, (await createPost(client, user, `#${tag} by ${user.userName}`)).id);
+      expectStatus(await client.put(`/api/v1/users/${b.id}/block`, { token: a.accessToken }), 204);
+
+      const seenBy = async (viewer: User, other: User) => {
+        const found = await client.get<Page<UserSummary>>(`/api/v1/search/users?q=${other.userName}`, {
+          token: viewer.accessToken,
+        });
+        expectStatus(found, 200);
+        const tagged = await Promise.all(
+          ['recent', 'top'].map((order) =>
+            allPages<Post>(client, `/api/v1/tags/${tag}/posts?order=${order}`, {
+              limit: 50,
+              token: viewer.accessToken,
+            }),
+          ),
+        );
+        const explore = await allPages<Post>(client, '/api/v1/explore', {
+          limit: 50,
+          token: viewer.accessToken,
+        });
+        return {
+          search: ids(found.body.items).includes(other.id),
+          tagPages: tagged.map((page) => ids(page.items).includes(postOf.get(other.id) as string)),
+          explore: ids(explore.items).includes(postOf.get(other.id) as string),
+        };
+      };
+      const hidden = { search: false, tagPages: [false, false], explore: false };
+      expect(await seenBy(a, b)).toEqual(hidden);
+      expect(await seenBy(b, a)).toEqual(hidden);
+      const shown = { search: true, tagPages: [true, true], explore: true };
+      expect(await seenBy(c, a)).toEqual(shown);
+      expect(await seenBy(c, b)).toEqual(shown);
     });
 
     it("a block takes each side's posts out of the other's feed", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient, type Page, type Post, type Profile } from '../api/client.js';
-import { createPost, expectProblem, expectStatus, ids, signUp } from '../api/fixtures.js';
+import { allPages, createPost, expectProblem, expectStatus, ids, signUp } from '../api/fixtures.js';
 import type { SystemRef } from './system.js';
 
 interface FollowRequestItem {
@@ -90,6 +90,23 @@ export function privateAccountsSuite(system: SystemRef): void {
       );
       const after = await client.get<Page<Post>>('/api/v1/feed', { token: a.accessToken });
       expect(ids(after.body.items)).not.toContain(post.id);
+    });
+
+    it("a private account's posts leave explore, and come back when it switches to public", async () => {
+      const client = api();
+      const [author, stranger] = [await signUp(client), await signUp(client)];
+      const post = await createPost(client, author, 'soon private');
+      const explored = async () =>
+        ids(
+          (await allPages<Post>(client, '/api/v1/explore', { limit: 50, token: stranger.accessToken })).items,
+        );
+      expect(await explored()).toContain(post.id);
+      const setPrivate = (isPrivate: boolean) =>
+        client.patch<Profile>('/api/v1/users/me', { token: author.accessToken, json: { isPrivate } });
+      expectStatus(await setPrivate(true), 200);
+      expect(await explored()).not.toContain(post.id);
+      expectStatus(await setPrivate(false), 200);
+      expect(await explored()).toContain(post.id);
     });
 
     it('declining, withdrawing and the 404s of the follow-request routes', async () => {

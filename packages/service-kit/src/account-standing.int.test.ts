@@ -5,6 +5,7 @@ import { type EventStore, openSqliteEventStore, type ReadStreamOptions } from '@
 import { streamIds } from '@gram/events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readAccountStanding } from './account-standing.js';
+import { AccountDirectory } from './accounts.js';
 import { newId } from './ids.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gram-standing-'));
@@ -64,6 +65,39 @@ describe('an account standing, read on the write side', () => {
     expect(await readAccountStanding(reader, userId)).toEqual({ status: 'deleted', isPrivate: true });
     // Each read started after the last revision folded: the whole stream was read once.
     expect(reader.from).toEqual([0, 0, 1, 2, 2]);
+    await Promise.all([reader.close(), writer.close()]);
+  });
+});
+
+describe('the account directory', () => {
+  it('sees a deletion appended by another process at the next ask, each ask reading only the stream after what it folded', async () => {
+    const path = join(dir, 'directory.sqlite');
+    const reader = recording(openSqliteEventStore({ path }));
+    const writer = openSqliteEventStore({ path }); // another process on the same log
+    const accounts = new AccountDirectory(reader);
+    const userId = newId();
+    const stream = streamIds.user(userId);
+    const at = new Date().toISOString();
+    expect(await accounts.status(userId)).toBe('none');
+    await writer.appendToStream(
+      stream,
+      [
+        {
+          type: 'UserRegistered',
+          data: { userId, userName: 'ada', name: 'Ada', bio: '', profilePic: '', registeredAt: at },
+        },
+      ],
+      { expectedRevision: 'no_stream' },
+    );
+    expect(await accounts.status(userId)).toBe('active');
+    expect(await accounts.status(userId)).toBe('active');
+    await writer.appendToStream(stream, [{ type: 'UserDeleted', data: { userId, deletedAt: at } }], {
+      expectedRevision: 0,
+    });
+    expect(await accounts.status(userId)).toBe('deleted');
+    // A deletion is final: remembered, not read again.
+    expect(await accounts.status(userId)).toBe('deleted');
+    expect(reader.from).toEqual([0, 0, 1, 1]);
     await Promise.all([reader.close(), writer.close()]);
   });
 });

@@ -575,8 +575,11 @@ export class NotificationProjector {
   ): Promise<void> {
     const id = notificationId(recipient, key);
     const { changed } = await this.store.notifications.update(id, (current) => {
-      const kept = options.keepTime ? current?.actors[actor] : undefined;
-      const actors = { ...current?.actors, [actor]: kept ?? at };
+      const had = current?.actors[actor];
+      const time = options.keepTime && had !== undefined ? had : at;
+      // Derived from the notification's own sorted ids and latest time rather than sorted anew: a like on a post
+      // liked by thousands would otherwise sort them all, on every like.
+      const actors = had === time && current ? current.actors : { ...current?.actors, [actor]: time };
       return {
         _id: id,
         recipient,
@@ -584,9 +587,14 @@ export class NotificationProjector {
         ...about,
         type: about.type as NotificationType,
         actors,
-        actorIds: Object.keys(actors).sort(),
-        createdAt: current && current.createdAt < (kept ?? at) ? current.createdAt : (kept ?? at),
-        updatedAt: latest(actors),
+        actorIds: had !== undefined && current ? current.actorIds : withId(current?.actorIds ?? [], actor),
+        createdAt: current && current.createdAt < time ? current.createdAt : time,
+        updatedAt:
+          current === undefined || time >= current.updatedAt
+            ? time
+            : had === current.updatedAt
+              ? latest(actors)
+              : current.updatedAt,
       };
     });
     if (changed) this.told(recipient, { type: 'notification', notificationId: id });
@@ -596,9 +604,14 @@ export class NotificationProjector {
     const id = notificationId(recipient, key);
     const { changed, after } = await this.store.notifications.update(id, (current) => {
       if (!current || !(actor in current.actors)) return current;
-      const { [actor]: _, ...actors } = current.actors;
-      if (Object.keys(actors).length === 0) return undefined;
-      return { ...current, actors, actorIds: Object.keys(actors).sort(), updatedAt: latest(actors) };
+      const { [actor]: removed, ...actors } = current.actors;
+      if (current.actorIds.length === 1) return undefined;
+      return {
+        ...current,
+        actors,
+        actorIds: current.actorIds.filter((id) => id !== actor),
+        updatedAt: removed === current.updatedAt ? latest(actors) : current.updatedAt,
+      };
     });
     if (changed)
       this.told(
@@ -625,9 +638,23 @@ function ended(edge: EdgeDoc, at: string): EdgeDoc {
   return { ...rest, state: 'none', at };
 }
 
+/** The latest of the actors' times (ISO 8601 UTC times: the latest is the greatest string). */
 function latest(actors: Record<string, string>): string {
-  // ISO 8601 UTC times: the latest sorts last.
-  return Object.values(actors).sort().at(-1) as string;
+  let found = '';
+  for (const actor in actors) if ((actors[actor] as string) > found) found = actors[actor] as string;
+  return found;
+}
+
+/** `ids` (sorted, without `id`) with `id` in its place. */
+function withId(ids: readonly string[], id: string): string[] {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((ids[mid] as string) < id) low = mid + 1;
+    else high = mid;
+  }
+  return [...ids.slice(0, low), id, ...ids.slice(low)];
 }
 
 /** Read: updated at or before the account's read marker. */

@@ -17,7 +17,8 @@ export interface Updated<T> {
 
 /**
  * One kind of document, read and written by `_id` alone (a key-value store serves it). `update` applies a pure
- * change to the document as stored, atomically: an adapter that other writers share retries the change on the
+ * change (one that never modifies the document it is given: the memory adapter gives the stored one) to the
+ * document as stored, atomically: an adapter that other writers share retries the change on the
  * document as it then is (compare-and-set), so two events of different streams writing the same document (two
  * follows of one account, say) both land. A change that returns an equal document writes nothing.
  */

@@ -1,5 +1,6 @@
 import type { EventOfType } from '@gram/events';
 import type { NotificationChanges } from '../changes.js';
+import { latest } from '../store/actors.js';
 import type {
   EdgeDoc,
   NotificationDoc,
@@ -574,29 +575,12 @@ export class NotificationProjector {
     options: { keepTime?: boolean } = {},
   ): Promise<void> {
     const id = notificationId(recipient, key);
-    const { changed } = await this.store.notifications.update(id, (current) => {
-      const had = current?.actors[actor];
-      const time = options.keepTime && had !== undefined ? had : at;
-      // Derived from the notification's own sorted ids and latest time rather than sorted anew: a like on a post
-      // liked by thousands would otherwise sort them all, on every like.
-      const actors = had === time && current ? current.actors : { ...current?.actors, [actor]: time };
-      return {
-        _id: id,
-        recipient,
-        key,
-        ...about,
-        type: about.type as NotificationType,
-        actors,
-        actorIds: had !== undefined && current ? current.actorIds : withId(current?.actorIds ?? [], actor),
-        createdAt: current && current.createdAt < time ? current.createdAt : time,
-        updatedAt:
-          current === undefined || time >= current.updatedAt
-            ? time
-            : had === current.updatedAt
-              ? latest(actors)
-              : current.updatedAt,
-      };
-    });
+    const changed = await this.store.notifications.addActor(
+      { _id: id, recipient, key, ...about, type: about.type as NotificationType },
+      actor,
+      at,
+      options.keepTime ?? false,
+    );
     if (changed) this.told(recipient, { type: 'notification', notificationId: id });
   }
 
@@ -636,25 +620,6 @@ export class NotificationProjector {
 function ended(edge: EdgeDoc, at: string): EdgeDoc {
   const { acceptedAt: _, ...rest } = edge;
   return { ...rest, state: 'none', at };
-}
-
-/** The latest of the actors' times (ISO 8601 UTC times: the latest is the greatest string). */
-function latest(actors: Record<string, string>): string {
-  let found = '';
-  for (const actor in actors) if ((actors[actor] as string) > found) found = actors[actor] as string;
-  return found;
-}
-
-/** `ids` (sorted, without `id`) with `id` in its place. */
-function withId(ids: readonly string[], id: string): string[] {
-  let low = 0;
-  let high = ids.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((ids[mid] as string) < id) low = mid + 1;
-    else high = mid;
-  }
-  return [...ids.slice(0, low), id, ...ids.slice(low)];
 }
 
 /** Read: updated at or before the account's read marker. */

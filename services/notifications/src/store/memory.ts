@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import type {
   Documents,
@@ -64,6 +65,25 @@ function differAtTop(a: object, b: object): boolean {
 }
 
 class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements NotificationDocuments {
+  /**
+   * A notification already about the same is changed where it is: its actors gain one, its sorted ids take it in
+   * their place. A copy would cost every actor it has, on every like (the embedded start folds every like of the
+   * log), and its documents are only ever read, one step at a time, by this process.
+   */
+  async addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean> {
+    const current = this.docs.get(about._id);
+    if (current === undefined || !isAbout(current, about))
+      return (await this.update(about._id, (doc) => withActor(doc, about, actor, at, keepTime))).changed;
+    const had = current.actors[actor];
+    const time = keepTime && had !== undefined ? had : at;
+    if (had === time) return false;
+    current.actors[actor] = time;
+    if (had === undefined) current.actorIds.splice(placeOf(current.actorIds, actor), 0, actor);
+    if (time < current.createdAt) current.createdAt = time;
+    current.updatedAt = updatedAfter(current, had, time, current.actors);
+    return true;
+  }
+
   async newestFirst(
     recipient: string,
     after: NotificationPosition | undefined,
@@ -80,6 +100,13 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
       (doc) => doc.recipient === recipient && (since === undefined || doc.updatedAt > since),
     );
   }
+}
+
+/** Whether `doc` is about what `about` says, every field of it: then only its actors may change. */
+function isAbout(doc: NotificationDoc, about: NotificationAbout): boolean {
+  const fields = Object.keys(about) as (keyof NotificationAbout)[];
+  const held = Object.keys(doc).length - 4; // its actors, their ids, created and updated times
+  return held === fields.length && fields.every((field) => doc[field] === about[field]);
 }
 
 /** After `position` in the order of newestFirst. */

@@ -27,8 +27,7 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
 
   // No await between the read and the write: one change at a time, as the other adapters' compare-and-set gives.
   // The change is handed the stored document itself, not a copy: a change is pure (KeyedDocuments.update), and a
-  // copy costs as much as the document holds, which for a like on a much-liked post is every earlier liker, on
-  // every like (the embedded start folds hundreds of thousands of them).
+  // copy costs as much as the document holds (a notification: every actor it has), on every change of it.
   async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
     const before = this.docs.get(id);
     const changed = change(before);
@@ -51,8 +50,8 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
 
 /**
  * Whether a field of `a` tells the two documents apart at a glance: a different scalar, or lists of different
- * lengths. isDeepStrictEqual would look through the actors of a notification, one by one, to find the one a like
- * added.
+ * lengths. isDeepStrictEqual would look through the actors of a notification, one by one, to find the one an
+ * unlike took out.
  */
 function differAtTop(a: object, b: object): boolean {
   for (const [field, x] of Object.entries(a)) {

@@ -1,5 +1,6 @@
 import type { EventOfType } from '@gram/events';
 import type { NotificationChanges } from '../changes.js';
+import { latest } from '../store/actors.js';
 import type {
   EdgeDoc,
   NotificationDoc,
@@ -574,21 +575,12 @@ export class NotificationProjector {
     options: { keepTime?: boolean } = {},
   ): Promise<void> {
     const id = notificationId(recipient, key);
-    const { changed } = await this.store.notifications.update(id, (current) => {
-      const kept = options.keepTime ? current?.actors[actor] : undefined;
-      const actors = { ...current?.actors, [actor]: kept ?? at };
-      return {
-        _id: id,
-        recipient,
-        key,
-        ...about,
-        type: about.type as NotificationType,
-        actors,
-        actorIds: Object.keys(actors).sort(),
-        createdAt: current && current.createdAt < (kept ?? at) ? current.createdAt : (kept ?? at),
-        updatedAt: latest(actors),
-      };
-    });
+    const changed = await this.store.notifications.addActor(
+      { _id: id, recipient, key, ...about, type: about.type as NotificationType },
+      actor,
+      at,
+      options.keepTime ?? false,
+    );
     if (changed) this.told(recipient, { type: 'notification', notificationId: id });
   }
 
@@ -596,9 +588,14 @@ export class NotificationProjector {
     const id = notificationId(recipient, key);
     const { changed, after } = await this.store.notifications.update(id, (current) => {
       if (!current || !(actor in current.actors)) return current;
-      const { [actor]: _, ...actors } = current.actors;
-      if (Object.keys(actors).length === 0) return undefined;
-      return { ...current, actors, actorIds: Object.keys(actors).sort(), updatedAt: latest(actors) };
+      const { [actor]: removed, ...actors } = current.actors;
+      if (current.actorIds.length === 1) return undefined;
+      return {
+        ...current,
+        actors,
+        actorIds: current.actorIds.filter((id) => id !== actor),
+        updatedAt: removed === current.updatedAt ? latest(actors) : current.updatedAt,
+      };
     });
     if (changed)
       this.told(
@@ -623,11 +620,6 @@ export class NotificationProjector {
 function ended(edge: EdgeDoc, at: string): EdgeDoc {
   const { acceptedAt: _, ...rest } = edge;
   return { ...rest, state: 'none', at };
-}
-
-function latest(actors: Record<string, string>): string {
-  // ISO 8601 UTC times: the latest sorts last.
-  return Object.values(actors).sort().at(-1) as string;
 }
 
 /** Read: updated at or before the account's read marker. */

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import type {
   Documents,
@@ -25,10 +26,15 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
   }
 
   // No await between the read and the write: one change at a time, as the other adapters' compare-and-set gives.
+  // The change is handed the stored document itself, not a copy: a change is pure (KeyedDocuments.update), and a
+  // copy costs as much as the document holds (a notification: every actor it has), on every change of it.
   async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
     const before = this.docs.get(id);
-    const after = withoutUndefined(change(before === undefined ? undefined : structuredClone(before)));
-    if (isDeepStrictEqual(before, after)) return { before, after: before, changed: false };
+    const changed = change(before);
+    if (changed === before) return { before, after: before, changed: false };
+    const after = withoutUndefined(changed);
+    if (!(before && after && differAtTop(before, after)) && isDeepStrictEqual(before, after))
+      return { before, after: before, changed: false };
     if (after === undefined) this.docs.delete(id);
     else this.docs.set(id, after);
     return { before, after, changed: true };
@@ -42,7 +48,41 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
   }
 }
 
+/**
+ * Whether a field of `a` tells the two documents apart at a glance: a different scalar, or lists of different
+ * lengths. isDeepStrictEqual would look through the actors of a notification, one by one, to find the one an
+ * unlike took out.
+ */
+function differAtTop(a: object, b: object): boolean {
+  for (const [field, x] of Object.entries(a)) {
+    const y = (b as Record<string, unknown>)[field];
+    if (Object.is(x, y)) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return true;
+    if (Array.isArray(x) && Array.isArray(y) && x.length !== y.length) return true;
+  }
+  return false;
+}
+
 class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements NotificationDocuments {
+  /**
+   * A notification already about the same is changed where it is: its actors gain one, its sorted ids take it in
+   * their place. A copy would cost every actor it has, on every like (the embedded start folds every like of the
+   * log), and its documents are only ever read, one step at a time, by this process.
+   */
+  async addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean> {
+    const current = this.docs.get(about._id);
+    if (current === undefined || !isAbout(current, about))
+      return (await this.update(about._id, (doc) => withActor(doc, about, actor, at, keepTime))).changed;
+    const had = current.actors[actor];
+    const time = keepTime && had !== undefined ? had : at;
+    if (had === time) return false;
+    current.actors[actor] = time;
+    if (had === undefined) current.actorIds.splice(placeOf(current.actorIds, actor), 0, actor);
+    if (time < current.createdAt) current.createdAt = time;
+    current.updatedAt = updatedAfter(current, had, time, current.actors);
+    return true;
+  }
+
   async newestFirst(
     recipient: string,
     after: NotificationPosition | undefined,
@@ -59,6 +99,13 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
       (doc) => doc.recipient === recipient && (since === undefined || doc.updatedAt > since),
     );
   }
+}
+
+/** Whether `doc` is about what `about` says, every field of it: then only its actors may change. */
+function isAbout(doc: NotificationDoc, about: NotificationAbout): boolean {
+  const fields = Object.keys(about) as (keyof NotificationAbout)[];
+  const held = Object.keys(doc).length - 4; // its actors, their ids, created and updated times
+  return held === fields.length && fields.every((field) => doc[field] === about[field]);
 }
 
 /** After `position` in the order of newestFirst. */

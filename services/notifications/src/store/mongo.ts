@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
 import { type Collection, type Db, type Document, MongoServerError } from 'mongodb';
+import { type NotificationAbout, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import type {
   Documents,
@@ -152,6 +153,13 @@ class MongoNotifications extends MongoDocuments<NotificationDoc> implements Noti
       if (before) write.zrem(this.keys.byUpdateTime + before.recipient, id);
     }
     await write.exec();
+  }
+
+  async addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean> {
+    const { changed } = await this.update(about._id, (current) =>
+      withActor(current, about, actor, at, keepTime),
+    );
+    return changed;
   }
 
   override async get(id: string): Promise<NotificationDoc | undefined> {

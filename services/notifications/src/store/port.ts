@@ -1,3 +1,4 @@
+import type { NotificationAbout } from './actors.js';
 import type {
   AccountDoc,
   CommentDoc,
@@ -17,7 +18,8 @@ export interface Updated<T> {
 
 /**
  * One kind of document, read and written by `_id` alone (a key-value store serves it). `update` applies a pure
- * change to the document as stored, atomically: an adapter that other writers share retries the change on the
+ * change (one that never modifies the document it is given: the memory adapter gives the stored one) to the
+ * document as stored, atomically: an adapter that other writers share retries the change on the
  * document as it then is (compare-and-set), so two events of different streams writing the same document (two
  * follows of one account, say) both land. A change that returns an equal document writes nothing.
  */
@@ -40,6 +42,13 @@ export interface NotificationPosition {
 }
 
 export interface NotificationDocuments extends Documents<NotificationDoc> {
+  /**
+   * Puts `actor` at `at` into the notification `about._id` (made of `about` when there is none), or keeps the time
+   * it has there with `keepTime` (see withActor); answers whether the notification changed. Apart from `update`
+   * so that a store may change the notification where it is: a like on a post liked by thousands would otherwise
+   * copy every one of them, on every like.
+   */
+  addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean>;
   /** the recipient's notifications, most recently updated first (then by id), after `after` */
   newestFirst(
     recipient: string,

@@ -10,7 +10,7 @@ import type { AccountEraser, ExportsDeps, IdentitySettings } from '../context.js
 import { diskExportStorage } from '../exports/export-storage.js';
 import { KeyStore } from '../keys/key-store.js';
 import { AccessLimits, defaultAccessLimits } from '../limits/access-limits.js';
-import type { PasswordHasher } from '../passwords/password-hasher.js';
+import { PasswordHasher } from '../passwords/password-hasher.js';
 
 export interface SignupBody {
   name: string;
@@ -77,7 +77,9 @@ export class IdentityHarness {
       keys,
       dataKeys,
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.passwords ? { passwords: options.passwords } : {}),
+      // Room for the bursts tests send (20 signups at once) on any number of cores: the default queue is 16 per
+      // core, so a one-core machine would refuse some with 503 busy.
+      passwords: options.passwords ?? new PasswordHasher(undefined, { waiting: 64 }),
       limits:
         options.limits ??
         AccessLimits.inMemory({ ...defaultAccessLimits, signupsPerAddress: Number.MAX_SAFE_INTEGER }),

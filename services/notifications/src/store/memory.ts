@@ -12,7 +12,7 @@ import { withoutUndefined } from './without-undefined.js';
 
 /** Documents in a Map: the embedded mode's store, rebuilt from the log at every start. */
 class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
-  protected readonly docs = new Map<string, T>();
+  constructor(protected readonly docs: Map<string, T>) {}
 
   async get(id: string): Promise<T | undefined> {
     return this.docs.get(id);
@@ -120,15 +120,21 @@ function newestFirst(a: NotificationDoc, b: NotificationDoc): number {
   return a._id < b._id ? 1 : a._id > b._id ? -1 : 0;
 }
 
-export function memoryNotificationStore(): NotificationStore {
+/**
+ * `documents` makes the map each kind of document is kept in: a test counts through it the documents a lookup
+ * reads.
+ */
+export function memoryNotificationStore(
+  documents: <T>() => Map<string, T> = () => new Map(),
+): NotificationStore {
   return {
-    accounts: new MemoryDocuments(),
-    posts: new MemoryDocuments(),
-    comments: new MemoryDocuments(),
-    replies: new MemoryDocuments(),
-    likes: new MemoryDocuments(),
-    edges: new MemoryDocuments(),
-    marks: new MemoryDocuments(),
-    notifications: new MemoryNotifications(),
+    accounts: new MemoryDocuments(documents()),
+    posts: new MemoryDocuments(documents()),
+    comments: new MemoryDocuments(documents()),
+    replies: new MemoryDocuments(documents()),
+    likes: new MemoryDocuments(documents()),
+    edges: new MemoryDocuments(documents()),
+    marks: new MemoryDocuments(documents()),
+    notifications: new MemoryNotifications(documents()),
   };
 }

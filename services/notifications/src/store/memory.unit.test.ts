@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { History } from '../../test/history.js';
+import { NotificationProjector } from '../read-model/projector.js';
+import { NotificationQueries } from '../read-model/queries.js';
 import type { NotificationDoc } from './documents.js';
 import { memoryNotificationStore } from './memory.js';
 
@@ -48,5 +51,125 @@ describe('the memory notification store', () => {
     const updated = await notifications.update('n1', () => liked({ bob: '2026-01-01T00:00:00.000Z' }));
     expect(updated.changed).toBe(false);
     expect(await notifications.get('n1')).toBe(stored);
+  });
+});
+
+/** A map that counts the documents read out of it: by id, or by going through them. */
+class CountingMap<T> extends Map<string, T> {
+  constructor(private readonly visit: () => void) {
+    super();
+  }
+  override get(id: string): T | undefined {
+    const doc = super.get(id);
+    if (doc !== undefined) this.visit();
+    return doc;
+  }
+  override *values(): MapIterator<T> {
+    for (const doc of super.values()) {
+      this.visit();
+      yield doc;
+    }
+  }
+  override *entries(): MapIterator<[string, T]> {
+    for (const entry of super.entries()) {
+      this.visit();
+      yield entry;
+    }
+  }
+  override [Symbol.iterator](): MapIterator<[string, T]> {
+    return this.entries();
+  }
+  override forEach(each: (doc: T, id: string, map: Map<string, T>) => void): void {
+    for (const [id, doc] of this.entries()) each(doc, id, this);
+  }
+}
+
+/**
+ * `others` pairs of accounts that notify each other of everything (a mention, a like, a comment, a reply, a follow),
+ * then what `then` adds: how many documents the store reads to apply the latter, and then to answer `read`.
+ */
+async function visitsAfter(
+  others: number,
+  then: (h: History) => (queries: NotificationQueries) => Promise<unknown>,
+): Promise<{ applying: number; reading: number }> {
+  const h = new History();
+  for (let i = 0; i < others; i++) {
+    const [a, b] = [h.register(`a${i}`), h.register(`b${i}`)] as [string, string];
+    const post = h.post(a, [b]);
+    h.like(post, a, b);
+    const comment = h.comment(post, a, b, [a]);
+    h.reply(comment, post, a, a, [b]);
+    h.follow(b, a);
+    h.mute(a, b);
+  }
+  const before = h.events.length;
+  const read = then(h);
+  let visited = 0;
+  const store = memoryNotificationStore(() => new CountingMap(() => visited++));
+  const projector = new NotificationProjector(store);
+  for (const event of h.events.slice(0, before)) await projector.apply(event);
+  visited = 0;
+  for (const event of h.events.slice(before)) await projector.apply(event);
+  const applying = visited;
+  visited = 0;
+  await read(new NotificationQueries(store, undefined, () => new Date('2026-01-01')));
+  return { applying, reading: visited };
+}
+
+describe('the lookups of the memory notification store', () => {
+  it('apply comments, replies, unfollows, answered requests and the deletion of a post, comment, reply or account reading only the documents they concern, however many others it holds', async () => {
+    const story = (h: History) => {
+      const [ann, bob, cat] = [h.register('ann'), h.register('bob'), h.register('cat')] as [
+        string,
+        string,
+        string,
+      ];
+      const post = h.post(ann, [bob]);
+      const comment = h.comment(post, ann, bob, [cat]);
+      h.reply(comment, post, ann, cat, [bob]);
+      const reply = h.reply(comment, post, ann, ann);
+      const early = h.comment(post, ann, cat);
+      h.deleteReply(reply, comment, post, ann);
+      h.deleteComment(comment, post, bob);
+      h.follow(bob, ann);
+      h.unfollow(bob, ann);
+      h.goPrivate(ann);
+      h.requestFollow(cat, ann);
+      h.acceptRequest(ann, cat);
+      h.requestFollow(bob, ann);
+      h.declineRequest(ann, bob);
+      h.deletePost(post, ann);
+      h.comment(h.post(bob), bob, cat);
+      h.reply(early, post, ann, bob);
+      h.deleteUser(cat);
+      return async () => {};
+    };
+    const few = await visitsAfter(20, story);
+    expect(few.applying).toBeGreaterThan(0);
+    expect(await visitsAfter(40, story)).toEqual(few);
+  });
+
+  it("lists, counts and marks read an account's notifications reading only its own and its relations, however many others it holds", async () => {
+    const story = (h: History) => {
+      const [ann, bob, cat] = [h.register('ann'), h.register('bob'), h.register('cat')] as [
+        string,
+        string,
+        string,
+      ];
+      const post = h.post(ann);
+      h.like(post, ann, bob);
+      h.comment(post, ann, cat);
+      h.follow(bob, ann);
+      h.mute(ann, cat);
+      h.block(bob, cat);
+      return async (queries: NotificationQueries) => {
+        await queries.page(ann, { limit: 10 });
+        await queries.unreadCount(ann);
+        await queries.markRead(ann, undefined);
+      };
+    };
+    const few = await visitsAfter(20, story);
+    expect(few.reading).toBeGreaterThan(0);
+    expect(await visitsAfter(40, story)).toEqual(few);
   });
 });

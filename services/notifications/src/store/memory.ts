@@ -54,9 +54,9 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
       const was = before?.[field as keyof T];
       const is = after?.[field as keyof T];
       if (was === is) continue;
-      const kept = heldValues(is);
-      for (const value of heldValues(was)) if (!kept.has(value)) this.unindexed(field, value, id);
-      for (const value of kept) this.indexed(field, value, id);
+      const [held, holds] = [heldValues(was), heldValues(is)];
+      for (const value of held) if (!holds.has(value)) this.unindexed(field, value, id);
+      for (const value of holds) if (!held.has(value)) this.indexed(field, value, id);
     }
     return { before, after, changed: true };
   }

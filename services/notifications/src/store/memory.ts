@@ -10,9 +10,22 @@ import type {
 } from './port.js';
 import { withoutUndefined } from './without-undefined.js';
 
-/** Documents in a Map: the embedded mode's store, rebuilt from the log at every start. */
+/**
+ * Documents in a Map: the embedded mode's store, rebuilt from the log at every start. The fields `find` looks up
+ * are indexed (as mongo.ts asks MongoDB to), each index kept exact by every write, so a lookup reads the documents it
+ * answers and no other: a comment, a deletion or an account's list would otherwise read every document of its kind,
+ * and the start, which applies every event of the log, grow with the square of its comments and deletions.
+ */
 class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
-  protected readonly docs = new Map<string, T>();
+  /** field -> value (or, for an array field, each of its elements) -> the ids of the documents holding it */
+  private readonly indexes = new Map<string, Map<unknown, Set<string>>>();
+
+  constructor(
+    protected readonly docs: Map<string, T>,
+    indexed: readonly string[],
+  ) {
+    for (const field of indexed) this.indexes.set(field, new Map());
+  }
 
   async get(id: string): Promise<T | undefined> {
     return this.docs.get(id);
@@ -37,15 +50,45 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
       return { before, after: before, changed: false };
     if (after === undefined) this.docs.delete(id);
     else this.docs.set(id, after);
+    for (const field of this.indexes.keys()) {
+      const was = before?.[field as keyof T];
+      const is = after?.[field as keyof T];
+      if (was === is) continue;
+      const [held, holds] = [heldValues(was), heldValues(is)];
+      for (const value of held) if (!holds.has(value)) this.unindexed(field, value, id);
+      for (const value of holds) if (!held.has(value)) this.indexed(field, value, id);
+    }
     return { before, after, changed: true };
   }
 
+  /** the documents whose indexed `field` holds `value`; a field not indexed is a mistake of the caller */
   async find(field: string, value: string): Promise<T[]> {
-    return [...this.docs.values()].filter((doc) => {
-      const held = (doc as Record<string, unknown>)[field];
-      return Array.isArray(held) ? held.includes(value) : held === value;
-    });
+    const index = this.indexes.get(field);
+    if (index === undefined) throw new Error(`the memory store indexes no ${field} of these documents`);
+    return [...(index.get(value) ?? [])].map((id) => this.docs.get(id) as T);
   }
+
+  /** `id` now holds `value` in `field`: for a change made in place, which `update` does not see */
+  protected indexed(field: string, value: unknown, id: string): void {
+    const index = this.indexes.get(field);
+    if (index === undefined) return;
+    const ids = index.get(value);
+    if (ids) ids.add(id);
+    else index.set(value, new Set([id]));
+  }
+
+  private unindexed(field: string, value: unknown, id: string): void {
+    const index = this.indexes.get(field) as Map<unknown, Set<string>>;
+    const ids = index.get(value);
+    ids?.delete(id);
+    if (ids?.size === 0) index.delete(value);
+  }
+}
+
+/** What a field holds, as its index keys it: each element of an array, a value alone, nothing when absent. */
+function heldValues(held: unknown): Set<unknown> {
+  if (held === undefined) return new Set();
+  return new Set(Array.isArray(held) ? held : [held]);
 }
 
 /**
@@ -77,7 +120,10 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
     const time = keepTime && had !== undefined ? had : at;
     if (had === time) return false;
     current.actors[actor] = time;
-    if (had === undefined) current.actorIds.splice(placeOf(current.actorIds, actor), 0, actor);
+    if (had === undefined) {
+      current.actorIds.splice(placeOf(current.actorIds, actor), 0, actor);
+      this.indexed('actorIds', actor, current._id);
+    }
     if (time < current.createdAt) current.createdAt = time;
     current.updatedAt = updatedAfter(current, had, time, current.actors);
     return true;
@@ -88,15 +134,15 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
     after: NotificationPosition | undefined,
     limit: number,
   ): Promise<NotificationDoc[]> {
-    return [...this.docs.values()]
-      .filter((doc) => doc.recipient === recipient && (after === undefined || isAfter(doc, after)))
+    return (await this.find('recipient', recipient))
+      .filter((doc) => after === undefined || isAfter(doc, after))
       .sort(newestFirst)
       .slice(0, limit);
   }
 
   async updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]> {
-    return [...this.docs.values()].filter(
-      (doc) => doc.recipient === recipient && (since === undefined || doc.updatedAt > since),
+    return (await this.find('recipient', recipient)).filter(
+      (doc) => since === undefined || doc.updatedAt > since,
     );
   }
 }
@@ -120,15 +166,28 @@ function newestFirst(a: NotificationDoc, b: NotificationDoc): number {
   return a._id < b._id ? 1 : a._id > b._id ? -1 : 0;
 }
 
-export function memoryNotificationStore(): NotificationStore {
+/**
+ * `documents` makes the map each kind of document is kept in: a test counts through it the documents a lookup
+ * reads.
+ */
+export function memoryNotificationStore(
+  documents: <T>() => Map<string, T> = () => new Map(),
+): NotificationStore {
   return {
-    accounts: new MemoryDocuments(),
-    posts: new MemoryDocuments(),
-    comments: new MemoryDocuments(),
-    replies: new MemoryDocuments(),
-    likes: new MemoryDocuments(),
-    edges: new MemoryDocuments(),
-    marks: new MemoryDocuments(),
-    notifications: new MemoryNotifications(),
+    accounts: new MemoryDocuments(documents(), []),
+    posts: new MemoryDocuments(documents(), []),
+    comments: new MemoryDocuments(documents(), []),
+    replies: new MemoryDocuments(documents(), ['commentId']),
+    likes: new MemoryDocuments(documents(), []),
+    edges: new MemoryDocuments(documents(), ['from', 'to']),
+    marks: new MemoryDocuments(documents(), []),
+    notifications: new MemoryNotifications(documents(), [
+      'recipient',
+      'actorIds',
+      'postId',
+      'postAuthorId',
+      'commentId',
+      'replyId',
+    ]),
   };
 }

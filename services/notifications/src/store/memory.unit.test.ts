@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { History, twiceShuffled } from '../../test/history.js';
+import { NotificationProjector } from '../read-model/projector.js';
+import { NotificationQueries } from '../read-model/queries.js';
 import type { NotificationDoc } from './documents.js';
 import { memoryNotificationStore } from './memory.js';
 
@@ -48,5 +51,193 @@ describe('the memory notification store', () => {
     const updated = await notifications.update('n1', () => liked({ bob: '2026-01-01T00:00:00.000Z' }));
     expect(updated.changed).toBe(false);
     expect(await notifications.get('n1')).toBe(stored);
+  });
+});
+
+/** A map that counts the documents read out of it: by id, or by going through them. */
+class CountingMap<T> extends Map<string, T> {
+  constructor(private readonly visit: () => void) {
+    super();
+  }
+  override get(id: string): T | undefined {
+    const doc = super.get(id);
+    if (doc !== undefined) this.visit();
+    return doc;
+  }
+  override *values(): MapIterator<T> {
+    for (const doc of super.values()) {
+      this.visit();
+      yield doc;
+    }
+  }
+  override *entries(): MapIterator<[string, T]> {
+    for (const entry of super.entries()) {
+      this.visit();
+      yield entry;
+    }
+  }
+  override [Symbol.iterator](): MapIterator<[string, T]> {
+    return this.entries();
+  }
+  override forEach(each: (doc: T, id: string, map: Map<string, T>) => void): void {
+    for (const [id, doc] of this.entries()) each(doc, id, this);
+  }
+}
+
+/**
+ * `others` pairs of accounts that notify each other of everything (a mention, a like, a comment, a reply, a follow),
+ * then what `then` adds: how many documents the store reads to apply the latter, and then to answer `read`.
+ */
+async function visitsAfter(
+  others: number,
+  then: (h: History) => (queries: NotificationQueries) => Promise<unknown>,
+): Promise<{ applying: number; reading: number }> {
+  const h = new History();
+  for (let i = 0; i < others; i++) {
+    const [a, b] = [h.register(`a${i}`), h.register(`b${i}`)] as [string, string];
+    const post = h.post(a, [b]);
+    h.like(post, a, b);
+    const comment = h.comment(post, a, b, [a]);
+    h.reply(comment, post, a, a, [b]);
+    h.follow(b, a);
+    h.mute(a, b);
+  }
+  const before = h.events.length;
+  const read = then(h);
+  let visited = 0;
+  const store = memoryNotificationStore(() => new CountingMap(() => visited++));
+  const projector = new NotificationProjector(store);
+  for (const event of h.events.slice(0, before)) await projector.apply(event);
+  visited = 0;
+  for (const event of h.events.slice(before)) await projector.apply(event);
+  const applying = visited;
+  visited = 0;
+  await read(new NotificationQueries(store, undefined, () => new Date('2026-01-01')));
+  return { applying, reading: visited };
+}
+
+describe('the lookups of the memory notification store', () => {
+  it('apply comments, replies, unfollows, answered requests and the deletion of a post, comment, reply or account reading only the documents they concern, however many others it holds', async () => {
+    const story = (h: History) => {
+      const [ann, bob, cat] = [h.register('ann'), h.register('bob'), h.register('cat')] as [
+        string,
+        string,
+        string,
+      ];
+      const post = h.post(ann, [bob]);
+      const comment = h.comment(post, ann, bob, [cat]);
+      h.reply(comment, post, ann, cat, [bob]);
+      const reply = h.reply(comment, post, ann, ann);
+      const early = h.comment(post, ann, cat);
+      h.deleteReply(reply, comment, post, ann);
+      h.deleteComment(comment, post, bob);
+      h.follow(bob, ann);
+      h.unfollow(bob, ann);
+      h.goPrivate(ann);
+      h.requestFollow(cat, ann);
+      h.acceptRequest(ann, cat);
+      h.requestFollow(bob, ann);
+      h.declineRequest(ann, bob);
+      h.deletePost(post, ann);
+      h.comment(h.post(bob), bob, cat);
+      h.reply(early, post, ann, bob);
+      h.deleteUser(cat);
+      return async () => {};
+    };
+    const few = await visitsAfter(20, story);
+    expect(few.applying).toBeGreaterThan(0);
+    expect(await visitsAfter(40, story)).toEqual(few);
+  });
+
+  it("lists, counts and marks read an account's notifications reading only its own and its relations, however many others it holds", async () => {
+    const story = (h: History) => {
+      const [ann, bob, cat] = [h.register('ann'), h.register('bob'), h.register('cat')] as [
+        string,
+        string,
+        string,
+      ];
+      const post = h.post(ann);
+      h.like(post, ann, bob);
+      h.comment(post, ann, cat);
+      h.follow(bob, ann);
+      h.mute(ann, cat);
+      h.block(bob, cat);
+      return async (queries: NotificationQueries) => {
+        await queries.page(ann, { limit: 10 });
+        await queries.unreadCount(ann);
+        await queries.markRead(ann, undefined);
+      };
+    };
+    const few = await visitsAfter(20, story);
+    expect(few.reading).toBeGreaterThan(0);
+    expect(await visitsAfter(40, story)).toEqual(few);
+  });
+
+  it('keeps its indexes exact through every write, in place or not: a lookup finds what going through every document finds', async () => {
+    const h = new History();
+    const [ann, bob, cat, dan, eve] = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) => h.register(name)) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const post = h.post(ann, [bob, cat]);
+    for (const fan of [bob, cat, dan, eve]) h.like(post, ann, fan);
+    h.unlike(post, cat);
+    const comment = h.comment(post, ann, bob, [dan]);
+    const reply = h.reply(comment, post, ann, cat, [eve]);
+    h.reply(comment, post, ann, dan);
+    h.editCaption(post, ann, [cat]);
+    const other = h.post(bob);
+    for (const fan of [ann, eve, dan]) h.like(other, bob, fan);
+    h.comment(other, bob, cat);
+    h.follow(bob, ann);
+    h.follow(cat, ann);
+    h.unfollow(bob, ann);
+    h.mute(ann, dan);
+    h.block(eve, cat);
+    h.deleteReply(reply, comment, post, cat);
+    h.deleteUser(eve);
+    h.deletePost(other, bob);
+    const values = new Set(
+      h.events.flatMap((event) =>
+        Object.values(event.data as object).flatMap((value) => (Array.isArray(value) ? value : [value])),
+      ),
+    );
+    const holding = (docs: Map<string, unknown>, field: string, value: unknown) =>
+      [...docs.values()].filter((doc) => {
+        const held = (doc as Record<string, unknown>)[field];
+        return Array.isArray(held) ? held.includes(value) : held === value;
+      });
+    // in no particular order, as the port says none
+    const byId = (docs: { _id: string }[]) => [...docs].sort((a, b) => (a._id < b._id ? -1 : 1));
+    for (let seed = 1; seed <= 10; seed++) {
+      const maps: Map<string, unknown>[] = [];
+      const store = memoryNotificationStore(() => {
+        const docs = new Map();
+        maps.push(docs);
+        return docs;
+      });
+      // made in the order of the store's fields
+      const [, , , replies, , edges, , notifications] = maps as Map<string, unknown>[];
+      const projector = new NotificationProjector(store);
+      for (const event of twiceShuffled(h.events, seed)) await projector.apply(event);
+      const lookups = [
+        ...['recipient', 'actorIds', 'postId', 'postAuthorId', 'commentId', 'replyId'].map(
+          (field) => [store.notifications, notifications, field] as const,
+        ),
+        [store.replies, replies, 'commentId'] as const,
+        ...['from', 'to'].map((field) => [store.edges, edges, field] as const),
+      ];
+      for (const [documents, docs, field] of lookups) {
+        for (const value of values) {
+          const found = await documents.find(field, value as string);
+          expect(byId(found), `${field} ${value}`).toEqual(
+            byId(holding(docs as Map<string, unknown>, field, value) as { _id: string }[]),
+          );
+        }
+      }
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { EventStore, RecordedEvent, ReplayedEvent } from '@gram/event-store';
 import { personalFields, topicOf, upcast } from '@gram/events';
 import { type DataKeys, FieldDecryptionWorker } from '@gram/personal-data';
@@ -88,6 +89,10 @@ export async function replay(
       await projector.advance(position);
       done += page.read;
       options.onProgress?.(done);
+      // A turn of the event loop per page: a fold into memory waits for no I/O, so without it the decryption
+      // thread's start message (FieldDecryptionWorker) would be heard only once the fold ended, and every page
+      // would be decrypted in line.
+      await setImmediate();
     }
   } finally {
     await decryption?.close();

@@ -15,8 +15,7 @@ export function withActor(
   at: string,
   keepTime: boolean,
 ): NotificationDoc {
-  const had = current?.actors[actor];
-  const time = keepTime && had !== undefined ? had : at;
+  const { had, time } = actorTime(current, actor, at, keepTime);
   const actors = had === time && current ? current.actors : { ...current?.actors, [actor]: time };
   return {
     ...about,
@@ -25,6 +24,17 @@ export function withActor(
     createdAt: current && current.createdAt < time ? current.createdAt : time,
     updatedAt: current ? updatedAfter(current, had, time, actors) : time,
   };
+}
+
+/** The time `actor` had in `current` (undefined: none), and the time it has once it joins at `at`. */
+export function actorTime(
+  current: NotificationDoc | undefined,
+  actor: string,
+  at: string,
+  keepTime: boolean,
+): { had: string | undefined; time: string } {
+  const had = current?.actors[actor];
+  return { had, time: keepTime && had !== undefined ? had : at };
 }
 
 /** The latest time of a notification whose actor, at `had` before, is now at `time` among `actors`. */

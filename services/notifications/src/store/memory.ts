@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
+import { actorTime, type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import type {
   Documents,
@@ -116,8 +116,7 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
     const current = this.docs.get(about._id);
     if (current === undefined || !isAbout(current, about))
       return (await this.update(about._id, (doc) => withActor(doc, about, actor, at, keepTime))).changed;
-    const had = current.actors[actor];
-    const time = keepTime && had !== undefined ? had : at;
+    const { had, time } = actorTime(current, actor, at, keepTime);
     if (had === time) return false;
     current.actors[actor] = time;
     if (had === undefined) {

@@ -65,7 +65,7 @@ export class ServiceProcess {
     }
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
+      child = spawn(process.execPath, [...profiling(), '--import', 'tsx', this.spec.entry], {
         cwd: repoRoot,
         env: { ...env, ...this.spec.env },
         stdio: ['ignore', log, log],
@@ -160,3 +160,9 @@ export async function stopAll(processes: Iterable<ServiceProcess>): Promise<void
 }
 
 export const logPath = (runDir: string, name: string) => join(runDir, 'logs', `${name}.log`);
+
+/** GRAM_CPU_PROFILE_DIR: every service started here writes a V8 CPU profile there when it stops (node --cpu-prof). */
+function profiling(): string[] {
+  const dir = process.env.GRAM_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
+}

@@ -7,6 +7,7 @@ import {
   jwksAccessTokenVerifier,
   openIdempotencyStoreFromEnv,
   prettyOnTerminal,
+  verifiedTokens,
 } from '@gram/service-kit';
 import { buildContentApp } from './app.js';
 import { contentReactions } from './reactions.js';
@@ -34,7 +35,7 @@ const idempotency = openIdempotencyStoreFromEnv(process.env);
 const identityHeaders = internalCredentialHeaders(internalSecret);
 const app = buildContentApp({
   store,
-  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: identityHeaders }),
+  verifier: verifiedTokens(jwksAccessTokenVerifier(new URL(jwksUrl), { headers: identityHeaders })),
   internalSecret,
   idempotency,
   dataKeys: new DataKeys(identityDataKeys(identityUrl, identityHeaders)),

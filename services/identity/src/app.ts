@@ -4,7 +4,6 @@ import {
   createServiceApp,
   type IdempotencyStore,
   idempotency,
-  jwksAccessTokenVerifier,
   type ServiceApp,
   type ServiceAppOptions,
 } from '@gram/service-kit';
@@ -50,7 +49,7 @@ export async function buildIdentityApp(options: IdentityAppOptions): Promise<Ser
   });
   // Identity verifies its own tokens with its own public keys, in-process: it needs no JWKS_URL.
   await app.register(authentication, {
-    verifier: jwksAccessTokenVerifier(context.keys.jwks()),
+    verifier: context.verifier,
     isRevoked: context.revocation.isRevoked,
   });
   await app.register(idempotency, idempotencyStore ? { store: idempotencyStore } : {});

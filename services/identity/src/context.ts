@@ -1,7 +1,12 @@
 import type { EventStore } from '@gram/event-store';
 import { personalFields } from '@gram/events';
 import { type DataKeyStore, personalDataEventStore } from '@gram/personal-data';
-import { AccountDirectory } from '@gram/service-kit';
+import {
+  type AccessTokenVerifier,
+  AccountDirectory,
+  jwksAccessTokenVerifier,
+  verifiedTokens,
+} from '@gram/service-kit';
 import type { ArchiveSources } from './exports/archive/index.js';
 import type { ExportStorage } from './exports/export-storage.js';
 import { defaultExportLeaseMs, ExportJobs } from './exports/jobs.js';
@@ -91,6 +96,11 @@ export interface IdentityContext {
   passwords: PasswordHasher;
   limits: AccessLimits;
   accessTokens: AccessTokenIssuer;
+  /**
+   * Checks identity's own access tokens with its public keys, in-process, reusing a signature already checked
+   * (verifiedTokens): the routes' authentication and the gateway's introspection of every request share it.
+   */
+  verifier: AccessTokenVerifier;
   accounts: AccountDirectory;
   uniqueValues: UniqueValues;
   revocation: RevocationCheck;
@@ -130,6 +140,7 @@ export function createIdentityContext(deps: IdentityDeps): IdentityContext {
     passwords: deps.passwords ?? new PasswordHasher(),
     limits: deps.limits ?? AccessLimits.inMemory(),
     accessTokens: new AccessTokenIssuer(deps.keys, settings.accessTokenTtlSeconds),
+    verifier: verifiedTokens(jwksAccessTokenVerifier(deps.keys.jwks())),
     accounts,
     uniqueValues: new UniqueValues(store, accounts, deps.dataKeys),
     revocation,

@@ -6,6 +6,7 @@ import {
   jwksAccessTokenVerifier,
   openIdempotencyStoreFromEnv,
   prettyOnTerminal,
+  verifiedTokens,
 } from '@gram/service-kit';
 import { buildMediaApp } from './app.js';
 import { openMediaStorageFromEnv } from './storage/storage-from-env.js';
@@ -40,7 +41,9 @@ const app = buildMediaApp({
   store,
   storage,
   publicUrl,
-  verifier: jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
+  verifier: verifiedTokens(
+    jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
+  ),
   internalSecret,
   idempotency,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),

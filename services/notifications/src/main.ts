@@ -6,6 +6,7 @@ import {
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
   prettyOnTerminal,
+  verifiedTokens,
 } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
@@ -60,7 +61,9 @@ const subscriber = new KafkaSubscriber({
 });
 const app = buildNotificationsApp({
   queries: new NotificationQueries(store, changes),
-  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  verifier: verifiedTokens(
+    jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  ),
   stream: { feed: changes, tickets },
   internalSecret,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),

@@ -7,6 +7,7 @@ import {
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
   prettyOnTerminal,
+  verifiedTokens,
 } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -91,7 +92,9 @@ if (process.env.MONGO_URL) {
 
 const app = buildProjectionsApp({
   readModels,
-  verifier: jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  verifier: verifiedTokens(
+    jwksAccessTokenVerifier(new URL(jwksUrl), { headers: internalCredentialHeaders(internalSecret) }),
+  ),
   internalSecret,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
   applied,

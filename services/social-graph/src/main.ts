@@ -6,6 +6,7 @@ import {
   internalSecretFromEnv,
   jwksAccessTokenVerifier,
   prettyOnTerminal,
+  verifiedTokens,
 } from '@gram/service-kit';
 import { buildSocialGraphApp } from './app.js';
 import { socialGraphReactions } from './reactions.js';
@@ -26,7 +27,9 @@ const jwksUrl = new URL(process.env.JWKS_URL ?? 'http://127.0.0.1:4001/.well-kno
 const store = openEventStoreFromEnv(process.env);
 const app = buildSocialGraphApp({
   store,
-  verifier: jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
+  verifier: verifiedTokens(
+    jwksAccessTokenVerifier(jwksUrl, { headers: internalCredentialHeaders(internalSecret) }),
+  ),
   internalSecret,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info' }),
 });

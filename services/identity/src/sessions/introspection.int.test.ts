@@ -24,8 +24,9 @@ describe(`POST ${introspectionPath} (for the gateway)`, () => {
     });
   });
 
-  it('says a token of a logged-out session is inactive, though its signature is still good', async () => {
+  it('says a token of a logged-out session is inactive, though its signature is still good and was checked before', async () => {
     const account = await identity.account();
+    expect(await introspect(account.accessToken)).toMatchObject({ active: true });
     expect((await identity.logout(account.refreshToken, account.accessToken)).statusCode).toBe(204);
     expect(await introspect(account.accessToken)).toEqual({ active: false });
   });

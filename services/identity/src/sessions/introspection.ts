@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { jwksAccessTokenVerifier } from '@gram/service-kit';
 import { Type } from '@sinclair/typebox';
 import type { IdentityContext } from '../context.js';
 
@@ -22,7 +21,6 @@ const Introspection = Type.Union([
  * test tokens. It answers 200 either way; `active: false` says nothing of why.
  */
 export const introspectionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = async (app, context) => {
-  const verifier = jwksAccessTokenVerifier(context.keys.jwks());
   app.post(
     introspectionPath,
     {
@@ -36,9 +34,9 @@ export const introspectionRoutes: FastifyPluginAsyncTypebox<IdentityContext> = a
       },
     },
     async (request) => {
-      let claims: Awaited<ReturnType<typeof verifier.verify>>;
+      let claims: Awaited<ReturnType<typeof context.verifier.verify>>;
       try {
-        claims = await verifier.verify(request.body.token);
+        claims = await context.verifier.verify(request.body.token);
       } catch {
         return { active: false as const };
       }

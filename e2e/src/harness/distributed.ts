@@ -43,6 +43,8 @@ export interface StartDistributedOptions {
   gatewayEnv?: Record<string, string>;
   /** more environment for identity, e.g. its login and signup limits (see services/identity/src/main.ts) */
   identityEnv?: Record<string, string>;
+  /** more environment for the relay, e.g. RELAY_LINGER_MS (see services/relay/src/main.ts) */
+  relayEnv?: Record<string, string>;
   /**
    * INTERNAL_SERVICE_SECRET of every process: each service answers only calls carrying it (the gateway's).
    * Default: a fresh random one per start.
@@ -192,6 +194,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       // Its checkpoint lives in Kafka under this name: another run's checkpoint would skip this run's events.
       RELAY_NAME: `gram-relay-${runId}`,
       METRICS_PORT: String(ports.relay),
+      ...options.relayEnv,
     },
     projections: {
       HOST: host,

@@ -19,7 +19,8 @@
 // 2. Append-to-visible through the gateway: the whole distributed system (e2e harness: identity, content,
 //    social-graph, media, relay, projections, gateway), accounts and posts made through the gateway, then
 //    likes/unlikes (half on 10 hot posts), follows/unfollows and comments sent at a steady BENCH_RATE/s for
-//    BENCH_STEADY_SECONDS. Every 10th write is followed from its answer until a read through the gateway that
+//    BENCH_STEADY_SECONDS, after the same load for BENCH_WARMUP_SECONDS, not measured, and drained (the JIT
+//    compilers of a fresh Kafka and fresh services are done by then, as in a system that has been running). Every 10th write is followed from its answer until a read through the gateway that
 //    sends the write's consistency token back answers `x-read-consistency: applied` (read-your-writes: the
 //    query API waits, bounded at 2 s, until its worker has applied that event's position; a timeout is retried):
 //    from then on every reader sees the write. A write not visible within BENCH_VISIBLE_CAP_MS counts at the cap
@@ -40,6 +41,7 @@
 // Knobs: BENCH_EVENTS (mix events per sustained run, 10,000), BENCH_WINDOW_SECONDS (30), BENCH_DRAIN_SECONDS
 // (how long a phase may go on after its measurement to finish before verify, 20), BENCH_USERS (100) and
 // BENCH_POSTS (100) of the setups of phases 1 and 3, BENCH_RATE (1,000), BENCH_STEADY_SECONDS (20),
+// BENCH_WARMUP_SECONDS (20), BENCH_RELAY_LINGER_MS (the relay's RELAY_LINGER_MS, default its own),
 // BENCH_VISIBLE_CAP_MS (10,000), BENCH_BURST (10,000), BENCH_KILL_AFTER_SECONDS (15),
 // BENCH_CONVERGE_CAP_SECONDS (90), BENCH_PHASES (sustained,kill,gateway: the ones to run).
 import { randomBytes, randomInt } from 'node:crypto';
@@ -69,6 +71,7 @@ const setupUsers = knob('BENCH_USERS', 100);
 const setupPosts = knob('BENCH_POSTS', 100);
 const steadyRate = knob('BENCH_RATE', 1_000);
 const steadySeconds = knob('BENCH_STEADY_SECONDS', 20);
+const warmupSeconds = knob('BENCH_WARMUP_SECONDS', 20);
 const visibleCapMs = knob('BENCH_VISIBLE_CAP_MS', 10_000);
 const burstEvents = knob('BENCH_BURST', 10_000);
 const convergeCapSeconds = knob('BENCH_CONVERGE_CAP_SECONDS', 90);
@@ -539,6 +542,7 @@ async function throughGateway(): Promise<void> {
     internalSecret: secret,
     gatewayEnv: { WRITES_PER_USER_PER_MINUTE: '1000000' },
     identityEnv: { SIGNUPS_PER_IP: '1000000' },
+    ...(env.BENCH_RELAY_LINGER_MS ? { relayEnv: { RELAY_LINGER_MS: env.BENCH_RELAY_LINGER_MS } } : {}),
   });
   // undici's request rather than fetch: the driver shares the 2 cores with the system it measures, and fetch's
   // WHATWG streams and Headers cost it about twice the CPU per call.
@@ -726,26 +730,54 @@ async function throughGateway(): Promise<void> {
         scrapeHistogram(`${system.urls.relay}/metrics`, 'gram_relay_lag_seconds'),
         scrapeHistogram(`${system.urls.projections}/metrics`, 'gram_projection_lag_seconds'),
       ]);
+    /** Sends the mix at `steadyRate` for `seconds`; at most `maxInFlight` at once, the rest counted as not sent. */
+    const sendSteadily = async (seconds: number) => {
+      const total = steadyRate * seconds;
+      const started = performance.now();
+      let sent = 0;
+      let overloaded = 0;
+      while (sent < total) {
+        const due = Math.min(total, Math.floor(((performance.now() - started) / 1_000) * steadyRate));
+        for (; sent < due; sent++) {
+          if (inFlight.size >= maxInFlight) {
+            overloaded++;
+            continue;
+          }
+          const p = write(sent).finally(() => inFlight.delete(p));
+          inFlight.add(p);
+        }
+        await sleep(1);
+      }
+      const sendSeconds = (performance.now() - started) / 1_000;
+      await Promise.all(inFlight);
+      return { sendSeconds, overloaded };
+    };
+    const relayMetrics = `${system.urls.relay}/metrics`;
+    const systemStore = openSqliteEventStore({ path: join(systemDir, 'data', 'events.sqlite') });
+    /** Whether the read side has applied everything the system's relay published, within `seconds`. */
+    const drain = async (seconds: number) => {
+      const head = await systemStore.headPosition();
+      return until(
+        async () =>
+          ((await scrape(relayMetrics, 'gram_relay_position')) ?? -1) >= head &&
+          (await caughtUp(`projections-${system.runId}`)),
+        seconds * 1_000,
+        500,
+      );
+    };
+    // A deployed system has run for days: the brokers' and the services' JIT compilers are done. A fresh Kafka
+    // spends about half its CPU compiling for the first minutes (JFR: its compiler threads were 46% of its CPU in
+    // an unwarmed 20 s window), which the 2 cores would otherwise charge to the read side.
+    if (warmupSeconds > 0) {
+      log(`gateway: warming up, ${steadyRate} writes/s for ${warmupSeconds} s (${load()}) ...`);
+      await sendSteadily(warmupSeconds);
+      await drain(drainSeconds);
+      lags.length = 0;
+      invisible = failed = answered = skipped = 0;
+    }
     const lagsBefore = await lagHistograms();
     log(`gateway: ${steadyRate} writes/s for ${steadySeconds} s (${load()}) ...`);
-    const total = steadyRate * steadySeconds;
-    const started = performance.now();
-    let sent = 0;
-    let overloaded = 0;
-    while (sent < total) {
-      const due = Math.min(total, Math.floor(((performance.now() - started) / 1_000) * steadyRate));
-      for (; sent < due; sent++) {
-        if (inFlight.size >= maxInFlight) {
-          overloaded++;
-          continue;
-        }
-        const p = write(sent).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      await sleep(1);
-    }
-    const sendSeconds = (performance.now() - started) / 1_000;
-    await Promise.all(inFlight);
+    const { sendSeconds, overloaded } = await sendSteadily(steadySeconds);
     const lagsAfter = await lagHistograms();
     const [relayP50, relayP99, appliedP50, appliedP99] = [
       histogramQuantile(lagsBefore[0], lagsAfter[0], 0.5),
@@ -787,18 +819,7 @@ async function throughGateway(): Promise<void> {
     );
 
     // Verify once the read side has caught up with everything the system's relay published.
-    const systemStore = openSqliteEventStore({
-      path: join(systemDir, 'data', 'events.sqlite'),
-    });
-    const head = await systemStore.headPosition();
-    const relayMetrics = `${system.urls.relay}/metrics`;
-    const drained = await until(
-      async () =>
-        ((await scrape(relayMetrics, 'gram_relay_position')) ?? -1) >= head &&
-        (await caughtUp(`projections-${system.runId}`)),
-      drainSeconds * 1_000,
-      500,
-    );
+    const drained = await drain(drainSeconds);
     const differences = await verify(
       systemStore,
       0,

@@ -1,7 +1,7 @@
 import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { History, twiceShuffled } from '../../test/history.js';
 import { notificationRules, project } from '../../test/rules.js';
 import { NotificationProjector } from '../read-model/projector.js';
@@ -99,7 +99,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect(others).toEqual(['opened', 'opened']);
     });
 
-    it('lands every one of many changes of one document made at once (compare-and-set)', async () => {
+    it('lands every one of many changes of one document made at once in one instance', async () => {
       const prefix = freshPrefix();
       const store = await distributedNotificationStore(client.db('notifications_test'), redis, prefix);
       const recipient = 'author';
@@ -274,6 +274,40 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       expect((await store.notifications.newestFirst('ann', position, 3)).map((doc) => doc._id)).toEqual(
         (await memory.notifications.newestFirst('ann', position, 3)).map((doc) => doc._id),
       );
+    });
+
+    it("applies an instance's changes of one document one after another: each reads it once, none is retried", async () => {
+      const connection = new Redis(redisUrl as string);
+      try {
+        const store = await distributedNotificationStore(
+          client.db('notifications_test'),
+          connection,
+          freshPrefix(),
+        );
+        const reads = vi.spyOn(connection, 'get');
+        const fans = Array.from({ length: 20 }, (_, i) => `fan${i}`);
+        await Promise.all(
+          fans.map((fan) =>
+            store.notifications.addActor(
+              {
+                _id: 'like-1',
+                recipient: 'author',
+                key: 'like:1',
+                type: 'like',
+                postId: '1',
+                postAuthorId: 'author',
+              },
+              fan,
+              '2025-01-01T00:00:00.000Z',
+              false,
+            ),
+          ),
+        );
+        expect((await store.notifications.get('like-1'))?.actorIds).toEqual([...fans].sort());
+        expect(reads).toHaveBeenCalledTimes(fans.length + 1);
+      } finally {
+        await connection.quit();
+      }
     });
 
     it('lands every change two instances of the service make to one notification at once', async () => {

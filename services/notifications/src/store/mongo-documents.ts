@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Collection, type Document, MongoServerError } from 'mongodb';
+import { OneAtATime } from './one-at-a-time.js';
 import type { KeyedDocuments, Updated } from './port.js';
 import { withoutUndefined } from './without-undefined.js';
 
@@ -36,8 +37,7 @@ export interface MongoServer {
  * keeps the updates exact on MongoDB only.
  */
 export class MongoDocuments<T extends { _id: string }> implements KeyedDocuments<T> {
-  /** the tail of the updates of each document under way in this process */
-  private readonly updating = new Map<string, Promise<unknown>>();
+  private readonly updating = new OneAtATime();
 
   constructor(
     private readonly collection: Collection<Document>,
@@ -60,17 +60,7 @@ export class MongoDocuments<T extends { _id: string }> implements KeyedDocuments
   }
 
   async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
-    const previous = this.updating.get(id);
-    const run = previous
-      ? previous.then(() => this.compareAndSet(id, change))
-      : this.compareAndSet(id, change);
-    const tail = run.catch(() => {});
-    this.updating.set(id, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.updating.get(id) === tail) this.updating.delete(id);
-    }
+    return this.updating.run(id, () => this.compareAndSet(id, change));
   }
 
   private async compareAndSet(

@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
+import { OneAtATime } from './one-at-a-time.js';
 import type { Documents, Updated } from './port.js';
 import { withoutUndefined } from './without-undefined.js';
 
@@ -40,11 +41,12 @@ type WithWrite = Redis & {
  * Documents in Redis: one JSON string per document under `<prefix><_id>`, and for each indexed field a set of the
  * ids of the documents holding each value, `<prefix>index:<field>:<value>` (an array field: each of its elements).
  * `update` is a compare-and-set on the whole stored string that writes the index changes with the document (see
- * writeScript), retried on the document as it then is. A read or write is a command or two, a small fraction of
+ * writeScript), retried on the document as it then is when another instance wrote it meanwhile. A read or write is a command or two, a small fraction of
  * what a FerretDB round trip costs.
  */
 export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
   protected readonly redis: WithWrite;
+  private readonly updating = new OneAtATime();
 
   constructor(
     redis: Redis,
@@ -66,9 +68,21 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
     return stored.flatMap((json) => (json === null ? [] : [JSON.parse(json) as T]));
   }
 
+  /**
+   * One update of a document at a time in this process: side by side, all but one of them would read it again
+   * and send it again, each round (measured: 184 reads for 20 likes of one post at once, 21 one at a time).
+   * Another instance's writes are still met by the compare-and-set.
+   */
+  async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
+    return this.updating.run(id, () => this.compareAndSet(id, change));
+  }
+
   // The change is handed the document parsed from the string the write compares with; it is pure (see
   // KeyedDocuments), so it also serves as `before`.
-  async update(id: string, change: (current: T | undefined) => T | undefined): Promise<Updated<T>> {
+  private async compareAndSet(
+    id: string,
+    change: (current: T | undefined) => T | undefined,
+  ): Promise<Updated<T>> {
     const key = this.prefix + id;
     for (;;) {
       const stored = await this.redis.get(key);

@@ -41,8 +41,8 @@ type WithWrite = Redis & {
  * Documents in Redis: one JSON string per document under `<prefix><_id>`, and for each indexed field a set of the
  * ids of the documents holding each value, `<prefix>index:<field>:<value>` (an array field: each of its elements).
  * `update` is a compare-and-set on the whole stored string that writes the index changes with the document (see
- * writeScript), retried on the document as it then is when another instance wrote it meanwhile. A read or write is a command or two, a small fraction of
- * what a FerretDB round trip costs.
+ * writeScript), retried on the document as it then is when another instance wrote it meanwhile. A read or write
+ * is a command or two, a small fraction of what a FerretDB round trip costs.
  */
 export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
   protected readonly redis: WithWrite;
@@ -50,7 +50,7 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
 
   constructor(
     redis: Redis,
-    protected readonly prefix: string,
+    private readonly prefix: string,
     private readonly indexed: readonly (keyof T & string)[] = [],
   ) {
     if (!('notificationsWrite' in redis)) redis.defineCommand('notificationsWrite', { lua: writeScript });

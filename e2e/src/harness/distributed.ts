@@ -217,7 +217,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       KAFKA_BROKERS: kafkaBrokers,
       MONGO_URL: servers.mongoUrl,
       MONGO_DB: `gram_${runId}`,
-      // the live stream: changes between instances, tickets
+      // the read model (MongoDB: its read markers alone), the live stream: changes between instances, tickets
       REDIS_URL: servers.redisUrl,
       NOTIFICATIONS_GROUP_ID: notificationsGroupId,
     },

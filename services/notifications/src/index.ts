@@ -9,8 +9,8 @@ export { type EmbeddedNotifications, startEmbeddedNotifications } from './embedd
 export { NotificationProjector } from './read-model/projector.js';
 export { NotificationQueries } from './read-model/queries.js';
 export { type NotificationsRoutesOptions, notificationsRoutes } from './routes.js';
+export { distributedNotificationStore } from './store/distributed.js';
 export { memoryNotificationStore } from './store/memory.js';
-export { mongoNotificationStore } from './store/mongo.js';
 export type { NotificationStore } from './store/port.js';
 export { openSqliteReadMarkings, type ReadMarking, type ReadMarkings } from './store/read-markings.js';
 export type { ChangeFeed } from './stream/feed.js';

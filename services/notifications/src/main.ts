@@ -14,14 +14,14 @@ import { buildNotificationsApp } from './app.js';
 import { notificationsConsumer } from './consumer.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { NotificationQueries } from './read-model/queries.js';
-import { mongoNotificationStore } from './store/mongo.js';
+import { distributedNotificationStore } from './store/distributed.js';
 import { RedisNotificationChanges } from './stream/redis-changes.js';
 import { redisStreamTickets } from './stream/tickets.js';
 
 // The notifications service of the distributed mode: a consumer of the event topics (KAFKA_BROKERS) as the group
 // NOTIFICATIONS_GROUP_ID (default `notifications`; its members share the partitions), keeping each account's
-// notifications in MongoDB (MONGO_URL, MONGO_DB default `gram`) and Redis (REDIS_URL: the documents a like reads
-// and writes besides its notification, see store/mongo.ts), and their HTTP API (PORT, default 4006).
+// notifications in Redis (REDIS_URL, under the MongoDB database's name) and its read marker in MongoDB (MONGO_URL,
+// MONGO_DB default `gram`; see store/distributed.ts), and their HTTP API (PORT, default 4006).
 // JWKS_URL: identity's keys, to verify access tokens; IDENTITY_URL (default its origin): where the accounts'
 // data keys are asked for (names and texts travel encrypted). INTERNAL_SERVICE_SECRET (required, at least 32
 // bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info). Redis is also where the
@@ -44,7 +44,7 @@ const mongo = await MongoClient.connect(mongoUrl);
 // isTransient below); the streams' own fail fast, their losses being recovered by a resume.
 const storeRedis = new Redis(redisUrl);
 storeRedis.on('error', () => {});
-const store = await mongoNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'), storeRedis);
+const store = await distributedNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'), storeRedis);
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
 // A Redis command failing meanwhile fails its request (a ticket) or loses a change a resume recovers.
 redis.on('error', () => {});

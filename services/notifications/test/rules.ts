@@ -50,7 +50,7 @@ export async function projectInRuns(store: NotificationStore, events: History['e
 const actorNames = (n: NotificationView) => n.actors.map((actor) => actor.userName);
 
 /**
- * The rules of API.md "Notifications" against one store: run on memory (unit) and on MongoDB (int).
+ * The rules of API.md "Notifications" against one store: run on memory (unit) and on Redis with MongoDB (int).
  * `fresh` gives an empty store for each test.
  */
 export function notificationRules(fresh: () => Promise<NotificationStore>): void {

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { actorTime, type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
+import { isAfter, newestFirst } from './newest-first.js';
 import type {
   Documents,
   NotificationDocuments,
@@ -12,7 +13,7 @@ import { withoutUndefined } from './without-undefined.js';
 
 /**
  * Documents in a Map: the embedded mode's store, rebuilt from the log at every start. The fields `find` looks up
- * are indexed (as mongo.ts asks MongoDB to), each index kept exact by every write, so a lookup reads the documents it
+ * are indexed (as redis-documents.ts indexes them in Redis), each index kept exact by every write, so a lookup reads the documents it
  * answers and no other: a comment, a deletion or an account's list would otherwise read every document of its kind,
  * and the start, which applies every event of the log, grow with the square of its comments and deletions.
  */
@@ -151,18 +152,6 @@ function isAbout(doc: NotificationDoc, about: NotificationAbout): boolean {
   const fields = Object.keys(about) as (keyof NotificationAbout)[];
   const held = Object.keys(doc).length - 4; // its actors, their ids, created and updated times
   return held === fields.length && fields.every((field) => doc[field] === about[field]);
-}
-
-/** After `position` in the order of newestFirst. */
-function isAfter(doc: NotificationDoc, position: NotificationPosition): boolean {
-  return (
-    doc.updatedAt < position.updatedAt || (doc.updatedAt === position.updatedAt && doc._id < position.id)
-  );
-}
-
-function newestFirst(a: NotificationDoc, b: NotificationDoc): number {
-  if (a.updatedAt !== b.updatedAt) return a.updatedAt < b.updatedAt ? 1 : -1;
-  return a._id < b._id ? 1 : a._id > b._id ? -1 : 0;
 }
 
 /**

@@ -60,19 +60,19 @@ export interface NotificationDocuments extends Documents<NotificationDoc> {
 }
 
 /**
- * The read model's port: what notifications need kept, not what a database offers. The documents a like reads or
- * writes (its edge, the post, the two accounts) are keyed ones: read by id alone, they can be kept where a like
- * costs least.
+ * The read model's port: what notifications need kept, not what a database offers. Most kinds are read by id
+ * alone (keyed ones, which any key-value store serves); replies, the follow, mute and block edges and the
+ * notifications are also found by a field.
  */
 export interface NotificationStore {
   accounts: KeyedDocuments<AccountDoc>;
   posts: KeyedDocuments<PostDoc>;
-  comments: Documents<CommentDoc>;
+  comments: KeyedDocuments<CommentDoc>;
   replies: Documents<ReplyDoc>;
   /** the like streams' edges: by far the most edges, never looked up by account */
   likes: KeyedDocuments<EdgeDoc>;
   /** the follow, mute and block streams' edges */
   edges: Documents<EdgeDoc>;
-  marks: Documents<MarkDoc>;
+  marks: KeyedDocuments<MarkDoc>;
   notifications: NotificationDocuments;
 }

@@ -28,7 +28,7 @@ interface Row {
  * The embedded mode's read markers, in a SQLite file of its own under DATA_DIR (`notifications.sqlite`).
  *
  * Why not an event in the log: the marker is no act of the domain anyone else reacts to, and the distributed mode,
- * whose notifications service has no event store, keeps it in MongoDB beside the notifications; an event type
+ * whose notifications service has no event store, keeps it in MongoDB (its notifications in Redis); an event type
  * written in one mode only would be a second truth for the same thing.
  *
  * Why every marking and not only the latest: which `follow` notification a new follow joins depends on whether the

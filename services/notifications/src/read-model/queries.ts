@@ -83,8 +83,7 @@ export class NotificationQueries {
     const batch = request.limit + 1;
     for (;;) {
       const docs = await this.store.notifications.newestFirst(accountId, position, batch);
-      for (const doc of docs) {
-        const view = await this.view(doc, viewer);
+      for (const view of await this.views(docs, viewer)) {
         if (!view) continue;
         if (items.length === request.limit) {
           const last = items[items.length - 1] as NotificationView;
@@ -102,8 +101,8 @@ export class NotificationQueries {
   async unreadCount(accountId: string): Promise<number> {
     const viewer = await this.viewer(accountId);
     const unread = await this.store.notifications.updatedAfter(accountId, viewer.readUpTo);
-    // Side by side: the live stream asks at every change, and an account may have many unread.
-    const views = await Promise.all(unread.map((doc) => this.view(doc, viewer)));
+    // In one go: the live stream asks at every change, and an account may have many unread.
+    const views = await this.views(unread, viewer);
     return views.filter((view) => view !== undefined).length;
   }
 
@@ -116,8 +115,9 @@ export class NotificationQueries {
   /** The notifications of `ids` the account sees now (those gone, not its own or not shown to it left out). */
   async several(accountId: string, ids: readonly string[]): Promise<NotificationView[]> {
     const [docs, viewer] = await Promise.all([this.store.notifications.getMany(ids), this.viewer(accountId)]);
-    const views = await Promise.all(
-      docs.filter((doc) => doc.recipient === accountId).map((doc) => this.view(doc, viewer)),
+    const views = await this.views(
+      docs.filter((doc) => doc.recipient === accountId),
+      viewer,
     );
     return views.filter((view) => view !== undefined);
   }
@@ -136,14 +136,14 @@ export class NotificationQueries {
     let position: NotificationPosition | undefined;
     for (;;) {
       const docs = await this.store.notifications.newestFirst(accountId, position, limit);
-      for (const doc of docs) {
-        const newer =
-          doc.updatedAt > after.updatedAt || (doc.updatedAt === after.updatedAt && doc._id > after.id);
-        if (!newer) return missed.reverse();
-        const view = await this.view(doc, viewer);
+      const newer = docs.filter(
+        (doc) => doc.updatedAt > after.updatedAt || (doc.updatedAt === after.updatedAt && doc._id > after.id),
+      );
+      for (const view of await this.views(newer, viewer)) {
         if (view) missed.push(view);
         if (missed.length === limit) return missed.reverse();
       }
+      if (newer.length < docs.length) return missed.reverse();
       if (docs.length < limit) return missed.reverse();
       const last = docs[docs.length - 1] as NotificationDoc;
       position = { updatedAt: last.updatedAt, id: last._id };
@@ -192,52 +192,78 @@ export class NotificationQueries {
     return { id: accountId, hidden, blocked, readUpTo: mark?.readUpTo };
   }
 
-  /** The notification as the viewer sees it, or undefined when it sees none of it. */
-  private async view(doc: NotificationDoc, viewer: Viewer): Promise<NotificationView | undefined> {
-    const newestFirst = Object.entries(doc.actors)
-      .filter(([actor]) => !viewer.hidden.has(actor))
-      .sort(([a, at], [b, bt]) => (at === bt ? (a < b ? 1 : -1) : at < bt ? 1 : -1))
-      .map(([actor]) => actor);
-    const accounts = new Map(
-      (await this.store.accounts.getMany(newestFirst)).map((account) => [account._id, account]),
+  /**
+   * Each notification as the viewer sees it, or undefined where it sees none of it. The documents every one of
+   * them needs (the actors, the posts, the posts' authors and the viewer's follows of the private ones) are read
+   * in one go: the live stream counts an account's unread notifications at every change, and a read per
+   * notification made that count cost a round trip to the store for each unread one.
+   */
+  private async views(
+    docs: readonly NotificationDoc[],
+    viewer: Viewer,
+  ): Promise<(NotificationView | undefined)[]> {
+    if (docs.length === 0) return [];
+    const actorsOf = docs.map((doc) =>
+      Object.entries(doc.actors)
+        .filter(([actor]) => !viewer.hidden.has(actor))
+        .sort(([a, at], [b, bt]) => (at === bt ? (a < b ? 1 : -1) : at < bt ? 1 : -1))
+        .map(([actor]) => actor),
     );
-    const actors = newestFirst.flatMap((id) => {
-      const account = accounts.get(id);
-      return account && !account.deleted ? [account] : [];
-    });
-    if (actors.length === 0) return undefined;
-    let post: NotificationView['post'];
-    if (doc.postId !== undefined) {
-      const stored = await this.store.posts.get(doc.postId);
-      if (!stored || stored.deleted) return undefined;
-      if (doc.postAuthorId !== undefined && !(await this.mayRead(viewer, doc.postAuthorId))) return undefined;
-      post = { id: stored._id, photo: stored.photo };
-    }
-    const commentId = doc.replyId ?? doc.commentId;
-    return {
-      id: doc._id,
-      type: doc.type,
-      actors: actors.slice(0, shownActors).map(summary),
-      actorCount: actors.length,
-      ...(post ? { post } : {}),
-      ...(commentId !== undefined && doc.text !== undefined
-        ? { comment: { id: commentId, text: doc.text } }
-        : {}),
-      createdAt: doc.createdAt,
-      updatedAt: doc.updatedAt,
-      read: isRead(doc, viewer.readUpTo),
+    // The authors whose posts the viewer reads only if they are live and public, or followed (see mayRead).
+    const authors = docs.flatMap((doc) =>
+      doc.postAuthorId === undefined || doc.postAuthorId === viewer.id || viewer.blocked.has(doc.postAuthorId)
+        ? []
+        : [doc.postAuthorId],
+    );
+    const postIds = docs.flatMap((doc) => (doc.postId === undefined ? [] : [doc.postId]));
+    const [accountList, postList] = await Promise.all([
+      this.store.accounts.getMany([...new Set([...actorsOf.flat(), ...authors])]),
+      this.store.posts.getMany([...new Set(postIds)]),
+    ]);
+    const accounts = new Map(accountList.map((account) => [account._id, account]));
+    const posts = new Map(postList.map((post) => [post._id, post]));
+    const privateAuthors = [...new Set(authors)].filter((id) => accounts.get(id)?.isPrivate === true);
+    const followed = new Set(
+      (await this.store.edges.getMany(privateAuthors.map((id) => streamIds.follow(viewer.id, id))))
+        .filter((edge) => edge.state === 'following')
+        .map((edge) => edge.to),
+    );
+    /** Whether the viewer may read the posts of `authorId`: its own, a live public account's, or one it follows. */
+    const mayRead = (authorId: string): boolean => {
+      if (authorId === viewer.id) return true;
+      if (viewer.blocked.has(authorId)) return false;
+      const author = accounts.get(authorId);
+      if (!author || author.deleted) return false;
+      return !author.isPrivate || followed.has(authorId);
     };
-  }
-
-  /** Whether the viewer may read the posts of `authorId`: its own, a live public account's, or one it follows. */
-  private async mayRead(viewer: Viewer, authorId: string): Promise<boolean> {
-    if (authorId === viewer.id) return true;
-    if (viewer.blocked.has(authorId)) return false;
-    const author = await this.store.accounts.get(authorId);
-    if (!author || author.deleted) return false;
-    if (!author.isPrivate) return true;
-    const follow = await this.store.edges.get(streamIds.follow(viewer.id, authorId));
-    return follow?.state === 'following';
+    return docs.map((doc, i): NotificationView | undefined => {
+      const actors = (actorsOf[i] as string[]).flatMap((id) => {
+        const account = accounts.get(id);
+        return account && !account.deleted ? [account] : [];
+      });
+      if (actors.length === 0) return undefined;
+      let post: NotificationView['post'];
+      if (doc.postId !== undefined) {
+        const stored = posts.get(doc.postId);
+        if (!stored || stored.deleted) return undefined;
+        if (doc.postAuthorId !== undefined && !mayRead(doc.postAuthorId)) return undefined;
+        post = { id: stored._id, photo: stored.photo };
+      }
+      const commentId = doc.replyId ?? doc.commentId;
+      return {
+        id: doc._id,
+        type: doc.type,
+        actors: actors.slice(0, shownActors).map(summary),
+        actorCount: actors.length,
+        ...(post ? { post } : {}),
+        ...(commentId !== undefined && doc.text !== undefined
+          ? { comment: { id: commentId, text: doc.text } }
+          : {}),
+        createdAt: doc.createdAt,
+        updatedAt: doc.updatedAt,
+        read: isRead(doc, viewer.readUpTo),
+      };
+    });
   }
 }
 

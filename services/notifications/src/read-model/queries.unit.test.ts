@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { History } from '../../test/history.js';
+import { memoryNotificationStore } from '../store/memory.js';
+import type { NotificationStore } from '../store/port.js';
+import { NotificationProjector } from './projector.js';
+import { NotificationQueries } from './queries.js';
+
+/** The store, counting every call that would be a round trip to a store of its own (Redis in the distributed mode). */
+function countingCalls(store: NotificationStore): { store: NotificationStore; calls: () => number } {
+  let calls = 0;
+  const counted = <T extends object>(documents: T): T =>
+    new Proxy(documents, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls++;
+          return value.apply(target, args);
+        };
+      },
+    });
+  const wrapped = Object.fromEntries(
+    Object.entries(store).map(([kind, documents]) => [kind, counted(documents)]),
+  ) as unknown as NotificationStore;
+  return { store: wrapped, calls: () => calls };
+}
+
+/** The calls to the store that one unread count of an author makes, with `unread` liked posts (one a private author's). */
+async function callsToCount(unread: number): Promise<{ calls: number; count: number }> {
+  const h = new History();
+  const [ann, bob, cat] = [h.register('ann'), h.register('bob'), h.register('cat')] as [
+    string,
+    string,
+    string,
+  ];
+  for (let i = 0; i < unread; i++) h.like(h.post(ann), ann, i % 2 === 0 ? bob : cat);
+  h.goPrivate(ann);
+  const counting = countingCalls(memoryNotificationStore());
+  const projector = new NotificationProjector(counting.store);
+  for (const event of h.events) await projector.apply(event);
+  const queries = new NotificationQueries(counting.store);
+  const before = counting.calls();
+  const count = await queries.unreadCount(ann);
+  return { calls: counting.calls() - before, count };
+}
+
+describe('NotificationQueries', () => {
+  it("counts an account's unread notifications in the same few calls to the store however many there are", async () => {
+    const few = await callsToCount(4);
+    const many = await callsToCount(40);
+    expect([few.count, many.count]).toEqual([4, 40]);
+    expect(many.calls).toBe(few.calls);
+  });
+});

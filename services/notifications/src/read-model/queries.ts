@@ -99,7 +99,28 @@ export class NotificationQueries {
 
   /** The unread notifications the viewer sees, counted from what is stored: it cannot drift. */
   async unreadCount(accountId: string): Promise<number> {
+    return this.countUnread(await this.viewer(accountId));
+  }
+
+  /**
+   * What the live stream sends after changes: the notifications of `ids` the account sees now (as `several`),
+   * and with `count` its unread count (as `unreadCount`), from one reading of the account's relations and marker.
+   */
+  async forStream(
+    accountId: string,
+    ids: readonly string[],
+    count: boolean,
+  ): Promise<{ views: NotificationView[]; unreadCount: number | undefined }> {
     const viewer = await this.viewer(accountId);
+    const [views, unreadCount] = await Promise.all([
+      this.visible(accountId, ids, viewer),
+      count ? this.countUnread(viewer) : undefined,
+    ]);
+    return { views, unreadCount };
+  }
+
+  private async countUnread(viewer: Viewer): Promise<number> {
+    const accountId = viewer.id;
     const unread = await this.store.notifications.updatedAfter(accountId, viewer.readUpTo);
     // In one go: the live stream asks at every change, and an account may have many unread.
     const views = await this.views(unread, viewer);
@@ -114,7 +135,16 @@ export class NotificationQueries {
 
   /** The notifications of `ids` the account sees now (those gone, not its own or not shown to it left out). */
   async several(accountId: string, ids: readonly string[]): Promise<NotificationView[]> {
-    const [docs, viewer] = await Promise.all([this.store.notifications.getMany(ids), this.viewer(accountId)]);
+    return this.visible(accountId, ids, await this.viewer(accountId));
+  }
+
+  private async visible(
+    accountId: string,
+    ids: readonly string[],
+    viewer: Viewer,
+  ): Promise<NotificationView[]> {
+    if (ids.length === 0) return [];
+    const docs = await this.store.notifications.getMany(ids);
     const views = await this.views(
       docs.filter((doc) => doc.recipient === accountId),
       viewer,

@@ -6,23 +6,29 @@ import { NotificationProjector } from './projector.js';
 import { NotificationQueries } from './queries.js';
 
 /** The store, counting every call that would be a round trip to a store of its own (Redis in the distributed mode). */
-function countingCalls(store: NotificationStore): { store: NotificationStore; calls: () => number } {
+function countingCalls(store: NotificationStore): {
+  store: NotificationStore;
+  calls: () => number;
+  callsOf: (kind: keyof NotificationStore) => number;
+} {
   let calls = 0;
-  const counted = <T extends object>(documents: T): T =>
+  const byKind = new Map<string, number>();
+  const counted = <T extends object>(kind: string, documents: T): T =>
     new Proxy(documents, {
       get(target, property, receiver) {
         const value = Reflect.get(target, property, receiver);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
           calls++;
+          byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
           return value.apply(target, args);
         };
       },
     });
   const wrapped = Object.fromEntries(
-    Object.entries(store).map(([kind, documents]) => [kind, counted(documents)]),
+    Object.entries(store).map(([kind, documents]) => [kind, counted(kind, documents)]),
   ) as unknown as NotificationStore;
-  return { store: wrapped, calls: () => calls };
+  return { store: wrapped, calls: () => calls, callsOf: (kind) => byKind.get(kind) ?? 0 };
 }
 
 /** The calls to the store that one unread count of an author makes, with `unread` liked posts (one a private author's). */
@@ -50,5 +56,20 @@ describe('NotificationQueries', () => {
     const many = await callsToCount(40);
     expect([few.count, many.count]).toEqual([4, 40]);
     expect(many.calls).toBe(few.calls);
+  });
+
+  it("reads an account's relations and read marker once for what the live stream sends after changes", async () => {
+    const h = new History();
+    const [ann, bob] = [h.register('ann'), h.register('bob')] as [string, string];
+    h.like(h.post(ann), ann, bob);
+    const counting = countingCalls(memoryNotificationStore());
+    const projector = new NotificationProjector(counting.store);
+    for (const event of h.events) await projector.apply(event);
+    const queries = new NotificationQueries(counting.store);
+    const [newest] = (await queries.page(ann, { limit: 1 })).items;
+    const marksBefore = counting.callsOf('marks');
+    const sent = await queries.forStream(ann, [newest?.id as string], true);
+    expect(sent).toEqual({ views: [newest], unreadCount: 1 });
+    expect(counting.callsOf('marks') - marksBefore).toBe(1);
   });
 });

@@ -220,15 +220,13 @@ class NotificationStream {
         }
         const ids = [...this.pending];
         this.pending.clear();
-        const views = await this.queries.several(this.accountId, ids);
+        const withCount = this.countPending;
+        this.countPending = false;
+        const { views, unreadCount: count } = await this.queries.forStream(this.accountId, ids, withCount);
         for (const view of views.sort(inListOrder)) this.send(view);
-        if (this.countPending) {
-          this.countPending = false;
-          const count = await this.queries.unreadCount(this.accountId);
-          if (count !== this.lastCount) {
-            this.lastCount = count;
-            this.write(`event: unread-count\ndata: ${JSON.stringify({ count })}\n\n`);
-          }
+        if (count !== undefined && count !== this.lastCount) {
+          this.lastCount = count;
+          this.write(`event: unread-count\ndata: ${JSON.stringify({ count })}\n\n`);
         }
       }
     } catch (error) {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import { MongoDocuments, type MongoServer } from './mongo-documents.js';
 import type { NotificationStore } from './port.js';
+import { RedisCachedDocuments } from './redis-cached.js';
 import { RedisDocuments } from './redis-documents.js';
 import { RedisNotifications } from './redis-notifications.js';
 
@@ -11,7 +12,7 @@ import { RedisNotifications } from './redis-notifications.js';
  * compare-and-set script per document it writes and no MongoDB operation, where FerretDB, the largest consumer
  * of the cores under load, spent a SQLite transaction on each read and write of a notification. Those documents
  * are rebuilt from the log. The read markers are not (no event makes them): they stay in MongoDB, in the
- * collection `<prefix>_marks`.
+ * collection `<prefix>_marks`, read through a copy in Redis (RedisCachedDocuments).
  */
 export async function distributedNotificationStore(
   db: Db,
@@ -29,7 +30,11 @@ export async function distributedNotificationStore(
     replies: new RedisDocuments(redis, keyed('replies'), ['commentId']),
     likes: new RedisDocuments(redis, keyed('likes')),
     edges: new RedisDocuments(redis, keyed('edges'), ['from', 'to']),
-    marks: new MongoDocuments(db.collection(`${prefix}_marks`), server),
+    marks: new RedisCachedDocuments(
+      new MongoDocuments(db.collection(`${prefix}_marks`), server),
+      redis,
+      keyed('marks'),
+    ),
     notifications: new RedisNotifications(redis, keyed('notifications')),
   };
 }

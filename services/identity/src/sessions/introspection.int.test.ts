@@ -83,6 +83,14 @@ describe(`POST ${introspectionPath} (for the gateway)`, () => {
     expect(full.json().results).toHaveLength(256);
   });
 
+  it('answers a full batch of tokens at their longest, though past the default body limit', async () => {
+    const res = await identity.post(introspectionPath, {
+      tokens: Array.from({ length: 256 }, () => 'x'.repeat(4096)),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().results).toEqual(Array.from({ length: 256 }, () => ({ active: false })));
+  });
+
   it('refuses a body that is neither one token nor a batch, or is both, with a 400 validation problem', async () => {
     const account = await identity.account();
     for (const body of [

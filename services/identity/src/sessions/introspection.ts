@@ -5,7 +5,7 @@ import type { IdentityContext } from '../context.js';
 export const introspectionPath = '/internal/v1/introspect';
 
 /** The most tokens one batch may ask about: the gateway's batches are never larger. */
-export const maxIntrospectionBatch = 256;
+const maxIntrospectionBatch = 256;
 const maxTokenLength = 4096;
 
 const AccessToken = Type.String({ minLength: 1, maxLength: maxTokenLength });

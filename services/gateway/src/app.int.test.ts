@@ -344,6 +344,79 @@ describe('the distributed gateway checks tokens before forwarding', () => {
     expect(everyReceived()).toEqual([]);
   });
 
+  it('asks identity about the tokens of requests that arrive together in one call', async () => {
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => identity.token(newId())));
+    const feed = (accessToken: string) =>
+      gateway.inject({
+        method: 'GET',
+        url: '/api/v1/feed',
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+    // Each client's first request: its signature is checked and remembered, so that the requests below reach
+    // the introspection without waiting on anything else, in the same turn of the event loop.
+    for (const accessToken of tokens) expect((await feed(accessToken)).statusCode).toBe(200);
+    const before = identity.introspections.length;
+
+    const answers = await Promise.all(tokens.map(feed));
+
+    expect(answers.map((res) => res.statusCode)).toEqual(tokens.map(() => 200));
+    const calls = identity.introspections.slice(before);
+    expect(calls).toHaveLength(1);
+    expect([...(calls[0] ?? [])].sort()).toEqual([...tokens].sort());
+  });
+
+  it('refuses the request sent after a logout answered, its token having been active on the one before', async () => {
+    const accessToken = await identity.token(newId());
+    const feed = () =>
+      gateway.inject({
+        method: 'GET',
+        url: '/api/v1/feed',
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+    expect((await feed()).statusCode).toBe(200);
+    identity.revoked.add(accessToken);
+    const res = await feed();
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toMatchObject({ status: 401, detail: 'the access token was revoked' });
+    expect(identity.introspected.filter((t) => t === accessToken)).toHaveLength(2);
+  });
+
+  it('answers 503 to each request of a batch identity fails to introspect, after one call', async () => {
+    const failedCalls: unknown[] = [];
+    const failing = await fakeService('identity', (app) => {
+      app.post('/internal/v1/introspect', async (request, reply) => {
+        failedCalls.push(request.body);
+        return reply.code(500).send({ status: 500 });
+      });
+    });
+    const identityFailing = await buildGatewayApp({
+      internalSecret,
+      upstreams: { ...urlsOf(fakes), identity: failing.url },
+      verifier: identity.issuer.verifier,
+    });
+    try {
+      const tokens = await Promise.all(Array.from({ length: 3 }, () => identity.token(newId())));
+      const feed = (accessToken: string) =>
+        identityFailing.inject({
+          method: 'GET',
+          url: '/api/v1/feed',
+          headers: { authorization: `Bearer ${accessToken}` },
+        });
+      // signatures checked and remembered, as above: the requests below reach the introspection together
+      for (const accessToken of tokens) expect((await feed(accessToken)).statusCode).toBe(503);
+      failedCalls.length = 0;
+
+      const answers = await Promise.all(tokens.map(feed));
+
+      expect(answers.map((res) => res.statusCode)).toEqual([503, 503, 503]);
+      expect(failedCalls).toHaveLength(1);
+      expect(everyReceived()).toEqual([]);
+    } finally {
+      await identityFailing.close();
+      await failing.app.close();
+    }
+  });
+
   it('lets an anonymous request through for the service to judge', async () => {
     const res = await gateway.inject({ method: 'GET', url: `/api/v1/users/${userId}` });
     expect(res.statusCode).toBe(200);

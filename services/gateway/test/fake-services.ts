@@ -73,17 +73,25 @@ export async function fakeService(
   };
 }
 
-/** A fake identity with real keys: its JWKS, an introspection that knows revoked tokens, a login. */
+/**
+ * A fake identity with real keys: its JWKS, an introspection that knows revoked tokens (of one token or a
+ * batch, as identity's), a login. `introspections` has the tokens of each introspection call, `introspected`
+ * every token asked about.
+ */
 export async function fakeIdentity() {
   const issuer = await createTestTokenIssuer();
   const revoked = new Set<string>();
   const introspected: string[] = [];
+  const introspections: string[][] = [];
   const service = await fakeService('identity', (app) => {
     app.get('/.well-known/jwks.json', async () => issuer.jwks);
     app.post<{ Body: Buffer }>('/internal/v1/introspect', async (request) => {
-      const { token } = JSON.parse(request.body.toString('utf8')) as { token: string };
-      introspected.push(token);
-      return { active: !revoked.has(token) };
+      const body = JSON.parse(request.body.toString('utf8')) as { token: string } | { tokens: string[] };
+      const tokens = 'tokens' in body ? body.tokens : [body.token];
+      introspections.push(tokens);
+      introspected.push(...tokens);
+      const results = tokens.map((token) => ({ active: !revoked.has(token) }));
+      return 'tokens' in body ? { results } : results[0];
     });
     app.post<{ Body: Buffer }>('/api/v1/auth/login', async (request, reply) => {
       const { password } = JSON.parse(request.body.toString('utf8')) as { password: string };
@@ -96,6 +104,7 @@ export async function fakeIdentity() {
     issuer,
     revoked,
     introspected,
+    introspections,
     token: (userId: string) => issuer.mint(userId),
   };
 }

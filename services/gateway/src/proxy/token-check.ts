@@ -5,6 +5,7 @@ import {
   HttpProblem,
   unauthorized,
 } from '@gram/service-kit';
+import DataLoader from 'dataloader';
 import fp from 'fastify-plugin';
 import { errors } from 'jose';
 import { LRUCache } from 'lru-cache';
@@ -68,10 +69,23 @@ function keysUnreachable(error: unknown): boolean {
   );
 }
 
+/** The most tokens in one introspection call: identity refuses a larger batch. */
+const maxBatch = 256;
+
 /**
  * Identity's `POST /internal/v1/introspect`. Only "inactive" answers are remembered: they are final
  * (a logged-out session or a deleted account never comes back), while an active token may be revoked
  * at any moment. It throws when identity gives no answer (the token check then answers 503).
+ *
+ * The tokens asked about in the same turn of the event loop go to identity together, in one call
+ * (`{ tokens }`, up to 256), sent as that turn ends: no timer, so no request waits for requests yet to
+ * come. What it saves is HTTP handling, most of the cost of a call per request on both sides, not
+ * identity's check: under load the requests of one turn share one call. The semantics are those of a
+ * call per request: each token is judged by identity after its request arrived, since the call leaves
+ * after its requests are all here, and no active answer is kept (`cache: false`), so a request that
+ * arrives after a logout answered goes in a later call and is refused. A call that fails fails each of
+ * its tokens (503 for each request). Identity must take batches before a gateway sends them: identity
+ * goes first in a rolling deploy.
  */
 export function identityIntrospection(
   identityUrl: string,
@@ -82,13 +96,12 @@ export function identityIntrospection(
   const timeoutMs = options.timeoutMs ?? 3_000;
   const inactive = new LRUCache<string, true>({ max: options.rememberInactive ?? 50_000 });
   const url = new URL('/internal/v1/introspect', identityUrl);
-  return async (token) => {
-    if (inactive.has(token)) return false;
+  const introspectBatch = async (tokens: readonly string[]): Promise<boolean[]> => {
     const res = await httpRequest(url, {
       dispatcher,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...credential },
-      body: JSON.stringify({ token }),
+      body: JSON.stringify({ tokens }),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
@@ -96,11 +109,25 @@ export function identityIntrospection(
       await res.body.dump();
       throw new Error(`identity answered ${res.statusCode} to an introspection`);
     }
-    const answer: unknown = await res.body.json();
-    if (typeof answer === 'object' && answer !== null && 'active' in answer && answer.active === true) {
-      return true;
-    }
-    inactive.set(token, true);
-    return false;
+    const results = activeOf(await res.body.json(), tokens.length);
+    tokens.forEach((token, i) => {
+      if (!results[i]) inactive.set(token, true);
+    });
+    return results;
   };
+  const batches = new DataLoader(introspectBatch, { cache: false, maxBatchSize: maxBatch });
+  return async (token) => (inactive.has(token) ? false : batches.load(token));
+}
+
+/** Whether each token of a batch is active, from identity's answer: `{ results: [{ active }, ...] }`. */
+function activeOf(answer: unknown, count: number): boolean[] {
+  const results =
+    typeof answer === 'object' && answer !== null && 'results' in answer ? answer.results : undefined;
+  if (!Array.isArray(results) || results.length !== count) {
+    throw new Error('identity answered an introspection of a batch with no result for each token');
+  }
+  return results.map(
+    (result: unknown) =>
+      typeof result === 'object' && result !== null && 'active' in result && result.active === true,
+  );
 }

@@ -1,0 +1,33 @@
+import { internalCredentialHeaders } from '@gram/service-kit';
+import { Agent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeIdentity, internalSecret } from '../../test/fake-services.js';
+import { identityIntrospection } from './token-check.js';
+
+let identity: Awaited<ReturnType<typeof fakeIdentity>>;
+const dispatcher = new Agent();
+beforeAll(async () => {
+  identity = await fakeIdentity();
+});
+afterAll(async () => {
+  await identity.app.close();
+  await dispatcher.close();
+});
+
+describe("the gateway's introspection of access tokens", () => {
+  it('sends the tokens asked about in the same turn of the event loop together, at most 256 a call', async () => {
+    const introspect = identityIntrospection(
+      identity.url,
+      dispatcher,
+      internalCredentialHeaders(internalSecret),
+    );
+    const tokens = Array.from({ length: 257 }, (_, i) => `token-${i}`);
+    identity.revoked.add('token-3');
+    const before = identity.introspections.length;
+
+    const answers = await Promise.all(tokens.map(introspect));
+
+    expect(answers).toEqual(tokens.map((token) => token !== 'token-3'));
+    expect(identity.introspections.slice(before)).toEqual([tokens.slice(0, 256), tokens.slice(256)]);
+  });
+});

@@ -90,7 +90,8 @@ const metrics: Metric[] = [];
 // (jdk.ThreadCPULoad) over the gateway phase's window, its compiler threads were 53% of its CPU after a 20 s warmup
 // and still 49% after 60 s, which made Kafka the largest consumer of the machine. C1 code is slower than C2's at
 // steady state, so the broker's share measured here is, if anything, more than a warm one's.
-env.GRAM_KAFKA_JAVA_OPTS ??= '-Xms512m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError';
+env.GRAM_KAFKA_JAVA_OPTS ??=
+  '-Xms512m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError';
 const servers = await startTestServers(['kafka', 'mongo', 'redis'], { strict: true });
 const brokers = (servers.env.KAFKA_BROKERS as string).split(',');
 const mongoUrl = servers.env.MONGO_URL as string;

@@ -30,4 +30,23 @@ describe("the gateway's introspection of access tokens", () => {
     expect(answers).toEqual(tokens.map((token) => token !== 'token-3'));
     expect(identity.introspections.slice(before)).toEqual([tokens.slice(0, 256), tokens.slice(256)]);
   });
+
+  it('sends together the tokens asked about by callbacks of the same phase of the event loop, as requests arriving on several connections are', async () => {
+    const introspect = identityIntrospection(
+      identity.url,
+      dispatcher,
+      internalCredentialHeaders(internalSecret),
+    );
+    const before = identity.introspections.length;
+
+    // Two timers due at once run in one timers phase, each a job of its own, as two sockets read in one poll phase.
+    const answers = await Promise.all(
+      ['early', 'late'].map(
+        (token) => new Promise<boolean>((resolve) => setTimeout(() => resolve(introspect(token)), 0)),
+      ),
+    );
+
+    expect(answers).toEqual([true, true]);
+    expect(identity.introspections.slice(before)).toEqual([['early', 'late']]);
+  });
 });

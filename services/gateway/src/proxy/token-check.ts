@@ -78,8 +78,8 @@ const maxBatch = 256;
  * at any moment. It throws when identity gives no answer (the token check then answers 503).
  *
  * The tokens asked about in the same turn of the event loop go to identity together, in one call
- * (`{ tokens }`, up to 256), sent as that turn ends: no timer, so no request waits for requests yet to
- * come. What it saves is HTTP handling, most of the cost of a call per request on both sides, not
+ * (`{ tokens }`, up to 256), sent in that turn's check phase, once every request whose bytes arrived in its
+ * poll phase has asked: no timer, so no request waits for requests yet to come. What it saves is HTTP handling, most of the cost of a call per request on both sides, not
  * identity's check: under load the requests of one turn share one call. The semantics are those of a
  * call per request: each token is judged by identity after its request arrived, since the call leaves
  * after its requests are all here, and no active answer is kept (`cache: false`), so a request that
@@ -115,7 +115,13 @@ export function identityIntrospection(
     });
     return results;
   };
-  const batches = new DataLoader(introspectBatch, { cache: false, maxBatchSize: maxBatch });
+  const batches = new DataLoader(introspectBatch, {
+    cache: false,
+    maxBatchSize: maxBatch,
+    // After the event loop's poll phase rather than DataLoader's default (the end of the current job): each
+    // request arrives in an I/O callback of its own, so a batch per job would hold one token.
+    batchScheduleFn: (send) => setImmediate(send),
+  });
   return async (token) => (inactive.has(token) ? false : batches.load(token));
 }
 

@@ -43,7 +43,7 @@ export interface StartDistributedOptions {
   gatewayEnv?: Record<string, string>;
   /** more environment for identity, e.g. its login and signup limits (see services/identity/src/main.ts) */
   identityEnv?: Record<string, string>;
-  /** more environment for the relay, e.g. RELAY_LINGER_MS (see services/relay/src/main.ts) */
+  /** more environment for the relay, e.g. RELAY_MAX_BATCH (see services/relay/src/main.ts) */
   relayEnv?: Record<string, string>;
   /**
    * INTERNAL_SERVICE_SECRET of every process: each service answers only calls carrying it (the gateway's).

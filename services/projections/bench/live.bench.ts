@@ -41,7 +41,7 @@
 // Knobs: BENCH_EVENTS (mix events per sustained run, 10,000), BENCH_WINDOW_SECONDS (30), BENCH_DRAIN_SECONDS
 // (how long a phase may go on after its measurement to finish before verify, 20), BENCH_USERS (100) and
 // BENCH_POSTS (100) of the setups of phases 1 and 3, BENCH_RATE (1,000), BENCH_STEADY_SECONDS (20),
-// BENCH_WARMUP_SECONDS (20), BENCH_RELAY_LINGER_MS (the relay's RELAY_LINGER_MS, default its own),
+// BENCH_WARMUP_SECONDS (20),
 // BENCH_VISIBLE_CAP_MS (10,000), BENCH_BURST (10,000), BENCH_KILL_AFTER_SECONDS (15),
 // BENCH_CONVERGE_CAP_SECONDS (90), BENCH_PHASES (sustained,kill,gateway: the ones to run).
 import { randomBytes, randomInt } from 'node:crypto';
@@ -547,7 +547,6 @@ async function throughGateway(): Promise<void> {
     internalSecret: secret,
     gatewayEnv: { WRITES_PER_USER_PER_MINUTE: '1000000' },
     identityEnv: { SIGNUPS_PER_IP: '1000000' },
-    ...(env.BENCH_RELAY_LINGER_MS ? { relayEnv: { RELAY_LINGER_MS: env.BENCH_RELAY_LINGER_MS } } : {}),
   });
   // undici's request rather than fetch: the driver shares the 2 cores with the system it measures, and fetch's
   // WHATWG streams and Headers cost it about twice the CPU per call.

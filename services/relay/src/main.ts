@@ -9,7 +9,6 @@
 //   RELAY_SESSION_TIMEOUT_MS    how soon a standby takes over a silent active instance (default 10000)
 //   RELAY_POLL_INTERVAL_MS      SQLite only: how often to look for events appended by other processes (default 5)
 //   RELAY_MAX_BATCH             most events in one Kafka transaction (default 2000)
-//   RELAY_LINGER_MS             live, the least time from one transaction's start to the next's (default 0)
 //   METRICS_PORT                serves GET /metrics (Prometheus text: lag, position, active) and /health (default 9465;
 //                               0 picks a free port, for several instances on one host)
 //   INTERNAL_SERVICE_SECRET     required, at least 32 bytes: /metrics answers only calls carrying it (the gateway's
@@ -69,7 +68,6 @@ const relay = await Relay.start({
   partitions: integer('RELAY_TOPIC_PARTITIONS', 3),
   sessionTimeoutMs: integer('RELAY_SESSION_TIMEOUT_MS', 10_000),
   maxBatch: integer('RELAY_MAX_BATCH', 2_000),
-  ...(env.RELAY_LINGER_MS ? { lingerMs: integer('RELAY_LINGER_MS', 0) } : {}),
   logger,
   metrics,
 });

@@ -37,12 +37,6 @@ export interface RelayOptions {
   partitions?: number;
   /** most events in one transaction */
   maxBatch?: number;
-  /**
-   * Live, a transaction starts at least this long after the one before it started (ms, default 0), gathering
-   * what was appended meanwhile: fewer, fuller transactions, each of which costs Kafka a fixed round of
-   * coordinator writes and commit markers, and wakes every consumer group once.
-   */
-  lingerMs?: number;
   /** most bytes of messages in one produce request; Kafka refuses a record batch over `message.max.bytes` (1 MiB) */
   maxRequestBytes?: number;
   /** a standby takes over this long after the active instance stopped heartbeating */
@@ -273,9 +267,7 @@ class PublishingSession {
       if (this.stopping) return;
       this.subscription = store.subscribeToAll(checkpoint === undefined ? {} : { after: checkpoint });
       readAhead = new ReadAhead(this.subscription, 2 * maxBatch);
-      const lingerMs = this.options.lingerMs ?? 0;
       while (true) {
-        const startedAt = performance.now();
         const batch = await readAhead.take(maxBatch);
         if (batch === undefined) return;
         const position = (batch[batch.length - 1] as ReadEvent).position;
@@ -291,8 +283,6 @@ class PublishingSession {
           batch.map((event) => event.recordedAt),
         );
         if (this.stopping) return;
-        const lingering = startedAt + lingerMs - performance.now();
-        if (lingering > 0 && batch.length < maxBatch) await readAhead.fill(maxBatch, lingering);
         transaction = await producer.transaction();
       }
     } finally {
@@ -370,20 +360,6 @@ class ReadAhead {
     const taken = this.items.splice(0, max);
     this.wakeReader?.();
     return taken;
-  }
-
-  /** Waits until `max` events are read ahead, or `ms` have passed, or reading has ended. */
-  fill(max: number, ms: number): Promise<void> {
-    const full = () => this.items.length >= max || this.done || this.failure !== undefined;
-    if (full()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeTaker = () => {
-        if (!full()) return;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 
   /** For after the subscription was closed: stops waiting for room and resolves once reading has ended. */

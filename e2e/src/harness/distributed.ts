@@ -43,8 +43,6 @@ export interface StartDistributedOptions {
   gatewayEnv?: Record<string, string>;
   /** more environment for identity, e.g. its login and signup limits (see services/identity/src/main.ts) */
   identityEnv?: Record<string, string>;
-  /** more environment for the relay, e.g. RELAY_MAX_BATCH (see services/relay/src/main.ts) */
-  relayEnv?: Record<string, string>;
   /**
    * INTERNAL_SERVICE_SECRET of every process: each service answers only calls carrying it (the gateway's).
    * Default: a fresh random one per start.
@@ -194,7 +192,6 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       // Its checkpoint lives in Kafka under this name: another run's checkpoint would skip this run's events.
       RELAY_NAME: `gram-relay-${runId}`,
       METRICS_PORT: String(ports.relay),
-      ...options.relayEnv,
     },
     projections: {
       HOST: host,
@@ -217,7 +214,7 @@ export async function startDistributed(options: StartDistributedOptions): Promis
       KAFKA_BROKERS: kafkaBrokers,
       MONGO_URL: servers.mongoUrl,
       MONGO_DB: `gram_${runId}`,
-      // the read model (MongoDB: its read markers alone), the live stream: changes between instances, tickets
+      // the read model (all of it but the read markers, which MongoDB keeps), the live stream, tickets
       REDIS_URL: servers.redisUrl,
       NOTIFICATIONS_GROUP_ID: notificationsGroupId,
     },

@@ -215,3 +215,50 @@ export function twiceShuffled(events: readonly NotificationEvent[], seed: number
   }
   return delivered;
 }
+
+/**
+ * A history that gives every field notifications, replies and edges are found by a document to find: likes taken
+ * back, mentions edited, a comment deleted with its reply, follows, a mute, a block, a deleted account and post.
+ * `values`: every value its events carry, the ones to look each field up by.
+ */
+export function everyLookupHistory(): { events: NotificationEvent[]; values: Set<string> } {
+  const h = new History();
+  const [ann, bob, cat, dan, eve] = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) => h.register(name)) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const post = h.post(ann, [bob, cat]);
+  for (const fan of [bob, cat, dan, eve]) h.like(post, ann, fan);
+  h.unlike(post, cat);
+  const comment = h.comment(post, ann, bob, [dan]);
+  const reply = h.reply(comment, post, ann, cat, [eve]);
+  h.reply(comment, post, ann, dan);
+  h.editCaption(post, ann, [cat]);
+  const other = h.post(bob);
+  for (const fan of [ann, eve, dan]) h.like(other, bob, fan);
+  const gone = h.comment(other, bob, cat);
+  h.reply(gone, other, bob, ann);
+  h.deleteComment(gone, other, cat);
+  h.follow(bob, ann);
+  h.follow(cat, ann);
+  h.unfollow(bob, ann);
+  h.mute(ann, dan);
+  h.block(eve, cat);
+  h.deleteReply(reply, comment, post, cat);
+  h.deleteUser(eve);
+  h.deletePost(other, bob);
+  const values = new Set(
+    h.events.flatMap((event) =>
+      Object.values(event.data as object).flatMap((value) => (Array.isArray(value) ? value : [value])),
+    ) as string[],
+  );
+  return { events: h.events, values };
+}
+
+/** Documents in order of id: the port promises no order for a lookup. */
+export function byId<T extends { _id: string }>(docs: readonly T[]): T[] {
+  return [...docs].sort((a, b) => (a._id < b._id ? -1 : 1));
+}

@@ -2,9 +2,10 @@ import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { History, twiceShuffled } from '../../test/history.js';
+import { byId, everyLookupHistory, History, twiceShuffled } from '../../test/history.js';
 import { notificationRules, project } from '../../test/rules.js';
 import { NotificationProjector } from '../read-model/projector.js';
+import type { NotificationAbout } from './actors.js';
 import { distributedNotificationStore } from './distributed.js';
 import type { NotificationDoc } from './documents.js';
 import { memoryNotificationStore } from './memory.js';
@@ -12,6 +13,16 @@ import type { Documents, NotificationPosition } from './port.js';
 
 const mongoUrl = injectServer('mongoUrl');
 const redisUrl = injectServer('redisUrl');
+
+/** The notification of the likes of post 1, which the concurrency tests add actors to. */
+const likeOfPost1: NotificationAbout = {
+  _id: 'like-1',
+  recipient: 'author',
+  key: 'like:1',
+  type: 'like',
+  postId: '1',
+  postAuthorId: 'author',
+};
 
 type StoredDoc = { _id: string } & Record<string, unknown>;
 
@@ -161,42 +172,12 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     });
 
     it('keeps every index exact through a shuffled history: each set of ids is what a scan of the documents finds, and a lookup finds what the memory store finds', async () => {
-      const h = new History();
-      const [ann, bob, cat, dan, eve] = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) =>
-        h.register(name),
-      ) as [string, string, string, string, string];
-      const post = h.post(ann, [bob, cat]);
-      for (const fan of [bob, cat, dan, eve]) h.like(post, ann, fan);
-      h.unlike(post, cat);
-      const comment = h.comment(post, ann, bob, [dan]);
-      const reply = h.reply(comment, post, ann, cat, [eve]);
-      h.reply(comment, post, ann, dan);
-      h.editCaption(post, ann, [cat]);
-      const other = h.post(bob);
-      for (const fan of [ann, eve, dan]) h.like(other, bob, fan);
-      const gone = h.comment(other, bob, cat);
-      h.reply(gone, other, bob, ann);
-      h.deleteComment(gone, other, cat);
-      h.follow(bob, ann);
-      h.follow(cat, ann);
-      h.unfollow(bob, ann);
-      h.mute(ann, dan);
-      h.block(eve, cat);
-      h.deleteReply(reply, comment, post, cat);
-      h.deleteUser(eve);
-      h.deletePost(other, bob);
-      const values = new Set(
-        h.events.flatMap((event) =>
-          Object.values(event.data as object).flatMap((value) => (Array.isArray(value) ? value : [value])),
-        ),
-      );
-      const byId = <T extends { _id: string }>(docs: T[]) =>
-        [...docs].sort((a, b) => (a._id < b._id ? -1 : 1));
+      const { events, values } = everyLookupHistory();
       for (const seed of [1, 2]) {
         const prefix = freshPrefix();
         const store = await distributedNotificationStore(client.db('notifications_test'), redis, prefix);
         const memory = memoryNotificationStore();
-        for (const event of twiceShuffled(h.events, seed)) {
+        for (const event of twiceShuffled(events, seed)) {
           await new NotificationProjector(store).apply(event);
           await new NotificationProjector(memory).apply(event);
         }
@@ -288,19 +269,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         const fans = Array.from({ length: 20 }, (_, i) => `fan${i}`);
         await Promise.all(
           fans.map((fan) =>
-            store.notifications.addActor(
-              {
-                _id: 'like-1',
-                recipient: 'author',
-                key: 'like:1',
-                type: 'like',
-                postId: '1',
-                postAuthorId: 'author',
-              },
-              fan,
-              '2025-01-01T00:00:00.000Z',
-              false,
-            ),
+            store.notifications.addActor(likeOfPost1, fan, '2025-01-01T00:00:00.000Z', false),
           ),
         );
         expect((await store.notifications.get('like-1'))?.actorIds).toEqual([...fans].sort());
@@ -326,14 +295,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         await Promise.all(
           fans.map((fan, i) =>
             instances[i % 2]?.notifications.addActor(
-              {
-                _id: 'like-1',
-                recipient: 'author',
-                key: 'like:1',
-                type: 'like',
-                postId: '1',
-                postAuthorId: 'author',
-              },
+              likeOfPost1,
               fan,
               `2025-01-01T00:00:${String(i).padStart(2, '0')}.000Z`,
               false,

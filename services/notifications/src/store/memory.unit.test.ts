@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { History, twiceShuffled } from '../../test/history.js';
+import { byId, everyLookupHistory, History, twiceShuffled } from '../../test/history.js';
 import { NotificationProjector } from '../read-model/projector.js';
 import { NotificationQueries } from '../read-model/queries.js';
 import type { NotificationDoc } from './documents.js';
@@ -174,44 +174,12 @@ describe('the lookups of the memory notification store', () => {
   });
 
   it('keeps its indexes exact through every write, in place or not: a lookup finds what going through every document finds', async () => {
-    const h = new History();
-    const [ann, bob, cat, dan, eve] = ['ann', 'bob', 'cat', 'dan', 'eve'].map((name) => h.register(name)) as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    const post = h.post(ann, [bob, cat]);
-    for (const fan of [bob, cat, dan, eve]) h.like(post, ann, fan);
-    h.unlike(post, cat);
-    const comment = h.comment(post, ann, bob, [dan]);
-    const reply = h.reply(comment, post, ann, cat, [eve]);
-    h.reply(comment, post, ann, dan);
-    h.editCaption(post, ann, [cat]);
-    const other = h.post(bob);
-    for (const fan of [ann, eve, dan]) h.like(other, bob, fan);
-    h.comment(other, bob, cat);
-    h.follow(bob, ann);
-    h.follow(cat, ann);
-    h.unfollow(bob, ann);
-    h.mute(ann, dan);
-    h.block(eve, cat);
-    h.deleteReply(reply, comment, post, cat);
-    h.deleteUser(eve);
-    h.deletePost(other, bob);
-    const values = new Set(
-      h.events.flatMap((event) =>
-        Object.values(event.data as object).flatMap((value) => (Array.isArray(value) ? value : [value])),
-      ),
-    );
+    const { events, values } = everyLookupHistory();
     const holding = (docs: Map<string, unknown>, field: string, value: unknown) =>
       [...docs.values()].filter((doc) => {
         const held = (doc as Record<string, unknown>)[field];
         return Array.isArray(held) ? held.includes(value) : held === value;
       });
-    // in no particular order, as the port says none
-    const byId = (docs: { _id: string }[]) => [...docs].sort((a, b) => (a._id < b._id ? -1 : 1));
     for (let seed = 1; seed <= 10; seed++) {
       const maps: Map<string, unknown>[] = [];
       const store = memoryNotificationStore(() => {
@@ -222,7 +190,7 @@ describe('the lookups of the memory notification store', () => {
       // made in the order of the store's fields
       const [, , , replies, , edges, , notifications] = maps as Map<string, unknown>[];
       const projector = new NotificationProjector(store);
-      for (const event of twiceShuffled(h.events, seed)) await projector.apply(event);
+      for (const event of twiceShuffled(events, seed)) await projector.apply(event);
       const lookups = [
         ...['recipient', 'actorIds', 'postId', 'postAuthorId', 'commentId', 'replyId'].map(
           (field) => [store.notifications, notifications, field] as const,
@@ -232,7 +200,7 @@ describe('the lookups of the memory notification store', () => {
       ];
       for (const [documents, docs, field] of lookups) {
         for (const value of values) {
-          const found = await documents.find(field, value as string);
+          const found: { _id: string }[] = await documents.find(field, value);
           expect(byId(found), `${field} ${value}`).toEqual(
             byId(holding(docs as Map<string, unknown>, field, value) as { _id: string }[]),
           );

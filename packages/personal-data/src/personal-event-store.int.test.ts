@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteEventStore } from '@gram/event-store';
+import { type EventStore, openSqliteEventStore } from '@gram/event-store';
 import { personalFields } from '@gram/events';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventStoreBytes } from '../test/files.js';
-import { AccountKeyDestroyed, KeyStoreUnavailable } from './data-key-store.js';
+import { AccountKeyDestroyed, type DataKeyState, KeyStoreUnavailable } from './data-key-store.js';
 import { DataKeys } from './data-keys.js';
 import { generateMasterKey, LocalMasterKey } from './master-key.js';
 import {
@@ -196,5 +196,55 @@ describe('an event store keeping personal fields encrypted under their account k
       }),
     ).rejects.toBeInstanceOf(AccountKeyDestroyed);
     expect(asked).toBe(2);
+  });
+
+  it('encrypts the appends begun in one turn of the event loop together, after the turn, and fails only the append whose encryption fails', async () => {
+    const { raw, keys } = open();
+    const [first, second, broken] = [randomUUID(), randomUUID(), randomUUID()];
+    for (const userId of [first, second]) await keys.create(userId);
+    const appended: string[] = [];
+    const recording = new Proxy(raw, {
+      get(target, property) {
+        if (property === 'appendToStream') {
+          return (...args: Parameters<EventStore['appendToStream']>) => {
+            appended.push(args[0]);
+            return target.appendToStream(...args);
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // Keys kept in memory, so no append waits for a lookup; the broken account's key has the wrong length.
+    const liveKeys = new Map<string, DataKeyState>();
+    for (const userId of [first, second]) liveKeys.set(userId, await keys.get(userId));
+    const notAsked = () => Promise.reject(new Error('every key is kept'));
+    const store = personalDataEventStore(
+      recording,
+      {
+        create: notAsked,
+        get: notAsked,
+        kept: (accountId) =>
+          accountId === broken ? { state: 'live', key: Buffer.alloc(16) } : liveKeys.get(accountId),
+      },
+      personalFields,
+    );
+
+    const appends = [first, broken, second].map((userId) =>
+      store.appendToStream(`user-${userId}`, [{ type: 'AccountCredentialsSet', data: credentials(userId) }], {
+        expectedRevision: 'any',
+      }),
+    );
+    // However many promise jobs run meanwhile, nothing reaches the store within the turn the appends began in.
+    for (let job = 0; job < 20; job++) await Promise.resolve();
+    expect(appended).toEqual([]);
+
+    expect(await Promise.allSettled(appends)).toMatchObject([
+      { status: 'fulfilled' },
+      { status: 'rejected', reason: expect.any(RangeError) },
+      { status: 'fulfilled' },
+    ]);
+    expect(appended).toEqual([`user-${first}`, `user-${second}`]);
+    expect((await raw.readStream(`user-${broken}`)).length).toBe(0);
   });
 });

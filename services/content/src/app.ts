@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { EventStore } from '@gram/event-store';
-import { isPublicEvent, personalFields } from '@gram/events';
+import { isPublicEvent, type PersonalFields, personalFields } from '@gram/events';
 import { type DataKeys, personalDataEventStore, readOnlyKeys } from '@gram/personal-data';
 import {
   type AccessTokenVerifier,
@@ -40,6 +40,12 @@ export interface ContentRoutesOptions {
    * Identity's `liveAccountsNamed` in-process, `httpMentionDirectory` to identity's internal route otherwise.
    */
   mentions: MentionDirectory;
+  /**
+   * Which fields of which events are personal, and so written encrypted and read decrypted: the public events'
+   * personal fields of the catalogue unless set. The content benchmark sets none, to measure what encryption costs
+   * against the same code without it.
+   */
+  personalFields?: Readonly<Record<string, PersonalFields>>;
 }
 
 /**
@@ -58,7 +64,11 @@ export const contentRoutes = fp<ContentRoutesOptions>(
     // Captions and comment texts are written encrypted under their author's key, and read decrypted, like the
     // authors' profiles; account status needs no key (the raw log). Only public events' fields: the contact data
     // and password hash in an author's stream never leave identity, so content leaves them encrypted.
-    const store = personalDataEventStore(options.store, readOnlyKeys(options.dataKeys), publicPersonalFields);
+    const store = personalDataEventStore(
+      options.store,
+      readOnlyKeys(options.dataKeys),
+      options.personalFields ?? publicPersonalFields,
+    );
     const ctx = contentContext(store, accounts, options.mentions, options.clock ?? (() => new Date()));
     const typed = app.withTypeProvider<TypeBoxTypeProvider>();
     await typed.register(postRoutes, ctx);
@@ -83,6 +93,8 @@ export interface ContentAppDeps {
   dataKeys: DataKeys;
   /** see ContentRoutesOptions */
   mentions: MentionDirectory;
+  /** see ContentRoutesOptions */
+  personalFields?: ContentRoutesOptions['personalFields'];
 }
 
 /** The content service as a standalone app: posts, likes, comments and replies. */
@@ -107,6 +119,7 @@ export function buildContentApp(deps: ContentAppDeps): ServiceApp {
     ...(deps.clock ? { clock: deps.clock } : {}),
     dataKeys: deps.dataKeys,
     mentions: deps.mentions,
+    ...(deps.personalFields ? { personalFields: deps.personalFields } : {}),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -164,7 +164,7 @@ export class NotificationProjector {
   // Accounts
 
   private async userRegistered(data: EventOfType<'UserRegistered'>['data'], rev: number): Promise<void> {
-    await this.store.accounts.update(data.userId, (current) =>
+    const { before, after } = await this.store.accounts.update(data.userId, (current) =>
       isNew(current, rev)
         ? {
             _id: data.userId,
@@ -177,10 +177,18 @@ export class NotificationProjector {
           }
         : current,
     );
+    // Acts of the account (or about its posts) applied before its registration were stored but not shown (an
+    // unknown account): they show now.
+    if (before === undefined && after !== undefined) {
+      this.showAgain([
+        ...(await this.store.notifications.find('actorIds', data.userId)),
+        ...(await this.store.notifications.find('postAuthorId', data.userId)),
+      ]);
+    }
   }
 
   private async profileUpdated(data: EventOfType<'ProfileUpdated'>['data'], rev: number): Promise<void> {
-    await this.store.accounts.update(data.userId, (current) => {
+    const { before, after } = await this.store.accounts.update(data.userId, (current) => {
       if (!isNew(current, rev)) return current;
       const base = current ?? { userName: '', name: '', profilePic: '', isPrivate: false, deleted: false };
       return {
@@ -192,6 +200,13 @@ export class NotificationProjector {
         ...(data.isPrivate !== undefined ? { isPrivate: data.isPrivate } : {}),
       };
     });
+    // Who may read the account's posts changed: so may what the recipients of notifications about them see.
+    if (after !== undefined && (before?.isPrivate ?? false) !== after.isPrivate) {
+      const recipients = new Set(
+        (await this.store.notifications.find('postAuthorId', data.userId)).map((doc) => doc.recipient),
+      );
+      for (const recipient of recipients) this.changes.publish(recipient, { type: 'unread-count' });
+    }
   }
 
   /**
@@ -218,7 +233,7 @@ export class NotificationProjector {
   // Posts and their mentions
 
   private async postCreated(data: EventOfType<'PostCreated'>['data'], rev: number): Promise<void> {
-    const { after } = await this.store.posts.update(data.postId, (current) =>
+    const { before, after } = await this.store.posts.update(data.postId, (current) =>
       isNew(current, rev)
         ? {
             _id: data.postId,
@@ -232,6 +247,11 @@ export class NotificationProjector {
         : current,
     );
     if (after) await this.reconcilePostMentions(after, []);
+    // Likes, comments and replies of the post applied before it were stored but not shown (a post not known
+    // yet): they show now.
+    if (before === undefined && after !== undefined) {
+      this.showAgain(await this.store.notifications.find('postId', data.postId));
+    }
   }
 
   private async postEdited(data: EventOfType<'PostEdited'>['data'], rev: number): Promise<void> {
@@ -500,6 +520,9 @@ export class NotificationProjector {
       await this.removeActor(followeeId, edge.group, followerId);
       await this.setGroup(edge, undefined);
     }
+    // Whether the follower may read a private followee's posts may have changed, and with it what it is shown
+    // of the notifications about them.
+    this.changes.publish(followerId, { type: 'unread-count' });
   }
 
   /**
@@ -609,10 +632,17 @@ export class NotificationProjector {
     if (changed && before) this.told(before.recipient, { type: 'removed', notificationId: id });
   }
 
-  /** A notification changed: so may the unread count. */
+  /**
+   * A notification changed. The unread count may have moved with it: a stream works that out from the
+   * notification as its account now sees it (stream/routes.ts), so it is not told to count them all again.
+   */
   private told(recipient: string, change: Parameters<NotificationChanges['publish']>[1]): void {
     this.changes.publish(recipient, change);
-    this.changes.publish(recipient, { type: 'unread-count' });
+  }
+
+  /** Notifications stored unchanged that their recipients may see differently now: each is read back anew. */
+  private showAgain(docs: readonly NotificationDoc[]): void {
+    for (const doc of docs) this.told(doc.recipient, { type: 'notification', notificationId: doc._id });
   }
 }
 

@@ -104,27 +104,31 @@ export class NotificationQueries {
 
   /**
    * What the live stream sends after changes: the notifications of `ids` the account sees now (as `several`),
-   * and with `count` its unread count (as `unreadCount`), from one reading of the account's relations and marker.
+   * and with `recount` the ids of every unread one it sees (those `unreadCount` counts), from one reading of the
+   * account's relations and marker.
    */
   async forStream(
     accountId: string,
     ids: readonly string[],
-    count: boolean,
-  ): Promise<{ views: NotificationView[]; unreadCount: number | undefined }> {
+    recount: boolean,
+  ): Promise<{ views: NotificationView[]; unread: string[] | undefined }> {
     const viewer = await this.viewer(accountId);
-    const [views, unreadCount] = await Promise.all([
+    const [views, unread] = await Promise.all([
       this.visible(accountId, ids, viewer),
-      count ? this.countUnread(viewer) : undefined,
+      recount ? this.unreadIds(viewer) : undefined,
     ]);
-    return { views, unreadCount };
+    return { views, unread };
   }
 
   private async countUnread(viewer: Viewer): Promise<number> {
-    const accountId = viewer.id;
-    const unread = await this.store.notifications.updatedAfter(accountId, viewer.readUpTo);
-    // In one go: the live stream asks at every change, and an account may have many unread.
+    return (await this.unreadIds(viewer)).length;
+  }
+
+  private async unreadIds(viewer: Viewer): Promise<string[]> {
+    const unread = await this.store.notifications.updatedAfter(viewer.id, viewer.readUpTo);
+    // In one go: an account may have many unread.
     const views = await this.views(unread, viewer);
-    return views.filter((view) => view !== undefined).length;
+    return views.flatMap((view) => (view && !view.read ? [view.id] : []));
   }
 
   /** One notification as the account sees it now: undefined when it is gone, not the account's, or not shown to it. */

@@ -69,7 +69,7 @@ describe('NotificationQueries', () => {
     const [newest] = (await queries.page(ann, { limit: 1 })).items;
     const marksBefore = counting.callsOf('marks');
     const sent = await queries.forStream(ann, [newest?.id as string], true);
-    expect(sent).toEqual({ views: [newest], unreadCount: 1 });
+    expect(sent).toEqual({ views: [newest], unread: [newest?.id] });
     expect(counting.callsOf('marks') - marksBefore).toBe(1);
   });
 });

@@ -27,6 +27,11 @@ export interface NotificationStreamOptions {
 const resumeLimit = 100;
 /** Distinct notifications waiting to be sent on one connection before it counts as too slow. */
 const maxPendingChanges = 1_000;
+/**
+ * How many unread notifications a stream follows one by one (see NotificationStream.unread); past it, the stream
+ * of such an account counts them anew at every change, so a connection's memory stays bounded.
+ */
+const maxFollowedUnread = 1_000;
 
 const bearer: { [label: string]: string[] }[] = [{ bearer: [] }];
 
@@ -138,6 +143,15 @@ class NotificationStream {
   private draining = false;
   private closed = false;
   private lastCount: number | undefined;
+  /**
+   * The unread notifications the account sees, as last counted: a change of one notification moves it in or
+   * out of this set from that notification as the account now sees it, so a like costs the stream one
+   * notification's read, not a count of every unread one. Counted whole again when the projector says the
+   * count may have moved for other reasons (`unread-count`: a marker moved, a relation, an author's privacy, a
+   * follow), and at the start. Undefined while not followed (before the first count, or past
+   * maxFollowedUnread): then every change counts them anew.
+   */
+  private unread: Set<string> | undefined;
   private readonly cleanups: (() => void)[] = [];
   private readonly maxBufferedBytes: number;
 
@@ -197,14 +211,15 @@ class NotificationStream {
 
   private changed(change: NotificationChange): void {
     if (this.closed) return;
-    if (change.type === 'notification') {
+    if (change.type === 'unread-count') {
+      this.countPending = true;
+    } else {
+      // A removed notification is read back too: gone, it leaves the unread ones and sends nothing.
       this.pending.add(change.notificationId);
       if (this.pending.size > maxPendingChanges) {
         this.drop('its changes pile up');
         return;
       }
-    } else {
-      this.countPending = true;
     }
     void this.drain();
   }
@@ -220,9 +235,20 @@ class NotificationStream {
         }
         const ids = [...this.pending];
         this.pending.clear();
-        const withCount = this.countPending;
+        const recount = this.countPending || this.unread === undefined;
         this.countPending = false;
-        const { views, unreadCount: count } = await this.queries.forStream(this.accountId, ids, withCount);
+        const { views, unread } = await this.queries.forStream(this.accountId, ids, recount);
+        let count = unread?.length;
+        if (unread) this.unread = unread.length <= maxFollowedUnread ? new Set(unread) : undefined;
+        if (this.unread) {
+          const seen = new Map(views.map((view) => [view.id, view]));
+          for (const id of ids) {
+            if (seen.get(id)?.read === false) this.unread.add(id);
+            else this.unread.delete(id);
+          }
+          count = this.unread.size;
+          if (this.unread.size > maxFollowedUnread) this.unread = undefined;
+        }
         for (const view of views.sort(inListOrder)) this.send(view);
         if (count !== undefined && count !== this.lastCount) {
           this.lastCount = count;

@@ -197,6 +197,41 @@ describe('the notification stream (one instance, in-process changes)', () => {
     await client.ended;
   });
 
+  it('keeps its unread count what unread-count answers while notifications show or hide without changing', async () => {
+    const [dan, eve, fay] = ['dan', 'eve', 'fay'].map((name) => h.register(name)) as [string, string, string];
+    await apply();
+    const queries = new NotificationQueries(store);
+    const client = await openSse(server.url(stream), await bearer(dan));
+    /** The count reaches `expected` on the stream (counts on the way may pass by), which unread-count answers too. */
+    const settlesAt = async (expected: number) => {
+      expect(await queries.unreadCount(dan)).toBe(expected);
+      while (JSON.parse((await client.next('unread-count')).data).count !== expected);
+    };
+    await settlesAt(0);
+    h.post(eve, [dan]);
+    await apply();
+    await settlesAt(1);
+    // eve's post, where dan is mentioned, becomes one dan may not read
+    h.goPrivate(eve);
+    await apply();
+    await settlesAt(0);
+    // dan may read it again, and is told eve accepted
+    h.requestFollow(dan, eve);
+    h.acceptRequest(eve, dan);
+    await apply();
+    await settlesAt(2);
+    // a like applied before its post: stored, shown once the post is known
+    const post = h.post(dan);
+    h.like(post, dan, fay);
+    const [created, liked] = h.events.slice(-2) as [(typeof h.events)[number], (typeof h.events)[number]];
+    await projector.apply(liked);
+    expect(await queries.unreadCount(dan)).toBe(2);
+    await projector.apply(created);
+    await settlesAt(3);
+    await apply();
+    client.close();
+  });
+
   it('drops a client that does not read, and the others go on', async () => {
     const reader = await openSse(server.url(stream), await bearer(ann));
     await reader.next('unread-count');

@@ -163,12 +163,12 @@ export class MemorySearchIndex implements SearchIndex {
   private termsGeneration = 0;
 
   /**
-   * @param followedKept how many followees, over every viewer, followedRanks keeps the terms of (about 60 bytes
-   *   each), the viewers that searched least recently forgotten first
+   * @param followedKept how many followees, over every viewer, followedRanks keeps the terms of (100 to 150
+   *   bytes each, with four terms), the viewers that searched least recently forgotten first
    */
   constructor(
     private readonly standing: AccountStanding = () => undefined,
-    private readonly followedKept = 200_000,
+    private readonly followedKept = 100_000,
   ) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
@@ -359,33 +359,35 @@ export class MemorySearchIndex implements SearchIndex {
   }
 
   private followedTerms(followees: readonly string[]): FollowedTerms {
-    const terms: FollowedTerms = {
-      followees: [...followees],
-      generation: this.termsGeneration,
-      text: '',
-      termAt: [],
-      followeeAt: [],
-      ranked: [],
-      lookedUp: [],
-    };
+    const ranked: Ranked[] = [];
+    const lookedUp: number[] = [];
+    const termAt: number[] = [];
+    const followeeAt: number[] = [];
     const parts: string[] = [];
     let length = 0;
     followees.forEach((id, followee) => {
-      const ranked = this.rankOf.get(id);
-      if (!ranked || [...ranked.terms].some((term) => term.includes(separator))) {
-        terms.lookedUp.push(followee);
+      const account = this.rankOf.get(id);
+      if (!account || [...account.terms].some((term) => term.includes(separator))) {
+        lookedUp.push(followee);
         return;
       }
-      terms.ranked[followee] = ranked;
-      for (const term of ranked.terms) {
-        terms.termAt.push(length);
-        terms.followeeAt.push(followee);
+      ranked[followee] = account;
+      for (const term of account.terms) {
+        termAt.push(length);
+        followeeAt.push(followee);
         parts.push(separator, term);
         length += separator.length + term.length;
       }
     });
-    terms.text = parts.join('');
-    return terms;
+    return {
+      followees: [...followees],
+      generation: this.termsGeneration,
+      text: parts.join(''),
+      termAt: Int32Array.from(termAt),
+      followeeAt: Int32Array.from(followeeAt),
+      ranked,
+      lookedUp,
+    };
   }
 
   async match(index: SearchIndexName, prefix: string, limit: number): Promise<string[]> {
@@ -471,11 +473,11 @@ interface FollowedTerms {
   readonly followees: readonly string[];
   /** termsGeneration when built: stale once it moved */
   readonly generation: number;
-  text: string;
+  readonly text: string;
   /** where each term starts in `text` (at its separator), in order */
-  readonly termAt: number[];
+  readonly termAt: Int32Array;
   /** the followee (its place in `followees`) whose term starts there */
-  readonly followeeAt: number[];
+  readonly followeeAt: Int32Array;
   /** followee → its Ranked, kept up to date in place (see rank) */
   readonly ranked: Ranked[];
   /** the followees looked up on every search: not ranked when these were built, or with a separator in a term */
@@ -496,7 +498,7 @@ function sameTerms(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
 }
 
 /** The first index of `sorted` whose number is not below `value`. */
-function lowerBoundOf(sorted: readonly number[], value: number): number {
+function lowerBoundOf(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {

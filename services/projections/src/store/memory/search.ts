@@ -293,8 +293,7 @@ export class MemorySearchIndex implements SearchIndex {
 
   /**
    * One lookup an id: settled, an account is in rankOf exactly when it is filed under some term and has a
-   * document, with the very set of terms the index files it under (see rank), so rankOf alone answers. User
-   * search asks this of every account the viewer follows on every search.
+   * document, with the very set of terms the index files it under (see rank), so rankOf alone answers.
    */
   async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
     this.settle();

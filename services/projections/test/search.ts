@@ -79,6 +79,43 @@ export async function expectSearchFinds(store: ReadModelStore): Promise<void> {
   } while (cursor);
   expect(paged).toEqual(await found('jos', viewer));
 
+  // What the viewer follows moves between its searches (an index may keep its followees' terms between them):
+  // a followee renamed, an unfollow, a follow, a followee deleted.
+  const followedByViewer = async (q: string) =>
+    (await queries.searchUsers(q, { limit: 50 }, viewer)).items.map((item) => [
+      item.userName,
+      item.followedByMe,
+    ]);
+  const joseph = h.register('joseph', 'Joseph Conrad');
+  h.follow(viewer, joseph);
+  await catchUp();
+  expect(await followedByViewer('josep'), 'a new followee first').toEqual([
+    ['joseph', true],
+    ['josephine', false],
+  ]);
+  h.updateProfile(garcia, { name: 'Pepe García-López' });
+  await catchUp();
+  expect(await followedByViewer('pepe'), "a followee's new name").toEqual([['jose.garcia', true]]);
+  expect(await followedByViewer('maría'), 'not its old one').toEqual([]);
+  h.unfollow(viewer, joseph);
+  h.follow(viewer, josephine);
+  await catchUp();
+  expect(await followedByViewer('josep'), 'an unfollow and a follow').toEqual([
+    ['josephine', true],
+    ['joseph', false],
+  ]);
+  h.follow(viewer, joseph);
+  await catchUp();
+  expect(await followedByViewer('conr')).toEqual([['joseph', true]]);
+  h.deleteUser(joseph);
+  await catchUp();
+  expect(await followedByViewer('josep'), 'a followee deleted').toEqual([['josephine', true]]);
+  expect(await followedByViewer('conr')).toEqual([]);
+  h.unfollow(viewer, josephine);
+  h.updateProfile(garcia, { name: 'José María García-López' });
+  await catchUp();
+  expect(await followedByViewer('maría')).toEqual([['jose.garcia', true]]);
+
   // A name change: found by the new name, not the old one; private accounts are found.
   h.updateProfile(josephine, { name: 'Nina Simone', isPrivate: true });
   await catchUp();

@@ -24,8 +24,9 @@ export function rawPage(
   filter: Filter,
   request: PageRequest,
   sort: Sort = newestFirst,
+  fields?: readonly string[],
 ): Promise<Doc[]> {
-  return documents.page(collection, filter, sort, decodeCursor(request.cursor), request.limit + 1);
+  return documents.page(collection, filter, sort, decodeCursor(request.cursor), request.limit + 1, fields);
 }
 
 /** The cursor after the first `limit` documents of `raw` (a rawPage), or null when there is no more. */

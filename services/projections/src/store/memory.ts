@@ -15,6 +15,9 @@ import { MemorySearchIndex } from './memory/search.js';
 import { MemoryRankingSnapshots } from './memory/snapshots.js';
 import type { Ranking } from './rankings.js';
 
+/** What likedByMe reads of a like edge. */
+const likedFields = ['liked', 'postId'] as const;
+
 /** likedByMe read from the like edges themselves, one point read each: what memory serves directly. */
 class LikedPostsFromEdges implements LikedPosts {
   constructor(private readonly documents: DocumentStore) {}
@@ -23,6 +26,7 @@ class LikedPostsFromEdges implements LikedPosts {
     const edges = await this.documents.getMany(
       'likes',
       postIds.map((postId) => likeId(postId, userId)),
+      likedFields,
     );
     return new Set(edges.filter((edge) => edge.liked === true).map((edge) => edge.postId as string));
   }

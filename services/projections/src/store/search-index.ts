@@ -86,6 +86,13 @@ export interface SearchIndex {
   rankedAccounts(prefix: string, after: AccountRank | undefined, limit: number): Promise<AccountRank[]>;
   /** The ranks of those of `ids` filed under a term starting with `prefix`, in no particular order. */
   accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]>;
+  /**
+   * accountRanks(followees, prefix), where `followees` are every account `viewerId` follows, as the caller has
+   * just read them: user search asks it on every search, so an index may answer it from what it kept of the
+   * viewer's followees since its last search (the memory index does), as long as it answers what accountRanks
+   * would now.
+   */
+  followedRanks(viewerId: string, followees: readonly string[], prefix: string): Promise<AccountRank[]>;
 }
 
 /** Everything an index holds: id → its terms (each sorted), and the erased ids (sorted). */

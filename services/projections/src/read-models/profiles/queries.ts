@@ -39,9 +39,13 @@ export async function profileByUserName(
   return profileView(documents, user as UserDocument, viewerId, notFound);
 }
 
-/** Summaries of the live accounts among `ids`; an account not projected yet or deleted is left out. */
+/**
+ * Summaries of the live accounts among `ids`; an account not projected yet or deleted is left out. Only what a
+ * summary shows is read: every list of posts or accounts reads its page's accounts here, and the whole
+ * documents (counts, bio, flags) were copied only to be dropped.
+ */
 export async function summaries(documents: DocumentStore, ids: string[]): Promise<Map<string, UserSummary>> {
-  const users = await documents.getMany('users', [...new Set(ids)]);
+  const users = await documents.getMany('users', [...new Set(ids)], summaryFields);
   return new Map(users.filter(isLiveUser).map((user) => [user.id, summaryOf(user as UserDocument)]));
 }
 
@@ -118,6 +122,9 @@ export function mentionsOf(
     return account && !hidden.has(id) ? [account] : [];
   });
 }
+
+/** What summaryOf and isLiveUser read of an account. */
+const summaryFields = ['status', 'userName', 'name', 'profilePic'] as const;
 
 function summaryOf(user: UserDocument): UserSummary {
   return { id: user.id, userName: user.userName, name: user.name, profilePic: user.profilePic };

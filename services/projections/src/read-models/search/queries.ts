@@ -142,8 +142,9 @@ async function exactMatch(
   search: SearchIndex,
   prefix: string,
 ): Promise<AccountRank[]> {
-  const user = await documents.findOne('users', { userNameKey: prefix });
-  return user ? search.accountRanks([user.id], prefix) : [];
+  // Its id alone: findOne would copy the whole document only for it.
+  const [id] = (await documents.values('users', { userNameKey: prefix }, 'id')) as string[];
+  return id === undefined ? [] : search.accountRanks([id], prefix);
 }
 
 /** The accounts the viewer follows that `prefix` finds, as the index ranks them. */
@@ -154,7 +155,7 @@ async function followedMatches(
   prefix: string,
 ): Promise<AccountRank[]> {
   const followees = (await documents.values('follows', followeesOf(viewerId), 'followeeId')) as string[];
-  return search.accountRanks(followees, prefix);
+  return search.followedRanks(viewerId, followees, prefix);
 }
 
 /** What showing an account reads: only the page's accounts are read. */

@@ -3,7 +3,7 @@ import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { describe, expect, it } from 'vitest';
 import { counting } from '../../../test/counting.js';
 import { messagesOf } from '../../../test/deliveries.js';
-import { HistoryBuilder } from '../../../test/history.js';
+import { HistoryBuilder, seededRandom } from '../../../test/history.js';
 import { expectSearchFinds } from '../../../test/search.js';
 import { expectSearchIndexOrder } from '../../../test/search-index.js';
 import { buildProjectionsApp, fixedReadModels } from '../../app.js';
@@ -11,6 +11,7 @@ import { Projector } from '../../projection/projector.js';
 import { ReadModelQueries } from '../../queries/read-model-queries.js';
 import { MemorySearchIndex } from '../../store/memory/search.js';
 import { createMemoryReadModelStore } from '../../store/memory.js';
+import { type AccountRank, compareAccountRanks } from '../../store/search-index.js';
 import { counters } from '../registry.js';
 import { accountTerms, foldForSearch } from './terms.js';
 
@@ -41,6 +42,129 @@ describe('the memory search index', () => {
   it("answers a prefix's entries in term order, then id order in code points, whatever order they were filed in", async () => {
     await expectSearchIndexOrder(new MemorySearchIndex());
   });
+
+  it.each([
+    ['keeping every viewer', 200_000],
+    ['forgetting all but the last viewer', 1],
+  ])(
+    "answers followedRanks as accountRanks over the viewers' followees, through renames, deletions, follows and unfollows, %s",
+    async (_, followedKept) => {
+      const random = seededRandom(7);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+      const standing = new Map<string, { followers: number; userNameKey: string }>();
+      const index = new MemorySearchIndex((id) => standing.get(id), followedKept);
+      const accounts = Array.from({ length: 30 }, (_, i) => `account-${i}`);
+      // A term with a line break (no folded name holds one) is looked up apart, and so is a prefix with one.
+      const words = ['ann', 'anna', 'bob', 'bobby', 'carl', 'anne marie', 'zoë', 'b', 'line\nbreak'];
+      const termsOf = () => [
+        ...new Set(Array.from({ length: 1 + Math.floor(random() * 3) }, () => pick(words))),
+      ];
+      for (const id of accounts) {
+        standing.set(id, { followers: 0, userNameKey: id });
+        await index.put('users', id, termsOf());
+      }
+      const viewers = ['vera', 'walt', 'xena'];
+      const followees = new Map(viewers.map((viewer) => [viewer, accounts.filter(() => random() < 0.3)]));
+      const sorted = (ranks: readonly AccountRank[]) => [...ranks].sort(compareAccountRanks);
+      const changes: [string, () => Promise<void>][] = [
+        ['rename', async () => index.put('users', pick(accounts), termsOf())],
+        [
+          'the same terms again',
+          async () => {
+            const id = pick(accounts);
+            await index.put('users', id, await index.termsOf('users', id));
+          },
+        ],
+        ['erase', async () => index.erase('users', [pick(accounts)])],
+        ['no terms', async () => index.put('users', pick(accounts), [])],
+        [
+          'a follower more',
+          async () => {
+            const id = pick(accounts);
+            const now = standing.get(id);
+            if (now) standing.set(id, { ...now, followers: now.followers + 1 });
+            await index.rankAccount(id);
+          },
+        ],
+        [
+          'document gone',
+          async () => {
+            const id = pick(accounts);
+            standing.delete(id);
+            await index.rankAccount(id);
+          },
+        ],
+        [
+          'document back',
+          async () => {
+            const id = pick(accounts);
+            standing.set(id, { followers: 3, userNameKey: id });
+            await index.rankAccount(id);
+          },
+        ],
+        [
+          'follow',
+          async () => {
+            const viewer = pick(viewers);
+            followees.set(viewer, [...(followees.get(viewer) ?? []), pick(accounts)]);
+          },
+        ],
+        [
+          'unfollow',
+          async () => {
+            const viewer = pick(viewers);
+            const now = followees.get(viewer) ?? [];
+            followees.set(
+              viewer,
+              now.filter((_, i) => i !== Math.floor(random() * now.length)),
+            );
+          },
+        ],
+        [
+          'followees read in another order',
+          async () => {
+            const viewer = pick(viewers);
+            followees.set(viewer, [...(followees.get(viewer) ?? [])].reverse());
+          },
+        ],
+        [
+          'rebuild',
+          async () => {
+            index.rankAllAtSettle();
+            for (const id of accounts) await index.rankAccount(id);
+          },
+        ],
+      ];
+      for (let step = 0; step < 400; step++) {
+        const [change, make] = pick(changes);
+        await make();
+        for (const viewer of viewers) {
+          const prefix = pick([
+            'a',
+            'an',
+            'ann',
+            'anne m',
+            'b',
+            'bo',
+            'z',
+            'zo',
+            'c',
+            'x',
+            '',
+            'line',
+            'line\nb',
+            'ann\nb',
+            'bob\nan',
+          ]);
+          const ids = followees.get(viewer) ?? [];
+          expect(
+            sorted(await index.followedRanks(viewer, ids, prefix)),
+            `step ${step}, after ${change}: ${viewer} searching "${prefix}"`,
+          ).toEqual(sorted(await index.accountRanks(ids, prefix)));
+        }
+      }
+    },
+  );
 });
 
 describe('search read model (memory)', () => {

@@ -1,5 +1,5 @@
 import type { Page, Post, Tag } from '@gram/service-kit';
-import { NotFound, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
+import { NotFound, newestFirst, nextCursor, type PageRequest, rawPage } from '../../queries/paging.js';
 import { inOrder, rankedPage, takeRanked } from '../../queries/ranked.js';
 import type { Doc, DocumentStore, ReadModelStore } from '../../store/document-store.js';
 import { hiddenFrom } from '../blocks/rules.js';
@@ -44,7 +44,8 @@ export async function taggedPosts(
   const [count, hidden] = await Promise.all([tagPostCount(documents, name), hiddenFrom(documents, viewerId)]);
   if (count === 0) throw new NotFound(`no post carries #${name}`);
   if (order === 'recent') {
-    const raw = await rawPage(documents, 'tagged', postsTagged(name), request);
+    // Of each place, its post and what the cursor is made of: the posts are read next.
+    const raw = await rawPage(documents, 'tagged', postsTagged(name), request, newestFirst, ['postId', 'at']);
     const postIds = raw.slice(0, request.limit).map((place) => place.postId as string);
     return {
       items: await shownPostViews(store, postIds, hidden, viewerId),

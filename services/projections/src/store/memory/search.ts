@@ -142,7 +142,7 @@ export class MemorySearchIndex implements SearchIndex {
    * never changes it), whose prefixes it is under. Not a set of its prefixes: one per account tripled the
    * index's memory.
    */
-  private readonly rankOf = new Map<string, { rank: AccountRank; terms: ReadonlySet<string> }>();
+  private readonly rankOf = new Map<string, Ranked>();
   /**
    * Accounts whose terms or standing may have moved since they were ranked: ranked when user search is next
    * read (or `settle` is called), each in one synchronous step from its terms and document as they are then,
@@ -152,8 +152,24 @@ export class MemorySearchIndex implements SearchIndex {
   private readonly noted = new Set<string>();
   /** whether the next settle ranks every account whole (see rankAllAtSettle) */
   private wholesale = false;
+  /** viewer → the terms of the accounts it follows, as its last searches read them (see followedRanks) */
+  private readonly followed = new Map<string, FollowedTerms>();
+  /** how many followees the kept FollowedTerms hold in all, which `followedKept` bounds */
+  private followeesKept = 0;
+  /**
+   * Moves whenever a ranked account's terms change or it leaves the rankings (or they are built anew): what
+   * makes every FollowedTerms kept before it stale. A follow moves only a rank, which Ranked holds in place.
+   */
+  private termsGeneration = 0;
 
-  constructor(private readonly standing: AccountStanding = () => undefined) {}
+  /**
+   * @param followedKept how many followees, over every viewer, followedRanks keeps the terms of (100 to 150
+   *   bytes each, with four terms), the viewers that searched least recently forgotten first
+   */
+  constructor(
+    private readonly standing: AccountStanding = () => undefined,
+    private readonly followedKept = 100_000,
+  ) {}
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
     this.indexes[index].put(id, terms);
@@ -205,6 +221,7 @@ export class MemorySearchIndex implements SearchIndex {
     this.ranked.clear();
     this.rankOf.clear();
     this.noted.clear();
+    this.termsGeneration++;
     const gathered = new Map<string, AccountRank[]>();
     for (const [id, terms] of this.indexes.users.termsOf) {
       const standing = this.standing(id);
@@ -235,6 +252,7 @@ export class MemorySearchIndex implements SearchIndex {
       }
     }
     if (!rank || !terms) {
+      if (had) this.termsGeneration++;
       this.rankOf.delete(id);
       return;
     }
@@ -246,7 +264,14 @@ export class MemorySearchIndex implements SearchIndex {
       }
       ranks.set(rank, undefined);
     }
-    this.rankOf.set(id, { rank, terms });
+    if (!had) {
+      this.rankOf.set(id, { rank, terms });
+      return;
+    }
+    // In place, so that the FollowedTerms holding it read the new rank; new terms make them stale.
+    if (!sameTerms(had.terms, terms)) this.termsGeneration++;
+    had.rank = rank;
+    had.terms = terms;
   }
 
   async rankedAccounts(
@@ -266,15 +291,102 @@ export class MemorySearchIndex implements SearchIndex {
     return found;
   }
 
+  /**
+   * One lookup an id: settled, an account is in rankOf exactly when it is filed under some term and has a
+   * document, with the very set of terms the index files it under (see rank), so rankOf alone answers.
+   */
   async accountRanks(ids: readonly string[], prefix: string): Promise<AccountRank[]> {
     this.settle();
     const found: AccountRank[] = [];
     for (const id of ids) {
-      const rank = this.rankOf.get(id)?.rank;
-      const terms = this.indexes.users.termsOf.get(id);
-      if (rank && terms && startsSome(terms, prefix)) found.push(rank);
+      const ranked = this.rankOf.get(id);
+      if (ranked && startsSome(ranked.terms, prefix)) found.push(ranked.rank);
     }
     return found;
+  }
+
+  /**
+   * accountRanks of the viewer's followees, answered from the terms of its followees kept since its last search
+   * (FollowedTerms): a scan of one string rather than a lookup of every followee among every account on every
+   * search. They are built anew when the followees are not those kept (a follow or an unfollow since) or a
+   * ranked account's terms changed or it left since (termsGeneration); a followee not ranked when they were
+   * built is looked up on every search, as it may have been ranked since.
+   */
+  async followedRanks(
+    viewerId: string,
+    followees: readonly string[],
+    prefix: string,
+  ): Promise<AccountRank[]> {
+    this.settle();
+    if (prefix.includes(separator)) return this.accountRanks(followees, prefix);
+    const terms = this.followedTermsOf(viewerId, followees);
+    const found: AccountRank[] = [];
+    const needle = separator + prefix;
+    let last = -1;
+    for (let at = terms.text.indexOf(needle); at !== -1; at = terms.text.indexOf(needle, at + 1)) {
+      // `at` starts a term (a term holds no separator): its followee's, whose terms are next to each other.
+      const followee = terms.followeeAt[lowerBoundOf(terms.termAt, at)] as number;
+      if (followee === last) continue;
+      last = followee;
+      found.push((terms.ranked[followee] as Ranked).rank);
+    }
+    for (const followee of terms.lookedUp) {
+      const ranked = this.rankOf.get(followees[followee] as string);
+      if (ranked && startsSome(ranked.terms, prefix)) found.push(ranked.rank);
+    }
+    return found;
+  }
+
+  /** The viewer's FollowedTerms, kept ones when they are still right (see followedRanks), else built anew. */
+  private followedTermsOf(viewerId: string, followees: readonly string[]): FollowedTerms {
+    const kept = this.followed.get(viewerId);
+    this.followed.delete(viewerId);
+    if (kept) this.followeesKept -= kept.followees.length;
+    const terms =
+      kept && kept.generation === this.termsGeneration && sameIds(kept.followees, followees)
+        ? kept
+        : this.followedTerms(followees);
+    // Last in the map's order: the most recently searched, forgotten last.
+    this.followed.set(viewerId, terms);
+    this.followeesKept += followees.length;
+    for (const [viewer, oldest] of this.followed) {
+      if (this.followeesKept <= this.followedKept || viewer === viewerId) break;
+      this.followed.delete(viewer);
+      this.followeesKept -= oldest.followees.length;
+    }
+    return terms;
+  }
+
+  private followedTerms(followees: readonly string[]): FollowedTerms {
+    const ranked: Ranked[] = [];
+    const lookedUp: number[] = [];
+    const termAt: number[] = [];
+    const followeeAt: number[] = [];
+    const parts: string[] = [];
+    let length = 0;
+    followees.forEach((id, followee) => {
+      const account = this.rankOf.get(id);
+      if (!account || [...account.terms].some((term) => term.includes(separator))) {
+        lookedUp.push(followee);
+        return;
+      }
+      ranked[followee] = account;
+      for (const term of account.terms) {
+        termAt.push(length);
+        followeeAt.push(followee);
+        parts.push(separator, term);
+        length += separator.length + term.length;
+      }
+    });
+    return {
+      followees: [...followees],
+      generation: this.termsGeneration,
+      text: parts.join(''),
+      termAt: Int32Array.from(termAt),
+      followeeAt: Int32Array.from(followeeAt),
+      ranked,
+      lookedUp,
+    };
   }
 
   async match(index: SearchIndexName, prefix: string, limit: number): Promise<string[]> {
@@ -338,4 +450,60 @@ export class MemorySearchIndex implements SearchIndex {
 function startsSome(terms: Iterable<string>, prefix: string): boolean {
   for (const term of terms) if (term.startsWith(prefix)) return true;
   return false;
+}
+
+/** An account's place in user search: changed in place as it moves (see FollowedTerms). */
+interface Ranked {
+  rank: AccountRank;
+  /** the set of terms the index files it under (the index's own: a put replaces an id's set) */
+  terms: ReadonlySet<string>;
+}
+
+/** What FollowedTerms puts before each term: whitespace, which folded terms never hold but as a space. */
+const separator = '\n';
+
+/**
+ * The terms of a viewer's followees in one string, each after a separator, so that the followees whose terms
+ * start with a prefix are the places of separator + prefix in it: a search reads one string, where a lookup of
+ * each followee's terms reads a few objects each, spread over the heap.
+ */
+interface FollowedTerms {
+  /** the followees, in the order given, that these are the terms of */
+  readonly followees: readonly string[];
+  /** termsGeneration when built: stale once it moved */
+  readonly generation: number;
+  readonly text: string;
+  /** where each term starts in `text` (at its separator), in order */
+  readonly termAt: Int32Array;
+  /** the followee (its place in `followees`) whose term starts there */
+  readonly followeeAt: Int32Array;
+  /** followee → its Ranked, kept up to date in place (see rank) */
+  readonly ranked: Ranked[];
+  /** the followees looked up on every search: not ranked when these were built, or with a separator in a term */
+  readonly lookedUp: number[];
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameTerms(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const term of a) if (!b.has(term)) return false;
+  return true;
+}
+
+/** The first index of `sorted` whose number is not below `value`. */
+function lowerBoundOf(sorted: ArrayLike<number>, value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if ((sorted[mid] as number) < value) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -223,6 +223,15 @@ export class RedisSearchIndex implements SearchIndex {
     return found;
   }
 
+  /** accountRanks itself: one pipelined round trip, with nothing to keep between searches. */
+  async followedRanks(
+    _viewerId: string,
+    followees: readonly string[],
+    prefix: string,
+  ): Promise<AccountRank[]> {
+    return this.accountRanks(followees, prefix);
+  }
+
   /** Every prefix's ranking, as MemorySearchIndex.dumpRanks answers it (tests). */
   async dumpRanks(): Promise<Record<string, string[]>> {
     const start = `${this.keyOf('users')}:rank:`;

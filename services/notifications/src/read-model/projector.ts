@@ -180,10 +180,11 @@ export class NotificationProjector {
     // Acts of the account (or about its posts) applied before its registration were stored but not shown (an
     // unknown account): they show now.
     if (before === undefined && after !== undefined) {
-      this.showAgain([
-        ...(await this.store.notifications.find('actorIds', data.userId)),
-        ...(await this.store.notifications.find('postAuthorId', data.userId)),
+      const found = await Promise.all([
+        this.store.notifications.find('actorIds', data.userId),
+        this.store.notifications.find('postAuthorId', data.userId),
       ]);
+      this.showAgain(found.flat());
     }
   }
 

@@ -44,6 +44,8 @@ export interface LoadFigures {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** bytes received per response, headers included */
+  bytesPerResponse: number;
 }
 
 function requestsOf(scenario: Scenario): autocannon.Request[] {
@@ -110,6 +112,7 @@ async function run(scenario: Scenario): Promise<LoadFigures> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    bytesPerResponse: result.requests.total > 0 ? result.throughput.total / result.requests.total : 0,
   };
 }
 

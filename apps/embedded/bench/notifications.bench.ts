@@ -266,7 +266,7 @@ async function embedded(): Promise<Metric[]> {
     const read = await load({ ...reads, connections, durationSeconds: readsDurationSeconds });
     console.log(
       `GET /notifications: ${Math.round(read.reqPerSec)} req/s, p50 ${read.p50} ms, p99 ${read.p99} ms, ` +
-        `non-2xx ${read.non2xx}, errors ${read.errors}`,
+        `non-2xx ${read.non2xx}, errors ${read.errors}, ${Math.round(read.bytesPerResponse)} bytes a response`,
     );
 
     return [

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { actorTime, type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
-import { isAfter, newestFirst } from './newest-first.js';
+import { isAfter } from './newest-first.js';
 import type {
   Documents,
   NotificationDocuments,
@@ -59,8 +59,16 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
       for (const value of held) if (!holds.has(value)) this.unindexed(field, value, id);
       for (const value of holds) if (!held.has(value)) this.indexed(field, value, id);
     }
+    this.replaced(before, after);
     return { before, after, changed: true };
   }
+
+  /**
+   * `before` (a change is pure: as it was) is now `after` (undefined: absent), for what a subclass keeps beside
+   * the indexes. Called before `update` returns, with no await since the write: a change that awaited here would
+   * let another change in between read the documents and what is kept beside them at odds.
+   */
+  protected replaced(_before: T | undefined, _after: T | undefined): void {}
 
   /** the documents whose indexed `field` holds `value`; a field not indexed is a mistake of the caller */
   async find(field: string, value: string): Promise<T[]> {
@@ -109,6 +117,18 @@ function differAtTop(a: object, b: object): boolean {
 
 class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements NotificationDocuments {
   /**
+   * Each recipient's notifications in the order they are listed (newestFirst), kept so by every write: a page is
+   * found by a binary search and read as a slice. Sorting every notification of the recipient at each read made a
+   * page cost as much as the account has notifications (thousands, for a popular one), on every request.
+   */
+  private readonly listed = new Map<string, NotificationDoc[]>();
+
+  protected override replaced(before: NotificationDoc | undefined, after: NotificationDoc | undefined): void {
+    if (before) this.unlist(before, before.updatedAt);
+    if (after) this.list(after);
+  }
+
+  /**
    * A notification already about the same is changed where it is: its actors gain one, its sorted ids take it in
    * their place. A copy would cost every actor it has, on every like (the embedded start folds every like of the
    * log), and its documents are only ever read, one step at a time, by this process.
@@ -125,7 +145,13 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
       this.indexed('actorIds', actor, current._id);
     }
     if (time < current.createdAt) current.createdAt = time;
-    current.updatedAt = updatedAfter(current, had, time, current.actors);
+    const updatedAt = updatedAfter(current, had, time, current.actors);
+    if (updatedAt !== current.updatedAt) {
+      // Out of the list while its time changes: the list's binary search reads it.
+      this.unlist(current, current.updatedAt);
+      current.updatedAt = updatedAt;
+      this.list(current);
+    }
     return true;
   }
 
@@ -134,17 +160,49 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
     after: NotificationPosition | undefined,
     limit: number,
   ): Promise<NotificationDoc[]> {
-    return (await this.find('recipient', recipient))
-      .filter((doc) => after === undefined || isAfter(doc, after))
-      .sort(newestFirst)
-      .slice(0, limit);
+    const listed = this.listed.get(recipient) ?? [];
+    const start = after === undefined ? 0 : firstAfter(listed, after);
+    return listed.slice(start, start + limit);
   }
 
   async updatedAfter(recipient: string, since: string | undefined): Promise<NotificationDoc[]> {
-    return (await this.find('recipient', recipient)).filter(
-      (doc) => since === undefined || doc.updatedAt > since,
-    );
+    const listed = this.listed.get(recipient) ?? [];
+    if (since === undefined) return [...listed];
+    // Those updated at `since` come before a position there with an id greater than any: the list ends there.
+    return listed.slice(0, firstAfter(listed, { updatedAt: since, id: '\uffff' }));
   }
+
+  private list(doc: NotificationDoc): void {
+    const listed = this.listed.get(doc.recipient);
+    if (listed === undefined) this.listed.set(doc.recipient, [doc]);
+    else listed.splice(firstAfter(listed, { updatedAt: doc.updatedAt, id: doc._id }), 0, doc);
+  }
+
+  /** Takes `doc` out of its recipient's list, where it was listed updated at `listedAt`. */
+  private unlist(doc: NotificationDoc, listedAt: string): void {
+    const listed = this.listed.get(doc.recipient);
+    if (listed === undefined) return;
+    // The first one listed at or after its place is it: ids are unique.
+    const at = firstAfter(listed, { updatedAt: listedAt, id: doc._id }) - 1;
+    if (listed[at]?._id !== doc._id) throw new Error(`notification ${doc._id} is not where it is listed`);
+    listed.splice(at, 1);
+    if (listed.length === 0) this.listed.delete(doc.recipient);
+  }
+}
+
+/**
+ * Where the documents after `position` begin in `listed` (in newestFirst's order): the index of the first one
+ * after it, or the length when none is. The one at `position` itself, if listed, is just before that index.
+ */
+function firstAfter(listed: readonly NotificationDoc[], position: NotificationPosition): number {
+  let low = 0;
+  let high = listed.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (isAfter(listed[mid] as NotificationDoc, position)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 /** Whether `doc` is about what `about` says, every field of it: then only its actors may change. */

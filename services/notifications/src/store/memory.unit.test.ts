@@ -206,6 +206,82 @@ describe('the lookups of the memory notification store', () => {
           );
         }
       }
+      for (const recipient of values) {
+        const all = holding(
+          notifications as Map<string, unknown>,
+          'recipient',
+          recipient,
+        ) as NotificationDoc[];
+        const sorted = all.sort((a, b) =>
+          a.updatedAt === b.updatedAt ? b._id.localeCompare(a._id) : b.updatedAt.localeCompare(a.updatedAt),
+        );
+        const listed = await store.notifications.newestFirst(recipient, undefined, 1_000);
+        expect(
+          listed.map((doc) => doc._id),
+          `listed for ${recipient}`,
+        ).toEqual(sorted.map((doc) => doc._id));
+        for (const [i, doc] of sorted.entries()) {
+          const after = { updatedAt: doc.updatedAt, id: doc._id };
+          expect(await store.notifications.newestFirst(recipient, after, 2)).toEqual(
+            sorted.slice(i + 1, i + 3),
+          );
+          expect(byId(await store.notifications.updatedAfter(recipient, doc.updatedAt))).toEqual(
+            byId(sorted.filter((other) => other.updatedAt > doc.updatedAt)),
+          );
+        }
+      }
     }
+  });
+
+  it("keeps an account's notifications listed newest first as likes move them to the top, in any order of events", async () => {
+    const h = new History();
+    const ann = h.register('ann');
+    const fans = Array.from({ length: 8 }, (_, i) => h.register(`fan${i}`));
+    const posts = Array.from({ length: 5 }, () => h.post(ann));
+    for (const [i, fan] of fans.entries()) {
+      h.like(posts[(i * 3) % posts.length] as string, ann, fan);
+      h.like(posts[(i * 7 + 1) % posts.length] as string, ann, fan);
+    }
+    h.unlike(posts[1] as string, fans[7] as string);
+    for (let seed = 1; seed <= 20; seed++) {
+      const maps: Map<string, unknown>[] = [];
+      const store = memoryNotificationStore(() => {
+        const map = new Map();
+        maps.push(map);
+        return map;
+      });
+      const docs = maps.at(-1) as Map<string, NotificationDoc>; // the notifications, made last
+      const projector = new NotificationProjector(store);
+      for (const event of twiceShuffled(h.events, seed)) await projector.apply(event);
+      const sorted = [...docs.values()]
+        .filter((doc) => doc.recipient === ann)
+        .sort((a, b) =>
+          a.updatedAt === b.updatedAt ? b._id.localeCompare(a._id) : b.updatedAt.localeCompare(a.updatedAt),
+        );
+      const listed = await store.notifications.newestFirst(ann, undefined, 100);
+      expect(
+        listed.map((doc) => doc.updatedAt),
+        `seed ${seed}`,
+      ).toEqual(sorted.map((doc) => doc.updatedAt));
+      expect(listed, `seed ${seed}`).toEqual(sorted);
+    }
+  });
+
+  it("reads a page of an account's notifications visiting as many documents whether it has 30 or 300", async () => {
+    const visits = async (notified: number) => {
+      const h = new History();
+      const ann = h.register('ann');
+      const fans = Array.from({ length: 10 }, (_, i) => h.register(`fan${i}`));
+      for (let i = 0; i < notified; i++) h.like(h.post(ann), ann, fans[i % fans.length] as string);
+      let visited = 0;
+      const store = memoryNotificationStore(() => new CountingMap(() => visited++));
+      const projector = new NotificationProjector(store);
+      for (const event of h.events) await projector.apply(event);
+      visited = 0;
+      const page = await new NotificationQueries(store).page(ann, { limit: 10 });
+      expect(page.items).toHaveLength(10);
+      return visited;
+    };
+    expect(await visits(300)).toBe(await visits(30));
   });
 });

@@ -237,31 +237,36 @@ export class NotificationQueries {
     viewer: Viewer,
   ): Promise<(NotificationView | undefined)[]> {
     if (docs.length === 0) return [];
-    const actorsOf = docs.map((doc) =>
-      Object.entries(doc.actors)
-        .filter(([actor]) => !viewer.hidden.has(actor))
-        .sort(([a, at], [b, bt]) => (at === bt ? (a < b ? 1 : -1) : at < bt ? 1 : -1))
-        .map(([actor]) => actor),
-    );
+    const actorsOf: string[][] = [];
+    const accountIds = new Set<string>();
     // The authors whose posts the viewer reads only if they are live and public, or followed (see mayRead).
-    const authors = docs.flatMap((doc) =>
-      doc.postAuthorId === undefined || doc.postAuthorId === viewer.id || viewer.blocked.has(doc.postAuthorId)
-        ? []
-        : [doc.postAuthorId],
-    );
-    const postIds = docs.flatMap((doc) => (doc.postId === undefined ? [] : [doc.postId]));
+    const authors = new Set<string>();
+    const postIds = new Set<string>();
+    for (const doc of docs) {
+      const actors = actorsNewestFirst(doc, viewer.hidden);
+      actorsOf.push(actors);
+      for (const actor of actors) accountIds.add(actor);
+      const author = doc.postAuthorId;
+      if (author !== undefined && author !== viewer.id && !viewer.blocked.has(author)) {
+        authors.add(author);
+        accountIds.add(author);
+      }
+      if (doc.postId !== undefined) postIds.add(doc.postId);
+    }
     const [accountList, postList] = await Promise.all([
-      this.store.accounts.getMany([...new Set([...actorsOf.flat(), ...authors])]),
-      this.store.posts.getMany([...new Set(postIds)]),
+      this.store.accounts.getMany([...accountIds]),
+      this.store.posts.getMany([...postIds]),
     ]);
-    const accounts = new Map(accountList.map((account) => [account._id, account]));
-    const posts = new Map(postList.map((post) => [post._id, post]));
-    const privateAuthors = [...new Set(authors)].filter((id) => accounts.get(id)?.isPrivate === true);
-    const followed = new Set(
-      (await this.store.edges.getMany(privateAuthors.map((id) => streamIds.follow(viewer.id, id))))
-        .filter((edge) => edge.state === 'following')
-        .map((edge) => edge.to),
-    );
+    const accounts = byId(accountList);
+    const posts = byId(postList);
+    const privateAuthors = [...authors].filter((id) => accounts.get(id)?.isPrivate === true);
+    const followed = new Set<string>();
+    if (privateAuthors.length > 0) {
+      const follows = await this.store.edges.getMany(
+        privateAuthors.map((id) => streamIds.follow(viewer.id, id)),
+      );
+      for (const edge of follows) if (edge.state === 'following') followed.add(edge.to);
+    }
     /** Whether the viewer may read the posts of `authorId`: its own, a live public account's, or one it follows. */
     const mayRead = (authorId: string): boolean => {
       if (authorId === viewer.id) return true;
@@ -271,10 +276,11 @@ export class NotificationQueries {
       return !author.isPrivate || followed.has(authorId);
     };
     return docs.map((doc, i): NotificationView | undefined => {
-      const actors = (actorsOf[i] as string[]).flatMap((id) => {
+      const actors: AccountDoc[] = [];
+      for (const id of actorsOf[i] as string[]) {
         const account = accounts.get(id);
-        return account && !account.deleted ? [account] : [];
-      });
+        if (account && !account.deleted) actors.push(account);
+      }
       if (actors.length === 0) return undefined;
       let post: NotificationView['post'];
       if (doc.postId !== undefined) {
@@ -284,21 +290,51 @@ export class NotificationQueries {
         post = { id: stored._id, photo: stored.photo };
       }
       const commentId = doc.replyId ?? doc.commentId;
-      return {
-        id: doc._id,
-        type: doc.type,
-        actors: actors.slice(0, shownActors).map(summary),
-        actorCount: actors.length,
-        ...(post ? { post } : {}),
-        ...(commentId !== undefined && doc.text !== undefined
-          ? { comment: { id: commentId, text: doc.text } }
-          : {}),
-        createdAt: doc.createdAt,
-        updatedAt: doc.updatedAt,
-        read: isRead(doc, viewer.readUpTo),
-      };
+      const comment =
+        commentId !== undefined && doc.text !== undefined ? { id: commentId, text: doc.text } : undefined;
+      return view(doc, actors, post, comment, isRead(doc, viewer.readUpTo));
     });
   }
+}
+
+/**
+ * The actors of `doc` the viewer sees (not those it mutes or is in a block with), newest first, then by id
+ * descending. From the notification's sorted ids rather than its map of actors: going through the keys of a map
+ * keyed by ids, as V8 keeps it, costs several times more, and a page goes through twenty of them.
+ */
+function actorsNewestFirst(doc: NotificationDoc, hidden: ReadonlySet<string>): string[] {
+  const ids = hidden.size === 0 ? [...doc.actorIds] : doc.actorIds.filter((id) => !hidden.has(id));
+  if (ids.length < 2) return ids;
+  const { actors } = doc;
+  return ids.sort((a, b) => {
+    const [at, bt] = [actors[a] as string, actors[b] as string];
+    return at === bt ? (a < b ? 1 : -1) : at < bt ? 1 : -1;
+  });
+}
+
+function byId<T extends { _id: string }>(docs: readonly T[]): Map<string, T> {
+  const found = new Map<string, T>();
+  for (const doc of docs) found.set(doc._id, doc);
+  return found;
+}
+
+/** The view, its fields in the order API.md lists them; `post` and `comment` only when it is about one. */
+function view(
+  doc: NotificationDoc,
+  actors: readonly AccountDoc[],
+  post: NotificationView['post'],
+  comment: NotificationView['comment'],
+  read: boolean,
+): NotificationView {
+  const shown = actors.slice(0, shownActors).map(summary);
+  const { _id: id, type, createdAt, updatedAt } = doc;
+  const actorCount = actors.length;
+  // Written out rather than spread in: a spread of optional fields copies through a slow path, twenty times a page.
+  if (post && comment)
+    return { id, type, actors: shown, actorCount, post, comment, createdAt, updatedAt, read };
+  if (post) return { id, type, actors: shown, actorCount, post, createdAt, updatedAt, read };
+  if (comment) return { id, type, actors: shown, actorCount, comment, createdAt, updatedAt, read };
+  return { id, type, actors: shown, actorCount, createdAt, updatedAt, read };
 }
 
 function summary(account: AccountDoc): NotificationView['actors'][number] {

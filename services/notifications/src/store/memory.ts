@@ -33,10 +33,12 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
   }
 
   async getMany(ids: readonly string[]): Promise<T[]> {
-    return ids.flatMap((id) => {
+    const found: T[] = [];
+    for (const id of ids) {
       const doc = this.docs.get(id);
-      return doc ? [doc] : [];
-    });
+      if (doc) found.push(doc);
+    }
+    return found;
   }
 
   // No await between the read and the write: one change at a time, as the other adapters' compare-and-set gives.

@@ -156,6 +156,7 @@ function combined(halves: Measured[]): Measured {
     non2xx: sum((m) => m.non2xx),
     errors: sum((m) => m.errors),
     timeouts: sum((m) => m.timeouts),
+    bytesPerResponse: sum((m) => m.bytesPerResponse * m.requests) / Math.max(1, requests),
     cpuMicros: sum((m) => m.cpuMicros * m.requests) / Math.max(1, requests),
   };
 }
@@ -181,7 +182,7 @@ type Figures = Record<string, number>;
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gram-gateway-bench-'));
-  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite'), syncInBackground: true }); // as main.ts opens it
   const keys = await KeyStore.generate();
   const apps: ServiceApp[] = [];
   let projections: Awaited<ReturnType<typeof startEmbeddedProjections>> | undefined;

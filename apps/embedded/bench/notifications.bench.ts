@@ -207,7 +207,7 @@ const openConcurrency = 100;
 /** The embedded mode; answers the figures. */
 async function embedded(): Promise<Metric[]> {
   const dir = mkdtempSync(join(tmpdir(), 'gram-notifications-bench-'));
-  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite'), syncInBackground: true }); // as main.ts opens it
   const keys = await KeyStore.generate();
   const apps: ServiceApp[] = [];
   const streamClients = clients();

@@ -359,7 +359,7 @@ async function userIndexMbPer100k(accounts: Community['accounts']): Promise<numb
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'gram-search-bench-'));
-  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+  const store = openSqliteEventStore({ path: join(dir, 'events.sqlite'), syncInBackground: true }); // as main.ts opens it
   const keys = await KeyStore.generate();
   const apps: ServiceApp[] = [];
   let projections: Awaited<ReturnType<typeof startEmbeddedProjections>> | undefined;

@@ -22,7 +22,9 @@ const dataDir = resolve(process.env.INIT_CWD ?? process.cwd(), process.env.DATA_
 const port = Number(process.env.PORT ?? 8080);
 // Both kinds of link reach this one process: media files and export archives share its public origin.
 const publicUrl = process.env.MEDIA_PUBLIC_URL ?? `http://localhost:${port}`;
-const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite') });
+// The process is alone on its log, so its commits are made durable off the event loop (syncInBackground): with
+// SQLite's own fsync at each COMMIT, a fifth of the process's time at 500 likes/s stood still waiting for the disk.
+const store = openSqliteEventStore({ path: join(dataDir, 'events.sqlite'), syncInBackground: true });
 const keys = await KeyStore.forEnvironment(dataDir);
 // Contact data and password hashes are stored encrypted under each account's key, kept in keys.sqlite.
 const dataKeys = personalDataKeysFromEnv(process.env, dataDir);

@@ -1,6 +1,6 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, fdatasync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -31,6 +31,9 @@ afterAll(() => {
 });
 
 describeEventStoreContract('SQLite (file)', () => openSqliteEventStore({ path: freshPath() }));
+describeEventStoreContract('SQLite (file, commits made durable in the background)', () =>
+  openSqliteEventStore({ path: freshPath(), syncInBackground: true }),
+);
 
 interface Worker {
   ready: Promise<void>;
@@ -44,7 +47,7 @@ function spawnWorker(
   path: string,
   name: string,
   events: number,
-  mode: 'contend' | 'own' | 'crash' | 'open',
+  mode: 'contend' | 'own' | 'crash' | 'crash-background' | 'open',
 ): Worker {
   const child: ChildProcessByStdio<Writable, Readable, Readable> = spawn(
     process.execPath,
@@ -69,7 +72,7 @@ function spawnWorker(
     child.on('exit', (code, signal) => {
       const lines = stdout.trim().split('\n');
       const last = lines.at(-1) ?? '';
-      const expectedEnd = mode === 'crash' ? signal === 'SIGKILL' : code === 0;
+      const expectedEnd = mode.startsWith('crash') ? signal === 'SIGKILL' : code === 0;
       if (!expectedEnd || !last.startsWith('{')) {
         reject(new Error(`worker ${name} ended with code ${code}, signal ${signal}: ${stderr}`));
         return;
@@ -112,18 +115,24 @@ describe('SQLite event store, beyond the contract', () => {
     await reopened.close();
   });
 
-  it('acknowledged appends survive the writing process being killed without closing the store', async () => {
-    const path = freshPath();
-    const worker = spawnWorker(path, 'crashing', 300, 'crash');
-    await worker.ready;
-    worker.start();
-    const acknowledged = await worker.acknowledged;
-    expect(acknowledged).toHaveLength(300);
+  it.each([
+    { mode: 'crash', durable: 'at each COMMIT' },
+    { mode: 'crash-background', durable: 'in the background' },
+  ] as const)(
+    'acknowledged appends survive the writing process being killed without closing the store (log made durable $durable)',
+    async ({ mode }) => {
+      const path = freshPath();
+      const worker = spawnWorker(path, 'crashing', 300, mode);
+      await worker.ready;
+      worker.start();
+      const acknowledged = await worker.acknowledged;
+      expect(acknowledged).toHaveLength(300);
 
-    const store = openSqliteEventStore({ path });
-    expect((await store.readStream('own-crashing')).map((event) => event.id)).toEqual(acknowledged);
-    await store.close();
-  });
+      const store = openSqliteEventStore({ path });
+      expect((await store.readStream('own-crashing')).map((event) => event.id)).toEqual(acknowledged);
+      await store.close();
+    },
+  );
 
   it('a process opening a fresh file waits while another process holds it locked in the middle of switching it to WAL', async () => {
     // The lock another process's switch to WAL holds on a fresh file: SQLite refuses the next switch with
@@ -294,5 +303,116 @@ describe('SQLite event store, beyond the contract', () => {
     );
     expect(error).toBeInstanceOf(TypeError);
     await store.close();
+  });
+
+  describe('with its commits made durable in the background', () => {
+    /** An fdatasync that runs only when the test lets it: `release` runs the oldest one held. */
+    function heldSync() {
+      const held: { fd: number; done: (error: NodeJS.ErrnoException | null) => void }[] = [];
+      return {
+        held,
+        fdatasync: (fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+          held.push({ fd, done });
+        },
+        release(error: NodeJS.ErrnoException | null = null) {
+          const next = held.shift();
+          if (!next) throw new Error('no fsync is held');
+          fdatasync(next.fd, (syncError) => next.done(error ?? syncError));
+        },
+      };
+    }
+    const turns = async (count: number) => {
+      for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+
+    it('acknowledges an append, and hands its events to subscriptions and readAll, only after the fsync of the log that followed its COMMIT', async () => {
+      const path = freshPath();
+      const sync = heldSync();
+      const store = openSqliteEventStore({ path, syncInBackground: true, fdatasync: sync.fdatasync });
+      const streamId = uniqueStreamId('post');
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll();
+      void (async () => {
+        for await (const event of subscription) seen.push(event.id);
+      })();
+      let acknowledged = false;
+      const event = newEvent(0);
+      const append = store
+        .appendToStream(streamId, [event], { expectedRevision: 'no_stream' })
+        .then((result) => {
+          acknowledged = true;
+          return result;
+        });
+      await turns(5);
+      expect(sync.held).toHaveLength(1);
+      expect(readlinkSync(`/proc/self/fd/${sync.held[0]?.fd}`)).toBe(`${path}-wal`);
+      // Committed (a command deciding on the stream reads it), not yet acknowledged nor handed out as the log.
+      expect(await store.readStream(streamId)).toHaveLength(1);
+      expect(acknowledged).toBe(false);
+      expect(await store.readAll()).toEqual([]);
+      expect(seen).toEqual([]);
+
+      sync.release();
+      expect((await append).nextExpectedRevision).toBe(0);
+      expect((await store.readAll()).map((read) => read.id)).toEqual([event.id]);
+      await withTimeout(
+        (async () => {
+          while (seen.length === 0) await turns(1);
+        })(),
+        5_000,
+        'the subscription',
+      );
+      expect(seen).toEqual([event.id]);
+      await subscription.close();
+      await store.close();
+    });
+
+    it('makes the groups committed while an fsync runs durable together with the next one', async () => {
+      const sync = heldSync();
+      const store = openSqliteEventStore({
+        path: freshPath(),
+        syncInBackground: true,
+        fdatasync: sync.fdatasync,
+      });
+      const first = store.appendToStream(uniqueStreamId('post'), [newEvent(0)], { expectedRevision: 'any' });
+      await turns(3);
+      const later = [1, 2, 3].map(async (i) => {
+        await new Promise((resolve) => setTimeout(resolve, i));
+        return store.appendToStream(uniqueStreamId('post'), [newEvent(i)], { expectedRevision: 'any' });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(sync.held).toHaveLength(1);
+      sync.release();
+      await first;
+      await turns(3);
+      expect(sync.held).toHaveLength(1);
+      sync.release();
+      expect(await Promise.all(later)).toHaveLength(3);
+      await store.close();
+    });
+
+    it('rejects the appends waiting for an fsync that failed and every later one, and hands nothing after it out as the log', async () => {
+      const sync = heldSync();
+      const store = openSqliteEventStore({
+        path: freshPath(),
+        syncInBackground: true,
+        fdatasync: sync.fdatasync,
+      });
+      const streamId = uniqueStreamId('post');
+      const durable = store.appendToStream(streamId, [newEvent(0)], { expectedRevision: 'no_stream' });
+      await turns(3);
+      sync.release();
+      await durable;
+      const failing = store.appendToStream(streamId, [newEvent(1)], { expectedRevision: 0 });
+      await turns(3);
+      const ioError = Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+      sync.release(ioError);
+      expect(await rejectionOf(failing)).toBe(ioError);
+      expect(await rejectionOf(store.appendToStream(streamId, [newEvent(2)], { expectedRevision: 1 }))).toBe(
+        ioError,
+      );
+      expect(await store.readAll()).toHaveLength(1);
+      await store.close();
+    });
   });
 });

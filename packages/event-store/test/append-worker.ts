@@ -13,6 +13,7 @@
  *   so without pauses the processes take turns in long runs instead of interleaving append by append.
  * - `own`: every event to the worker's own stream, one append at a time.
  * - `crash`: like `own`, then the process kills itself without closing the store.
+ * - `crash-background`: like `crash`, the store making its commits durable in the background (syncInBackground).
  * - `open`: like `own`, but the store is opened only after the line on stdin, so that several workers open (and
  *   may create) the same file at the same instant, as services started together do.
  */
@@ -25,7 +26,8 @@ const [path, worker, eventsArgument, mode] = process.argv.slice(2);
 if (!path || !worker || !eventsArgument || !mode)
   throw new Error('usage: append-worker <path> <worker> <events> <mode>');
 const events = Number(eventsArgument);
-const open = () => openSqliteEventStore({ path, busyTimeoutMs: 30_000 });
+const open = () =>
+  openSqliteEventStore({ path, busyTimeoutMs: 30_000, syncInBackground: mode === 'crash-background' });
 const early = mode === 'open' ? undefined : open();
 
 const stdin = createInterface({ input: process.stdin });
@@ -79,5 +81,5 @@ if (mode === 'contend') {
 }
 
 process.stdout.write(`${JSON.stringify({ ids: acknowledged })}\n`);
-if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
+if (mode === 'crash' || mode === 'crash-background') process.kill(process.pid, 'SIGKILL');
 await store.close();

@@ -229,6 +229,17 @@ describe('the notification stream (one instance, in-process changes)', () => {
     await projector.apply(created);
     await settlesAt(3);
     await apply();
+    // a like applied before its actor's registration: stored, shown once the actor is known
+    const later = h.post(dan);
+    await apply();
+    const gus = h.register('gus');
+    const registered = h.events.at(-1) as (typeof h.events)[number];
+    h.like(later, dan, gus);
+    await projector.apply(h.events.at(-1) as (typeof h.events)[number]);
+    expect(await queries.unreadCount(dan)).toBe(3);
+    await projector.apply(registered);
+    await settlesAt(4);
+    await apply();
     client.close();
   });
 

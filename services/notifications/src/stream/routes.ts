@@ -197,8 +197,8 @@ class NotificationStream {
       if (this.closed) unsubscribe();
       else this.cleanups.push(unsubscribe);
       if (after) {
-        for (const view of await this.queries.updatedSince(this.accountId, after, resumeLimit))
-          this.send(view);
+        const missed = await this.queries.updatedSince(this.accountId, after, resumeLimit);
+        if (missed.length > 0) this.write(missed.map(eventOf).join(''));
       }
     } catch (error) {
       this.fail(error);
@@ -249,21 +249,20 @@ class NotificationStream {
           count = this.unread.size;
           if (this.unread.size > maxFollowedUnread) this.unread = undefined;
         }
-        for (const view of views.sort(inListOrder)) this.send(view);
+        // What one change makes goes out in one write: each write is a system call, which at 500 likes/s took
+        // more of the process's time than making the events written.
+        let text = views.sort(inListOrder).map(eventOf).join('');
         if (count !== undefined && count !== this.lastCount) {
           this.lastCount = count;
-          this.write(`event: unread-count\ndata: ${JSON.stringify({ count })}\n\n`);
+          text += `event: unread-count\ndata: ${JSON.stringify({ count })}\n\n`;
         }
+        if (text !== '') this.write(text);
       }
     } catch (error) {
       this.fail(error);
     } finally {
       this.draining = false;
     }
-  }
-
-  private send(view: NotificationView): void {
-    this.write(`id: ${eventIdOf(view)}\nevent: notification\ndata: ${JSON.stringify(view)}\n\n`);
   }
 
   private write(text: string): void {
@@ -326,4 +325,9 @@ function tokenExpiry(request: FastifyRequest): number {
   const exp = typeof payload === 'object' && payload !== null && 'exp' in payload ? payload.exp : undefined;
   // A token without `exp` (none is issued so) is held to the longest a timer waits.
   return typeof exp === 'number' ? exp * 1000 : Number.MAX_SAFE_INTEGER;
+}
+
+/** The `notification` event of `view`. */
+function eventOf(view: NotificationView): string {
+  return `id: ${eventIdOf(view)}\nevent: notification\ndata: ${JSON.stringify(view)}\n\n`;
 }

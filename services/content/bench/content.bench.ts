@@ -3,9 +3,9 @@
  *
  *   pnpm --dir services/content bench [--save-baseline] [--duration 10] [--connections 32] [--profile DIR]
  *
- * The app runs here, in the embedded configuration (SQLite event store on a temp file, tokens
- * verified through a local JWKS as the gateway does in one process); autocannon runs in a forked
- * process so the load generator never shares the server's event loop. Every like is a real first
+ * The app runs here, in the embedded configuration (SQLite event store on a temp file, its commits made durable
+ * in the background as the embedded mode makes them; tokens verified through a local JWKS as the gateway does in
+ * one process); autocannon runs in a forked process so the load generator never shares the server's event loop. Every like is a real first
  * like: each request pairs a different user (pre-minted token) with a post, and no pair repeats.
  * The figures are printed beside bench/baseline.json; --save-baseline records this run there.
  *
@@ -95,7 +95,8 @@ async function startContent(
   postIds: readonly string[],
   verifier: AccessTokenVerifier,
 ) {
-  const raw = openSqliteEventStore({ path: join(dir, 'events.sqlite') });
+  // As the embedded mode opens its log (apps/embedded/src/main.ts): commits made durable off the event loop.
+  const raw = openSqliteEventStore({ path: join(dir, 'events.sqlite'), syncInBackground: true });
   const keys = new SqliteDataKeyStore({
     path: join(dir, 'keys.sqlite'),
     masterKey: LocalMasterKey.fromBase64(generateMasterKey()),

@@ -9,6 +9,7 @@ import type { NotificationChange } from '../changes.js';
 import type { NotificationQueries, NotificationView } from '../read-model/queries.js';
 import type { NotificationPosition } from '../store/port.js';
 import type { ChangeFeed } from './feed.js';
+import { everyAtPhase } from './keepalive.js';
 import type { StreamTickets, TicketGrant } from './tickets.js';
 
 export interface NotificationStreamOptions {
@@ -176,17 +177,17 @@ class NotificationStream {
     // The headers go out with the first bytes: a client knows at once that the stream is open.
     this.write(': open\n\n');
 
-    const keepalive = setInterval(() => {
+    const stopKeepalives = everyAtPhase(this.options.keepaliveMs ?? 15_000, Math.random(), () => {
       this.write(': keepalive\n\n');
       // the deletion of an account that had no notifications tells its stream nothing
       this.queries.isDeletedAccount(this.accountId).then(
         (deleted) => deleted && this.end(),
         (error) => this.fail(error),
       );
-    }, this.options.keepaliveMs ?? 15_000);
+    });
     const expiry = setTimeout(() => this.end(), Math.min(tokenExpiresAt - Date.now(), 2 ** 31 - 1));
     this.cleanups.push(() => {
-      clearInterval(keepalive);
+      stopKeepalives();
       clearTimeout(expiry);
     });
 

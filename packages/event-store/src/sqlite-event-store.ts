@@ -707,7 +707,10 @@ export class SqliteEventStore implements EventStore {
  * is every later one, until the process starts again and SQLite recovers the log from the disk.
  */
 class BackgroundSync {
+  /** the error of the fsync that failed, if one did: every append is refused from then on */
   failed: Error | undefined;
+  /** where the groups whose fsync failed began: nothing after it is known durable */
+  private failedAfter = Number.MAX_SAFE_INTEGER;
   private fd: number | undefined;
   private running: Promise<void> | undefined;
   /** the groups committed and waiting for an fsync begun after their COMMIT, oldest first */
@@ -720,14 +723,14 @@ class BackgroundSync {
     private readonly sync: NonNullable<SqliteEventStoreOptions['fdatasync']>,
   ) {}
 
-  /** `done` once a COMMIT is durable, made when everything up to `durableUpTo` was committed and durable. */
+  /**
+   * Calls `done` once the COMMIT just made is durable (with the error of its fsync if that failed).
+   * `durableUpTo`: the last position committed before it, the end of what the log hands out until then.
+   */
   afterCommit(durableUpTo: number, done: (error?: Error) => void): void {
     this.waiting.push({ durableUpTo, done });
     if (!this.running) this.running = this.syncWaiting();
   }
-
-  /** where the groups whose fsync failed began: nothing after it is known durable */
-  private failedAfter = Number.MAX_SAFE_INTEGER;
 
   /** The last position that is durable: below the oldest group still waiting for its fsync, if any. */
   durableUpTo(): number {

@@ -24,6 +24,8 @@ describe('findHashtags', () => {
     ['a run over 100 is no tag at all', `#${'a'.repeat(101)}`, []],
     ['100 astral letters are 100 characters', `#${'𝒜'.repeat(100)}`, ['𝒜'.repeat(100)]],
     ['a tag after a line break', 'one\n#two', ['two']],
+    ['a text without # has none', 'a photo of the beach', []],
+    ['a fullwidth ＃ is no #', '＃beach', []],
   ])('%s', (_case, text, tags) => {
     expect(findHashtags(text)).toEqual(tags);
   });

@@ -11,7 +11,7 @@ import {
   type Sort,
 } from '../document-store.js';
 import { compareKeys, lowerBound } from '../ordering.js';
-import { isEmpty, MemoryCollection } from './index-engine.js';
+import { isEmpty, MemoryCollection, writeField } from './index-engine.js';
 
 /**
  * The embedded mode's documents: maps with compound indexes built for the filters the handlers and queries
@@ -162,20 +162,26 @@ export class MemoryDocumentStore implements DocumentStore {
       c.write(id, fields, rev, doc);
       return;
     }
-    const before = counters.map((counter) => doc !== undefined && counts(doc, counter));
+    // Which counters counted the document before the write, one bit each (a collection has a few): no array
+    // is allocated on every like and follow.
+    let before = 0;
+    if (doc !== undefined) {
+      for (let i = 0; i < counters.length; i++) if (counts(doc, counters[i] as Counter)) before |= 1 << i;
+    }
     c.write(id, fields, rev, doc);
     const written = c.docs.get(id) as Doc;
-    counters.forEach((counter, i) => {
-      const delta = Number(counts(written, counter)) - Number(before[i]);
+    for (let i = 0; i < counters.length; i++) {
+      const counter = counters[i] as Counter;
+      const delta = Number(counts(written, counter)) - ((before >> i) & 1);
       if (delta !== 0) this.move(counter, written[counter.key] as string, delta);
-    });
+    }
   }
 
   private move(counter: Counter, id: string, delta: number): void {
     const target = this.collection(counter.collection);
     const doc = target.docs.get(id);
     const count = (doc?.[counter.field] as number | undefined) ?? 0;
-    target.write(id, { [counter.field]: count + delta }, undefined, doc);
+    writeField(target, id, counter.field, count + delta, doc);
   }
 
   /**

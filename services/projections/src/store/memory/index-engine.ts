@@ -154,6 +154,8 @@ export class MemoryCollection {
   private readonly shapes = new Map<string, Shape>();
   /** `${sort field}|${sorted filter fields}` → index, so that shapes differing only in order share one */
   private readonly byFields = new Map<string, Index>();
+  /** every field some index files or sorts documents by */
+  private readonly indexedFields = new Set<string>();
 
   /** The index answering `filter` (sorted on `sortField` when given), built from the documents on first use. */
   index(filter: Filter, sortField?: string): Index {
@@ -190,8 +192,15 @@ export class MemoryCollection {
       for (const doc of this.docs.values()) index.add(doc);
       this.indexes.push(index);
       this.byFields.set(key, index);
+      for (const field of fields) this.indexedFields.add(field);
+      if (sortField !== undefined) this.indexedFields.add(sortField);
     }
     return index;
+  }
+
+  /** Whether some index files or sorts documents by `field`. */
+  isIndexed(field: string): boolean {
+    return this.indexedFields.has(field);
   }
 
   find(filter: Filter): Iterable<Doc> {
@@ -223,6 +232,23 @@ export class MemoryCollection {
     if (rev !== undefined) doc.rev = rev;
     for (let i = 0; i < indexes.length; i++) if (moving[i]) (indexes[i] as Index).add(doc);
   }
+}
+
+/**
+ * Writes one field of the document `id`, as `write` would. A count moved by a counted write (a post's
+ * likesCount on every like) is a field no index reads: it is then set in place, with no object to build
+ * and no index to ask whether the document moves, which cost a like as much as its own edge's write.
+ */
+export function writeField(
+  collection: MemoryCollection,
+  id: string,
+  field: string,
+  value: unknown,
+  doc = collection.docs.get(id),
+): void {
+  if (doc === undefined || collection.isIndexed(field))
+    collection.write(id, { [field]: value }, undefined, doc);
+  else doc[field] = value;
 }
 
 export function isEmpty(filter: Filter): boolean {

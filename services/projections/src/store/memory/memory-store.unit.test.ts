@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../test/history.js';
-import type { Doc, FeedEntry } from '../document-store.js';
+import type { Counter, Doc, FeedEntry } from '../document-store.js';
 import { MemoryDocumentStore } from './documents.js';
 import { MemoryFeedStore } from './feeds.js';
 
@@ -126,5 +126,50 @@ describe('memory documents read by id', () => {
     expect(await store.getMany('posts', ['p1'])).toEqual([
       { id: 'p1', rev: 3, status: 'live', likesCount: 2, caption: 'hello' },
     ]);
+  });
+});
+
+describe('memory counts', () => {
+  const likesCount: Counter = {
+    collection: 'posts',
+    field: 'likesCount',
+    counted: 'likes',
+    key: 'postId',
+    filter: (postId) => ({ postId, liked: true }),
+  };
+
+  it('move the counted document between the buckets of an index that files or sorts by the count', async () => {
+    const store = new MemoryDocumentStore([likesCount]);
+    await store.applyRevision('posts', 'p1', 0, { status: 'live' });
+    await store.applyRevision('posts', 'p2', 0, { status: 'live', likesCount: 0 });
+    // Indexes over the count, asked for before the counts move: each like must move p1 within them.
+    expect(await store.count('posts', { likesCount: 1 })).toBe(0);
+    expect(
+      await store.pageKeys('posts', { status: 'live' }, { field: 'likesCount', order: -1 }, undefined, 5),
+    ).toEqual([{ value: 0, id: 'p2' }]);
+    await store.applyRevision('likes', 'p1_u1', 0, { postId: 'p1', liked: true });
+    await store.applyRevision('likes', 'p1_u2', 0, { postId: 'p1', liked: true });
+    await store.applyRevision('likes', 'p1_u2', 1, { postId: 'p1', liked: false });
+    expect(await store.count('posts', { likesCount: 1 })).toBe(1);
+    expect(await store.count('posts', { likesCount: 2 })).toBe(0);
+    expect(
+      await store.pageKeys('posts', { status: 'live' }, { field: 'likesCount', order: -1 }, undefined, 5),
+    ).toEqual([
+      { value: 1, id: 'p1' },
+      { value: 0, id: 'p2' },
+    ]);
+  });
+
+  it('are written into the counted document when no index reads them', async () => {
+    const store = new MemoryDocumentStore([likesCount]);
+    await store.applyRevision('likes', 'p1_u1', 0, { postId: 'p1', liked: true });
+    await store.applyRevision('posts', 'p1', 0, { status: 'live' });
+    await store.applyRevision('likes', 'p1_u2', 0, { postId: 'p1', liked: true });
+    await store.applyRevision('likes', 'p1_u2', 0, { postId: 'p1', liked: false });
+    expect(await store.get('posts', 'p1')).toEqual({ id: 'p1', rev: 0, status: 'live', likesCount: 2 });
+    // A write that leaves a like counted moves nothing; one that uncounts it moves the count down.
+    await store.applyRevision('likes', 'p1_u1', 1, { postId: 'p1', liked: true });
+    await store.applyRevision('likes', 'p1_u2', 1, { postId: 'p1', liked: false });
+    expect(await store.get('posts', 'p1')).toEqual({ id: 'p1', rev: 0, status: 'live', likesCount: 1 });
   });
 });

@@ -321,14 +321,22 @@ describe('SQLite event store, beyond the contract', () => {
         },
       };
     }
+    /** A store on a fresh file, made durable in the background by a held fdatasync. */
+    function heldStore() {
+      const path = freshPath();
+      const sync = heldSync();
+      return {
+        path,
+        sync,
+        store: openSqliteEventStore({ path, syncInBackground: true, fdatasync: sync.fdatasync }),
+      };
+    }
     const turns = async (count: number) => {
       for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
     };
 
     it('acknowledges an append, and hands its events to subscriptions and readAll, only after the fsync of the log that followed its COMMIT', async () => {
-      const path = freshPath();
-      const sync = heldSync();
-      const store = openSqliteEventStore({ path, syncInBackground: true, fdatasync: sync.fdatasync });
+      const { path, sync, store } = heldStore();
       const streamId = uniqueStreamId('post');
       const seen: string[] = [];
       const subscription = store.subscribeToAll();
@@ -368,12 +376,7 @@ describe('SQLite event store, beyond the contract', () => {
     });
 
     it('makes the groups committed while an fsync runs durable together with the next one', async () => {
-      const sync = heldSync();
-      const store = openSqliteEventStore({
-        path: freshPath(),
-        syncInBackground: true,
-        fdatasync: sync.fdatasync,
-      });
+      const { sync, store } = heldStore();
       const first = store.appendToStream(uniqueStreamId('post'), [newEvent(0)], { expectedRevision: 'any' });
       await turns(3);
       const later = [1, 2, 3].map(async (i) => {
@@ -392,12 +395,7 @@ describe('SQLite event store, beyond the contract', () => {
     });
 
     it('rejects the appends waiting for an fsync that failed and every later one, and hands nothing after it out as the log', async () => {
-      const sync = heldSync();
-      const store = openSqliteEventStore({
-        path: freshPath(),
-        syncInBackground: true,
-        fdatasync: sync.fdatasync,
-      });
+      const { sync, store } = heldStore();
       const streamId = uniqueStreamId('post');
       const durable = store.appendToStream(streamId, [newEvent(0)], { expectedRevision: 'no_stream' });
       await turns(3);

@@ -54,6 +54,22 @@ describe('the memory notification store', () => {
   });
 });
 
+/** A memory store and the maps it keeps each kind of document in, in the order of the store's fields. */
+function storeWithItsMaps() {
+  const maps: Map<string, unknown>[] = [];
+  const store = memoryNotificationStore(() => {
+    const map = new Map();
+    maps.push(map);
+    return map;
+  });
+  return { store, maps };
+}
+
+/** The order an account's notifications are listed in, written out apart from the store's. */
+function newestFirst(a: NotificationDoc, b: NotificationDoc): number {
+  return a.updatedAt === b.updatedAt ? b._id.localeCompare(a._id) : b.updatedAt.localeCompare(a.updatedAt);
+}
+
 /** A map that counts the documents read out of it: by id, or by going through them. */
 class CountingMap<T> extends Map<string, T> {
   constructor(private readonly visit: () => void) {
@@ -181,14 +197,9 @@ describe('the lookups of the memory notification store', () => {
         return Array.isArray(held) ? held.includes(value) : held === value;
       });
     for (let seed = 1; seed <= 10; seed++) {
-      const maps: Map<string, unknown>[] = [];
-      const store = memoryNotificationStore(() => {
-        const docs = new Map();
-        maps.push(docs);
-        return docs;
-      });
+      const { store, maps } = storeWithItsMaps();
       // made in the order of the store's fields
-      const [, , , replies, , edges, , notifications] = maps as Map<string, unknown>[];
+      const [, , , replies, , edges, , notifications] = maps;
       const projector = new NotificationProjector(store);
       for (const event of twiceShuffled(events, seed)) await projector.apply(event);
       const lookups = [
@@ -212,9 +223,7 @@ describe('the lookups of the memory notification store', () => {
           'recipient',
           recipient,
         ) as NotificationDoc[];
-        const sorted = all.sort((a, b) =>
-          a.updatedAt === b.updatedAt ? b._id.localeCompare(a._id) : b.updatedAt.localeCompare(a.updatedAt),
-        );
+        const sorted = all.sort(newestFirst);
         const listed = await store.notifications.newestFirst(recipient, undefined, 1_000);
         expect(
           listed.map((doc) => doc._id),
@@ -244,20 +253,11 @@ describe('the lookups of the memory notification store', () => {
     }
     h.unlike(posts[1] as string, fans[7] as string);
     for (let seed = 1; seed <= 20; seed++) {
-      const maps: Map<string, unknown>[] = [];
-      const store = memoryNotificationStore(() => {
-        const map = new Map();
-        maps.push(map);
-        return map;
-      });
+      const { store, maps } = storeWithItsMaps();
       const docs = maps.at(-1) as Map<string, NotificationDoc>; // the notifications, made last
       const projector = new NotificationProjector(store);
       for (const event of twiceShuffled(h.events, seed)) await projector.apply(event);
-      const sorted = [...docs.values()]
-        .filter((doc) => doc.recipient === ann)
-        .sort((a, b) =>
-          a.updatedAt === b.updatedAt ? b._id.localeCompare(a._id) : b.updatedAt.localeCompare(a.updatedAt),
-        );
+      const sorted = [...docs.values()].filter((doc) => doc.recipient === ann).sort(newestFirst);
       const listed = await store.notifications.newestFirst(ann, undefined, 100);
       expect(
         listed.map((doc) => doc.updatedAt),

@@ -9,9 +9,11 @@
  * The stored form is a string, `pd1.<base64url(iv | ciphertext | tag)>`, so an event's schema keeps a string where
  * it had one, and a reader tells an encrypted value from a plaintext one written before encryption existed. `pd1`
  * names this format (the algorithm, the layout and the encoding of the context): a later one gets a prefix of its
- * own, and both can be read side by side.
+ * own, and both can be read side by side. The format is written down once, in field-format.mjs, which the
+ * decryption thread loads as it is.
  */
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
+import { associatedData, hasFieldFormat, IV_BYTES, openField, sealField } from './field-format.mjs';
 
 /** Where a field lives: bound to its ciphertext as associated data. */
 export interface FieldContext {
@@ -35,14 +37,8 @@ export class FieldDecryptionFailed extends Error {
 }
 
 export const DATA_KEY_BYTES = 32;
-const FORMAT = 'pd1';
-const PREFIX = `${FORMAT}.`;
-const ALGORITHM = 'aes-256-gcm';
-// 96-bit random IVs, GCM's native size: with a fresh random IV per value, one key stays within NIST's bound
-// (2^32 encryptions) for any account's lifetime of fields.
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+// 96-bit random IVs (IV_BYTES), GCM's native size: with a fresh random IV per value, one key stays within NIST's
+// bound (2^32 encryptions) for any account's lifetime of fields.
 
 /**
  * IVs are cut from a pool of CSPRNG bytes refilled 4 KiB at a time, each byte used once: one call into OpenSSL per
@@ -64,45 +60,25 @@ function nextIv(): Buffer {
 }
 
 export function encryptField(key: Buffer, context: FieldContext, plaintext: string): string {
-  const iv = nextIv();
-  const cipher = createCipheriv(ALGORITHM, checkedKey(key), iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(associatedData(context));
-  const body = Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return PREFIX + body.toString('base64url');
+  return sealField(checkedKey(key), contextData(context), nextIv(), plaintext);
 }
 
 /** Throws `FieldDecryptionFailed` unless `value` was encrypted by `encryptField` with this key and context. */
 export function decryptField(key: Buffer, context: FieldContext, value: string): string {
   if (!isEncryptedField(value)) throw new FieldDecryptionFailed(context);
-  const body = Buffer.from(value.slice(PREFIX.length), 'base64url');
-  const decipher = createDecipheriv(ALGORITHM, checkedKey(key), body.subarray(0, IV_BYTES), {
-    authTagLength: TAG_BYTES,
-  });
-  decipher.setAAD(associatedData(context));
-  decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+  checkedKey(key);
   try {
-    return Buffer.concat([
-      decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
+    return openField(key, contextData(context), value);
   } catch (error) {
     throw new FieldDecryptionFailed(context, error);
   }
 }
 
-/**
- * Whether `value` has the form `encryptField` writes. Only the form: a plaintext written before encryption that
- * happens to look like one (`pd1.` and at least 38 base64url characters) is taken for a ciphertext, and fails
- * to decrypt.
- */
-export function isEncryptedField(value: string): boolean {
-  if (!value.startsWith(PREFIX)) return false;
-  const body = value.slice(PREFIX.length);
-  return BASE64URL.test(body) && Buffer.byteLength(body, 'base64url') >= IV_BYTES + TAG_BYTES;
-}
+/** Whether `value` has the form `encryptField` writes (only the form: see hasFieldFormat). */
+export const isEncryptedField: (value: string) => boolean = hasFieldFormat;
 
-function associatedData({ accountId, eventType, field }: FieldContext): Buffer {
-  return Buffer.from(JSON.stringify([FORMAT, accountId, eventType, field]), 'utf8');
+function contextData({ accountId, eventType, field }: FieldContext): Buffer {
+  return associatedData(accountId, eventType, field);
 }
 
 function checkedKey(key: Buffer): Buffer {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { personalFields } from '@gram/events';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { KeyUnknown } from '../data-key-store.js';
 import { encryptField, FieldDecryptionFailed } from '../field-cipher.js';
 import { inMemoryDataKeys } from '../from-env.js';
@@ -8,9 +8,8 @@ import { decryptPersonalFields, forgotten } from '../personal-event-store.js';
 import { FieldDecryptionWorker } from './pool.js';
 
 const keys = inMemoryDataKeys();
-const started = new FieldDecryptionWorker();
-beforeAll(() => started.whenStarted());
-afterAll(() => started.close());
+const worker = new FieldDecryptionWorker();
+afterAll(() => worker.close());
 
 async function post(authorId: string, caption: string, encrypted = true) {
   const postId = randomUUID();
@@ -29,20 +28,16 @@ async function post(authorId: string, caption: string, encrypted = true) {
   };
 }
 
-// The same pages, decrypted on the thread once it has started, and in line by a pool whose thread is still starting
-// (each test of that kind runs on a new pool, and awaits nothing but promises, so the thread's start message cannot
-// arrive before its end).
-describe.each([
-  { where: 'on a thread of its own', pool: () => started, threaded: true },
-  { where: 'in line while its thread starts', pool: () => new FieldDecryptionWorker(), threaded: false },
-])('decryption $where', ({ pool, threaded }) => {
-  let worker: FieldDecryptionWorker;
-  beforeEach(() => {
-    worker = pool();
-  });
-  afterEach(async () => {
-    expect(worker.started).toBe(threaded);
-    if (!threaded) await worker.close();
+describe('decryption on a thread of its own', () => {
+  it('decrypts a page sent as the thread starts, once it has started', async () => {
+    const starting = new FieldDecryptionWorker();
+    try {
+      const page = [await post(randomUUID(), 'sent at once')];
+      const decrypted = await starting.decryptEvents(page, personalFields, (id) => keys.get(id));
+      expect(decrypted.map((e) => (e.data as { caption: string }).caption)).toEqual(['sent at once']);
+    } finally {
+      await starting.close();
+    }
   });
 
   it('decrypts a page as decryptPersonalFields does event by event: live keys, destroyed keys, plaintext, events without personal fields', async () => {

@@ -3,10 +3,10 @@ import type { PersonalFields } from '@gram/events';
 import type { DataKeyState } from '../data-key-store.js';
 import { FieldDecryptionFailed, isEncryptedField } from '../field-cipher.js';
 import { forgotten } from '../personal-event-store.js';
-import { type Batch, type BatchAnswer, decryptBatch } from './batch.js';
+import type { Batch, BatchAnswer } from './batch.mjs';
 
-/** A message of the thread: a batch's answer, or that it has started. */
-type Message = ({ id: number } & BatchAnswer) | { ready: true; id?: undefined };
+/** A message of the thread: a batch's answer. */
+type Message = { id: number } & BatchAnswer;
 
 type Payload = Record<string, unknown>;
 
@@ -24,26 +24,14 @@ export class FieldDecryptionWorker {
   >();
   #next = 0;
   #failed: Error | undefined;
-  /**
-   * Whether the thread has started. Until it has, pages are decrypted in line: starting a thread that loads tsx
-   * takes about 0.2 s, which the first pages of a rebuild would otherwise wait for (a tenth of a 150,000-event
-   * fold), and in line costs a page of 5,000 events a few milliseconds.
-   */
-  #ready = false;
-  readonly #started: Promise<void>;
-  #markStarted: () => void = () => {};
 
   constructor() {
-    this.#started = new Promise((resolve) => {
-      this.#markStarted = resolve;
-    });
-    this.#worker = new Worker(new URL('./worker.mjs', import.meta.url));
+    // The thread loads plain JavaScript only (worker.mjs), and none of this process's flags: `--import tsx` would
+    // load a TypeScript loader it does not need. It starts in about 30 ms. A page sent before then waits in its
+    // queue. (When the thread registered tsx, some 200 ms, the pages of its start were decrypted in line: 18% of
+    // a 150,000-event rebuild's fields, on the fold's own thread.)
+    this.#worker = new Worker(new URL('./worker.mjs', import.meta.url), { execArgv: [] });
     this.#worker.on('message', (message: Message) => {
-      if (message.id === undefined) {
-        this.#ready = true;
-        this.#markStarted();
-        return;
-      }
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);
       pending?.resolve(message);
@@ -155,16 +143,6 @@ export class FieldDecryptionWorker {
     return decrypted;
   }
 
-  /** Whether the thread has started: until then, pages are decrypted in line. */
-  get started(): boolean {
-    return this.#ready;
-  }
-
-  /** Resolves once the thread has started (never, if it fails to). */
-  whenStarted(): Promise<void> {
-    return this.#started;
-  }
-
   async close(): Promise<void> {
     this.#failed ??= new Error('the decryption thread is closed');
     await this.#worker.terminate();
@@ -172,7 +150,6 @@ export class FieldDecryptionWorker {
 
   #send(batch: Batch): Promise<BatchAnswer> {
     if (this.#failed) return Promise.reject(this.#failed);
-    if (!this.#ready) return Promise.resolve(decryptBatch(batch));
     const id = this.#next++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });

@@ -1,4 +1,3 @@
-import { setImmediate } from 'node:timers/promises';
 import type { EventStore, RecordedEvent, ReplayedEvent } from '@gram/event-store';
 import { personalFields, topicOf, upcast } from '@gram/events';
 import { type DataKeys, FieldDecryptionWorker } from '@gram/personal-data';
@@ -60,6 +59,7 @@ export async function replay(
   const { dataKeys } = options;
   const decryption = dataKeys ? new FieldDecryptionWorker() : undefined;
   const keyOf = (accountId: string) => (dataKeys as DataKeys).get(accountId);
+  /** A page read, its decryption under way (its failure met where it is awaited). */
   const readPage = async (after: number) => {
     const page = await events.readAllForReplay({ after, maxCount: options.pageSize ?? 5_000 });
     const published: ProjectedEvent[] = [];
@@ -67,33 +67,32 @@ export async function replay(
       const payload = publishedPayload(event);
       if (payload) published.push({ type: event.type, data: payload.data, streamRevision: event.revision });
     }
+    const decrypted = decryption
+      ? decryption.decryptEvents(published, personalFields, keyOf)
+      : Promise.resolve(published);
+    decrypted.catch(() => {});
     return {
       read: page.length,
       last: page.length > 0 ? (page[page.length - 1] as ReplayedEvent).position : after,
-      published: decryption ? await decryption.decryptEvents(published, personalFields, keyOf) : published,
+      published: decrypted,
     };
   };
   let position = options.after ?? 0;
   let done = 0;
-  let next = readPage(position);
   try {
-    for (;;) {
-      const page = await next;
-      if (page.read === 0) return position;
-      // The next page is read and sent to be decrypted before this one is folded.
-      next = readPage(page.last);
-      // Its failure is met by the `await` above on the next turn, or lost with the fold's own.
-      next.catch(() => {});
-      await projector.applyEvents(page.published);
+    let page = await readPage(position);
+    while (page.read > 0) {
+      // The next page is read and sent to be decrypted before this one's decryption is awaited: the thread
+      // always has the next page queued and never waits for the fold.
+      const next = await readPage(page.last);
+      await projector.applyEvents(await page.published);
       position = page.last;
       await projector.advance(position);
       done += page.read;
       options.onProgress?.(done);
-      // A turn of the event loop per page: a fold into memory waits for no I/O, so without it the decryption
-      // thread's start message (FieldDecryptionWorker) would be heard only once the fold ended, and every page
-      // would be decrypted in line.
-      await setImmediate();
+      page = next;
     }
+    return position;
   } finally {
     await decryption?.close();
   }

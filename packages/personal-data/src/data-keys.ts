@@ -39,7 +39,11 @@ interface Lookup {
 export class DataKeys {
   readonly #lookup: DataKeyLookup;
   readonly #live: LRUCache<string, Buffer>;
-  readonly #destroyed = new LRUCache<string, true>({ max: MAX_DESTROYED });
+  /**
+   * Made at the first destroyed key: lru-cache allocates its arrays for `max` entries up front, some 20 ms for
+   * 200,000, which a rebuild's start (and a process that never meets a deleted account) need not spend.
+   */
+  #destroyed: LRUCache<string, true> | undefined;
   /** one lookup per account at a time, shared by the gets that arrive while it runs */
   readonly #inFlight = new Map<string, Lookup>();
 
@@ -75,7 +79,7 @@ export class DataKeys {
    * handles many fields of accounts whose keys it already holds and can spare their promises.
    */
   kept(accountId: string): DataKeyState | undefined {
-    if (this.#destroyed.has(accountId)) return DESTROYED;
+    if (this.#destroyed?.has(accountId)) return DESTROYED;
     const key = this.#live.get(accountId);
     return key === undefined ? undefined : { state: 'live', key };
   }
@@ -105,6 +109,7 @@ export class DataKeys {
       throw new Error(`the data key of account ${accountId} was forgotten while it was looked up: ask again`);
     }
     if (answer.state === 'destroyed') {
+      this.#destroyed ??= new LRUCache<string, true>({ max: MAX_DESTROYED });
       this.#destroyed.set(accountId, true);
       return DESTROYED;
     }

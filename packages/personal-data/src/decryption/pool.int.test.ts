@@ -70,6 +70,23 @@ describe('decryption on a thread of its own', () => {
     expect(decrypted[1]).toBe(events[1]);
   });
 
+  it('decrypts in place as it decrypts into copies, writing over the ciphertexts in the events themselves', async () => {
+    const [alive, gone] = [randomUUID(), randomUUID()];
+    const page = [
+      await post(alive, 'kept'),
+      await post(gone, 'soon forgotten'),
+      await post(alive, 'old', false),
+    ];
+    await keys.destroy(gone);
+    const keyOf = (accountId: string) => keys.get(accountId);
+    const copies = await worker.decryptEvents(page, personalFields, keyOf);
+    const datas = page.map((e) => e.data);
+
+    await worker.decryptInPlace(page, personalFields, keyOf);
+    expect(page).toEqual(copies);
+    for (const [i, event] of page.entries()) expect(event.data).toBe(datas[i]);
+  });
+
   it('fails the page, never a placeholder, when a key cannot be had or a field does not decrypt', async () => {
     const never = randomUUID();
     const unknown = await post(never, 'x');

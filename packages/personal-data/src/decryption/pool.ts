@@ -50,6 +50,42 @@ export class FieldDecryptionWorker {
     personal: Readonly<Record<string, PersonalFields>>,
     keyOf: (accountId: string) => Promise<DataKeyState>,
   ): Promise<E[]> {
+    const { eventOf, fieldOf, plaintexts } = await this.#plaintextsOf(events, personal, keyOf);
+    const decrypted = [...events];
+    for (let i = 0; i < plaintexts.length; i++) {
+      const index = eventOf[i] as number;
+      const current = decrypted[index] as E;
+      const data = current === events[index] ? { ...(current.data as Payload) } : (current.data as Payload);
+      data[fieldOf[i] as string] = plaintexts[i] ?? forgotten;
+      if (current === events[index]) decrypted[index] = { ...current, data };
+    }
+    return decrypted;
+  }
+
+  /**
+   * As decryptEvents, writing each plaintext over its ciphertext in the event's own data: for a caller that owns
+   * the events (a rebuild's pages, just read), which spares a copy of every personal event.
+   */
+  async decryptInPlace(
+    events: readonly { type: string; data: unknown }[],
+    personal: Readonly<Record<string, PersonalFields>>,
+    keyOf: (accountId: string) => Promise<DataKeyState>,
+  ): Promise<void> {
+    const { eventOf, fieldOf, plaintexts } = await this.#plaintextsOf(events, personal, keyOf);
+    for (let i = 0; i < plaintexts.length; i++)
+      ((events[eventOf[i] as number] as { data: unknown }).data as Payload)[fieldOf[i] as string] =
+        plaintexts[i] ?? forgotten;
+  }
+
+  /**
+   * The encrypted fields of `events`, each as its event's index, its field and its plaintext (undefined where its
+   * owner's key is destroyed).
+   */
+  async #plaintextsOf(
+    events: readonly { type: string; data: unknown }[],
+    personal: Readonly<Record<string, PersonalFields>>,
+    keyOf: (accountId: string) => Promise<DataKeyState>,
+  ): Promise<{ eventOf: number[]; fieldOf: string[]; plaintexts: (string | undefined)[] }> {
     // One pass over the page: the encrypted fields, each with its event, its account's index and its place.
     const eventOf: number[] = [];
     const fieldOf: string[] = [];
@@ -62,7 +98,7 @@ export class FieldDecryptionWorker {
     /** where each event type's fields start in `places`: a field's place is that plus its index in the spec */
     const placesOf = new Map<string, number>();
     for (let index = 0; index < events.length; index++) {
-      const event = events[index] as E;
+      const event = events[index] as { type: string; data: unknown };
       const spec = personal[event.type];
       if (!spec || typeof event.data !== 'object' || event.data === null) continue;
       const data = event.data as Payload;
@@ -92,7 +128,7 @@ export class FieldDecryptionWorker {
         placeOf.push(placeAt);
       }
     }
-    if (values.length === 0) return [...events];
+    if (values.length === 0) return { eventOf, fieldOf, plaintexts: [] };
     const states = await Promise.all(accounts.map(keyOf));
     // Only the fields of live keys cross; a destroyed key's read as forgotten here.
     const live = states.map((state) => state.state === 'live');
@@ -132,15 +168,7 @@ export class FieldDecryptionWorker {
       const answered = answer.plaintexts as string[];
       for (let j = 0; j < sent.length; j++) plaintexts[sent[j] as number] = answered[j];
     }
-    const decrypted = [...events];
-    for (let i = 0; i < values.length; i++) {
-      const index = eventOf[i] as number;
-      const current = decrypted[index] as E;
-      const data = current === events[index] ? { ...(current.data as Payload) } : (current.data as Payload);
-      data[fieldOf[i] as string] = plaintexts[i] ?? forgotten;
-      if (current === events[index]) decrypted[index] = { ...current, data };
-    }
-    return decrypted;
+    return { eventOf, fieldOf, plaintexts };
   }
 
   async close(): Promise<void> {

@@ -67,8 +67,9 @@ export async function replay(
       const payload = publishedPayload(event);
       if (payload) published.push({ type: event.type, data: payload.data, streamRevision: event.revision });
     }
+    // The payloads were just parsed from the log and are this replay's own: decrypted where they are.
     const decrypted = decryption
-      ? decryption.decryptEvents(published, personalFields, keyOf)
+      ? decryption.decryptInPlace(published, personalFields, keyOf).then(() => published)
       : Promise.resolve(published);
     decrypted.catch(() => {});
     return {

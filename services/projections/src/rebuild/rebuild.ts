@@ -83,8 +83,8 @@ export async function replay(
   try {
     let page = await readPage(position);
     while (page.read > 0) {
-      // The next page is read and sent to be decrypted before this one's decryption is awaited: the thread
-      // always has the next page queued and never waits for the fold.
+      // The next page is read and sent to be decrypted before this one's decryption is awaited, so the thread
+      // has it queued as soon as it is done with this one.
       const next = await readPage(page.last);
       await projector.applyEvents(await page.published);
       position = page.last;

@@ -63,6 +63,19 @@ export class KeyStoreUnavailable extends Error {
   }
 }
 
+/**
+ * Whether `error`, or an error it was caused by, says that a data key cannot be had now (KeyStoreUnavailable,
+ * KeyUnknown): an outage to wait out, never a deletion. A consumer that meets one retries the message, however
+ * long, rather than dead-letter it or apply it without its personal fields.
+ */
+export function isKeyOutage(error: unknown): boolean {
+  let current = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++, current = current.cause) {
+    if (current instanceof KeyStoreUnavailable || current instanceof KeyUnknown) return true;
+  }
+  return false;
+}
+
 export function newDataKey(): Buffer {
   return randomBytes(DATA_KEY_BYTES);
 }

@@ -4,6 +4,7 @@ export {
   AccountKeyDestroyed,
   type DataKeyState,
   type DataKeyStore,
+  isKeyOutage,
   KeyStoreUnavailable,
   KeyUnknown,
 } from './data-key-store.js';

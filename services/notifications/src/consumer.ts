@@ -1,6 +1,7 @@
 import { personalFields, topicOf } from '@gram/events';
 import type { EventMessage, SubscribeOptions } from '@gram/messaging';
-import { type DataKeys, decryptPersonalFields } from '@gram/personal-data';
+import { type DataKeys, decryptPersonalFields, isKeyOutage } from '@gram/personal-data';
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import pLimit from 'p-limit';
 import { handledTypes, type NotificationEvent, type NotificationProjector } from './read-model/projector.js';
 
@@ -27,6 +28,22 @@ export function decryptingWith(dataKeys: DataKeys | undefined) {
       return dataKeys.get(accountId);
     });
   };
+}
+
+/**
+ * The failures a partition waits out rather than dead-letter (the distributed consumer's `isTransient`): MongoDB
+ * or Redis unreachable (ioredis: a command that waited through its reconnection attempts, or one sent on a
+ * closed connection), or a data key that cannot be had now (identity or its key store down or slow, a key not
+ * known yet): an outage, never a reason to drop the notification.
+ */
+export function isTransientConsumerError(error: unknown): boolean {
+  return (
+    isKeyOutage(error) ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    (error instanceof Error &&
+      (error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.'))
+  );
 }
 
 export interface NotificationsConsumerOptions {

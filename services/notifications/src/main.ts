@@ -9,9 +9,9 @@ import {
   verifiedTokens,
 } from '@gram/service-kit';
 import { Redis } from 'ioredis';
-import { MongoClient, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { buildNotificationsApp } from './app.js';
-import { notificationsConsumer } from './consumer.js';
+import { isTransientConsumerError, notificationsConsumer } from './consumer.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { NotificationQueries } from './read-model/queries.js';
 import { distributedNotificationStore } from './store/distributed.js';
@@ -83,13 +83,7 @@ await subscriber.subscribe(
     dataKeys,
     groupId: process.env.NOTIFICATIONS_GROUP_ID || 'notifications',
     concurrency: Number(process.env.NOTIFICATIONS_CONCURRENCY ?? 32),
-    // MongoDB or Redis unreachable: the partition waits for them rather than dead-lettering. (ioredis: a command
-    // that waited through its reconnection attempts, or one sent on a closed connection.)
-    isTransient: (error) =>
-      error instanceof MongoNetworkError ||
-      error instanceof MongoServerSelectionError ||
-      (error instanceof Error &&
-        (error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.')),
+    isTransient: isTransientConsumerError,
   }),
 );
 await app.listen({ port: Number(process.env.PORT ?? 4006), host: process.env.HOST ?? '0.0.0.0' });

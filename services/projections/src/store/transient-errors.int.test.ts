@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { identityDataKeys } from '@gram/personal-data';
 import { startTcpProxy, type TcpProxy } from '@gram/test-servers';
 import { injectServer } from '@gram/test-servers/inject';
 import { Redis } from 'ioredis';
@@ -85,3 +88,32 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     });
   },
 );
+
+describe('transient data key errors, as the identity client raises them', () => {
+  it('calls a data key identity cannot give now transient: its key store down (503), no answer in time, a key it does not know yet, identity out of reach', async () => {
+    // identity's internal route as each outage answers it
+    const server = createServer((req, res) => {
+      if (req.url?.endsWith('/down')) res.writeHead(503).end('{"code":"service-unavailable"}');
+      else if (req.url?.endsWith('/unknown')) res.writeHead(404).end();
+      else if (req.url?.endsWith('/gone')) res.writeHead(200).end('{"state":"destroyed"}');
+      // '/slow': never answered
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const keys = identityDataKeys(url, {}, { timeoutMs: 200 });
+      for (const account of ['down', 'slow', 'unknown']) {
+        const failure = await failureOf(() => keys(account));
+        expect(isTransientStoreError(failure), account).toBe(true);
+        expect(isTransientStoreError(new Error('projection failed', { cause: failure })), account).toBe(true);
+      }
+      // A destroyed key is an answer, which the projection reads as forgotten: nothing to retry.
+      await expect(keys('gone')).resolves.toEqual({ state: 'destroyed' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const unreachable = await failureOf(() => identityDataKeys(url, {}, { timeoutMs: 200 })('down'));
+    expect(isTransientStoreError(unreachable)).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { isKeyOutage } from '@gram/personal-data';
 import { MongoError, MongoNetworkError, MongoNotConnectedError, MongoServerSelectionError } from 'mongodb';
 
 /** Node's codes for a connection that could not be made or broke. */
@@ -25,12 +26,14 @@ const laterServerCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11
 const laterRedisReply = /^(LOADING|READONLY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|BUSY)\b/;
 
 /**
- * Whether a read-model write failed because MongoDB or Redis is unreachable or briefly unable to serve, rather
- * than because of the message: the workers retry such failures until the stores are back instead of
+ * Whether a message failed because MongoDB or Redis is unreachable or briefly unable to serve, or because the
+ * data key its personal fields need cannot be had (identity or its key store down, or slow: isKeyOutage),
+ * rather than because of the message: the workers retry such failures until the stores are back instead of
  * dead-lettering the message (SubscribeOptions.isTransient). Anything else, a bug or a document the store
  * refuses, is not transient and still ends in the dead-letter topic after the retry budget.
  */
 export function isTransientStoreError(error: unknown): boolean {
+  if (isKeyOutage(error)) return true;
   let current = error;
   for (let depth = 0; current instanceof Error && depth < 5; depth++, current = current.cause) {
     if (

@@ -23,10 +23,10 @@ import type { Ranking } from './rankings.js';
 import { RedisFeedStore } from './redis/feeds.js';
 import { isHot, RedisHotCopies } from './redis/hot-copies.js';
 import { RedisIndexes } from './redis/indexes.js';
-import { execOrThrow } from './redis/pipeline.js';
 import { RedisPostRankings } from './redis/rankings.js';
 import { RedisSearchIndex } from './redis/search.js';
 import { RedisRankingSnapshots } from './redis/snapshots.js';
+import { TurnPipeline } from './redis/turn-pipeline.js';
 
 /**
  * The collections kept in Redis alone, whole, in their counted state: the edges (likes, follows, mutes, blocks)
@@ -230,11 +230,11 @@ export class MongoRedisDocumentStore implements DocumentStore {
       known !== undefined && known >= rev
         ? false
         : await this.mongo.applyNewerRevision(collection, id, rev, fields);
-    const pipeline = this.redis.pipeline();
-    if (isHot(collection)) this.hot.applyRevision(pipeline, collection, id, rev, fields);
-    // Written even when MongoDB had it already: its own guard tells whether it is a redelivery (see the class).
-    this.indexes.write(pipeline, collection, id, fields, rev);
-    if (pipeline.length > 0) await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      if (isHot(collection)) this.hot.applyRevision(pipeline, collection, id, rev, fields);
+      // Written even when MongoDB had it already: its own guard tells whether it is a redelivery (see the class).
+      this.indexes.write(pipeline, collection, id, fields, rev);
+    });
     return applied;
   }
 
@@ -245,13 +245,12 @@ export class MongoRedisDocumentStore implements DocumentStore {
     rev: number,
     fields: Record<string, unknown>,
   ): Promise<boolean> {
-    const pipeline = this.redis.pipeline();
     const { postId, userId, liked } = fields;
-    if (collection === 'likes' && typeof postId === 'string' && typeof userId === 'string')
-      this.hot.recordLike(pipeline, userId, postId, rev, liked === true);
-    this.indexes.write(pipeline, collection, id, fields, rev);
-    const replies = (await pipeline.exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
+    const replies = await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      if (collection === 'likes' && typeof postId === 'string' && typeof userId === 'string')
+        this.hot.recordLike(pipeline, userId, postId, rev, liked === true);
+      this.indexes.write(pipeline, collection, id, fields, rev);
+    });
     return replies[replies.length - 1]?.[1] === 1;
   }
 
@@ -261,9 +260,9 @@ export class MongoRedisDocumentStore implements DocumentStore {
       throw new Error(`setFields on counted ${collection}: use updateMany`);
     await this.mongo.setFields(collection, id, fields);
     if (!isHot(collection)) return;
-    const pipeline = this.redis.pipeline();
-    this.hot.setFields(pipeline, collection, id, fields);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      this.hot.setFields(pipeline, collection, id, fields);
+    });
   }
 
   async updateMany(
@@ -281,12 +280,12 @@ export class MongoRedisDocumentStore implements DocumentStore {
       : ((await this.mongo.values(collection, filter, 'id')) as string[]);
     if (!redisOnly.has(collection)) await this.mongo.updateMany(collection, filter, fields);
     if (ids.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      if (isHot(collection)) this.hot.setFields(pipeline, collection, id, fields);
-      if (counted) this.indexes.write(pipeline, collection, id, fields);
-    }
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      for (const id of ids) {
+        if (isHot(collection)) this.hot.setFields(pipeline, collection, id, fields);
+        if (counted) this.indexes.write(pipeline, collection, id, fields);
+      }
+    });
   }
 }
 

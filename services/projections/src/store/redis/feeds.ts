@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { FeedEntry, FeedStore, MergingFollower, Position } from '../document-store.js';
 import { execOrThrow } from './pipeline.js';
 import { sortedPage } from './sorted-page.js';
+import { TurnPipeline } from './turn-pipeline.js';
 
 /**
  * Home feeds as Redis sorted sets: member = post id, score = the post's creation time in ms. Redis orders equal
@@ -22,12 +23,12 @@ export class RedisFeedStore implements FeedStore {
   async add(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
     if (userIds.length === 0 || entries.length === 0) return;
     const args = entries.flatMap((entry) => [entry.value, entry.id]);
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) {
-      pipeline.zadd(this.key(userId), ...args);
-      pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
-    }
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      for (const userId of userIds) {
+        pipeline.zadd(this.key(userId), ...args);
+        pipeline.zremrangebyrank(this.key(userId), 0, -(this.cap + 1));
+      }
+    });
   }
 
   /** Adds each user's own entries, all in one pipeline (the rebuild's export). */
@@ -46,9 +47,9 @@ export class RedisFeedStore implements FeedStore {
   async remove(userIds: readonly string[], entries: readonly FeedEntry[]): Promise<void> {
     if (userIds.length === 0 || entries.length === 0) return;
     const postIds = entries.map((entry) => entry.id);
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.zrem(this.key(userId), ...postIds);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      for (const userId of userIds) pipeline.zrem(this.key(userId), ...postIds);
+    });
   }
 
   size(userId: string): Promise<number> {
@@ -65,16 +66,16 @@ export class RedisFeedStore implements FeedStore {
 
   async mergeAuthor(authorId: string, followers: readonly MergingFollower[]): Promise<void> {
     if (followers.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const { userId, at } of followers) pipeline.zadd(this.mergedKey(userId), at, authorId);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      for (const { userId, at } of followers) pipeline.zadd(this.mergedKey(userId), at, authorId);
+    });
   }
 
   async unmergeAuthor(authorId: string, userIds: readonly string[]): Promise<void> {
     if (userIds.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const userId of userIds) pipeline.zrem(this.mergedKey(userId), authorId);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      for (const userId of userIds) pipeline.zrem(this.mergedKey(userId), authorId);
+    });
   }
 
   async mergedAuthors(userId: string, limit: number): Promise<string[]> {

@@ -8,8 +8,8 @@ import type {
   RankingName,
   RankingsDump,
 } from '../rankings.js';
-import { execOrThrow } from './pipeline.js';
 import { RedisScript } from './scripts.js';
+import { TurnPipeline } from './turn-pipeline.js';
 
 type Pipeline = ReturnType<Redis['pipeline']>;
 
@@ -149,9 +149,9 @@ export class RedisPostRankings implements PostRankings {
   }
 
   async refresh(postId: string): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    refreshScript.queue(pipeline, this.prefix, postId, this.described);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      refreshScript.queue(pipeline, this.prefix, postId, this.described);
+    });
   }
 
   /**

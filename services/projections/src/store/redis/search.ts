@@ -8,8 +8,8 @@ import {
   type SearchIndexName,
   type TermCount,
 } from '../search-index.js';
-import { execOrThrow } from './pipeline.js';
 import { RedisScript } from './scripts.js';
+import { TurnPipeline } from './turn-pipeline.js';
 
 type Pipeline = ReturnType<Redis['pipeline']>;
 
@@ -161,9 +161,9 @@ export class RedisSearchIndex implements SearchIndex {
   }
 
   async rankAccount(id: string): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    this.queueRankAccount(pipeline, id);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      this.queueRankAccount(pipeline, id);
+    });
   }
 
   /**
@@ -259,20 +259,20 @@ export class RedisSearchIndex implements SearchIndex {
   }
 
   async put(index: SearchIndexName, id: string, terms: readonly string[]): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    this.queuePut(pipeline, index, id, terms);
-    if (index === 'users') this.queueRankAccount(pipeline, id);
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      this.queuePut(pipeline, index, id, terms);
+      if (index === 'users') this.queueRankAccount(pipeline, id);
+    });
   }
 
   async erase(index: SearchIndexName, ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) {
-      this.queueErase(pipeline, index, id);
-      if (index === 'users') this.queueRankAccount(pipeline, id);
-    }
-    await execOrThrow(pipeline);
+    await TurnPipeline.of(this.redis).runOrThrow((pipeline) => {
+      for (const id of ids) {
+        this.queueErase(pipeline, index, id);
+        if (index === 'users') this.queueRankAccount(pipeline, id);
+      }
+    });
   }
 
   async match(index: SearchIndexName, prefix: string, limit: number): Promise<string[]> {

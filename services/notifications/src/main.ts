@@ -41,8 +41,9 @@ const dataKeys = new DataKeys(identityDataKeys(identityUrl, internalCredentialHe
 
 const mongo = await MongoClient.connect(mongoUrl);
 // The read model's connection: a command waits through a reconnection (its event is retried meanwhile, see
-// isTransient below); the streams' own fail fast, their losses being recovered by a resume.
-const storeRedis = new Redis(redisUrl);
+// isTransient below); the streams' own fail fast, their losses being recovered by a resume. Its commands are
+// auto-pipelined: those of the notifications applied side by side in one turn go out in one socket write.
+const storeRedis = new Redis(redisUrl, { enableAutoPipelining: true });
 storeRedis.on('error', () => {});
 const store = await distributedNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'), storeRedis);
 const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });

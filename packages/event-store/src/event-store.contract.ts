@@ -352,6 +352,17 @@ export function describeEventStoreContract(name: string, factory: EventStoreFact
         );
       });
 
+      it('readAllForReplay answers objects of its own: changing what one read answered changes no later read', async () => {
+        const start = await store.headPosition();
+        const stream = uniqueStreamId('post');
+        await store.appendToStream(stream, [newEvent(0)], { expectedRevision: 'no_stream' });
+        const [first] = await store.readAllForReplay({ after: start });
+        const before = structuredClone(first?.data);
+        (first?.data as Record<string, unknown>).changed = 'by the reader';
+        const [again] = await store.readAllForReplay({ after: start });
+        expect(again?.data).toEqual(before);
+      });
+
       it('readByActor reads the events one account caused, from every stream, in global order, paged like readAll', async () => {
         const actor = randomUUID();
         const other = randomUUID();

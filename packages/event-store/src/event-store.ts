@@ -87,7 +87,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /**
    * readAll without what a replay of the log never reads (each event's id, stream id and time), which a
-   * store may then not build: in the SQLite store those strings are a fifth of a page's reading time.
+   * store may then not build: in the SQLite store those strings are a fifth of a page's reading time. Each
+   * read answers objects of its own, which the caller may change (a rebuild decrypts its pages in place).
    */
   readAllForReplay(options?: ReadAllOptions): Promise<ReplayedEvent[]>;
   /**

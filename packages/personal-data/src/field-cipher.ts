@@ -37,8 +37,6 @@ export class FieldDecryptionFailed extends Error {
 }
 
 export const DATA_KEY_BYTES = 32;
-// 96-bit random IVs (IV_BYTES), GCM's native size: with a fresh random IV per value, one key stays within NIST's
-// bound (2^32 encryptions) for any account's lifetime of fields.
 
 /**
  * IVs are cut from a pool of CSPRNG bytes refilled 4 KiB at a time, each byte used once: one call into OpenSSL per

@@ -8,6 +8,8 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 export const FORMAT = 'pd1';
 export const PREFIX = `${FORMAT}.`;
 const ALGORITHM = 'aes-256-gcm';
+// 96-bit random IVs, GCM's native size: with a fresh random IV per value, one key stays within NIST's bound
+// (2^32 encryptions) for any account's lifetime of fields.
 export const IV_BYTES = 12;
 export const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;

@@ -2,43 +2,31 @@
  * Benchmark of the content service: like-a-post, create-a-post and comment over real HTTP.
  *
  *   pnpm --dir services/content bench [--save-baseline] [--duration 10] [--connections 32] [--profile DIR]
+ *     [--rounds 5] [--round-duration 4] [--control encrypted|plaintext]
  *
- * The app runs here, in the embedded configuration (SQLite event store on a temp file, its commits made durable
- * in the background as the embedded mode makes them; tokens verified through a local JWKS as the gateway does in
- * one process); autocannon runs in a forked process so the load generator never shares the server's event loop. Every like is a real first
- * like: each request pairs a different user (pre-minted token) with a post, and no pair repeats.
+ * Each service runs in a process of its own (content-server.ts), in the embedded configuration (SQLite event store on
+ * a temp file, its commits made durable in the background as the embedded mode makes them; tokens verified through
+ * a local JWKS as the gateway does in one process); autocannon runs in a forked process too, so the load generator
+ * never shares a server's event loop, and a server's CPU is its own. Every like is a real first like: each request
+ * pairs a different user (pre-minted token) with a post, and no pair repeats.
  * The figures are printed beside bench/baseline.json; --save-baseline records this run there.
  *
  * The profiles and captions in the log are encrypted under their accounts' data keys, as deployed. What that
  * costs is measured in the same run: create-a-post and comment against a second service, the same code with
- * nothing personal (plaintext), in alternating rounds (--rounds, --round-duration).
+ * nothing personal (plaintext), both loaded at the same time in each round (--rounds, --round-duration).
+ * --control runs both the same way (an A/A run): on this 2-core machine, its rounds' ratios fell between 0.92 and
+ * 1.24 (plaintext twice) and 0.98 and 1.18 (encrypted twice), medians 0.97 to 1.05.
  */
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openSqliteEventStore } from '@gram/event-store';
-import { personalFields, streamIds } from '@gram/events';
-import {
-  DataKeys,
-  generateMasterKey,
-  LocalMasterKey,
-  personalDataEventStore,
-  SqliteDataKeyStore,
-} from '@gram/personal-data';
-import { type AccessTokenVerifier, newId } from '@gram/service-kit';
+import { newId } from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
-// The gateway benchmark's driver and load generator (apps/embedded/bench), which also know the content service's scenarios.
-import {
-  append,
-  inChunks,
-  type LoadFigures,
-  load,
-  profiled,
-  type Scenario,
-} from '../../../apps/embedded/bench/driver.js';
-import { buildContentApp } from '../src/app.js';
+// The gateway benchmark's load generator (apps/embedded/bench), which also knows the content service's scenarios.
+import { type LoadFigures, load, type Scenario } from '../../../apps/embedded/bench/driver.js';
+import type { StartRequest } from './content-server.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +37,11 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '5' },
     'round-duration': { type: 'string', default: '4' },
     users: { type: 'string', default: '5000' },
+    /**
+     * `encrypted` or `plaintext`: both services of the comparison run that way (an A/A run), so that its ratio
+     * shows what the comparison itself does to two equal services: its bias and its noise.
+     */
+    control: { type: 'string' },
     /** write a CPU profile of the server for each measured scenario into this directory */
     profile: { type: 'string' },
   },
@@ -67,91 +60,82 @@ const baselinePath = new URL('./baseline.json', import.meta.url);
 const targets = { likeReqPerSec: 3000, likeP99Ms: 50, encryptedThroughputRatio: 0.9 };
 
 /**
- * One scenario's figures, plus the server's own CPU time per request: throughput on a shared
- * machine moves with whatever else runs on it, the CPU the server spends on a request much less.
+ * One scenario's figures, plus the server's own CPU time per request: throughput on a shared machine moves with
+ * whatever else runs on it, the CPU the server spends on a request much less. The server's process alone: both
+ * services, and this driver, run in processes of their own (content-server.ts).
  */
 async function measure(
+  server: Server,
   scenario: Scenario,
   quiet = false,
 ): Promise<LoadFigures & { cpuMicrosPerRequest: number }> {
-  const before = process.cpuUsage();
+  const before = (await server.ask({ op: 'cpu' })) as number;
   const figures = await load(scenario);
-  const used = process.cpuUsage(before);
+  const used = ((await server.ask({ op: 'cpu' })) as number) - before;
   if (!quiet)
     console.log(
       `  load average (1 min) after the run: ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`,
     );
-  return { ...figures, cpuMicrosPerRequest: (used.user + used.system) / Math.max(1, figures.requests) };
+  return { ...figures, cpuMicrosPerRequest: used / Math.max(1, figures.requests) };
 }
 
 /**
- * One content service over its own SQLite log and key store, seeded with the same users and posts. `encrypted`:
- * as deployed, the seeded profiles and captions written through the encrypting store (as identity and content
- * write them), so that every read decrypts what production decrypts. Otherwise nothing is personal: the same code
- * writing and reading plaintext, the reference encryption's cost is measured against.
+ * A pause before the compared runs: what the runs before them left to do in the background (the servers' collections
+ * and durable commits, the load generators' exits) is done before the servers' CPU is counted, on cores
+ * whose other work would otherwise slow it (and so add to its CPU time per request).
  */
-async function startContent(
-  dir: string,
-  encrypted: boolean,
-  userIds: readonly string[],
-  postIds: readonly string[],
-  verifier: AccessTokenVerifier,
-) {
-  // As the embedded mode opens its log (apps/embedded/src/main.ts): commits made durable off the event loop.
-  const raw = openSqliteEventStore({ path: join(dir, 'events.sqlite'), syncInBackground: true });
-  const keys = new SqliteDataKeyStore({
-    path: join(dir, 'keys.sqlite'),
-    masterKey: LocalMasterKey.fromBase64(generateMasterKey()),
-  });
-  const app = buildContentApp({
-    store: raw,
-    verifier,
-    dataKeys: new DataKeys((accountId) => keys.get(accountId)),
-    // The benchmark's texts mention nobody.
-    mentions: { accountsNamed: async () => [] },
-    ...(encrypted ? {} : { personalFields: {} }),
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
 
-  // The accounts' data keys, as identity makes them at signup: content encrypts captions under them.
-  for (const userId of userIds) await keys.create(userId);
-  const seeding = encrypted ? personalDataEventStore(raw, keys, personalFields) : raw;
-  const now = new Date().toISOString();
-  await inChunks([...userIds], 1000, (userId) =>
-    append(seeding, streamIds.user(userId), {
-      type: 'UserRegistered',
-      data: {
-        userId,
-        userName: `u${userId.replaceAll('-', '').slice(-20)}`,
-        name: 'Bench User',
-        bio: 'Photos of places, people and food',
-        profilePic: 'https://img.example/default.png',
-        registeredAt: now,
-      },
-    }),
-  );
-  await inChunks([...postIds], 100, (postId) =>
-    append(seeding, streamIds.post(postId), {
-      type: 'PostCreated',
-      data: {
-        postId,
-        authorId: userIds[postIds.indexOf(postId) % userIds.length] ?? '',
-        photo: 'https://img.example/p.jpg',
-        caption: 'bench',
-        createdAt: now,
-      },
-    }),
-  );
+/** A content service in a process of its own (content-server.ts), asked by message. */
+interface Server {
+  url: string;
+  ask(request: Record<string, unknown> & { op: string }): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function startServer(request: StartRequest): Promise<Server> {
+  const child = fork(new URL('./content-server.ts', import.meta.url));
+  const waiting = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let next = 0;
+  child.on('message', (message: { id: number; result?: unknown; error?: string }) => {
+    const waiter = waiting.get(message.id);
+    waiting.delete(message.id);
+    if (message.error !== undefined) waiter?.reject(new Error(message.error));
+    else waiter?.resolve(message.result);
+  });
+  child.once('exit', (code) => {
+    for (const waiter of waiting.values()) waiter.reject(new Error(`content server exited with ${code}`));
+  });
+  const ask = (message: Record<string, unknown> & { op: string }) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = next++;
+      waiting.set(id, { resolve, reject });
+      child.send({ ...message, id });
+    });
+  const url = (await ask({ op: 'start', ...request })) as string;
   return {
     url,
-    store: raw,
+    ask,
     async close() {
-      await app.close();
-      await raw.close();
-      keys.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await ask({ op: 'close' });
+      await exited;
     },
   };
+}
+
+/** `work`, with a CPU profile of `server` over it written to `<dir>/<name>.cpuprofile` when `dir` is given. */
+async function profiled<T>(server: Server, dir: string | undefined, name: string, work: () => Promise<T>) {
+  if (!dir) return work();
+  mkdirSync(dir, { recursive: true });
+  await server.ask({ op: 'profile-start' });
+  try {
+    return await work();
+  } finally {
+    console.log(
+      `  cpu profile: ${await server.ask({ op: 'profile-stop', file: join(dir, `${name}.cpuprofile`) })}`,
+    );
+  }
 }
 
 async function main() {
@@ -164,9 +148,16 @@ async function main() {
   console.log(
     `seeding ${userCount} users and ${postIds.length} posts into ${dir}, encrypted and in plaintext`,
   );
-  const content = await startContent(join(dir, 'encrypted'), true, userIds, postIds, issuer.verifier);
-  const plaintext = await startContent(join(dir, 'plaintext'), false, userIds, postIds, issuer.verifier);
-  const { url, store } = content;
+  const start = (which: 'encrypted' | 'plaintext') =>
+    startServer({
+      dir: join(dir, which),
+      encrypted: args.control ? args.control === 'encrypted' : which === 'encrypted',
+      userIds,
+      postIds,
+      jwks: issuer.jwks,
+    });
+  const [content, plaintext] = await Promise.all([start('encrypted'), start('plaintext')]);
+  const { url } = content;
 
   try {
     const tokens = await Promise.all(userIds.map((userId) => issuer.mint(userId, { expiresIn: '1h' })));
@@ -186,36 +177,42 @@ async function main() {
       await load({ kind: 'comment', url: target, tokens, postIds: warmup, connections, durationSeconds: 2 });
     }
 
-    // What encryption costs: create-a-post and comment against the same code with nothing personal, in
-    // alternating rounds (the order swapped each round) so that both meet the same machine. Compared by server
-    // CPU per request: on a saturated core, throughput is its inverse, and it moves less than req/s with whatever
-    // else runs.
+    // What encryption costs: create-a-post and comment against the same code with nothing personal, both loaded
+    // at the same time in each round, so that they share the machine as it is then. Compared by server CPU per
+    // request: on a saturated core, throughput is its inverse, and it moves less than req/s with whatever else
+    // runs. Each round's ratio compares two runs that met the same conditions: the CPU time one request takes
+    // here moved by up to half, even twice, from one round to the next when the two ran one after the other
+    // (another process on a core, or on the other hardware thread of the same core, slows the one measured).
     console.log(
-      `encryption's cost: create-a-post and comment, encrypted and plaintext, ${rounds} alternating rounds of ${roundSeconds}s`,
+      `encryption's cost: create-a-post and comment, encrypted and plaintext side by side, ${rounds} rounds of ${roundSeconds}s`,
     );
     const cpu = {
       createPost: { encrypted: [] as number[], plaintext: [] as number[] },
       comment: { encrypted: [] as number[], plaintext: [] as number[] },
     };
+    const servers = { encrypted: content, plaintext } as const;
     for (let round = 0; round < rounds; round++) {
-      const order =
-        round % 2 === 0 ? (['encrypted', 'plaintext'] as const) : (['plaintext', 'encrypted'] as const);
-      for (const which of order) {
-        const target = which === 'encrypted' ? content.url : plaintext.url;
-        const run = { url: target, tokens, connections, durationSeconds: roundSeconds };
-        // The first round's runs are profiled (--profile), so that the two can be compared function by function.
-        const profile = round === 0 ? args.profile : undefined;
-        const createPost = await profiled(profile, `content-create-post-${which}`, () =>
-          measure({ kind: 'create-post', ...run }, true),
-        );
-        cpu.createPost[which].push(createPost.cpuMicrosPerRequest);
-        const comment = await profiled(profile, `content-comment-${which}`, () =>
-          measure({ kind: 'comment', ...run, postIds: compared }, true),
-        );
-        cpu.comment[which].push(comment.cpuMicrosPerRequest);
+      // The last round's runs are profiled (--profile), so that the two can be compared function by function.
+      const profile = round === rounds - 1 ? args.profile : undefined;
+      for (const [scenario, kind] of [
+        ['createPost', 'create-post'],
+        ['comment', 'comment'],
+      ] as const) {
+        const scenarioOf = (url: string): Scenario => {
+          const run = { url, tokens, connections, durationSeconds: roundSeconds };
+          return kind === 'comment' ? { kind, ...run, postIds: compared } : { kind, ...run };
+        };
+        await settle();
+        const run = (which: keyof typeof servers) =>
+          profiled(servers[which], profile, `content-${kind}-${which}`, () =>
+            measure(servers[which], scenarioOf(servers[which].url), true),
+          );
+        const [encrypted, plain] = await Promise.all([run('encrypted'), run('plaintext')]);
+        cpu[scenario].encrypted.push(encrypted.cpuMicrosPerRequest);
+        cpu[scenario].plaintext.push(plain.cpuMicrosPerRequest);
         if (profile)
           console.log(
-            `  requests answered: create-a-post ${createPost.requests}, comment ${comment.requests}`,
+            `  requests answered, ${kind}: encrypted ${encrypted.requests}, plaintext ${plain.requests}`,
           );
       }
     }
@@ -223,38 +220,35 @@ async function main() {
     console.log(
       `like-a-post: ${connections} connections, ${durationSeconds}s (${pairs} distinct first likes available)`,
     );
-    const likes = await profiled(args.profile, 'content-like', () =>
-      measure({ kind: 'like', url, tokens, postIds: measured, connections, durationSeconds }),
+    const likes = await profiled(content, args.profile, 'content-like', () =>
+      measure(content, { kind: 'like', url, tokens, postIds: measured, connections, durationSeconds }),
     );
     if (likes.requests > pairs)
       console.warn('  ! more requests than distinct (post, user) pairs: some were repeats');
 
     // Correctness under load: every 204 was a first like, so the store holds that many, plus at
     // most one per connection for the requests still in flight when autocannon stopped counting.
-    const measuredSet = new Set(measured);
-    const recorded = (await store.readAll()).filter(
-      (e) =>
-        e.type === 'PostLiked' && measuredSet.has(e.streamId.slice('like-'.length, e.streamId.indexOf('_'))),
-    ).length;
+    const recorded = (await content.ask({ op: 'likes-recorded', postIds: measured })) as number;
     const answered = likes.requests - likes.non2xx;
     console.log(
       `  likes answered 204: ${answered}, PostLiked recorded: ${recorded}, non-2xx: ${likes.non2xx}, errors: ${likes.errors}`,
     );
 
     console.log(`create-a-post: ${connections} connections, ${durationSeconds}s`);
-    const posts = await profiled(args.profile, 'content-create-post', () =>
-      measure({ kind: 'create-post', url, tokens, connections, durationSeconds }),
+    const posts = await profiled(content, args.profile, 'content-create-post', () =>
+      measure(content, { kind: 'create-post', url, tokens, connections, durationSeconds }),
     );
     console.log(`  non-2xx: ${posts.non2xx}, errors: ${posts.errors}`);
 
     console.log(`comment: ${connections} connections, ${durationSeconds}s`);
-    const comments = await profiled(args.profile, 'content-comment', () =>
-      measure({ kind: 'comment', url, tokens, postIds: measured, connections, durationSeconds }),
+    const comments = await profiled(content, args.profile, 'content-comment', () =>
+      measure(content, { kind: 'comment', url, tokens, postIds: measured, connections, durationSeconds }),
     );
     console.log(`  non-2xx: ${comments.non2xx}, errors: ${comments.errors}`);
 
+    /** The median of the rounds' ratios, each of two runs side by side. */
     const ratioOf = ({ encrypted, plaintext }: { encrypted: number[]; plaintext: number[] }) =>
-      median(plaintext) / median(encrypted);
+      median(encrypted.map((cpuEncrypted, round) => (plaintext[round] as number) / cpuEncrypted));
     for (const [name, runs] of [
       ['create-a-post', cpu.createPost],
       ['comment', cpu.comment],
@@ -262,7 +256,7 @@ async function main() {
       console.log(
         `  ${name}: server CPU per request, encrypted ${runs.encrypted.map((v) => v.toFixed(0)).join(' / ')} µs, ` +
           `plaintext ${runs.plaintext.map((v) => v.toFixed(0)).join(' / ')} µs; throughput with encryption ` +
-          `${ratioOf(runs).toFixed(2)} of without (medians)`,
+          `${ratioOf(runs).toFixed(2)} of without (the median of the rounds' ratios: ${runs.encrypted.map((e, i) => ((runs.plaintext[i] as number) / e).toFixed(2)).join(' / ')})`,
       );
     }
 

@@ -51,6 +51,8 @@ const connections = Number(args.connections);
 const rounds = Number(args.rounds);
 const roundSeconds = Number(args['round-duration']);
 const userCount = Number(args.users);
+if (args.control !== undefined && args.control !== 'encrypted' && args.control !== 'plaintext')
+  throw new Error(`--control is encrypted or plaintext, not ${args.control}`);
 const benchPosts = 40;
 const warmupPosts = 10;
 /** the posts the encryption comparison comments on, apart from the measured phases' */

@@ -9,7 +9,7 @@
  * - `cpu`: the CPU time this process has used so far, in µs (user + system, every thread);
  * - `profile-start`, `profile-stop` (to `file`): a CPU profile of this process;
  * - `likes-recorded`: how many PostLiked the log holds for `postIds`;
- * - `close`: closes the service and exits.
+ * - `close`: closes the service; the process exits when the parent disconnects (or is gone).
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
@@ -148,10 +148,16 @@ async function answer(request: Request): Promise<unknown> {
       return service?.likesRecorded(request.postIds);
     case 'close':
       await service?.close();
-      setImmediate(() => process.exit(0));
+      service = undefined;
       return undefined;
   }
 }
+
+// The parent disconnects once closed, or is gone: no service outlives the benchmark.
+process.on('disconnect', () => {
+  void service?.close();
+  process.exit(0);
+});
 
 process.on('message', (request: Request) => {
   answer(request).then(

@@ -121,6 +121,7 @@ async function startServer(request: StartRequest): Promise<Server> {
     async close() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       await ask({ op: 'close' });
+      child.disconnect();
       await exited;
     },
   };

@@ -67,6 +67,7 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
     const stored = async (prefix: string, kind: string) => {
       const docs: StoredDoc[] = [];
       const sets: Record<string, string[]> = {};
+      const actors = new Map<string, Record<string, string>>();
       const start = `notifications_test:${prefix}:${kind}:`;
       for (const key of await redis.keys(`${start}*`)) {
         const [type, rest] = [await redis.type(key), key.slice(start.length)];
@@ -80,8 +81,18 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
           sets[`recipient ${recipient.join(':')}`] = members
             .flatMap((member, i) => (i % 2 === 0 ? [`${member} ${members[i + 1]}`] : []))
             .sort();
+        } else if (type === 'hash' && rest.startsWith('actors:')) {
+          actors.set(rest.slice('actors:'.length), await redis.hgetall(key));
         } else throw new Error(`${key} is a ${type}`);
       }
+      // A notification's actors are a hash of their own beside the rest of it (RedisNotifications).
+      for (const doc of kind === 'notifications' ? docs : []) {
+        const held = actors.get(doc._id) ?? {};
+        Object.assign(doc, { actors: held, actorIds: Object.keys(held).sort() });
+        delete doc.writes;
+        actors.delete(doc._id);
+      }
+      expect([...actors.keys()], 'actors without their notification').toEqual([]);
       return { docs, sets };
     };
     afterAll(async () => {
@@ -265,7 +276,8 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
           connection,
           freshPrefix(),
         );
-        const reads = vi.spyOn(connection, 'get');
+        // A notification's head and actors are read in one transaction (RedisNotifications).
+        const reads = vi.spyOn(connection, 'multi');
         const fans = Array.from({ length: 20 }, (_, i) => `fan${i}`);
         await Promise.all(
           fans.map((fan) =>

@@ -46,11 +46,11 @@ type WithWrite = Redis & {
  */
 export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
   protected readonly redis: WithWrite;
-  private readonly updating = new OneAtATime();
+  protected readonly updating = new OneAtATime();
 
   constructor(
     redis: Redis,
-    private readonly prefix: string,
+    protected readonly prefix: string,
     private readonly indexed: readonly (keyof T & string)[] = [],
   ) {
     if (!('notificationsWrite' in redis)) redis.defineCommand('notificationsWrite', { lua: writeScript });

@@ -1,9 +1,11 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
-import { type NotificationAbout, withActor } from './actors.js';
+import { actorTime, type NotificationAbout, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import { isAfter } from './newest-first.js';
-import type { NotificationDocuments, NotificationPosition } from './port.js';
+import type { NotificationDocuments, NotificationPosition, Updated } from './port.js';
 import { type IndexChange, RedisDocuments } from './redis-documents.js';
+import { withoutUndefined } from './without-undefined.js';
 
 /** Where a notification stands in its recipient's sorted set: its score (`updatedAt` in ms) and id. */
 interface Listed {
@@ -11,19 +13,76 @@ interface Listed {
   id: string;
 }
 
+/** A notification as stored under its id: every field but its actors, and the count of its writes. */
+type Head = Omit<NotificationDoc, 'actors' | 'actorIds'> & { writes: number };
+
+/** A notification as read: its head as stored (the string a write compares with), and the whole document. */
+interface Read {
+  stored: string | null;
+  head: Head | undefined;
+  doc: NotificationDoc | undefined;
+}
+
 /**
- * The notifications in Redis (see RedisDocuments), found by actor, post, post author, comment and reply, and by
- * recipient from a sorted set of each recipient's ids, `<prefix>by-update-time:<recipient>`, scored by
+ * The one write of a notification: its head (KEYS[1]) set to ARGV[3] (deleted with its actors when empty) only
+ * while it still holds what was read, ARGV[2] (nothing when ARGV[1] is 0); in the same step its id (ARGV[4]) moved
+ * in its ARGV[5] indexes (KEYS[2 + i], ARGV[5 + i] as in RedisDocuments), and its actors' hash (KEYS[2]) changed:
+ * after the index changes, a count of actors to set, then that many pairs (actor, time), then the actors to
+ * delete. Every write counts itself into the head (`writes`), so a write of the actors alone changes the head
+ * too: a writer that read the actors before it finds the head changed, and reads them again. A notification made
+ * anew starts with no actors but its own: actors left without their head (a head lost from Redis) are dropped.
+ */
+const writeScript = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if ARGV[3] == '' then redis.call('DEL', KEYS[1], KEYS[2]) else redis.call('SET', KEYS[1], ARGV[3]) end
+if ARGV[1] == '0' then redis.call('DEL', KEYS[2]) end
+local indexes = tonumber(ARGV[5])
+for i = 1, indexes do
+  local change = ARGV[5 + i]
+  if change == 'SADD' or change == 'SREM' or change == 'ZREM' then
+    redis.call(change, KEYS[2 + i], ARGV[4])
+  else
+    redis.call('ZADD', KEYS[2 + i], change, ARGV[4])
+  end
+end
+local at = 6 + indexes
+local set = tonumber(ARGV[at])
+for i = 1, set do redis.call('HSET', KEYS[2], ARGV[at + 2 * i - 1], ARGV[at + 2 * i]) end
+for i = at + 2 * set + 1, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+return 1
+`;
+
+type WithWrite = Redis & {
+  notificationWrite(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+};
+
+/**
+ * The notifications in Redis, found by actor, post, post author, comment and reply (the sets of RedisDocuments),
+ * and by recipient from a sorted set of each recipient's ids, `<prefix>by-update-time:<recipient>`, scored by
  * `updatedAt` in ms and written in the same step as the notification: the lists page it, the unread count takes
  * from it those updated after the read marker. Redis orders the ids of one score by their bytes, the order of the
  * ids (UUIDs) in JavaScript, so newest first is the list's order: `updatedAt`, then id, descending.
+ *
+ * A notification is kept in two parts: its head (every field but its actors) as a JSON string under `<prefix><id>`,
+ * and its actors in a hash, `<prefix>actors:<id>` (actor -> time), both written by one script (writeScript) and
+ * read in one transaction. A like adds its actor to the hash and rewrites the head alone: what it costs does not
+ * grow with the actors the notification already has. When the whole notification was one string, a like read,
+ * parsed, copied and wrote back all of them: 1.3 ms of CPU a like at 200 actors, 38 ms at 10,000 (a 1 MiB string).
  */
 export class RedisNotifications extends RedisDocuments<NotificationDoc> implements NotificationDocuments {
   private readonly byUpdateTime: string;
+  private readonly writer: WithWrite;
 
   constructor(redis: Redis, prefix: string) {
     super(redis, prefix, ['actorIds', 'postId', 'postAuthorId', 'commentId', 'replyId']);
     this.byUpdateTime = `${prefix}by-update-time:`;
+    if (!('notificationWrite' in redis)) redis.defineCommand('notificationWrite', { lua: writeScript });
+    this.writer = redis as WithWrite;
   }
 
   protected override indexChanges(
@@ -37,17 +96,142 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
     return changes;
   }
 
+  override async get(id: string): Promise<NotificationDoc | undefined> {
+    return (await this.readMany([id]))[0]?.doc;
+  }
+
+  override async getMany(ids: readonly string[]): Promise<NotificationDoc[]> {
+    return (await this.readMany(ids)).flatMap(({ doc }) => (doc ? [doc] : []));
+  }
+
+  /** Each notification's head and actors, all in one transaction: a head never meets another write's actors. */
+  private async readMany(ids: readonly string[]): Promise<Read[]> {
+    if (ids.length === 0) return [];
+    const transaction = this.redis.multi();
+    for (const id of ids) transaction.get(this.prefix + id).hgetall(this.actorsKey(id));
+    const replies = (await transaction.exec()) ?? [];
+    return ids.map((_, i) => {
+      const [[headError, stored], [actorsError, actors]] = [replies[2 * i] ?? [], replies[2 * i + 1] ?? []];
+      if (headError || actorsError) throw headError ?? actorsError;
+      return assembled(stored as string | null, actors as Record<string, string>);
+    });
+  }
+
+  /** One change of a notification at a time in this process (see RedisDocuments.update). */
+  override async update(
+    id: string,
+    change: (current: NotificationDoc | undefined) => NotificationDoc | undefined,
+  ): Promise<Updated<NotificationDoc>> {
+    return this.updating.run(id, async () => {
+      for (;;) {
+        const read = (await this.readMany([id]))[0] as Read;
+        const before = read.doc;
+        const after = withoutUndefined(change(before));
+        if (isDeepStrictEqual(before, after)) return { before, after: before, changed: false };
+        if (await this.write(id, read, after, actorChanges(before?.actors, after?.actors)))
+          return { before, after, changed: true };
+      }
+    });
+  }
+
+  /**
+   * Puts `actor` into the notification: its head and the actor's entry read (not the other actors), the head
+   * rewritten and the actor set. A notification about something else than `about` (another text, say), or one
+   * whose latest time the actor held and moves back, is changed whole (update).
+   */
+  async addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean> {
+    const fields = withoutUndefined(about);
+    return this.updating.run(about._id, async () => {
+      for (;;) {
+        const [[headError, stored], [actorError, held]] = ((await this.redis
+          .multi()
+          .get(this.prefix + about._id)
+          .hget(this.actorsKey(about._id), actor)
+          .exec()) ?? []) as [[Error | null, string | null], [Error | null, string | null]];
+        if (headError || actorError) throw headError ?? actorError;
+        const head = stored === null ? undefined : (JSON.parse(stored) as Head);
+        // Actors without a head are what a lost head left (see writeScript): none.
+        const had = head === undefined ? undefined : (held ?? undefined);
+        const { time } = actorTime(had === undefined ? undefined : withHad(actor, had), actor, at, keepTime);
+        if (had === time) return false;
+        if ((head && !isAbout(head, fields)) || (head && time < head.updatedAt && had === head.updatedAt)) {
+          const slow = await this.updateOutside(about._id, (current) =>
+            withActor(current, about, actor, at, keepTime),
+          );
+          return slow.changed;
+        }
+        const before = head && { ...head, actors: {}, actorIds: had === undefined ? [] : [actor] };
+        const after: NotificationDoc = {
+          ...fields,
+          actors: {},
+          actorIds: [actor],
+          createdAt: head && head.createdAt < time ? head.createdAt : time,
+          updatedAt: head && head.updatedAt > time ? head.updatedAt : time,
+        };
+        const read: Read = { stored, head, doc: before && stripWrites(before) };
+        if (await this.write(about._id, read, after, { set: [[actor, time]], deleted: [] })) return true;
+      }
+    });
+  }
+
+  /** `update` from within a run of `updating` (which runs one change of an id at a time, so not nested). */
+  private async updateOutside(
+    id: string,
+    change: (current: NotificationDoc | undefined) => NotificationDoc | undefined,
+  ): Promise<Updated<NotificationDoc>> {
+    for (;;) {
+      const read = (await this.readMany([id]))[0] as Read;
+      const before = read.doc;
+      const after = withoutUndefined(change(before));
+      if (isDeepStrictEqual(before, after)) return { before, after: before, changed: false };
+      if (await this.write(id, read, after, actorChanges(before?.actors, after?.actors)))
+        return { before, after, changed: true };
+    }
+  }
+
+  /**
+   * Writes `after` over the notification as `read`, with `actors` changed in its hash and its indexes moved from
+   * `read.doc` (whose `actorIds` need only hold the actors whose membership changes); false when another write
+   * came first.
+   */
+  private async write(
+    id: string,
+    read: Read,
+    after: NotificationDoc | undefined,
+    actors: ActorChanges,
+  ): Promise<boolean> {
+    const changes = this.indexChanges(read.doc, after);
+    let head = '';
+    if (after) {
+      const { actors: _actors, actorIds: _actorIds, ...rest } = after;
+      head = JSON.stringify({ ...rest, writes: (read.head?.writes ?? 0) + 1 });
+    }
+    const written = await this.writer.notificationWrite(
+      2 + changes.length,
+      this.prefix + id,
+      this.actorsKey(id),
+      ...changes.map(([indexKey]) => indexKey),
+      read.stored === null ? '0' : '1',
+      read.stored ?? '',
+      head,
+      id,
+      changes.length,
+      ...changes.map(([, indexChange]) => indexChange),
+      actors.set.length,
+      ...actors.set.flat(),
+      ...actors.deleted,
+    );
+    return written === 1;
+  }
+
+  private actorsKey(id: string): string {
+    return `${this.prefix}actors:${id}`;
+  }
+
   override async find(field: string, value: string): Promise<NotificationDoc[]> {
     if (field !== 'recipient') return super.find(field, value);
     const docs = await this.getMany(await this.redis.zrange(this.byUpdateTime + value, 0, -1));
     return docs.filter((doc) => doc.recipient === value);
-  }
-
-  async addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean> {
-    const { changed } = await this.update(about._id, (current) =>
-      withActor(current, about, actor, at, keepTime),
-    );
-    return changed;
   }
 
   /**
@@ -118,4 +302,48 @@ function scored(reply: string[]): Listed[] {
   for (let i = 0; i < reply.length; i += 2)
     listed.push({ id: reply[i] as string, score: Number(reply[i + 1]) });
   return listed;
+}
+
+/** The actors a write sets (actor, time) and deletes. */
+interface ActorChanges {
+  set: [actor: string, time: string][];
+  deleted: string[];
+}
+
+function actorChanges(
+  before: Record<string, string> | undefined,
+  after: Record<string, string> | undefined,
+): ActorChanges {
+  const changes: ActorChanges = { set: [], deleted: [] };
+  for (const actor in after)
+    if (before?.[actor] !== after[actor]) changes.set.push([actor, after[actor] as string]);
+  // A notification deleted takes its hash with it (writeScript).
+  if (after) for (const actor in before) if (!(actor in after)) changes.deleted.push(actor);
+  return changes;
+}
+
+/** A notification from its head as stored and its actors' hash. */
+function assembled(stored: string | null, actors: Record<string, string>): Read {
+  if (stored === null) return { stored, head: undefined, doc: undefined };
+  const head = JSON.parse(stored) as Head;
+  const actorIds = Object.keys(actors).sort();
+  const { writes: _writes, ...fields } = head;
+  return { stored, head, doc: { ...fields, actors: { ...actors }, actorIds } };
+}
+
+function stripWrites(doc: NotificationDoc & { writes?: number }): NotificationDoc {
+  const { writes: _writes, ...rest } = doc;
+  return rest;
+}
+
+/** A notification holding `actor` at `time` and no other, for actorTime. */
+function withHad(actor: string, time: string): NotificationDoc {
+  return { actors: { [actor]: time } } as unknown as NotificationDoc;
+}
+
+/** Whether `head` is about what `about` says, every field of it: then only its actors and times may change. */
+function isAbout(head: Head, about: NotificationAbout): boolean {
+  const fields = Object.keys(about) as (keyof NotificationAbout)[];
+  const held = Object.keys(head).length - 3; // its created and updated times, its count of writes
+  return held === fields.length && fields.every((field) => head[field] === about[field]);
 }

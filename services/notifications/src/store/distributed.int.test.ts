@@ -291,6 +291,46 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       }
     });
 
+    it("adds a like's actor without reading or rewriting the others: the stored notification stays one size however many actors it has", async () => {
+      const connection = new Redis(redisUrl as string);
+      try {
+        const prefix = freshPrefix();
+        const store = await distributedNotificationStore(client.db('notifications_test'), connection, prefix);
+        const head = `notifications_test:${prefix}:notifications:like-1`;
+        const like = (fan: string, second: number) =>
+          store.notifications.addActor(
+            likeOfPost1,
+            fan,
+            new Date(Date.UTC(2025, 0, 1, 0, 0, second)).toISOString(),
+            false,
+          );
+        for (let i = 0; i < 10; i++) await like(`fan${String(i).padStart(3, '0')}`, i);
+        const sizeWithTen = await connection.strlen(head);
+        // The reads of every actor (HGETALL), in the transactions the store reads in.
+        let wholeReads = 0;
+        const multi = connection.multi.bind(connection);
+        vi.spyOn(connection, 'multi').mockImplementation(((...args: Parameters<typeof multi>) => {
+          const transaction = multi(...args);
+          const hgetall = transaction.hgetall.bind(transaction);
+          transaction.hgetall = ((...keys: Parameters<typeof hgetall>) => {
+            wholeReads++;
+            return hgetall(...keys);
+          }) as typeof hgetall;
+          return transaction;
+        }) as typeof connection.multi);
+        for (let i = 10; i < 300; i++) await like(`fan${String(i).padStart(3, '0')}`, i);
+        expect(wholeReads).toBe(0);
+        // only its count of writes grows (10 to 300: a digit)
+        expect(await connection.strlen(head)).toBeLessThanOrEqual(sizeWithTen + 1);
+        const liked = await store.notifications.get('like-1');
+        expect(liked?.actorIds).toHaveLength(300);
+        expect(liked?.updatedAt).toBe(new Date(Date.UTC(2025, 0, 1, 0, 0, 299)).toISOString());
+        expect(liked?.createdAt).toBe(new Date(Date.UTC(2025, 0, 1)).toISOString());
+      } finally {
+        await connection.quit();
+      }
+    });
+
     it('lands every change two instances of the service make to one notification at once', async () => {
       const prefix = freshPrefix();
       const [one, two] = [new Redis(redisUrl as string), new Redis(redisUrl as string)];

@@ -331,6 +331,47 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       }
     });
 
+    it('reads a notification stored whole, as before its actors had a hash of their own, and moves its actors there at its next write', async () => {
+      const prefix = freshPrefix();
+      const store = await distributedNotificationStore(client.db('notifications_test'), redis, prefix);
+      const start = `notifications_test:${prefix}:notifications:`;
+      const whole: NotificationDoc = {
+        ...likeOfPost1,
+        actors: { ann: '2025-01-01T00:00:01.000Z', bob: '2025-01-01T00:00:02.000Z' },
+        actorIds: ['ann', 'bob'],
+        createdAt: '2025-01-01T00:00:01.000Z',
+        updatedAt: '2025-01-01T00:00:02.000Z',
+      };
+      // as the single-string store wrote it: the document, and its indexes
+      await redis
+        .multi()
+        .set(`${start}like-1`, JSON.stringify(whole))
+        .sadd(`${start}index:actorIds:ann`, 'like-1')
+        .sadd(`${start}index:actorIds:bob`, 'like-1')
+        .sadd(`${start}index:postId:1`, 'like-1')
+        .sadd(`${start}index:postAuthorId:author`, 'like-1')
+        .zadd(`${start}by-update-time:author`, Date.parse(whole.updatedAt), 'like-1')
+        .exec();
+      expect(await store.notifications.get('like-1')).toEqual(whole);
+      expect(await store.notifications.addActor(likeOfPost1, 'cat', '2025-01-01T00:00:03.000Z', false)).toBe(
+        true,
+      );
+      expect(await store.notifications.get('like-1')).toEqual({
+        ...whole,
+        actors: { ...whole.actors, cat: '2025-01-01T00:00:03.000Z' },
+        actorIds: ['ann', 'bob', 'cat'],
+        updatedAt: '2025-01-01T00:00:03.000Z',
+      });
+      expect(JSON.parse((await redis.get(`${start}like-1`)) as string)).not.toHaveProperty('actors');
+      expect(await redis.hgetall(`${start}actors:like-1`)).toEqual({
+        ann: '2025-01-01T00:00:01.000Z',
+        bob: '2025-01-01T00:00:02.000Z',
+        cat: '2025-01-01T00:00:03.000Z',
+      });
+      const { docs, sets } = await stored(prefix, 'notifications');
+      expect(sets).toEqual(indexOf(docs, indexedFields.notifications));
+    });
+
     it('lands every change two instances of the service make to one notification at once', async () => {
       const prefix = freshPrefix();
       const [one, two] = [new Redis(redisUrl as string), new Redis(redisUrl as string)];

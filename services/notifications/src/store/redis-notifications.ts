@@ -16,11 +16,15 @@ interface Listed {
 /** A notification as stored under its id: every field but its actors, and the count of its writes. */
 type Head = Omit<NotificationDoc, 'actors' | 'actorIds'> & { writes: number };
 
-/** A notification as read: its head as stored (the string a write compares with), and the whole document. */
+/**
+ * A notification as read: its head as stored (the string a write compares with), and the whole document.
+ * `whole`: stored as one string, actors included, as before they had a hash of their own (see assembled).
+ */
 interface Read {
   stored: string | null;
   head: Head | undefined;
   doc: NotificationDoc | undefined;
+  whole?: boolean;
 }
 
 /**
@@ -201,6 +205,10 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
     actors: ActorChanges,
   ): Promise<boolean> {
     const changes = this.indexChanges(read.doc, after);
+    // A notification stored whole (see assembled) has no hash yet: every actor it keeps goes into one.
+    const moved: ActorChanges = read.whole
+      ? { set: Object.entries(after?.actors ?? {}), deleted: [] }
+      : actors;
     let head = '';
     if (after) {
       const { actors: _actors, actorIds: _actorIds, ...rest } = after;
@@ -217,9 +225,9 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
       id,
       changes.length,
       ...changes.map(([, indexChange]) => indexChange),
-      actors.set.length,
-      ...actors.set.flat(),
-      ...actors.deleted,
+      moved.set.length,
+      ...moved.set.flat(),
+      ...moved.deleted,
     );
     return written === 1;
   }
@@ -322,13 +330,18 @@ function actorChanges(
   return changes;
 }
 
-/** A notification from its head as stored and its actors' hash. */
+/**
+ * A notification from its head as stored and its actors' hash. A Redis written before the actors had a hash of
+ * their own holds each notification whole in one string: it is read as it is, and its first write moves its
+ * actors into their hash (write), so a deployment that upgrades keeps its notifications without a rebuild.
+ */
 function assembled(stored: string | null, actors: Record<string, string>): Read {
   if (stored === null) return { stored, head: undefined, doc: undefined };
-  const head = JSON.parse(stored) as Head;
-  const actorIds = Object.keys(actors).sort();
-  const { writes: _writes, ...fields } = head;
-  return { stored, head, doc: { ...fields, actors: { ...actors }, actorIds } };
+  const head = JSON.parse(stored) as Head & Partial<Pick<NotificationDoc, 'actors' | 'actorIds'>>;
+  const { writes: _writes, actors: wholeActors, actorIds: _wholeIds, ...fields } = head;
+  const held = wholeActors ?? actors;
+  const doc = { ...fields, actors: { ...held }, actorIds: Object.keys(held).sort() };
+  return { stored, head, doc, whole: wholeActors !== undefined };
 }
 
 function stripWrites(doc: NotificationDoc & { writes?: number }): NotificationDoc {

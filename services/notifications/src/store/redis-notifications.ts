@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
-import { actorTime, type NotificationAbout, withActor } from './actors.js';
+import { type NotificationAbout, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import { isAfter } from './newest-first.js';
 import type { NotificationDocuments, NotificationPosition, Updated } from './port.js';
@@ -156,7 +156,8 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
         const head = stored === null ? undefined : (JSON.parse(stored) as Head);
         // Actors without a head are what a lost head left (see writeScript): none.
         const had = head === undefined ? undefined : (held ?? undefined);
-        const { time } = actorTime(had === undefined ? undefined : withHad(actor, had), actor, at, keepTime);
+        // as actorTime says
+        const time = keepTime && had !== undefined ? had : at;
         if (had === time) return false;
         if ((head && !isAbout(head, fields)) || (head && time < head.updatedAt && had === head.updatedAt)) {
           const slow = await this.updateOutside(about._id, (current) =>
@@ -347,11 +348,6 @@ function assembled(stored: string | null, actors: Record<string, string>): Read 
 function stripWrites(doc: NotificationDoc & { writes?: number }): NotificationDoc {
   const { writes: _writes, ...rest } = doc;
   return rest;
-}
-
-/** A notification holding `actor` at `time` and no other, for actorTime. */
-function withHad(actor: string, time: string): NotificationDoc {
-  return { actors: { [actor]: time } } as unknown as NotificationDoc;
 }
 
 /** Whether `head` is about what `about` says, every field of it: then only its actors and times may change. */

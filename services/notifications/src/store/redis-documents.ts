@@ -5,19 +5,25 @@ import type { Documents, Updated } from './port.js';
 import { withoutUndefined } from './without-undefined.js';
 
 /**
+ * The start of a compare-and-set script: it ends the script, writing nothing, unless KEYS[1] still holds what the
+ * writer read: ARGV[2], or nothing when ARGV[1] is 0.
+ */
+export const unlessChangedSinceRead = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end`;
+
+/**
  * The one write of a document: sets KEYS[1] to ARGV[3] (deletes it when empty) only while it still holds what was
  * read, ARGV[2] (nothing when ARGV[1] is 0), and in the same step moves the document's id (ARGV[4]) in its
  * indexes: for each further key KEYS[i], ARGV[i + 3] is `SADD`, `SREM` or `ZREM`, or else the score to ZADD it
  * with. Redis runs a script alone, so a document and its indexes never disagree, and of two writers (two
  * instances of the service) that read the same document, the second writes nothing and reads it again.
  */
-const writeScript = `
-local current = redis.call('GET', KEYS[1])
-if ARGV[1] == '0' then
-  if current then return 0 end
-elseif current ~= ARGV[2] then
-  return 0
-end
+const writeScript = `${unlessChangedSinceRead}
 if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[3]) end
 for i = 2, #KEYS do
   local change = ARGV[i + 3]

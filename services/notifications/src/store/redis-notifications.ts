@@ -4,7 +4,7 @@ import { type NotificationAbout, withActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import { isAfter } from './newest-first.js';
 import type { NotificationDocuments, NotificationPosition, Updated } from './port.js';
-import { type IndexChange, RedisDocuments } from './redis-documents.js';
+import { type IndexChange, RedisDocuments, unlessChangedSinceRead } from './redis-documents.js';
 import { withoutUndefined } from './without-undefined.js';
 
 /** Where a notification stands in its recipient's sorted set: its score (`updatedAt` in ms) and id. */
@@ -36,13 +36,7 @@ interface Read {
  * too: a writer that read the actors before it finds the head changed, and reads them again. A notification made
  * anew starts with no actors but its own: actors left without their head (a head lost from Redis) are dropped.
  */
-const writeScript = `
-local current = redis.call('GET', KEYS[1])
-if ARGV[1] == '0' then
-  if current then return 0 end
-elseif current ~= ARGV[2] then
-  return 0
-end
+const writeScript = `${unlessChangedSinceRead}
 if ARGV[3] == '' then redis.call('DEL', KEYS[1], KEYS[2]) else redis.call('SET', KEYS[1], ARGV[3]) end
 if ARGV[1] == '0' then redis.call('DEL', KEYS[2]) end
 local indexes = tonumber(ARGV[5])
@@ -126,16 +120,7 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
     id: string,
     change: (current: NotificationDoc | undefined) => NotificationDoc | undefined,
   ): Promise<Updated<NotificationDoc>> {
-    return this.updating.run(id, async () => {
-      for (;;) {
-        const read = (await this.readMany([id]))[0] as Read;
-        const before = read.doc;
-        const after = withoutUndefined(change(before));
-        if (isDeepStrictEqual(before, after)) return { before, after: before, changed: false };
-        if (await this.write(id, read, after, actorChanges(before?.actors, after?.actors)))
-          return { before, after, changed: true };
-      }
-    });
+    return this.updating.run(id, () => this.changeWhole(id, change));
   }
 
   /**
@@ -160,7 +145,7 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
         const time = keepTime && had !== undefined ? had : at;
         if (had === time) return false;
         if ((head && !isAbout(head, fields)) || (head && time < head.updatedAt && had === head.updatedAt)) {
-          const slow = await this.updateOutside(about._id, (current) =>
+          const slow = await this.changeWhole(about._id, (current) =>
             withActor(current, about, actor, at, keepTime),
           );
           return slow.changed;
@@ -179,8 +164,8 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
     });
   }
 
-  /** `update` from within a run of `updating` (which runs one change of an id at a time, so not nested). */
-  private async updateOutside(
+  /** `update`'s change, read and written whole: within a run of `updating`, which never nests. */
+  private async changeWhole(
     id: string,
     change: (current: NotificationDoc | undefined) => NotificationDoc | undefined,
   ): Promise<Updated<NotificationDoc>> {

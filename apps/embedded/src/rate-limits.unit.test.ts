@@ -51,6 +51,18 @@ describe('the client address behind proxies (TRUST_PROXY)', () => {
     expect((await login(app, right, '10.0.0.1', '203.0.113.6')).statusCode).toBe(200);
   });
 
+  it('counts failures per client named by the nearest proxy when TRUST_PROXY is a hop count', async () => {
+    const app = await gateway({ loginFailuresPerAddress: 3 }, '1');
+    const user = await newUser(app);
+    const right = { login: user.userName, password: 'correct horse battery' };
+    for (let i = 0; i < 3; i++) {
+      const res = await login(app, { login: `nobody_${i}`, password: 'wrong' }, '10.0.0.7', '203.0.113.5');
+      expect(res.statusCode).toBe(401);
+    }
+    expect((await login(app, right, '10.0.0.7', '203.0.113.5')).statusCode).toBe(429);
+    expect((await login(app, right, '10.0.0.7', '203.0.113.6')).statusCode).toBe(200);
+  });
+
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy: a client cannot pick its address', async () => {
     const app = await gateway({ loginFailuresPerAddress: 3 });
     const user = await newUser(app);
@@ -75,7 +87,8 @@ describe('the client address behind proxies (TRUST_PROXY)', () => {
   it('reads TRUST_PROXY as a hop count or a list of addresses, and refuses a bare true', () => {
     expect(trustProxyFromEnv(undefined)).toBeUndefined();
     expect(trustProxyFromEnv(' ')).toBeUndefined();
-    expect(trustProxyFromEnv('1')).toBe(1);
+    const oneHop = trustProxyFromEnv('1') as (address: string, hop: number) => boolean;
+    expect([oneHop('198.51.100.4', 0), oneHop('10.0.0.1', 1)]).toEqual([true, false]);
     expect(trustProxyFromEnv('loopback, 10.0.0.0/8')).toEqual(['loopback', '10.0.0.0/8']);
     expect(() => trustProxyFromEnv('true')).toThrow(/hop count/);
   });

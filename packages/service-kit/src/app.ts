@@ -58,6 +58,10 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const app = Fastify({
     logger: withoutSecretsInUrls(options.logger ?? false),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Closing ends every connection at once, those of open notification streams among them (their clients
+    // reconnect, resuming from their Last-Event-ID), rather than waiting for streams that never end on their own.
+    // A request under way is cut as a crash would cut it; its client retries it (with its Idempotency-Key).
+    forceCloseConnections: true,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     ...(options.internalSecret !== undefined ? internalServerOptions : {}),
     requestIdHeader: 'x-request-id',

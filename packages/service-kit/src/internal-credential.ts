@@ -67,7 +67,16 @@ export const missingInternalCredential = () =>
  * directly cannot get a handler to believe an address it picked. Refused requests are logged with the
  * socket's peer for the same reason.
  */
-export const internalServerOptions = { trustProxy: 1 } satisfies FastifyServerOptions;
+export const internalServerOptions = { trustProxy: trustHops(1) } satisfies FastifyServerOptions;
+
+/**
+ * Fastify's `trustProxy` for the nearest `count` hops whatever their addresses: fastify takes no bare hop count
+ * since 5.12, because a client that reaches the port directly picks its own address with one. Only for a server
+ * no client reaches directly, or (as above) one that refuses every request without the credential first.
+ */
+export function trustHops(count: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < count;
+}
 
 /**
  * Refuses, with 401, every request that does not carry the credential, before anything else runs: it must

@@ -3,7 +3,13 @@ import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { createServiceApp, internalCredentialHeader, newId, type ServiceApp } from '@gram/service-kit';
+import {
+  createServiceApp,
+  internalCredentialHeader,
+  newId,
+  type ServiceApp,
+  trustHops,
+} from '@gram/service-kit';
 import { createTestTokenIssuer } from '@gram/service-kit/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiRoutes, concretePath } from '../test/api-routes.js';
@@ -284,7 +290,11 @@ describe('the distributed gateway’s calls to the services', () => {
   });
 
   it('name the client a trusted proxy in front of the gateway names (TRUST_PROXY)', async () => {
-    const behindBalancer = await buildGatewayApp({ internalSecret, upstreams: urlsOf(fakes), trustProxy: 1 });
+    const behindBalancer = await buildGatewayApp({
+      internalSecret,
+      upstreams: urlsOf(fakes),
+      trustProxy: trustHops(1),
+    });
     try {
       await behindBalancer.inject({
         method: 'GET',

@@ -1,6 +1,5 @@
 import type { EventOfType } from '@gram/events';
 import type { NotificationChanges } from '../changes.js';
-import { latest } from '../store/actors.js';
 import type {
   EdgeDoc,
   NotificationDoc,
@@ -610,21 +609,13 @@ export class NotificationProjector {
 
   private async removeActor(recipient: string, key: string, actor: string): Promise<void> {
     const id = notificationId(recipient, key);
-    const { changed, after } = await this.store.notifications.update(id, (current) => {
-      if (!current || !(actor in current.actors)) return current;
-      const { [actor]: removed, ...actors } = current.actors;
-      if (current.actorIds.length === 1) return undefined;
-      return {
-        ...current,
-        actors,
-        actorIds: current.actorIds.filter((id) => id !== actor),
-        updatedAt: removed === current.updatedAt ? latest(actors) : current.updatedAt,
-      };
-    });
-    if (changed)
+    const removal = await this.store.notifications.removeActor(id, actor);
+    if (removal !== 'unchanged')
       this.told(
         recipient,
-        after ? { type: 'notification', notificationId: id } : { type: 'removed', notificationId: id },
+        removal === 'changed'
+          ? { type: 'notification', notificationId: id }
+          : { type: 'removed', notificationId: id },
       );
   }
 

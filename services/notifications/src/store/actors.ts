@@ -26,6 +26,25 @@ export function withActor(
   };
 }
 
+/**
+ * The notification `current` without `actor` (undefined once its last actor is gone; `current` itself when the
+ * actor was not there), as a new document. Its latest time moves back only when the actor held it.
+ */
+export function withoutActor(
+  current: NotificationDoc | undefined,
+  actor: string,
+): NotificationDoc | undefined {
+  if (!current || !(actor in current.actors)) return current;
+  if (current.actorIds.length === 1) return undefined;
+  const { [actor]: removed, ...actors } = current.actors;
+  return {
+    ...current,
+    actors,
+    actorIds: current.actorIds.filter((id) => id !== actor),
+    updatedAt: removed === current.updatedAt ? latest(actors) : current.updatedAt,
+  };
+}
+
 /** The time `actor` had in `current` (undefined: none), and the time it has once it joins at `at`. */
 export function actorTime(
   current: NotificationDoc | undefined,

@@ -331,6 +331,59 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       }
     });
 
+    it("takes an unlike's actor back without reading the others unless it held the latest time, leaving what the memory store leaves, to the last actor", async () => {
+      const connection = new Redis(redisUrl as string);
+      try {
+        const prefix = freshPrefix();
+        const store = await distributedNotificationStore(client.db('notifications_test'), connection, prefix);
+        const memory = memoryNotificationStore();
+        const fan = (i: number) => `fan${String(i).padStart(3, '0')}`;
+        const at = (second: number) => new Date(Date.UTC(2025, 0, 1, 0, 0, second)).toISOString();
+        for (let i = 0; i < 50; i++) {
+          await store.notifications.addActor(likeOfPost1, fan(i), at(i), false);
+          await memory.notifications.addActor(likeOfPost1, fan(i), at(i), false);
+        }
+        let wholeReads = 0;
+        const multi = connection.multi.bind(connection);
+        vi.spyOn(connection, 'multi').mockImplementation(((...args: Parameters<typeof multi>) => {
+          const transaction = multi(...args);
+          const hgetall = transaction.hgetall.bind(transaction);
+          transaction.hgetall = ((...keys: Parameters<typeof hgetall>) => {
+            wholeReads++;
+            return hgetall(...keys);
+          }) as typeof hgetall;
+          return transaction;
+        }) as typeof connection.multi);
+        const unlike = async (i: number) => {
+          const removal = await store.notifications.removeActor('like-1', fan(i));
+          expect(removal).toBe(await memory.notifications.removeActor('like-1', fan(i)));
+          // what this check reads is not the removal's
+          const readsByRemovals = wholeReads;
+          expect(await store.notifications.get('like-1')).toEqual(await memory.notifications.get('like-1'));
+          wholeReads = readsByRemovals;
+          return removal;
+        };
+        // the earlier likes: their actors alone are read and deleted
+        for (let i = 0; i < 40; i++) expect(await unlike(i)).toBe('changed');
+        expect(await unlike(3)).toBe('unchanged');
+        expect(wholeReads).toBe(0);
+        // the latest like: the notification's time moves back to the latest of the others
+        expect(await unlike(49)).toBe('changed');
+        expect(wholeReads).toBeGreaterThan(0);
+        expect((await store.notifications.get('like-1'))?.updatedAt).toBe(at(48));
+        for (let i = 40; i < 48; i++) await unlike(i);
+        // the last actor takes the notification with it
+        expect(await unlike(48)).toBe('removed');
+        expect(await store.notifications.get('like-1')).toBeUndefined();
+        const { docs, sets } = await stored(prefix, 'notifications');
+        expect(docs).toEqual([]);
+        expect(sets).toEqual({});
+        expect(await connection.exists(`notifications_test:${prefix}:notifications:actors:like-1`)).toBe(0);
+      } finally {
+        await connection.quit();
+      }
+    });
+
     it('reads a notification stored whole, as before its actors had a hash of their own, and moves its actors there at its next write', async () => {
       const prefix = freshPrefix();
       const store = await distributedNotificationStore(client.db('notifications_test'), redis, prefix);

@@ -1,8 +1,17 @@
 import { isDeepStrictEqual } from 'node:util';
-import { actorTime, type NotificationAbout, placeOf, updatedAfter, withActor } from './actors.js';
+import {
+  actorTime,
+  latest,
+  type NotificationAbout,
+  placeOf,
+  updatedAfter,
+  withActor,
+  withoutActor,
+} from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import { isAfter } from './newest-first.js';
 import type {
+  ActorRemoval,
   Documents,
   NotificationDocuments,
   NotificationPosition,
@@ -88,7 +97,8 @@ class MemoryDocuments<T extends { _id: string }> implements Documents<T> {
     else index.set(value, new Set([id]));
   }
 
-  private unindexed(field: string, value: unknown, id: string): void {
+  /** `id` no longer holds `value` in `field`: for a change made in place, which `update` does not see */
+  protected unindexed(field: string, value: unknown, id: string): void {
     const index = this.indexes.get(field) as Map<unknown, Set<string>>;
     const ids = index.get(value);
     ids?.delete(id);
@@ -155,6 +165,29 @@ class MemoryNotifications extends MemoryDocuments<NotificationDoc> implements No
       this.list(current);
     }
     return true;
+  }
+
+  /** Its last actor's removal takes the notification away (update); any other is made in place, as addActor's. */
+  async removeActor(id: string, actor: string): Promise<ActorRemoval> {
+    const current = this.docs.get(id);
+    if (current === undefined || !(actor in current.actors)) return 'unchanged';
+    if (current.actorIds.length === 1) {
+      await this.update(id, (doc) => withoutActor(doc, actor));
+      return 'removed';
+    }
+    const removed = current.actors[actor];
+    delete current.actors[actor];
+    current.actorIds.splice(placeOf(current.actorIds, actor), 1);
+    this.unindexed('actorIds', actor, id);
+    if (removed === current.updatedAt) {
+      const updatedAt = latest(current.actors);
+      if (updatedAt !== current.updatedAt) {
+        this.unlist(current, current.updatedAt);
+        current.updatedAt = updatedAt;
+        this.list(current);
+      }
+    }
+    return 'changed';
   }
 
   async newestFirst(

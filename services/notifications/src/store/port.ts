@@ -41,6 +41,9 @@ export interface NotificationPosition {
   id: string;
 }
 
+/** What taking an actor out of a notification did to it (NotificationDocuments.removeActor). */
+export type ActorRemoval = 'unchanged' | 'changed' | 'removed';
+
 export interface NotificationDocuments extends Documents<NotificationDoc> {
   /**
    * Puts `actor` at `at` into the notification `about._id` (made of `about` when there is none), or keeps the time
@@ -49,6 +52,12 @@ export interface NotificationDocuments extends Documents<NotificationDoc> {
    * copy every one of them, on every like.
    */
   addActor(about: NotificationAbout, actor: string, at: string, keepTime: boolean): Promise<boolean>;
+  /**
+   * Takes `actor` out of the notification `id` (see withoutActor: the notification goes with its last actor);
+   * answers whether it was `unchanged` (the actor was not there), `changed`, or `removed`. Apart from `update` for
+   * the reason addActor is: an unlike of a post liked by thousands would otherwise copy every other like.
+   */
+  removeActor(id: string, actor: string): Promise<ActorRemoval>;
   /** the recipient's notifications, most recently updated first (then by id), after `after` */
   newestFirst(
     recipient: string,

@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
-import { type NotificationAbout, withActor } from './actors.js';
+import { type NotificationAbout, withActor, withoutActor } from './actors.js';
 import type { NotificationDoc } from './documents.js';
 import { isAfter } from './newest-first.js';
-import type { NotificationDocuments, NotificationPosition, Updated } from './port.js';
+import type { ActorRemoval, NotificationDocuments, NotificationPosition, Updated } from './port.js';
 import { type IndexChange, RedisDocuments, unlessChangedSinceRead } from './redis-documents.js';
 import { withoutUndefined } from './without-undefined.js';
 
@@ -160,6 +160,42 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
         };
         const read: Read = { stored, head, doc: before && stripWrites(before) };
         if (await this.write(about._id, read, after, { set: [[actor, time]], deleted: [] })) return true;
+      }
+    });
+  }
+
+  /**
+   * Takes `actor` out of the notification: its head, the actor's entry and their count read (not the other
+   * actors), the head rewritten and the entry deleted. The removal of its last actor, of the actor that held its
+   * latest time (which moves back to the latest of the others), or from a notification stored whole, is made
+   * whole (update).
+   */
+  async removeActor(id: string, actor: string): Promise<ActorRemoval> {
+    return this.updating.run(id, async () => {
+      for (;;) {
+        const [[headError, stored], [actorError, held], [countError, count]] = ((await this.redis
+          .multi()
+          .get(this.prefix + id)
+          .hget(this.actorsKey(id), actor)
+          .hlen(this.actorsKey(id))
+          .exec()) ?? []) as [
+          [Error | null, string | null],
+          [Error | null, string | null],
+          [Error | null, number],
+        ];
+        if (headError || actorError || countError) throw headError ?? actorError ?? countError;
+        if (stored === null) return 'unchanged';
+        const head = JSON.parse(stored) as Head;
+        const whole = 'actors' in head;
+        if (!whole && held === null) return 'unchanged';
+        if (whole || count <= 1 || held === head.updatedAt) {
+          const slow = await this.changeWhole(id, (current) => withoutActor(current, actor));
+          return !slow.changed ? 'unchanged' : slow.after ? 'changed' : 'removed';
+        }
+        const { writes: _writes, ...fields } = head;
+        const read: Read = { stored, head, doc: { ...fields, actors: {}, actorIds: [actor] } };
+        const after: NotificationDoc = { ...fields, actors: {}, actorIds: [] };
+        if (await this.write(id, read, after, { set: [], deleted: [actor] })) return 'changed';
       }
     });
   }

@@ -39,29 +39,23 @@ const login = (
 // Identity counts failed logins per client address (services/identity/src/limits); in the embedded mode
 // it is mounted behind the gateway's edge, which tells it the client's address.
 describe('the client address behind proxies (TRUST_PROXY)', () => {
-  it('counts failures per client named by a trusted proxy, so one client cannot lock out the others', async () => {
-    const app = await gateway({ loginFailuresPerAddress: 3 }, '10.0.0.1');
-    const user = await newUser(app);
-    const right = { login: user.userName, password: 'correct horse battery' };
-    for (let i = 0; i < 3; i++) {
-      const res = await login(app, { login: `nobody_${i}`, password: 'wrong' }, '10.0.0.1', '203.0.113.5');
-      expect(res.statusCode).toBe(401);
-    }
-    expect((await login(app, right, '10.0.0.1', '203.0.113.5')).statusCode).toBe(429);
-    expect((await login(app, right, '10.0.0.1', '203.0.113.6')).statusCode).toBe(200);
-  });
-
-  it('counts failures per client named by the nearest proxy when TRUST_PROXY is a hop count', async () => {
-    const app = await gateway({ loginFailuresPerAddress: 3 }, '1');
-    const user = await newUser(app);
-    const right = { login: user.userName, password: 'correct horse battery' };
-    for (let i = 0; i < 3; i++) {
-      const res = await login(app, { login: `nobody_${i}`, password: 'wrong' }, '10.0.0.7', '203.0.113.5');
-      expect(res.statusCode).toBe(401);
-    }
-    expect((await login(app, right, '10.0.0.7', '203.0.113.5')).statusCode).toBe(429);
-    expect((await login(app, right, '10.0.0.7', '203.0.113.6')).statusCode).toBe(200);
-  });
+  it.each([
+    ['a trusted proxy (its address)', '10.0.0.1', '10.0.0.1'],
+    ['the nearest proxy (a hop count)', '1', '10.0.0.7'],
+  ])(
+    'counts failures per client named by %s, so one client cannot lock out the others',
+    async (_, trustProxy, proxy) => {
+      const app = await gateway({ loginFailuresPerAddress: 3 }, trustProxy);
+      const user = await newUser(app);
+      const right = { login: user.userName, password: 'correct horse battery' };
+      for (let i = 0; i < 3; i++) {
+        const res = await login(app, { login: `nobody_${i}`, password: 'wrong' }, proxy, '203.0.113.5');
+        expect(res.statusCode).toBe(401);
+      }
+      expect((await login(app, right, proxy, '203.0.113.5')).statusCode).toBe(429);
+      expect((await login(app, right, proxy, '203.0.113.6')).statusCode).toBe(200);
+    },
+  );
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy: a client cannot pick its address', async () => {
     const app = await gateway({ loginFailuresPerAddress: 3 });

@@ -21,6 +21,7 @@ import { eraseAccountMedia, type MediaStorage, mediaRoutes } from '@gram/media';
 import { memoryReactionCheckpoint, type ReactionCheckpoint, startLogReactions } from '@gram/messaging';
 import {
   memoryStreamTickets,
+  NotificationMetrics,
   notificationsRoutes,
   type ReadMarkings,
   startEmbeddedNotifications,
@@ -203,6 +204,7 @@ export async function buildEmbeddedApp(options: EmbeddedAppOptions): Promise<Ser
     events: options.store,
     bus: projections.bus,
     dataKeys,
+    metrics: new NotificationMetrics(registry),
     ...(options.readMarkings ? { readMarkings: options.readMarkings } : {}),
   });
   await app.register(notificationsRoutes, {

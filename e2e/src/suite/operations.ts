@@ -54,6 +54,8 @@ export const apiRoutes = [
   'GET /notifications/stream',
 ] as const;
 
+const notificationsLagCount = /^gram_notifications_lag_seconds_count(?:\{[^}]*\})? (\S+)$/m;
+
 export function operationsSuite(system: SystemRef): void {
   describe('operations: health, readiness, metrics, docs, request ids, read-your-writes', () => {
     const api = () => new ApiClient(system().url);
@@ -66,7 +68,7 @@ export function operationsSuite(system: SystemRef): void {
       expect(ready.body.status).toBe('ready');
     });
 
-    it('/metrics serves Prometheus text with the request latency histogram by route, the relay lag and the projection lag', async () => {
+    it('/metrics serves Prometheus text with the request latency histogram by route, the relay lag, the projection lag and the notifications lag', async () => {
       const client = api();
       const user = await signUp(client);
       const post = await createPost(client, user);
@@ -84,6 +86,13 @@ export function operationsSuite(system: SystemRef): void {
       expect(text).toMatch(/^gram_projection_lag_seconds_count(\{[^}]*\})? [1-9]/m);
       // In the distributed mode the relay is a process of its own: the gateway's /metrics carries its series too.
       expect(text).toMatch(/^# TYPE gram_relay_lag_seconds /m);
+      // The notifications consumer applies the signup and the post on its own time (no read waits for it).
+      await expect
+        .poll(
+          async () =>
+            (await (await fetch(`${system().url}/metrics`)).text()).match(notificationsLagCount)?.[1],
+        )
+        .toMatch(/^[1-9]/);
     });
 
     it('/docs serves Swagger UI and /openapi.json is one OpenAPI 3.1 document with every route of API.md', async () => {

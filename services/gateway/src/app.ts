@@ -26,7 +26,8 @@ export interface GatewayAppOptions {
   /** where the rate-limit counters live, shared by every replica; in this process's memory without it */
   redis?: Redis;
   rateLimits?: Partial<RateLimitSettings>;
-  /** the relay's metrics endpoint (e.g. `http://relay:9465`): its `/metrics` joins ours, its `/health` `/ready` */
+  /** the relay's metrics endpoint (e.g. `http://relay:9465`): its `/metrics` joins ours (as the projections' and
+   * the notifications' do), its `/health` `/ready` */
   relayMetricsUrl?: string;
   /** where the gateway's own metrics are recorded; a fresh registry without it */
   registry?: Registry;
@@ -86,6 +87,7 @@ export async function buildGatewayApp(options: GatewayAppOptions): Promise<Servi
     moreMetrics: scrapeMetrics(
       {
         projections: new URL('/metrics', upstreams.projections).href,
+        notifications: new URL('/metrics', upstreams.notifications).href,
         ...(relayMetricsUrl ? { relay: new URL('/metrics', relayMetricsUrl).href } : {}),
       },
       dispatcher,

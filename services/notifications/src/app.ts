@@ -5,6 +5,7 @@ import {
   type ServiceApp,
   type ServiceAppOptions,
 } from '@gram/service-kit';
+import type { Registry } from 'prom-client';
 import type { NotificationQueries } from './read-model/queries.js';
 import { notificationsRoutes } from './routes.js';
 import type { NotificationStreamOptions } from './stream/routes.js';
@@ -17,6 +18,8 @@ export interface NotificationsAppOptions {
   logger?: ServiceAppOptions['logger'];
   /** INTERNAL_SERVICE_SECRET (distributed mode): only calls carrying it are served (see service-kit) */
   internalSecret?: string;
+  /** served at `/metrics` (Prometheus text) when given: the consumer's lag (NotificationMetrics) and the process's */
+  registry?: Registry;
 }
 
 /** The notifications service's HTTP API. */
@@ -33,6 +36,12 @@ export function buildNotificationsApp(options: NotificationsAppOptions): Service
     isRevoked: (claims) => options.queries.isDeletedAccount(claims.userId),
   });
   app.register(notificationsRoutes, { queries: options.queries, stream: options.stream });
+  const { registry } = options;
+  if (registry) {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(registry.contentType).send(await registry.metrics()),
+    );
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

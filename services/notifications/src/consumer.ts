@@ -3,6 +3,7 @@ import type { EventMessage, SubscribeOptions } from '@gram/messaging';
 import { type DataKeys, decryptPersonalFields, isKeyOutage } from '@gram/personal-data';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import pLimit from 'p-limit';
+import type { NotificationMetrics } from './metrics.js';
 import { handledTypes, type NotificationEvent, type NotificationProjector } from './read-model/projector.js';
 
 export const notificationsGroupId = 'notifications';
@@ -54,6 +55,8 @@ export interface NotificationsConsumerOptions {
   isTransient?: (error: unknown) => boolean;
   /** how many streams of a run (one partition's messages) are applied side by side, default 32 */
   concurrency?: number;
+  /** told of each event applied, once its notifications are written and their changes published */
+  metrics?: Pick<NotificationMetrics, 'applied'>;
 }
 
 /**
@@ -86,6 +89,7 @@ export function notificationsConsumer(options: NotificationsConsumerOptions): Su
     };
     await options.projector.apply(event);
     if (message.type === 'UserDeleted') options.dataKeys?.forget((message.data as { userId: string }).userId);
+    options.metrics?.applied(message);
   };
   return {
     groupId: options.groupId ?? notificationsGroupId,

@@ -3,6 +3,7 @@ import { publicMessageOf, type Subscriber } from '@gram/messaging';
 import type { DataKeys } from '@gram/personal-data';
 import { InProcessNotificationChanges } from './changes.js';
 import { notificationsConsumer } from './consumer.js';
+import type { NotificationMetrics } from './metrics.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { moveReadMarker, NotificationQueries } from './read-model/queries.js';
 import { memoryNotificationStore } from './store/memory.js';
@@ -28,14 +29,18 @@ export async function startEmbeddedNotifications(options: {
   bus: Subscriber;
   dataKeys?: DataKeys;
   readMarkings?: ReadMarkings;
+  /** told of each event the bus delivers once applied (the rebuild at start is not lag) */
+  metrics?: NotificationMetrics;
 }): Promise<EmbeddedNotifications> {
   const store = memoryNotificationStore();
   const changes = new InProcessNotificationChanges();
   const projector = new NotificationProjector(store, changes);
-  const consumer = notificationsConsumer({
-    projector,
-    ...(options.dataKeys ? { dataKeys: options.dataKeys } : {}),
-  });
+  const dataKeys = options.dataKeys ? { dataKeys: options.dataKeys } : {};
+  // The bus's events are measured; the log's read at start is a rebuild, not the lag of live events.
+  const consumer = notificationsConsumer({ projector, ...dataKeys });
+  const live = options.metrics
+    ? notificationsConsumer({ projector, ...dataKeys, metrics: options.metrics })
+    : consumer;
   const markings = options.readMarkings?.all() ?? [];
   let marked = 0;
   /** the markings made before the event at `position` was appended */
@@ -46,7 +51,7 @@ export async function startEmbeddedNotifications(options: {
       await moveReadMarker(store, marking.accountId, marking.readUpTo);
     }
   };
-  await options.bus.subscribe(consumer);
+  await options.bus.subscribe(live);
   for (let after = 0; ; ) {
     const page = await options.events.readAll({ after, maxCount: 5_000 });
     if (page.length === 0) break;

@@ -6,6 +6,7 @@ export {
 } from './changes.js';
 export { notificationsConsumer, notificationTopics } from './consumer.js';
 export { type EmbeddedNotifications, startEmbeddedNotifications } from './embedded.js';
+export { NotificationMetrics } from './metrics.js';
 export { NotificationProjector } from './read-model/projector.js';
 export { NotificationQueries } from './read-model/queries.js';
 export { type NotificationsRoutesOptions, notificationsRoutes } from './routes.js';

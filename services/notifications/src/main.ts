@@ -10,8 +10,10 @@ import {
 } from '@gram/service-kit';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildNotificationsApp } from './app.js';
 import { isTransientConsumerError, notificationsConsumer } from './consumer.js';
+import { NotificationMetrics } from './metrics.js';
 import { NotificationProjector } from './read-model/projector.js';
 import { NotificationQueries } from './read-model/queries.js';
 import { distributedNotificationStore } from './store/distributed.js';
@@ -28,7 +30,8 @@ import { redisStreamTickets } from './stream/tickets.js';
 // instances of the service tell each other the changes their streams send (Pub/Sub) and keep stream tickets.
 // The consumer applies a Kafka
 // batch at a time, its streams side by side (NOTIFICATIONS_CONCURRENCY, default 32), several partitions at once
-// (PARTITIONS_CONCURRENTLY, default 3).
+// (PARTITIONS_CONCURRENTLY, default 3). `/metrics` (with the credential): its lag from append to applied, in
+// Prometheus text, which the gateway's `/metrics` includes.
 const internalSecret = internalSecretFromEnv(process.env);
 const jwksUrl = process.env.JWKS_URL;
 if (!jwksUrl) throw new Error('JWKS_URL is not set (identity /.well-known/jwks.json)');
@@ -54,6 +57,8 @@ const changes = new RedisNotificationChanges(
   redis.duplicate().on('error', () => {}),
 );
 const tickets = redisStreamTickets(redis);
+const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'gram_notifications_process_' });
 const subscriber = new KafkaSubscriber({
   kafka: createKafka({ brokers: brokersFromEnv(), clientId: 'notifications' }),
   // One shutdown path: closeOnSignals closes the app, whose onClose stops the consumer before MongoDB.
@@ -67,6 +72,7 @@ const app = buildNotificationsApp({
   ),
   stream: { feed: changes, tickets },
   internalSecret,
+  registry,
   logger: prettyOnTerminal({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] }),
 });
 app.addHook('onClose', async () => {
@@ -85,6 +91,7 @@ await subscriber.subscribe(
     groupId: process.env.NOTIFICATIONS_GROUP_ID || 'notifications',
     concurrency: Number(process.env.NOTIFICATIONS_CONCURRENCY ?? 32),
     isTransient: isTransientConsumerError,
+    metrics: new NotificationMetrics(registry),
   }),
 );
 await app.listen({ port: Number(process.env.PORT ?? 4006), host: process.env.HOST ?? '0.0.0.0' });

@@ -91,6 +91,8 @@ export function operationsSuite(system: SystemRef): void {
         .poll(
           async () =>
             (await (await fetch(`${system().url}/metrics`)).text()).match(notificationsLagCount)?.[1],
+          // a wait for the consumer on a loaded machine, not a bound on its lag
+          { timeout: 30_000 },
         )
         .toMatch(/^[1-9]/);
     });

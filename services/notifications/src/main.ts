@@ -29,7 +29,7 @@ import { redisStreamTickets } from './stream/tickets.js';
 // bytes): only calls carrying it are served, `/health` aside. LOG_LEVEL (default info). Redis is also where the
 // instances of the service tell each other the changes their streams send (Pub/Sub) and keep stream tickets.
 // The consumer applies a Kafka
-// batch at a time, its streams side by side (NOTIFICATIONS_CONCURRENCY, default 32), several partitions at once
+// batch at a time, its streams side by side (NOTIFICATIONS_CONCURRENCY, default 256), several partitions at once
 // (PARTITIONS_CONCURRENTLY, default 3). `/metrics` (with the credential): its lag from append to applied, in
 // Prometheus text, which the gateway's `/metrics` includes.
 const internalSecret = internalSecretFromEnv(process.env);
@@ -89,7 +89,9 @@ await subscriber.subscribe(
     projector: new NotificationProjector(store, changes),
     dataKeys,
     groupId: process.env.NOTIFICATIONS_GROUP_ID || 'notifications',
-    concurrency: Number(process.env.NOTIFICATIONS_CONCURRENCY ?? 32),
+    ...(process.env.NOTIFICATIONS_CONCURRENCY
+      ? { concurrency: Number(process.env.NOTIFICATIONS_CONCURRENCY) }
+      : {}),
     isTransient: isTransientConsumerError,
     metrics: new NotificationMetrics(registry),
   }),

@@ -451,6 +451,65 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
       }
     });
 
+    describe('a document written without reading it first', () => {
+      const post = (rev: number, mentions: string[]) => ({
+        _id: 'post-1',
+        rev,
+        authorId: 'author',
+        photo: '',
+        mentions,
+        mentionedAt: '2025-01-01T00:00:00.000Z',
+        deleted: false,
+      });
+      /** This instance and another on the same prefix, each on a connection of its own. */
+      const twoInstances = async () => {
+        const prefix = freshPrefix();
+        const [mine, theirs] = [new Redis(redisUrl as string), new Redis(redisUrl as string)];
+        const db = client.db('notifications_test');
+        return {
+          store: await distributedNotificationStore(db, mine, prefix),
+          elsewhere: await distributedNotificationStore(db, theirs, prefix),
+          reads: vi.spyOn(mine, 'get'),
+          close: () => Promise.all([mine.quit(), theirs.quit()]),
+        };
+      };
+
+      it('makes a new document, and changes one another instance changed since, without a read: the refused write answers what is stored', async () => {
+        const { store, elsewhere, reads, close } = await twoInstances();
+        try {
+          await store.posts.update('post-1', () => post(0, ['ann']));
+          await elsewhere.posts.update('post-1', (current) => post(0, [...(current?.mentions ?? []), 'bob']));
+          const changed = await store.posts.update('post-1', (current) =>
+            post(0, [...(current?.mentions ?? []), 'cat']),
+          );
+          expect(reads).not.toHaveBeenCalled();
+          expect(changed).toEqual({
+            before: post(0, ['ann', 'bob']),
+            after: post(0, ['ann', 'bob', 'cat']),
+            changed: true,
+          });
+          expect(await elsewhere.posts.get('post-1')).toEqual(post(0, ['ann', 'bob', 'cat']));
+        } finally {
+          await close();
+        }
+      });
+
+      it('reads the document before answering that a change leaves it as it is, since what it guessed may be old', async () => {
+        const { store, elsewhere, close } = await twoInstances();
+        try {
+          await store.posts.update('post-1', () => post(1, []));
+          await elsewhere.posts.update('post-1', () => post(2, ['ann']));
+          // a redelivered revision 1: nothing to write, against what is stored now (revision 2)
+          const redelivered = await store.posts.update('post-1', (current) =>
+            current === undefined || current.rev < 1 ? post(1, []) : current,
+          );
+          expect(redelivered).toEqual({ before: post(2, ['ann']), after: post(2, ['ann']), changed: false });
+        } finally {
+          await close();
+        }
+      });
+    });
+
     notificationRules(async () => {
       const prefix = freshPrefix();
       return distributedNotificationStore(client.db('notifications_test'), redis, prefix);

@@ -1,19 +1,21 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { OneAtATime } from './one-at-a-time.js';
 import type { Documents, Updated } from './port.js';
 import { withoutUndefined } from './without-undefined.js';
 
 /**
- * The start of a compare-and-set script: it ends the script, writing nothing, unless KEYS[1] still holds what the
- * writer read: ARGV[2], or nothing when ARGV[1] is 0.
+ * The start of a compare-and-set script: it ends the script, writing nothing and answering `mismatch` (Lua, where
+ * `current` is what KEYS[1] holds, false for nothing), unless KEYS[1] still holds what the writer read: ARGV[2], or
+ * nothing when ARGV[1] is 0.
  */
-export const unlessChangedSinceRead = `
+export const unlessChangedSinceRead = (mismatch: string) => `
 local current = redis.call('GET', KEYS[1])
 if ARGV[1] == '0' then
-  if current then return 0 end
+  if current then return ${mismatch} end
 elseif current ~= ARGV[2] then
-  return 0
+  return ${mismatch}
 end`;
 
 /**
@@ -21,9 +23,10 @@ end`;
  * read, ARGV[2] (nothing when ARGV[1] is 0), and in the same step moves the document's id (ARGV[4]) in its
  * indexes: for each further key KEYS[i], ARGV[i + 3] is `SADD`, `SREM` or `ZREM`, or else the score to ZADD it
  * with. Redis runs a script alone, so a document and its indexes never disagree, and of two writers (two
- * instances of the service) that read the same document, the second writes nothing and reads it again.
+ * instances of the service) that read the same document, the second writes nothing. It answers `{1}` when it
+ * wrote, else `{0, what KEYS[1] holds}`: the writer changes that, without reading it again.
  */
-const writeScript = `${unlessChangedSinceRead}
+const writeScript = `${unlessChangedSinceRead('{0, current}')}
 if ARGV[3] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[3]) end
 for i = 2, #KEYS do
   local change = ARGV[i + 3]
@@ -33,14 +36,17 @@ for i = 2, #KEYS do
     redis.call('ZADD', KEYS[i], change, ARGV[4])
   end
 end
-return 1
+return {1}
 `;
 
 /** A change of an index that a write makes: the key of a set and `SADD` or `SREM`, or of a sorted set. */
 export type IndexChange = [key: string, change: 'SADD' | 'SREM' | 'ZREM' | number];
 
 type WithWrite = Redis & {
-  notificationsWrite(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
+  notificationsWrite(
+    keyCount: number,
+    ...keysThenArgs: (string | number)[]
+  ): Promise<[written: 1] | [written: 0, stored: string | null]>;
 };
 
 /**
@@ -53,6 +59,8 @@ type WithWrite = Redis & {
 export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
   protected readonly redis: WithWrite;
   protected readonly updating = new OneAtATime();
+  /** what this process last read or wrote of each document, most recent first: the next write's guess */
+  private readonly lastSeen = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     redis: Redis,
@@ -83,31 +91,60 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
     return this.updating.run(id, () => this.compareAndSet(id, change));
   }
 
-  // The change is handed the document parsed from the string the write compares with; it is pure (see
-  // KeyedDocuments), so it also serves as `before`.
+  /**
+   * The change is handed the document parsed from the string the write compares with; it is pure (see
+   * KeyedDocuments), so it also serves as `before`.
+   *
+   * The first write goes without a read: against what this process last read or wrote of the document, or, for a
+   * document it does not know, against nothing (the first like of a post, the first follow of a pair: the usual
+   * case, a new stream's document). A guess that holds costs one round trip instead of two; one that does not is
+   * refused by the script, which answers what the document holds, and the change is made again from that: two
+   * round trips, as a read and a write always were. The guess decides nothing alone: a change that leaves the
+   * guessed document as it is may leave the stored one otherwise, so it is read before it is answered.
+   */
   private async compareAndSet(
     id: string,
     change: (current: T | undefined) => T | undefined,
   ): Promise<Updated<T>> {
     const key = this.prefix + id;
+    let stored = this.lastSeen.get(key) ?? null;
+    let verified = false;
     for (;;) {
-      const stored = await this.redis.get(key);
       const before = stored === null ? undefined : (JSON.parse(stored) as T);
       const after = withoutUndefined(change(before));
-      if (isDeepStrictEqual(before, after)) return { before, after: before, changed: false };
+      if (isDeepStrictEqual(before, after)) {
+        if (verified) return { before, after: before, changed: false };
+        stored = await this.redis.get(key);
+        this.remember(key, stored);
+        verified = true;
+        continue;
+      }
       const changes = this.indexChanges(before, after);
-      const written = await this.redis.notificationsWrite(
+      const written = after === undefined ? null : JSON.stringify(after);
+      const answer = await this.redis.notificationsWrite(
         1 + changes.length,
         key,
         ...changes.map(([indexKey]) => indexKey),
         stored === null ? '0' : '1',
         stored ?? '',
-        after === undefined ? '' : JSON.stringify(after),
+        written ?? '',
         id,
         ...changes.map(([, indexChange]) => indexChange),
       );
-      if (written === 1) return { before, after, changed: true };
+      if (answer[0] === 1) {
+        this.remember(key, written);
+        return { before, after, changed: true };
+      }
+      stored = answer[1];
+      this.remember(key, stored);
+      verified = true;
     }
+  }
+
+  /** What a document was last seen to hold (null: nothing), for the next write's guess. */
+  private remember(key: string, stored: string | null): void {
+    if (stored === null) this.lastSeen.delete(key);
+    else this.lastSeen.set(key, stored);
   }
 
   /** The documents whose indexed `field` holds `value`; a field not indexed is a mistake of the caller. */

@@ -36,7 +36,7 @@ interface Read {
  * too: a writer that read the actors before it finds the head changed, and reads them again. A notification made
  * anew starts with no actors but its own: actors left without their head (a head lost from Redis) are dropped.
  */
-const writeScript = `${unlessChangedSinceRead}
+const writeScript = `${unlessChangedSinceRead('0')}
 if ARGV[3] == '' then redis.call('DEL', KEYS[1], KEYS[2]) else redis.call('SET', KEYS[1], ARGV[3]) end
 if ARGV[1] == '0' then redis.call('DEL', KEYS[2]) end
 local indexes = tonumber(ARGV[5])

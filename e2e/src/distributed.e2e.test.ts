@@ -221,6 +221,29 @@ describe.skipIf(kafkaBrokers === undefined || mongoUrl === undefined || redisUrl
         onReplica.close();
         onGateway.close();
       });
+
+      it('counts each event in the /metrics of the instance that applied it: between them, every event of a new account and its post', async () => {
+        const instances = [
+          system.urls.notifications,
+          ...system.notificationsReplicas.map((replica) => replica.url),
+        ];
+        const applied = async () => {
+          let sum = 0;
+          for (const url of instances) {
+            const res = await fetch(`${url}/metrics`, {
+              headers: { 'x-internal-service-secret': system.internalSecret },
+            });
+            const count = /^gram_notifications_events_applied_total (\S+)$/m.exec(await res.text())?.[1];
+            sum += Number(count ?? Number.NaN);
+          }
+          return sum;
+        };
+        const before = await applied();
+        const client = new ApiClient(system.url);
+        await createPost(client, await signUp(client));
+        // UserRegistered and PostCreated, on the consumer's own time (a wait, not a bound on its lag)
+        await expect.poll(applied, { timeout: 30_000 }).toBeGreaterThanOrEqual(before + 2);
+      });
     });
 
     describe('a restart of content', () => {

@@ -86,15 +86,20 @@ export function operationsSuite(system: SystemRef): void {
       expect(text).toMatch(/^gram_projection_lag_seconds_count(\{[^}]*\})? [1-9]/m);
       // In the distributed mode the relay is a process of its own: the gateway's /metrics carries its series too.
       expect(text).toMatch(/^# TYPE gram_relay_lag_seconds /m);
-      // The notifications consumer applies the signup and the post on its own time (no read waits for it).
-      await expect
-        .poll(
-          async () =>
-            (await (await fetch(`${system().url}/metrics`)).text()).match(notificationsLagCount)?.[1],
-          // a wait for the consumer on a loaded machine, not a bound on its lag
-          { timeout: 30_000 },
-        )
-        .toMatch(/^[1-9]/);
+      expect(text).toMatch(/^# TYPE gram_notifications_lag_seconds histogram$/m);
+      // The notifications consumer applies the signup and the post on its own time (no read waits for it). In the
+      // distributed mode the gateway scrapes one instance of the group, which may not hold their partitions: the
+      // count of every instance is tested there (distributed.e2e.test.ts).
+      if (system().mode === 'embedded') {
+        await expect
+          .poll(
+            async () =>
+              (await (await fetch(`${system().url}/metrics`)).text()).match(notificationsLagCount)?.[1],
+            // a wait for the consumer on a loaded machine, not a bound on its lag
+            { timeout: 30_000 },
+          )
+          .toMatch(/^[1-9]/);
+      }
     });
 
     it('/docs serves Swagger UI and /openapi.json is one OpenAPI 3.1 document with every route of API.md', async () => {

@@ -494,16 +494,14 @@ describe.skipIf(mongoUrl === undefined || redisUrl === undefined)(
         }
       });
 
-      it('reads the document before answering that a change leaves it as it is, since what it guessed may be old', async () => {
-        const { store, elsewhere, close } = await twoInstances();
+      it('reads the document before answering that a deletion leaves it as it is, since it guessed there was none', async () => {
+        const { store, elsewhere, reads, close } = await twoInstances();
         try {
-          await store.posts.update('post-1', () => post(1, []));
-          await elsewhere.posts.update('post-1', () => post(2, ['ann']));
-          // a redelivered revision 1: nothing to write, against what is stored now (revision 2)
-          const redelivered = await store.posts.update('post-1', (current) =>
-            current === undefined || current.rev < 1 ? post(1, []) : current,
-          );
-          expect(redelivered).toEqual({ before: post(2, ['ann']), after: post(2, ['ann']), changed: false });
+          await elsewhere.posts.update('post-1', () => post(0, ['ann']));
+          const deleted = await store.posts.update('post-1', () => undefined);
+          expect(reads).toHaveBeenCalledTimes(1);
+          expect(deleted).toEqual({ before: post(0, ['ann']), after: undefined, changed: true });
+          expect(await elsewhere.posts.get('post-1')).toBeUndefined();
         } finally {
           await close();
         }

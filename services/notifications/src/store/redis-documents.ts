@@ -1,6 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Redis } from 'ioredis';
-import { LRUCache } from 'lru-cache';
 import { OneAtATime } from './one-at-a-time.js';
 import type { Documents, Updated } from './port.js';
 import { withoutUndefined } from './without-undefined.js';
@@ -59,8 +58,6 @@ type WithWrite = Redis & {
 export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
   protected readonly redis: WithWrite;
   protected readonly updating = new OneAtATime();
-  /** what this process last read or wrote of each document, most recent first: the next write's guess */
-  private readonly lastSeen = new LRUCache<string, string>({ max: 10_000 });
 
   constructor(
     redis: Redis,
@@ -95,19 +92,19 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
    * The change is handed the document parsed from the string the write compares with; it is pure (see
    * KeyedDocuments), so it also serves as `before`.
    *
-   * The first write goes without a read: against what this process last read or wrote of the document, or, for a
-   * document it does not know, against nothing (the first like of a post, the first follow of a pair: the usual
-   * case, a new stream's document). A guess that holds costs one round trip instead of two; one that does not is
-   * refused by the script, which answers what the document holds, and the change is made again from that: two
-   * round trips, as a read and a write always were. The guess decides nothing alone: a change that leaves the
-   * guessed document as it is may leave the stored one otherwise, so it is read before it is answered.
+   * The first write goes without a read, against nothing: most writes make a new stream's document (the first like
+   * of a post, the first follow of a pair), and then one round trip does it instead of two. Where the document
+   * exists, the script refuses the write and answers what it holds, and the change is made again from that: two
+   * round trips, as a read and a write always were. Nothing is remembered between writes (so no copy of an
+   * account's fields outlives its deletion here). The guess decides nothing alone: a change that leaves "nothing"
+   * as it is (deleting a document) may not leave the stored one, so that is read before it is answered.
    */
   private async compareAndSet(
     id: string,
     change: (current: T | undefined) => T | undefined,
   ): Promise<Updated<T>> {
     const key = this.prefix + id;
-    let stored = this.lastSeen.get(key) ?? null;
+    let stored: string | null = null;
     let verified = false;
     for (;;) {
       const before = stored === null ? undefined : (JSON.parse(stored) as T);
@@ -115,7 +112,6 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
       if (isDeepStrictEqual(before, after)) {
         if (verified) return { before, after: before, changed: false };
         stored = await this.redis.get(key);
-        this.remember(key, stored);
         verified = true;
         continue;
       }
@@ -131,20 +127,10 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
         id,
         ...changes.map(([, indexChange]) => indexChange),
       );
-      if (answer[0] === 1) {
-        this.remember(key, written);
-        return { before, after, changed: true };
-      }
+      if (answer[0] === 1) return { before, after, changed: true };
       stored = answer[1];
-      this.remember(key, stored);
       verified = true;
     }
-  }
-
-  /** What a document was last seen to hold (null: nothing), for the next write's guess. */
-  private remember(key: string, stored: string | null): void {
-    if (stored === null) this.lastSeen.delete(key);
-    else this.lastSeen.set(key, stored);
   }
 
   /** The documents whose indexed `field` holds `value`; a field not indexed is a mistake of the caller. */

@@ -58,7 +58,7 @@ describe('NotificationQueries', () => {
     expect(many.calls).toBe(few.calls);
   });
 
-  it("reads an account's relations and read marker once for what the live stream sends after changes", async () => {
+  it("reads an account's relations and read marker once for what the live stream sends after changes, and again only to recount", async () => {
     const h = new History();
     const [ann, bob] = [h.register('ann'), h.register('bob')] as [string, string];
     h.like(h.post(ann), ann, bob);
@@ -69,7 +69,15 @@ describe('NotificationQueries', () => {
     const [newest] = (await queries.page(ann, { limit: 1 })).items;
     const marksBefore = counting.callsOf('marks');
     const sent = await queries.forStream(ann, [newest?.id as string], true);
-    expect(sent).toEqual({ views: [newest], unread: [newest?.id] });
+    expect(sent).toMatchObject({ views: [newest], unread: [newest?.id] });
     expect(counting.callsOf('marks') - marksBefore).toBe(1);
+    // The next change of the stream, no recount asked: the relations and marker it was given back are used.
+    const [edgesBefore, marksThen] = [counting.callsOf('edges'), counting.callsOf('marks')];
+    const again = await queries.forStream(ann, [newest?.id as string], false, sent.viewer);
+    expect(again).toMatchObject({ views: [newest], unread: undefined, viewer: sent.viewer });
+    expect([counting.callsOf('edges') - edgesBefore, counting.callsOf('marks') - marksThen]).toEqual([0, 0]);
+    // A recount reads them again, whatever it is given.
+    await queries.forStream(ann, [], true, sent.viewer);
+    expect([counting.callsOf('edges') - edgesBefore, counting.callsOf('marks') - marksThen]).toEqual([2, 1]);
   });
 });

@@ -59,6 +59,35 @@ describe.skipIf(redisUrl === undefined)('read markers read through a copy in Red
     ]);
   });
 
+  it('remembers a marker that is not there, until an update or a deletion writes the copy again', async () => {
+    const durable = heldReads(memoryNotificationStore().marks);
+    const key = prefix();
+    const one = new RedisCachedDocuments(durable, redis, key);
+    const other = new RedisCachedDocuments(durable, redis, key);
+    expect(await one.get('ann')).toBeUndefined();
+    expect(await other.getMany(['ann'])).toEqual([]);
+    expect(await one.get('ann')).toBeUndefined();
+    expect(durable.reads).toBe(1);
+    await other.update('ann', () => ({ _id: 'ann', readUpTo: '2026-01-01T00:00:00.000Z' }));
+    expect(await one.get('ann')).toEqual({ _id: 'ann', readUpTo: '2026-01-01T00:00:00.000Z' });
+    await other.update('ann', () => undefined);
+    expect(await one.get('ann')).toBeUndefined();
+    expect(await other.get('ann')).toBeUndefined();
+    expect(durable.reads).toBe(2);
+  });
+
+  it('never leaves a marker absent over the one an update wrote while it was reading', async () => {
+    const durable = heldReads(memoryNotificationStore().marks);
+    const marks = new RedisCachedDocuments(durable, redis, prefix());
+    durable.hold();
+    const slowRead = marks.get('ann');
+    while (durable.reads === 0) await new Promise((resolve) => setImmediate(resolve));
+    await marks.update('ann', () => ({ _id: 'ann', readUpTo: '2026-01-02T00:00:00.000Z' }));
+    durable.release();
+    expect(await slowRead).toBeUndefined();
+    expect(await marks.get('ann')).toEqual({ _id: 'ann', readUpTo: '2026-01-02T00:00:00.000Z' });
+  });
+
   it('never puts back a marker older than the one an update wrote while it was reading', async () => {
     const durable = heldReads(memoryNotificationStore().marks);
     const marks = new RedisCachedDocuments(durable, redis, prefix());

@@ -4,6 +4,9 @@ import type { KeyedDocuments, Updated } from './port.js';
 /** How long a copy lives at most: the bound on how stale a copy can be left by a crash between the two writes. */
 const copyTtlSeconds = 3_600;
 
+/** The copy of a document the durable store does not have: no document's JSON is an empty string. */
+const absent = '';
+
 /**
  * Documents kept in `durable` (the read markers in MongoDB), read from a copy in Redis: the live stream reads an
  * account's marker at every batch of changes it sends, and on FerretDB each of those reads was a SQLite query,
@@ -14,6 +17,11 @@ const copyTtlSeconds = 3_600;
  * document over the newer one the update wrote. A crash between an update's two writes leaves the older copy,
  * until the next update of that document or the copy's expiry (an hour): a marker can then read as it was
  * before its last move, never ahead of it.
+ *
+ * An absent document is copied too, as `absent`: most accounts never mark anything read, and without it each
+ * of their stream's deliveries read MongoDB for a marker that is not there (in the distributed notifications
+ * benchmark, a FerretDB query per like). The same rules hold for it: it is left only where there is no copy,
+ * an update's copy replaces it, and a deletion's removes it.
  */
 export class RedisCachedDocuments<T extends { _id: string }> implements KeyedDocuments<T> {
   constructor(
@@ -32,16 +40,18 @@ export class RedisCachedDocuments<T extends { _id: string }> implements KeyedDoc
     const copies = await this.redis.mget(ids.map((id) => this.prefix + id));
     const missing = ids.filter((_, i) => copies[i] === null);
     const read = missing.length === 0 ? [] : await this.durable.getMany(missing);
-    if (read.length > 0) {
+    const byId = new Map(read.map((doc) => [doc._id, doc]));
+    if (missing.length > 0) {
       const fill = this.redis.multi();
-      for (const doc of read)
-        fill.set(this.prefix + doc._id, JSON.stringify(doc), 'EX', copyTtlSeconds, 'NX');
+      for (const id of missing) {
+        const doc = byId.get(id);
+        fill.set(this.prefix + id, doc ? JSON.stringify(doc) : absent, 'EX', copyTtlSeconds, 'NX');
+      }
       await fill.exec();
     }
-    const byId = new Map(read.map((doc) => [doc._id, doc]));
     return ids.flatMap((id, i) => {
       const copy = copies[i];
-      if (copy !== null && copy !== undefined) return [JSON.parse(copy) as T];
+      if (copy !== null && copy !== undefined) return copy === absent ? [] : [JSON.parse(copy) as T];
       const doc = byId.get(id);
       return doc ? [doc] : [];
     });

@@ -6,7 +6,7 @@ import { bearerTokenOf, caller, HttpProblem, problems, unauthorized } from '@gra
 import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { NotificationChange } from '../changes.js';
-import type { NotificationQueries, NotificationView } from '../read-model/queries.js';
+import type { NotificationQueries, NotificationView, Viewer } from '../read-model/queries.js';
 import type { NotificationPosition } from '../store/port.js';
 import type { ChangeFeed } from './feed.js';
 import { everyAtPhase } from './keepalive.js';
@@ -153,6 +153,8 @@ class NotificationStream {
    * maxFollowedUnread): then every change counts them anew.
    */
   private unread: Set<string> | undefined;
+  /** the account's relations and marker as the last count read them (see NotificationQueries.forStream) */
+  private viewer: Viewer | undefined;
   private readonly cleanups: (() => void)[] = [];
   private readonly maxBufferedBytes: number;
 
@@ -238,7 +240,13 @@ class NotificationStream {
         this.pending.clear();
         const recount = this.countPending || this.unread === undefined;
         this.countPending = false;
-        const { views, unread } = await this.queries.forStream(this.accountId, ids, recount);
+        const { views, unread, viewer } = await this.queries.forStream(
+          this.accountId,
+          ids,
+          recount,
+          this.viewer,
+        );
+        this.viewer = viewer;
         let count = unread?.length;
         if (unread) this.unread = unread.length <= maxFollowedUnread ? new Set(unread) : undefined;
         if (this.unread) {

@@ -135,6 +135,25 @@ describe('the notification stream (one instance, in-process changes)', () => {
     client.close();
   });
 
+  it('leaves out of what it sends, from the block on, an actor who blocked the account', async () => {
+    const client = await openSse(server.url(stream), await bearer(ann));
+    await client.next('unread-count');
+    const post = h.post(ann);
+    h.like(post, ann, cat);
+    await apply();
+    const before = JSON.parse((await client.next('notification')).data);
+    expect(before.actors.map((actor: { id: string }) => actor.id)).toEqual([cat]);
+    h.block(cat, ann);
+    h.like(post, ann, bob);
+    await apply();
+    const after = JSON.parse((await client.next('notification')).data);
+    expect(after.id).toBe(before.id);
+    expect(after.actors.map((actor: { id: string }) => actor.id)).toEqual([bob]);
+    h.block(cat, ann, false);
+    await apply();
+    client.close();
+  });
+
   it('opens with a single-use ticket, and answers 401 to a used, unknown or expired one, or none', async () => {
     const ticket = await ticketFor(ann);
     const client = await openSse(server.url(`${stream}?ticket=${ticket}`));

@@ -232,20 +232,20 @@ class NotificationStream {
     this.draining = true;
     try {
       while (!this.closed && (this.pending.size > 0 || this.countPending)) {
-        if (await this.queries.isDeletedAccount(this.accountId)) {
-          this.end();
-          return;
-        }
         const ids = [...this.pending];
         this.pending.clear();
         const recount = this.countPending || this.unread === undefined;
         this.countPending = false;
-        const { views, unread, viewer } = await this.queries.forStream(
-          this.accountId,
-          ids,
-          recount,
-          this.viewer,
-        );
+        // Whether the account is still there is asked beside the reads, not before them: one round trip's wait
+        // less for each change, and nothing read for a deleted account is sent.
+        const [deleted, { views, unread, viewer }] = await Promise.all([
+          this.queries.isDeletedAccount(this.accountId),
+          this.queries.forStream(this.accountId, ids, recount, this.viewer),
+        ]);
+        if (deleted) {
+          this.end();
+          return;
+        }
         this.viewer = viewer;
         let count = unread?.length;
         if (unread) this.unread = unread.length <= maxFollowedUnread ? new Set(unread) : undefined;

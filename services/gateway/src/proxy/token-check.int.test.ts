@@ -39,10 +39,12 @@ describe("the gateway's introspection of access tokens", () => {
     );
     const before = identity.introspections.length;
 
-    // Two timers due at once run in one timers phase, each a job of its own, as two sockets read in one poll phase.
+    // Two immediates queued together run in one check phase, each a job of its own (the microtasks run between
+    // them), as two sockets read in one poll phase. Not two timers: two `setTimeout(0)` made a millisecond apart
+    // on a loaded machine fall in different turns of the loop, and the test failed in CI for it.
     const answers = await Promise.all(
       ['early', 'late'].map(
-        (token) => new Promise<boolean>((resolve) => setTimeout(() => resolve(introspect(token)), 0)),
+        (token) => new Promise<boolean>((resolve) => setImmediate(() => resolve(introspect(token)))),
       ),
     );
 

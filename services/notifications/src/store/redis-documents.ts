@@ -116,14 +116,13 @@ export class RedisDocuments<T extends { _id: string }> implements Documents<T> {
         continue;
       }
       const changes = this.indexChanges(before, after);
-      const written = after === undefined ? null : JSON.stringify(after);
       const answer = await this.redis.notificationsWrite(
         1 + changes.length,
         key,
         ...changes.map(([indexKey]) => indexKey),
         stored === null ? '0' : '1',
         stored ?? '',
-        written ?? '',
+        after === undefined ? '' : JSON.stringify(after),
         id,
         ...changes.map(([, indexChange]) => indexChange),
       );

@@ -49,12 +49,14 @@ const mongo = await MongoClient.connect(mongoUrl);
 const storeRedis = new Redis(redisUrl, { enableAutoPipelining: true });
 storeRedis.on('error', () => {});
 const store = await distributedNotificationStore(mongo.db(process.env.MONGO_DB ?? 'gram'), storeRedis);
-const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+// Auto-pipelined too: the changes the consumer publishes, one for each notification it writes, go out with the
+// others of their turn rather than in a socket write each.
+const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
 // A Redis command failing meanwhile fails its request (a ticket) or loses a change a resume recovers.
 redis.on('error', () => {});
 const changes = new RedisNotificationChanges(
   redis,
-  redis.duplicate().on('error', () => {}),
+  redis.duplicate({ enableAutoPipelining: false }).on('error', () => {}),
 );
 const tickets = redisStreamTickets(redis);
 const registry = new Registry();

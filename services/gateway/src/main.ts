@@ -19,10 +19,9 @@
 //   UPSTREAM_TIMEOUT_MS           how long a service may take to answer before 504 (default 30000)
 //   LOG_LEVEL                     pino level (default info)
 import { closeOnSignals, internalSecretFromEnv, prettyOnTerminal } from '@gram/service-kit';
-import { Redis } from 'ioredis';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildGatewayApp } from './app.js';
-import { rateLimitsFromEnv } from './edge/rate-limits.js';
+import { rateLimitsFromEnv, rateLimitsRedis } from './edge/rate-limits.js';
 import { trustProxyFromEnv } from './edge/trust-proxy.js';
 import type { Upstreams } from './proxy/upstreams.js';
 
@@ -40,11 +39,7 @@ const timeout = Number(env.UPSTREAM_TIMEOUT_MS || 30_000);
 if (!Number.isSafeInteger(timeout) || timeout <= 0)
   throw new Error('UPSTREAM_TIMEOUT_MS must be a positive integer');
 
-// Commands fail at once while Redis is unreachable (no offline queue): the rate limits then count in
-// memory for the while, and no request waits on Redis.
-const redis = env.REDIS_URL
-  ? new Redis(env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
-  : undefined;
+const redis = env.REDIS_URL ? rateLimitsRedis(env.REDIS_URL) : undefined;
 const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'gram_gateway_' });
 

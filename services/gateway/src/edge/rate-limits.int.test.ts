@@ -1,16 +1,16 @@
 import { newId } from '@gram/service-kit';
 import { injectServer } from '@gram/test-servers/inject';
-import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { closedPortUrl } from '../../test/fake-services.js';
-import { RateLimits } from './rate-limits.js';
+import { RateLimits, rateLimitsRedis } from './rate-limits.js';
 
 const redisUrl = injectServer('redisUrl');
 
 describe.skipIf(redisUrl === undefined)('rate limits counted in Redis (distributed mode)', () => {
   const clients: Redis[] = [];
   const client = (url = redisUrl as string) => {
-    const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+    const redis = rateLimitsRedis(url);
     redis.on('error', () => {});
     clients.push(redis);
     return redis;
@@ -38,6 +38,17 @@ describe.skipIf(redisUrl === undefined)('rate limits counted in Redis (distribut
     expect(wait).toBeGreaterThan(0);
     expect(wait).toBeLessThanOrEqual(60);
     expect(await two.write('carol')).toBeUndefined();
+  });
+
+  it('sends the counts of one turn to Redis in one socket write, and lets exactly the limit through', async () => {
+    const redis = await ready(client());
+    const limits = RateLimits.inRedis(redis, settings, prefix());
+    const socketWrites = vi.spyOn(redis.stream, 'write');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => limits.write('erin')));
+    expect(socketWrites).toHaveBeenCalledTimes(1);
+    socketWrites.mockRestore();
+    expect(answers.filter((wait) => wait === undefined)).toHaveLength(settings.writesPerUserPerMinute);
+    expect(await limits.write('frank')).toBeUndefined();
   });
 
   it('keeps limiting, in this process’s memory, while Redis cannot be reached', async () => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -28,6 +28,18 @@ export function rateLimitsFromEnv(env: Record<string, string | undefined>): Rate
   return { writesPerUserPerMinute: value };
 }
 
+/**
+ * The gateway's Redis client, as RateLimits.inRedis wants it. No offline queue: while Redis is unreachable a
+ * command fails at once, the rate limits count in memory for the while, and no request waits on Redis.
+ * Auto-pipelined: the counts of the writes read in one turn of the event loop go out in one socket write, not
+ * in one each (at 600 writes/s through the distributed system, the counting was a twentieth of the gateway's
+ * CPU, most of it those writes). Each count is still a script of its own, run alone by Redis: a pipeline
+ * changes when commands are sent, not what each does.
+ */
+export function rateLimitsRedis(url: string): Redis {
+  return new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+}
+
 /** How long a refused caller must wait, in whole seconds (the `Retry-After` value). */
 export type RetryAfterSeconds = number;
 
@@ -46,8 +58,8 @@ export class RateLimits {
   }
 
   /**
-   * Counters in Redis. Build the client with `enableOfflineQueue: false`: while it is disconnected a
-   * command then fails at once and the in-memory insurance answers, instead of a request hanging.
+   * Counters in Redis. Build the client with rateLimitsRedis (`enableOfflineQueue: false`): while it is
+   * disconnected a command then fails at once and the in-memory insurance answers, instead of a request hanging.
    */
   static inRedis(redis: Redis, settings: RateLimitSettings = defaultRateLimits, prefix = 'gram'): RateLimits {
     const options = writeOptions(settings);

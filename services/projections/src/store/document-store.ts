@@ -153,10 +153,15 @@ export interface DocumentStore {
    */
   get(collection: CollectionName, id: string, fields?: readonly string[]): Promise<Readonly<Doc> | undefined>;
   /**
-   * the documents that exist among `ids`, in no particular order; with `fields`, each holding at least those
-   * fields (and `id`, `rev`): what a query ranking many candidates reads, to load whole only those it shows
+   * the documents that exist among `ids`, in no particular order; with `fields`, each a read-only view holding
+   * at least those fields (and `id`, `rev`), as `get` answers it (never written to or kept): what a query
+   * ranking many candidates reads, to load whole only those it shows
    */
-  getMany(collection: CollectionName, ids: readonly string[], fields?: readonly string[]): Promise<Doc[]>;
+  getMany(
+    collection: CollectionName,
+    ids: readonly string[],
+    fields?: readonly string[],
+  ): Promise<Readonly<Doc>[]>;
   findOne(collection: CollectionName, filter: Filter): Promise<Doc | undefined>;
   /**
    * every matching document (for handlers reconciling after a change: one author's posts, one user's edges);

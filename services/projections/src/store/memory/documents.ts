@@ -54,12 +54,15 @@ export class MemoryDocumentStore implements DocumentStore {
     collection: CollectionName,
     ids: readonly string[],
     fields?: readonly string[],
-  ): Promise<Doc[]> {
+  ): Promise<Readonly<Doc>[]> {
     const docs = this.collection(collection).docs;
-    const found: Doc[] = [];
+    const found: Readonly<Doc>[] = [];
     for (const id of ids) {
       const doc = docs.get(id);
-      if (doc) found.push(copyOf(doc, fields));
+      // Views (with fields) are the documents themselves, as for get: a copy of a few fields of each was most
+      // of what a user search cost here (20 accounts, 40 us: each field read and written by a name not known
+      // in advance).
+      if (doc) found.push(fields ? doc : { ...doc });
     }
     return found;
   }

@@ -113,19 +113,23 @@ describe('memory documents answer from their indexes as a scan would', () => {
 });
 
 describe('memory documents read by id', () => {
-  it('answer only the fields asked for (with id and rev), as copies the caller cannot change the store through', async () => {
+  it('answer with fields views holding at least those fields, and whole documents as copies the caller cannot change the store through', async () => {
     const store = new MemoryDocumentStore([]);
     await store.applyRevision('posts', 'p1', 3, { status: 'live', likesCount: 2, caption: 'hello' });
     await store.applyRevision('posts', 'p2', 1, { status: 'live', likesCount: 0 });
-    const found = await store.getMany('posts', ['p2', 'nope', 'p1'], ['likesCount', 'caption']);
-    expect(found).toEqual([
+    const viewed = await store.getMany('posts', ['p2', 'nope', 'p1'], ['likesCount', 'caption']);
+    expect(viewed).toMatchObject([
       { id: 'p2', rev: 1, likesCount: 0 },
       { id: 'p1', rev: 3, likesCount: 2, caption: 'hello' },
     ]);
-    (found[1] as Doc).likesCount = 99;
+    // A view is the document itself (see DocumentStore.get): no copy made for a read that only looks.
+    expect(viewed[1]).toBe((await store.getMany('posts', ['p1'], ['status']))[0]);
+    const [whole] = await store.getMany('posts', ['p1']);
+    (whole as Doc).likesCount = 99;
     expect(await store.getMany('posts', ['p1'])).toEqual([
       { id: 'p1', rev: 3, status: 'live', likesCount: 2, caption: 'hello' },
     ]);
+    expect(whole).not.toBe((await store.getMany('posts', ['p1']))[0]);
   });
 });
 

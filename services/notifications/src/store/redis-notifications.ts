@@ -58,12 +58,12 @@ return 1
 /**
  * The reads of notifications, each a script: Redis runs it alone, so a head is never read beside another write's
  * actors, as a MULTI would give; and a script is one command, which the store's connection auto-pipelines with
- * the other commands of its turn, where each MULTI went out in a socket write of its own (measured in the live
- * bench: the notifications service's socket writes to Redis were a sixth of its CPU).
+ * the other commands of its turn, where each MULTI went out in a socket write of its own (in the live bench's
+ * gateway phase, the service's socket writes to Redis were a sixth of its CPU, most of them those).
  *
- * `readWhole`: for each notification, KEYS[2i - 1] its head and KEYS[2i] its actors' hash, answered as a list of
- * pairs (the head's string or nil, the hash's fields and values flat). `readActor`: the head (KEYS[1]), the time of
- * one actor (ARGV[1]) in the hash (KEYS[2]) and how many actors the hash holds.
+ * readWholeScript: for each notification, KEYS[2i - 1] its head and KEYS[2i] its actors' hash, answered as a
+ * list of pairs (the head's string or nil, the hash's fields and values flat). readActorScript: the head
+ * (KEYS[1]), the time of one actor (ARGV[1]) in the hash (KEYS[2]) and how many actors the hash holds.
  */
 const readWholeScript = `
 local read = {}
@@ -76,7 +76,7 @@ const readActorScript = `
 return {redis.call('GET', KEYS[1]), redis.call('HGET', KEYS[2], ARGV[1]), redis.call('HLEN', KEYS[2])}
 `;
 
-type WithWrite = Redis & {
+type WithScripts = Redis & {
   notificationWrite(keyCount: number, ...keysThenArgs: (string | number)[]): Promise<number>;
   notificationsReadWhole(keyCount: number, ...keys: string[]): Promise<[string | null, string[]][]>;
   notificationReadActor(
@@ -101,7 +101,7 @@ type WithWrite = Redis & {
  */
 export class RedisNotifications extends RedisDocuments<NotificationDoc> implements NotificationDocuments {
   private readonly byUpdateTime: string;
-  private readonly writer: WithWrite;
+  private readonly scripts: WithScripts;
 
   constructor(redis: Redis, prefix: string) {
     super(redis, prefix, ['actorIds', 'postId', 'postAuthorId', 'commentId', 'replyId']);
@@ -111,7 +111,7 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
       redis.defineCommand('notificationsReadWhole', { lua: readWholeScript });
       redis.defineCommand('notificationReadActor', { lua: readActorScript, numberOfKeys: 2 });
     }
-    this.writer = redis as WithWrite;
+    this.scripts = redis as WithScripts;
   }
 
   protected override indexChanges(
@@ -137,7 +137,7 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
   private async readMany(ids: readonly string[]): Promise<Read[]> {
     if (ids.length === 0) return [];
     const keys = ids.flatMap((id) => [this.prefix + id, this.actorsKey(id)]);
-    const read = await this.writer.notificationsReadWhole(keys.length, ...keys);
+    const read = await this.scripts.notificationsReadWhole(keys.length, ...keys);
     return read.map(([stored, actors]) => assembled(stored, fromPairs(actors)));
   }
 
@@ -247,7 +247,7 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
       const { actors: _actors, actorIds: _actorIds, ...rest } = after;
       head = JSON.stringify({ ...rest, writes: (read.head?.writes ?? 0) + 1 });
     }
-    const written = await this.writer.notificationWrite(
+    const written = await this.scripts.notificationWrite(
       2 + changes.length,
       this.prefix + id,
       this.actorsKey(id),
@@ -267,7 +267,7 @@ export class RedisNotifications extends RedisDocuments<NotificationDoc> implemen
 
   /** The notification's head as stored, the time `actor` has in it (null: none) and its count of actors. */
   private readActor(id: string, actor: string): Promise<[string | null, string | null, number]> {
-    return this.writer.notificationReadActor(this.prefix + id, this.actorsKey(id), actor);
+    return this.scripts.notificationReadActor(this.prefix + id, this.actorsKey(id), actor);
   }
 
   private actorsKey(id: string): string {
